@@ -1,0 +1,46 @@
+"""Packaging for kscarriers (the SDK) and mockserver (the carrier simulator)."""
+from setuptools import find_packages, setup
+
+BUILTIN_CARRIERS = [
+    "zto = kscarriers.carriers.zto:ZtoAdapter",
+    "yto = kscarriers.carriers.yto:YtoAdapter",
+    "sto = kscarriers.carriers.sto:StoAdapter",
+    "jt = kscarriers.carriers.jt:JtAdapter",
+]
+
+setup(
+    name="kscarriers",
+    version="0.1.0",
+    description=(
+        "One interface over the intercept and tracking APIs of ZTO, YTO, STO and J&T, "
+        "and a mock carrier server for CI and QA."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.9",
+    packages=find_packages(include=["kscarriers", "kscarriers.*", "mockserver", "mockserver.*"]),
+    package_data={"kscarriers": ["py.typed"], "mockserver": ["*.json"]},
+    install_requires=[
+        "requests>=2.28",
+        "tenacity>=8.2",
+        "attrs>=23.1",
+        "flask>=2.3",
+        "waitress>=2.1",
+    ],
+    extras_require={
+        "test": ["pytest>=7.4", "responses>=0.23", "hypothesis>=6.80"],
+        "address": ["cpca>=0.5"],
+        "dev": ["ruff>=0.5", "mypy>=1.8", "types-requests", "tox>=4"],
+    },
+    entry_points={
+        "kscarriers.carriers": BUILTIN_CARRIERS,
+        "pytest11": ["kscarriers_mockserver = mockserver.pytest_plugin"],
+        "console_scripts": ["kscarriers-mockserver = mockserver.__main__:main"],
+    },
+    classifiers=[
+        "License :: OSI Approved :: MIT License",
+        "Programming Language :: Python :: 3",
+        "Typing :: Typed",
+    ],
+)
