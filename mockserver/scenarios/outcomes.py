@@ -1,0 +1,447 @@
+"""Outcome families a stub can answer with; plain data that the carrier blueprints apply."""
+
+from __future__ import annotations
+
+import random
+from typing import Any, ClassVar, Dict, FrozenSet, NoReturn, Optional, Tuple, Type, Union
+
+from attrs import evolve, field, frozen
+
+from ._fields import Fields, check_choice, compact_number, describe, is_number
+from .errors import ScenarioFileError
+from .matchers import OPERATIONS
+
+INTERCEPT_RESULTS: Tuple[str, ...] = ("succeed", "fail", "pending")
+INTERCEPT_FAILURE_REASONS: Tuple[str, ...] = (
+    "already_signed",
+    "out_for_delivery",
+    "duplicate",
+    "not_found",
+    "not_supported",
+    "other",
+)
+TRACK_MUTATIONS: Tuple[str, ...] = (
+    "missing_fields",
+    "null_values",
+    "empty_trace",
+    "unknown_scan_codes",
+    "out_of_order",
+    "duplicate_scans",
+)
+CARRIER_ERROR_KINDS: Tuple[str, ...] = (
+    "bad_signature",
+    "rate_limited",
+    "unavailable",
+    "missing_field",
+    "not_found",
+)
+HTTP_FAULT_KINDS: Tuple[str, ...] = (
+    "status",
+    "slow",
+    "connection_reset",
+    "truncated_body",
+    "malformed_json",
+    "wrong_content_type",
+)
+
+_ANSWERED_OPERATIONS = frozenset(op for op in OPERATIONS if op != "push")
+
+
+def _non_negative(value: float, path: str) -> float:
+    if not is_number(value) or value < 0:
+        raise ScenarioFileError(path=path, message=f"must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def _fail(path: str, message: str) -> NoReturn:
+    raise ScenarioFileError(path=path, message=message)
+
+
+@frozen(kw_only=True)
+class InterceptOutcome:
+    """How an intercept request is answered.
+
+    ``succeed`` and ``fail`` answer at once. ``pending`` accepts the intercept; when
+    ``then`` is set it resolves to ``then`` after ``delay_seconds`` (the server's clock),
+    otherwise it stays pending for good.
+
+    Args:
+        result: ``succeed``, ``fail`` or ``pending``.
+        reason: Failure reason (one of :data:`INTERCEPT_FAILURE_REASONS`); required
+            when ``result`` or ``then`` is ``fail``, refused otherwise.
+        message: Carrier message text to use instead of the carrier's usual one.
+        delay_seconds: How long a pending intercept waits before resolving.
+        then: ``succeed`` or ``fail``: what a pending intercept resolves to.
+    """
+
+    TYPE: ClassVar[str] = "intercept"
+    OPERATIONS: ClassVar[FrozenSet[str]] = frozenset({"intercept"})
+
+    result: str
+    reason: Optional[str] = None
+    message: Optional[str] = None
+    delay_seconds: float = 0.0
+    then: Optional[str] = None
+
+    def __attrs_post_init__(self) -> None:
+        check_choice(self.result, INTERCEPT_RESULTS, "intercept result", "result")
+        object.__setattr__(
+            self, "delay_seconds", _non_negative(self.delay_seconds, "delay_seconds")
+        )
+        if self.then is not None:
+            check_choice(self.then, ("succeed", "fail"), "final result", "then")
+            if self.result != "pending":
+                _fail("then", "only a pending intercept resolves later")
+        elif self.delay_seconds:
+            _fail("delay_seconds", "needs 'then' (what the pending intercept resolves to)")
+        final = self.then or self.result
+        if final == "fail":
+            if self.reason is None:
+                choices = ", ".join(INTERCEPT_FAILURE_REASONS)
+                _fail("reason", f"a failing intercept needs a reason (one of {choices})")
+            check_choice(self.reason, INTERCEPT_FAILURE_REASONS, "failure reason", "reason")
+        elif self.reason is not None:
+            _fail("reason", f"only a failing intercept has a reason (result is {final!r})")
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready form; unset optional fields are left out."""
+        data: Dict[str, Any] = {"type": self.TYPE, "result": self.result}
+        if self.reason is not None:
+            data["reason"] = self.reason
+        if self.message is not None:
+            data["message"] = self.message
+        if self.then is not None:
+            data["delay_seconds"] = compact_number(self.delay_seconds)
+            data["then"] = self.then
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "outcome") -> InterceptOutcome:
+        """Build from a JSON object; errors name ``path`` and the field."""
+        fields = Fields(
+            data, path, ("type", "result", "reason", "message", "delay_seconds", "then")
+        )
+        return _build(
+            cls,
+            path,
+            result=fields.choice("result", INTERCEPT_RESULTS, "intercept result"),
+            reason=fields.string("reason", None),
+            message=fields.string("message", None),
+            delay_seconds=fields.number("delay_seconds", 0),
+            then=fields.string("then", None),
+        )
+
+
+@frozen(kw_only=True)
+class TrackOutcome:
+    """A damaged tracking answer.
+
+    ``fields`` names the keys of each scan in the carrier's own wire format (e.g. ZTO
+    ``scanDate``; a dotted name such as ``scanSite.name`` reaches into a nested object).
+    It is required for ``missing_fields`` / ``null_values`` and refused otherwise.
+
+    Args:
+        mutation: One of :data:`TRACK_MUTATIONS`.
+        fields: Keys to drop or null out.
+    """
+
+    TYPE: ClassVar[str] = "track"
+    OPERATIONS: ClassVar[FrozenSet[str]] = frozenset({"track"})
+
+    mutation: str
+    fields: Tuple[str, ...] = field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        check_choice(self.mutation, TRACK_MUTATIONS, "track mutation", "mutation")
+        for index, name in enumerate(self.fields):
+            if not isinstance(name, str) or not name:
+                _fail(f"fields[{index}]", f"expected a field name, got {describe(name)}")
+        if len(set(self.fields)) != len(self.fields):
+            _fail("fields", "names a field twice")
+        if self.mutation in ("missing_fields", "null_values"):
+            if not self.fields:
+                _fail("fields", f"{self.mutation} needs at least one field name")
+        elif self.fields:
+            _fail("fields", f"{self.mutation} takes no fields")
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready form."""
+        data: Dict[str, Any] = {"type": self.TYPE, "mutation": self.mutation}
+        if self.fields:
+            data["fields"] = list(self.fields)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "outcome") -> TrackOutcome:
+        """Build from a JSON object; errors name ``path`` and the field."""
+        fields = Fields(data, path, ("type", "mutation", "fields"))
+        return _build(
+            cls,
+            path,
+            mutation=fields.choice("mutation", TRACK_MUTATIONS, "track mutation"),
+            fields=fields.string_list("fields", ()),
+        )
+
+
+@frozen(kw_only=True)
+class CarrierErrorOutcome:
+    """An error in the carrier's own envelope (HTTP 200, error code in the body).
+
+    Args:
+        kind: One of :data:`CARRIER_ERROR_KINDS`.
+        field_name: For ``missing_field``: the wire field the carrier says is missing
+            (``"field"`` in the dict form); the server picks one when None.
+        message: Carrier message text to use instead of the carrier's usual one.
+    """
+
+    TYPE: ClassVar[str] = "carrier_error"
+    OPERATIONS: ClassVar[FrozenSet[str]] = _ANSWERED_OPERATIONS
+
+    kind: str
+    field_name: Optional[str] = None
+    message: Optional[str] = None
+
+    def __attrs_post_init__(self) -> None:
+        check_choice(self.kind, CARRIER_ERROR_KINDS, "carrier error", "kind")
+        if self.field_name is not None and self.kind != "missing_field":
+            _fail("field", "only a missing_field error names a field")
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready form."""
+        data: Dict[str, Any] = {"type": self.TYPE, "kind": self.kind}
+        if self.field_name is not None:
+            data["field"] = self.field_name
+        if self.message is not None:
+            data["message"] = self.message
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "outcome") -> CarrierErrorOutcome:
+        """Build from a JSON object; errors name ``path`` and the field."""
+        fields = Fields(data, path, ("type", "kind", "field", "message"))
+        return _build(
+            cls,
+            path,
+            kind=fields.choice("kind", CARRIER_ERROR_KINDS, "carrier error"),
+            field_name=fields.string("field", None),
+            message=fields.string("message", None),
+        )
+
+
+@frozen(kw_only=True)
+class HttpFaultOutcome:
+    """A fault below the carrier protocol: a bad status, a slow or broken response.
+
+    Args:
+        kind: One of :data:`HTTP_FAULT_KINDS`.
+        status: For ``status``: the HTTP status, 400-599 (required).
+        retry_after: For ``status``: seconds to put in a ``Retry-After`` header.
+        delay_seconds: For ``slow``: how long to wait before answering normally (> 0).
+        content_type: For ``wrong_content_type``: the header to send
+            (the server's choice, e.g. ``text/html``, when None).
+    """
+
+    TYPE: ClassVar[str] = "http_fault"
+    OPERATIONS: ClassVar[FrozenSet[str]] = _ANSWERED_OPERATIONS
+
+    kind: str
+    status: Optional[int] = None
+    retry_after: Optional[int] = None
+    delay_seconds: Optional[float] = None
+    content_type: Optional[str] = None
+
+    def __attrs_post_init__(self) -> None:
+        check_choice(self.kind, HTTP_FAULT_KINDS, "HTTP fault", "kind")
+        for name, owner in (
+            ("status", "status"),
+            ("retry_after", "status"),
+            ("delay_seconds", "slow"),
+            ("content_type", "wrong_content_type"),
+        ):
+            if getattr(self, name) is not None and self.kind != owner:
+                _fail(name, f"only a {owner!r} fault takes {name}")
+        if self.kind == "status":
+            if self.status is None:
+                _fail("status", "a status fault needs the HTTP status code")
+            if not isinstance(self.status, int) or not 400 <= self.status <= 599:
+                _fail("status", f"must be an HTTP error status 400-599, got {self.status!r}")
+            if self.retry_after is not None and (
+                not isinstance(self.retry_after, int) or self.retry_after < 0
+            ):
+                _fail("retry_after", f"must be whole seconds >= 0, got {self.retry_after!r}")
+        if self.kind == "slow":
+            if self.delay_seconds is None:
+                _fail("delay_seconds", "a slow fault needs delay_seconds")
+            delay = _non_negative(self.delay_seconds, "delay_seconds")
+            if delay == 0:
+                _fail("delay_seconds", "must be greater than 0")
+            object.__setattr__(self, "delay_seconds", delay)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready form."""
+        data: Dict[str, Any] = {"type": self.TYPE, "kind": self.kind}
+        if self.status is not None:
+            data["status"] = self.status
+        if self.retry_after is not None:
+            data["retry_after"] = self.retry_after
+        if self.delay_seconds is not None:
+            data["delay_seconds"] = compact_number(self.delay_seconds)
+        if self.content_type is not None:
+            data["content_type"] = self.content_type
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "outcome") -> HttpFaultOutcome:
+        """Build from a JSON object; errors name ``path`` and the field."""
+        fields = Fields(
+            data, path, ("type", "kind", "status", "retry_after", "delay_seconds", "content_type")
+        )
+        return _build(
+            cls,
+            path,
+            kind=fields.choice("kind", HTTP_FAULT_KINDS, "HTTP fault"),
+            status=fields.integer("status", None),
+            retry_after=fields.integer("retry_after", None),
+            delay_seconds=fields.number("delay_seconds", None),
+            content_type=fields.string("content_type", None),
+        )
+
+
+def _delay_range(value: Any) -> Optional[Tuple[float, float]]:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ScenarioFileError(path="delay_range", message="expected [min, max] seconds")
+    low, high = (_non_negative(item, f"delay_range[{i}]") for i, item in enumerate(value))
+    if low > high:
+        raise ScenarioFileError(path="delay_range", message=f"min {low} is above max {high}")
+    return (low, high)
+
+
+@frozen(kw_only=True)
+class PushOutcome:
+    """How the push scheduler should alter the pushes a stub matches.
+
+    The defaults change nothing, so a push stub with no options passes pushes through
+    (useful at high priority to shield some waybills from a broader push stub).
+
+    Args:
+        delay_seconds: Fixed delay before sending.
+        delay_range: ``(min, max)`` seconds; the engine draws the delay from its seeded
+            generator at decision time (not with ``delay_seconds``).
+        drop: Never send it (excludes every other option).
+        copies: How many times to send it (2 = one duplicate).
+        out_of_order: Hold it back and send it after the next push for the same waybill.
+        batch: Send pushes in batches of this many per request (1 = one per request).
+    """
+
+    TYPE: ClassVar[str] = "push"
+    OPERATIONS: ClassVar[FrozenSet[str]] = frozenset({"push"})
+
+    delay_seconds: float = 0.0
+    delay_range: Optional[Tuple[float, float]] = field(default=None, converter=_delay_range)
+    drop: bool = False
+    copies: int = 1
+    out_of_order: bool = False
+    batch: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(
+            self, "delay_seconds", _non_negative(self.delay_seconds, "delay_seconds")
+        )
+        if self.delay_range is not None and self.delay_seconds:
+            _fail("delay_range", "give either delay_seconds or delay_range, not both")
+        for name in ("copies", "batch"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                _fail(name, f"must be a whole number >= 1, got {value!r}")
+        if self.drop and (
+            self.delay_seconds or self.delay_range or self.copies != 1
+            or self.out_of_order or self.batch != 1
+        ):
+            _fail("drop", "a dropped push cannot also be delayed, copied, reordered or batched")
+
+    def resolve(self, rng: random.Random) -> PushOutcome:
+        """Return this outcome with a ``delay_range`` replaced by a delay drawn from ``rng``."""
+        if self.delay_range is None:
+            return self
+        delay = round(rng.uniform(*self.delay_range), 3)
+        return evolve(self, delay_range=None, delay_seconds=delay)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready form; options left at their defaults are left out."""
+        data: Dict[str, Any] = {"type": self.TYPE}
+        if self.delay_seconds:
+            data["delay_seconds"] = compact_number(self.delay_seconds)
+        if self.delay_range is not None:
+            data["delay_range"] = [compact_number(value) for value in self.delay_range]
+        if self.drop:
+            data["drop"] = True
+        if self.copies != 1:
+            data["copies"] = self.copies
+        if self.out_of_order:
+            data["out_of_order"] = True
+        if self.batch != 1:
+            data["batch"] = self.batch
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "outcome") -> PushOutcome:
+        """Build from a JSON object; errors name ``path`` and the field."""
+        fields = Fields(
+            data,
+            path,
+            ("type", "delay_seconds", "delay_range", "drop", "copies", "out_of_order", "batch"),
+        )
+        delay_range = fields.raw("delay_range", None)
+        if delay_range is not None and not isinstance(delay_range, list):
+            raise ScenarioFileError(
+                path=fields.at("delay_range"),
+                message=f"expected [min, max] seconds, got {describe(delay_range)}",
+            )
+        return _build(
+            cls,
+            path,
+            delay_seconds=fields.number("delay_seconds", 0),
+            delay_range=delay_range,
+            drop=fields.boolean("drop", False),
+            copies=fields.integer("copies", 1),
+            out_of_order=fields.boolean("out_of_order", False),
+            batch=fields.integer("batch", 1),
+        )
+
+
+Outcome = Union[InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome]
+"""Any outcome a stub can carry."""
+
+OUTCOME_TYPES: Dict[str, Type[Any]] = {
+    cls.TYPE: cls
+    for cls in (InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome)
+}
+"""The ``type`` discriminator of each outcome family."""
+
+
+def _build(cls: Type[Any], path: str, **kwargs: Any) -> Any:
+    try:
+        return cls(**kwargs)
+    except ScenarioFileError as exc:
+        raise exc.within(path) from None
+
+
+def outcome_from_dict(data: Any, path: str = "outcome") -> Outcome:
+    """Build whichever outcome ``data["type"]`` names.
+
+    Raises:
+        ScenarioFileError: naming ``path`` and the field at fault.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioFileError(path=path, message=f"expected an object, got {describe(data)}")
+    fields = Fields({"type": data.get("type")}, path, ("type",))
+    kind = fields.choice("type", tuple(OUTCOME_TYPES), "outcome type")
+    result: Outcome = OUTCOME_TYPES[kind or ""].from_dict(data, path)
+    return result
+
+
+def outcome_to_dict(outcome: Outcome) -> Dict[str, Any]:
+    """The JSON-ready form of any outcome (its ``to_dict``)."""
+    return outcome.to_dict()
