@@ -23,7 +23,7 @@ setup(
     package_data={"kscarriers": ["py.typed"], "mockserver": ["*.json"]},
     install_requires=[
         "requests>=2.28",
-        "tenacity>=8.2",
+        "tenacity>=9.0",
         "attrs>=23.1",
         "flask>=2.3",
         "waitress>=2.1",

@@ -1,0 +1,222 @@
+"""Helpers every carrier adapter uses: JSON and form codecs, HTTP error mapping, China time."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Dict, Mapping, Optional, Tuple, Type
+from urllib.parse import parse_qsl, urlencode
+
+from ..errors import (
+    AuthenticationError,
+    CarrierError,
+    CarrierServerError,
+    NotFoundError,
+    RateLimitError,
+    ResponseFormatError,
+    SignatureError,
+)
+from ..models import CHINA_TZ, TrackingStatus, TrackingSubStatus
+from ..transport import HttpResponse
+
+__all__ = [
+    "FORM_CONTENT_TYPE",
+    "JSON_CONTENT_TYPE",
+    "StatusTable",
+    "compact_json",
+    "dedupe_key",
+    "encode_form",
+    "envelope_error",
+    "from_epoch_ms",
+    "header",
+    "load_json",
+    "parse_china_time",
+    "parse_form",
+    "raise_for_http",
+    "require",
+    "retry_after_seconds",
+]
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+
+StatusTable = Mapping[str, Tuple[TrackingStatus, TrackingSubStatus]]
+
+
+def compact_json(value: Any) -> str:
+    """JSON as carriers expect it: compact, UTF-8 characters kept (never ``\\uXXXX``)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_form(fields: Mapping[str, str]) -> bytes:
+    """``application/x-www-form-urlencoded`` body, UTF-8, in the given field order."""
+    return urlencode(list(fields.items()), encoding="utf-8").encode("ascii")
+
+
+def parse_form(carrier: str, body: bytes) -> Dict[str, str]:
+    """Decode a form body; a non-UTF-8 body is a SignatureError (malformed)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SignatureError(carrier=carrier, reason="malformed", detail="body is not UTF-8") from None
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    """A header's value looked up without regard to case, or None."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def retry_after_seconds(value: Optional[str], *, now: Optional[datetime] = None) -> Optional[float]:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return max(0.0, delta)
+
+
+def raise_for_http(carrier: str, response: HttpResponse) -> None:
+    """Raise the typed error for a non-2xx answer that carries no carrier envelope."""
+    status = response.status
+    if 200 <= status < 300:
+        return
+    snippet = response.text[:200]
+    request_id = response.header("x-request-id") or None
+    common: Dict[str, Any] = {
+        "carrier": carrier,
+        "code": f"HTTP{status}",
+        "message": snippet or f"HTTP {status}",
+        "http_status": status,
+        "request_id": request_id,
+    }
+    if status == 429:
+        raise RateLimitError(retry_after=retry_after_seconds(response.header("Retry-After")), **common)
+    if status >= 500:
+        raise CarrierServerError(
+            retry_after=retry_after_seconds(response.header("Retry-After")), **common
+        )
+    cls: Type[CarrierError] = CarrierError
+    if status in (401, 403):
+        cls = AuthenticationError
+    elif status == 404:
+        cls = NotFoundError
+    raise cls(**common)
+
+
+def load_json(carrier: str, response: HttpResponse) -> Any:
+    """Check the HTTP status, then decode the JSON body, or raise ResponseFormatError."""
+    raise_for_http(carrier, response)
+    try:
+        return json.loads(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ResponseFormatError(
+            carrier=carrier,
+            code="BAD_JSON",
+            message=f"answer is not valid JSON ({type(exc).__name__}): {response.text[:120]!r}",
+            http_status=response.status,
+            retryable=True,
+        ) from None
+
+
+def require(carrier: str, data: Any, key: str, *, where: str) -> Any:
+    """``data[key]``, or a ResponseFormatError naming the missing field and where it was."""
+    if not isinstance(data, Mapping):
+        raise ResponseFormatError(
+            carrier=carrier,
+            code="BAD_SHAPE",
+            message=f"{where} should be an object, got {type(data).__name__}",
+        )
+    if data.get(key) is None:
+        raise ResponseFormatError(
+            carrier=carrier, code="MISSING_FIELD", message=f"{where}.{key} is missing", raw=data
+        )
+    return data[key]
+
+
+def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
+    """Parse ``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8) into an aware datetime."""
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+            try:
+                return datetime.strptime(value.strip(), fmt).replace(tzinfo=CHINA_TZ)
+            except ValueError:
+                continue
+        if value.strip().isdigit():
+            return from_epoch_ms(carrier, value, where=where)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return from_epoch_ms(carrier, value, where=where)
+    raise ResponseFormatError(
+        carrier=carrier, code="BAD_TIME", message=f"{where} is not a time: {value!r}"
+    )
+
+
+def from_epoch_ms(carrier: str, value: Any, *, where: str) -> datetime:
+    """Epoch milliseconds (int or digit string) as an aware datetime in China time."""
+    try:
+        millis = int(value)
+        return datetime.fromtimestamp(millis / 1000, tz=CHINA_TZ)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise ResponseFormatError(
+            carrier=carrier, code="BAD_TIME", message=f"{where} is not epoch ms: {value!r}"
+        ) from None
+
+
+def classify(table: StatusTable, raw: str) -> Tuple[TrackingStatus, TrackingSubStatus]:
+    """Look a raw scan code up; an unknown one is UNKNOWN/UNRECOGNISED, never an error."""
+    return table.get(raw.strip(), (TrackingStatus.UNKNOWN, TrackingSubStatus.UNRECOGNISED))
+
+
+def envelope_error(
+    carrier: str,
+    *,
+    code: str,
+    message: str,
+    auth_codes: frozenset[str] = frozenset(),
+    rate_codes: frozenset[str] = frozenset(),
+    server_codes: frozenset[str] = frozenset(),
+    not_found_codes: frozenset[str] = frozenset(),
+    http_status: Optional[int] = None,
+    request_id: Optional[str] = None,
+    raw: Any = None,
+    retryable: Optional[bool] = None,
+) -> CarrierError:
+    """The typed error for a carrier envelope code, chosen by the carrier's code sets.
+
+    ``retryable=True`` forces a retry for carriers that say so themselves (STO ``needRetry``).
+    """
+    common: Dict[str, Any] = {
+        "carrier": carrier,
+        "code": code,
+        "message": message,
+        "http_status": http_status,
+        "request_id": request_id,
+        "raw": raw,
+    }
+    if code in auth_codes:
+        return AuthenticationError(**common)
+    if code in rate_codes:
+        return RateLimitError(**common)
+    if code in server_codes or retryable:
+        return CarrierServerError(**common)
+    if code in not_found_codes:
+        return NotFoundError(**common)
+    return CarrierError(**common)
+
+
+def dedupe_key(carrier: str, *parts: Any) -> str:
+    """A stable key for one pushed event: the same fields give the same key on re-delivery."""
+    return "|".join([carrier, *(str(p).strip() for p in parts)])

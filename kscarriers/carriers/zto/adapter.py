@@ -1,0 +1,259 @@
+"""ZtoAdapter: builds signed ZOP requests and parses ZOP answers and pushes (no I/O)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
+
+from ...config import CarrierConfig
+from ...errors import ResponseFormatError, SignatureError, ValidationError
+from ...models import (
+    InterceptFailure,
+    InterceptKind,
+    InterceptRequest,
+    InterceptResult,
+    InterceptStatus,
+    Operation,
+    PushAck,
+    PushEvent,
+    PushKind,
+    SubscribeResult,
+    TrackResult,
+)
+from ...signing import b64_md5, digests_match, is_base64
+from ...transport import HttpRequest, HttpResponse
+from .._common import JSON_CONTENT_TYPE, compact_json, dedupe_key, parse_form, require
+from . import codes, wire
+
+API_TRACK = "zto.merchant.waybill.track.query"
+API_SUBSCRIBE = "zto.merchant.waybill.track.subsrcibe"  # sic: ZTO's spelling
+API_INTERCEPT = "thirdcenter.createIntercept"
+API_CANCEL = "thirdcenter.cancelIntercept"
+API_STATUS = "thirdcenter.queryInterceptAndReturnStatus"
+
+_MAX_PHONE = 16
+
+
+class ZtoAdapter:
+    """ZTO (中通) over the ZOP open platform. See docs/carriers/zto.md."""
+
+    name: ClassVar[str] = "zto"
+    display_name: ClassVar[str] = "ZTO Express (中通)"
+    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (
+        re.compile(r"7[3-68]\d{12}"),
+        re.compile(r"\d{12}"),
+    )
+    operations: ClassVar[FrozenSet[Operation]] = frozenset(Operation)
+    intercept_takes_request_id: ClassVar[bool] = True
+
+    def __init__(self, config: CarrierConfig) -> None:
+        self._config = config
+
+    def __repr__(self) -> str:
+        return f"ZtoAdapter(base_url={self._config.base_url!r})"
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _request(self, api: str, payload: Mapping[str, Any]) -> HttpRequest:
+        body = compact_json(payload).encode("utf-8")
+        creds = self._config.credentials
+        return HttpRequest(
+            method="POST",
+            url=f"{self._config.root}/{api}",
+            headers={
+                "Content-Type": JSON_CONTENT_TYPE,
+                "x-appKey": creds.app_key,
+                "x-dataDigest": b64_md5(body, creds.app_secret),
+            },
+            body=body,
+        )
+
+    def build_track(self, waybill: str) -> HttpRequest:
+        """``zto.merchant.waybill.track.query``."""
+        return self._request(API_TRACK, {"billCode": waybill})
+
+    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+        """``zto.merchant.waybill.track.subsrcibe``; the callback URL is set in the ZOP console."""
+        return self._request(API_SUBSCRIBE, {"billCode": waybill})
+
+    def build_intercept(self, request: InterceptRequest) -> HttpRequest:
+        """``thirdcenter.createIntercept``; ``requestId`` and ``thirdBizNo`` carry our id."""
+        payload: Dict[str, Any] = {
+            "billCode": request.waybill,
+            "requestId": request.request_id,
+            "thirdBizNo": request.request_id,
+            "destinationType": codes.DESTINATION_RETURN_TO_SENDER,
+            "remark": request.reason,
+        }
+        if request.kind is InterceptKind.CHANGE_ADDRESS:
+            address = request.new_address
+            assert address is not None  # InterceptRequest guarantees it
+            if len(address.phone) > _MAX_PHONE:
+                raise ValidationError(
+                    field="new_address.phone", reason=f"ZTO takes at most {_MAX_PHONE} characters"
+                )
+            payload.update(
+                destinationType=codes.DESTINATION_CHANGE_ADDRESS,
+                receiveUsername=address.name,
+                receivePhone=address.phone,
+                receiveProvince=address.province,
+                receiveCity=address.city,
+                receiveDistrict=address.district,
+                receiveAddress=address.detail,
+            )
+        return self._request(API_INTERCEPT, payload)
+
+    def build_cancel_intercept(self, waybill: str, *, request_id: str, reason: str) -> HttpRequest:
+        """``thirdcenter.cancelIntercept``; ZTO needs the ``thirdBizNo`` of the intercept."""
+        if not request_id:
+            raise ValidationError(
+                field="intercept_request_id",
+                reason="ZTO cancels by the intercept's thirdBizNo; none was given or found",
+            )
+        return self._request(
+            API_CANCEL, {"billCode": waybill, "thirdBizNo": request_id, "dealRemark": reason}
+        )
+
+    def build_intercept_status(self, waybill: str) -> HttpRequest:
+        """``thirdcenter.queryInterceptAndReturnStatus``."""
+        return self._request(API_STATUS, {"billCode": waybill})
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def _ok(self, response: HttpResponse) -> Mapping[str, Any]:
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            raise wire.error_from(env, response)
+        return env
+
+    def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
+        """Scans of ``result``, sorted by time (ZOP does not promise an order)."""
+        result = self._ok(response).get("result") or []
+        if not isinstance(result, list):
+            raise ResponseFormatError(
+                carrier=self.name, code="BAD_SHAPE", message="result should be a list of scans"
+            )
+        events = [wire.scan_from_wire(scan, i) for i, scan in enumerate(result)]
+        events.sort(key=lambda e: e.time)
+        return TrackResult(carrier=self.name, waybill=waybill, events=events)
+
+    def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
+        """SYS000 means subscribed."""
+        env = self._ok(response)
+        return SubscribeResult(
+            carrier=self.name,
+            waybill=waybill,
+            subscribed=True,
+            raw_code=wire.code_of(env),
+            message=str(env.get("message") or ""),
+        )
+
+    def _refusal(self, waybill: str, response: HttpResponse, request_id: str) -> InterceptResult:
+        env = wire.envelope(response)
+        code = wire.code_of(env)
+        if wire.is_success(env):
+            raise AssertionError("not a refusal")  # pragma: no cover - callers check first
+        failure = codes.INTERCEPT_FAILURES.get(code)
+        if failure is None and not code.startswith("E23"):
+            raise wire.error_from(env, response)  # envelope errors (S211 …) are raised
+        return InterceptResult(
+            carrier=self.name,
+            waybill=waybill,
+            status=InterceptStatus.FAILED,
+            failure=failure or InterceptFailure.CARRIER_REJECTED_OTHER,
+            raw_code=code,
+            message=str(env.get("message") or ""),
+            request_id=request_id,
+        )
+
+    def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
+        """Accepted is PENDING (ZOP opens a work order); a refusal is FAILED with its E-code."""
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            return self._refusal(request.waybill, response, request.request_id)
+        result = env.get("result") if isinstance(env.get("result"), Mapping) else {}
+        assert isinstance(result, Mapping)
+        return InterceptResult(
+            carrier=self.name,
+            waybill=request.waybill,
+            status=InterceptStatus.PENDING,
+            raw_code=wire.code_of(env),
+            raw_status=str(result.get("status") or ""),
+            message=str(env.get("message") or ""),
+            request_id=request.request_id,
+            carrier_reference=str(result.get("thirdBizNo") or request.request_id),
+        )
+
+    def parse_cancel_intercept(self, waybill: str, response: HttpResponse) -> InterceptResult:
+        """SYS000 is CANCELLED; E23130 is FAILED (no intercept in progress)."""
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            return self._refusal(waybill, response, "")
+        return InterceptResult(
+            carrier=self.name,
+            waybill=waybill,
+            status=InterceptStatus.CANCELLED,
+            raw_code=wire.code_of(env),
+            message=str(env.get("message") or ""),
+        )
+
+    def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
+        """The intercept's state; no intercept for the waybill raises NotFoundError (E23102)."""
+        env = self._ok(response)
+        return wire.intercept_state_from_wire(waybill, env.get("result"), where="result")
+
+    # -- pushes -----------------------------------------------------------------------------
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> Tuple[PushEvent, ...]:
+        """Verify ``data_digest = base64(md5(data + secret))`` and parse ``data``."""
+        form = parse_form(self.name, body)
+        data_text = form.get("data")
+        digest = form.get("data_digest")
+        if data_text is None or digest is None:
+            missing = "data" if data_text is None else "data_digest"
+            raise SignatureError(carrier=self.name, reason="missing_header", detail=missing)
+        if not is_base64(digest):
+            raise SignatureError(carrier=self.name, reason="bad_encoding", detail="data_digest")
+        creds = self._config.credentials
+        if not digests_match(b64_md5(data_text, creds.app_secret), digest):
+            raise SignatureError(carrier=self.name, reason="mismatch")
+        company = form.get("company_id")
+        if company and company != creds.app_key:
+            raise SignatureError(carrier=self.name, reason="unknown_account", detail=company)
+        try:
+            data = json.loads(data_text)
+        except ValueError:
+            raise SignatureError(
+                carrier=self.name, reason="malformed", detail="data is not JSON"
+            ) from None
+        msg_type = form.get("msg_type", "Traces")
+        if msg_type == "Traces":
+            return (wire.push_trace_from_wire(data),)
+        if msg_type == "InterceptResult":
+            waybill = str(require(self.name, data, "billCode", where="data"))
+            result = wire.intercept_state_from_wire(waybill, data, where="data")
+            return (
+                PushEvent(
+                    carrier=self.name,
+                    kind=PushKind.INTERCEPT_RESULT,
+                    waybill=waybill,
+                    dedupe_key=dedupe_key(
+                        self.name, waybill, "intercept", result.carrier_reference, result.raw_status
+                    ),
+                    intercept=result,
+                    raw=data,
+                ),
+            )
+        raise ValidationError(field="msg_type", reason=f"unknown ZTO push type {msg_type!r}")
+
+    def push_ack(self, *, ok: bool) -> PushAck:
+        """ZOP-style acknowledgement (modelled: the real one is not public)."""
+        body = (
+            {"status": True, "message": "成功", "statusCode": "SYS000"}
+            if ok
+            else {"status": False, "message": "处理失败", "statusCode": "S202"}
+        )
+        return PushAck(
+            status=200, content_type=JSON_CONTENT_TYPE, body=compact_json(body).encode("utf-8")
+        )

@@ -1,0 +1,172 @@
+"""ZTO wire format: the ZOP envelope, scan and push records, and their normalisation."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from ...errors import CarrierError, ResponseFormatError
+from ...models import (
+    InterceptFailure,
+    InterceptResult,
+    InterceptStatus,
+    PushEvent,
+    PushKind,
+    TrackingEvent,
+    TrackingStatus,
+    TrackingSubStatus,
+)
+from ...transport import HttpResponse
+from .._common import (
+    classify,
+    dedupe_key,
+    envelope_error,
+    from_epoch_ms,
+    load_json,
+    parse_china_time,
+    require,
+)
+from . import codes
+
+CARRIER = "zto"
+
+
+def envelope(response: HttpResponse) -> Mapping[str, Any]:
+    """The decoded ZOP envelope ``{result, message, status, statusCode}``."""
+    data = load_json(CARRIER, response)
+    if not isinstance(data, Mapping) or "status" not in data:
+        raise ResponseFormatError(
+            carrier=CARRIER,
+            code="BAD_SHAPE",
+            message="answer is not a ZOP envelope (no `status`)",
+            http_status=response.status,
+            raw=data if isinstance(data, Mapping) else None,
+        )
+    return data
+
+
+def is_success(env: Mapping[str, Any]) -> bool:
+    """ZOP success: ``status`` is true (a string "true" is tolerated)."""
+    status = env.get("status")
+    return status is True or (isinstance(status, str) and status.lower() == "true")
+
+
+def code_of(env: Mapping[str, Any]) -> str:
+    """The envelope's ``statusCode`` as a string."""
+    return str(env.get("statusCode") or "")
+
+
+def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
+    """The typed error for a failed envelope."""
+    return envelope_error(
+        CARRIER,
+        code=code_of(env) or "UNKNOWN",
+        message=str(env.get("message") or ""),
+        auth_codes=codes.AUTH_CODES,
+        rate_codes=codes.RATE_LIMIT_CODES,
+        server_codes=codes.SERVER_CODES,
+        not_found_codes=codes.NOT_FOUND_CODES,
+        http_status=response.status,
+        raw=dict(env),
+    )
+
+
+def _site(scan: Mapping[str, Any]) -> Mapping[str, Any]:
+    site = scan.get("scanSite")
+    return site if isinstance(site, Mapping) else {}
+
+
+def _refine_signed(
+    pair: tuple[TrackingStatus, TrackingSubStatus], signer: str
+) -> tuple[TrackingStatus, TrackingSubStatus]:
+    if pair[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT and any(
+        word in signer for word in codes.PROXY_SIGNER_WORDS
+    ):
+        return (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_PROXY)
+    return pair
+
+
+def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
+    """One ``ScanTraceDTO`` of the track query as a TrackingEvent."""
+    where = f"result[{index}]"
+    raw_code = str(require(CARRIER, scan, "scanType", where=where))
+    when = from_epoch_ms(CARRIER, require(CARRIER, scan, "scanDate", where=where), where=where)
+    site = _site(scan)
+    signer = str(scan.get("signMan") or "")
+    status, sub = _refine_signed(classify(codes.SCAN_TYPES, raw_code), signer)
+    return TrackingEvent(
+        time=when,
+        status=status,
+        sub_status=sub,
+        raw_code=raw_code,
+        description=str(scan.get("desc") or ""),
+        location=str(site.get("name") or ""),
+        province=str(site.get("prov") or ""),
+        city=str(site.get("city") or ""),
+        operator=str(scan.get("operateUser") or ""),
+        signer=signer,
+        raw=scan,
+    )
+
+
+def push_trace_from_wire(data: Mapping[str, Any]) -> PushEvent:
+    """A ``msg_type=Traces`` push's ``data`` object as a PushEvent."""
+    action = str(require(CARRIER, data, "action", where="data"))
+    waybill = str(require(CARRIER, data, "billCode", where="data"))
+    when_text = require(CARRIER, data, "actionTime", where="data")
+    when = parse_china_time(CARRIER, when_text, where="data.actionTime")
+    signer = str(data.get("expressSigner") or "")
+    status, sub = _refine_signed(classify(codes.PUSH_ACTIONS, action), signer)
+    event = TrackingEvent(
+        time=when,
+        status=status,
+        sub_status=sub,
+        raw_code=action,
+        description=str(data.get("desc") or ""),
+        location=str(data.get("facilityName") or ""),
+        city=str(data.get("city") or ""),
+        operator=str(data.get("courier") or ""),
+        signer=signer,
+        raw=data,
+    )
+    return PushEvent(
+        carrier=CARRIER,
+        kind=PushKind.TRACKING,
+        waybill=waybill,
+        dedupe_key=dedupe_key(
+            CARRIER, waybill, "trace", action, when_text, data.get("facilityCode") or ""
+        ),
+        tracking=event,
+        raw=data,
+    )
+
+
+def intercept_state_from_wire(waybill: str, result: Any, *, where: str) -> InterceptResult:
+    """The ``queryInterceptAndReturnStatus`` result (also the InterceptResult push's data)."""
+    raw_status = str(require(CARRIER, result, "status", where=where))
+    state = codes.INTERCEPT_STATES.get(raw_status)
+    if state is None:
+        raise ResponseFormatError(
+            carrier=CARRIER,
+            code="BAD_STATUS",
+            message=f"{where}.status {raw_status!r} is not a known intercept state",
+            raw=result,
+        )
+    fail_code = str(result.get("failCode") or "")
+    failure: Optional[InterceptFailure] = None
+    if state is InterceptStatus.FAILED:
+        failure = codes.INTERCEPT_FAILURES.get(fail_code, InterceptFailure.CARRIER_REJECTED_OTHER)
+    updated = result.get("updateTime")
+    return InterceptResult(
+        carrier=CARRIER,
+        waybill=str(result.get("billCode") or waybill),
+        status=state,
+        failure=failure,
+        raw_code=fail_code,
+        raw_status=raw_status,
+        message=str(result.get("failReason") or result.get("statusName") or ""),
+        carrier_reference=str(result.get("serviceCode") or result.get("thirdBizNo") or ""),
+        request_id=str(result.get("serviceCode") or result.get("thirdBizNo") or ""),
+        updated_at=(
+            parse_china_time(CARRIER, updated, where=f"{where}.updateTime") if updated else None
+        ),
+    )

@@ -1,0 +1,446 @@
+"""The Client: one interface over every configured carrier. The only module that sends requests."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import uuid
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Union
+
+from .carriers import CarrierAdapter
+from .config import ClientConfig
+from .errors import (
+    CarrierError,
+    KsCarriersError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+    TransportError,
+    UnsupportedOperationError,
+    ValidationError,
+)
+from .models import (
+    Address,
+    InterceptFailure,
+    InterceptKind,
+    InterceptRequest,
+    InterceptResult,
+    InterceptStatus,
+    Operation,
+    PushAck,
+    PushMessage,
+    SubscribeResult,
+    TrackingStatus,
+    TrackResult,
+)
+from .registry import CarrierRegistry, default_registry
+from .retry import Retrier, RetryBudget, is_retryable
+from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
+
+__all__ = ["Client"]
+
+log = logging.getLogger("kscarriers.client")
+
+_MAX_ID = 64
+
+
+def _not_applied(exc: BaseException) -> bool:
+    """Whether ``exc`` proves the carrier did not act on the request.
+
+    A connection that was never made, and a rate-limit refusal, are safe to resend; a timeout
+    after sending, a reset or a 5xx may hide a request the carrier did process.
+    """
+    if isinstance(exc, TransportError):
+        return not exc.maybe_sent
+    return isinstance(exc, RateLimitError)
+
+
+def _check_text(name: str, value: object, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(field=name, reason=f"must be a str, got {type(value).__name__}")
+    if required and not value.strip():
+        raise ValidationError(field=name, reason="must not be empty")
+    return value.strip()
+
+
+class Client:
+    """Track, subscribe, intercept and receive pushes across ZTO, YTO, STO and J&T.
+
+    Args:
+        config: credentials and base URL per carrier, timeouts, retry policy.
+        transport: how requests are sent (default: a pooled ``requests`` session). Tests pass
+            :class:`kscarriers.testing.WSGITransport` to talk to an app in-process.
+        registry: where carrier adapters come from (default: the entry-point registry).
+        sleep: how retries wait; inject a recorder in tests so that no real time passes.
+        monotonic: clock for the retry policy's total timeout.
+        id_factory: makes request ids for state-changing calls (default: uuid4 hex).
+
+    Example::
+
+        client = Client(config)
+        result = client.track("73100130019486")          # carrier detected from the number
+        print(result.status, result.latest)
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        transport: Optional[Transport] = None,
+        registry: Optional[CarrierRegistry] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: Optional[random.Random] = None,
+        id_factory: Optional[Callable[[], str]] = None,
+    ) -> None:
+        self.config = config
+        self._transport: Transport = transport if transport is not None else RequestsTransport()
+        self._registry = registry if registry is not None else default_registry
+        self._retrier = Retrier(
+            config.retry,
+            budget=RetryBudget(config.retry.budget),
+            sleep=sleep,
+            monotonic=monotonic,
+            rng=rng,
+        )
+        self._new_id = id_factory or (lambda: uuid.uuid4().hex)
+        self._adapters: Dict[str, CarrierAdapter] = {}
+
+    def __repr__(self) -> str:
+        return f"Client(carriers={sorted(self.config.carriers)!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the transport's connections."""
+        close = getattr(self._transport, "close", None)
+        if callable(close):
+            close()
+
+    # -- carriers ---------------------------------------------------------------------------
+
+    def adapter(self, carrier: str) -> CarrierAdapter:
+        """The configured adapter of ``carrier`` (ConfigurationError when not configured)."""
+        cached = self._adapters.get(carrier)
+        if cached is None:
+            cls = self._registry.get(carrier)
+            cached = self._adapters[carrier] = cls(self.config.carrier(carrier))
+        return cached
+
+    def operations(self, carrier: str) -> FrozenSet[Operation]:
+        """The operations ``carrier`` offers (for example J&T has no CANCEL_INTERCEPT)."""
+        return self._registry.get(carrier).operations
+
+    def supports(self, carrier: str, operation: Operation) -> bool:
+        """Whether ``carrier`` offers ``operation``."""
+        return operation in self.operations(carrier)
+
+    def detect_carrier(self, waybill: str) -> str:
+        """The carrier of ``waybill`` among the configured ones (ValidationError if unsure)."""
+        number = _check_text("waybill", waybill).upper()
+        return self._registry.detect(number, among=self.config.carriers)
+
+    def _resolve(self, waybill: str, carrier: Optional[str]) -> tuple[str, CarrierAdapter, str]:
+        number = _check_text("waybill", waybill).upper()
+        if carrier is None:
+            slug = self._registry.detect(number, among=self.config.carriers)
+        else:
+            slug = _check_text("carrier", carrier).lower()
+            patterns = self._registry.get(slug).waybill_patterns
+            if not any(p.fullmatch(number) for p in patterns):
+                raise ValidationError(
+                    field="waybill", reason=f"{number!r} is not a valid {slug} waybill number"
+                )
+        return slug, self.adapter(slug), number
+
+    def _require(self, slug: str, adapter: CarrierAdapter, operation: Operation) -> None:
+        if operation not in adapter.operations:
+            raise UnsupportedOperationError(carrier=slug, operation=operation.value)
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _send(self, request: HttpRequest) -> HttpResponse:
+        return self._transport.send(request, timeouts=self.config.timeouts)
+
+    def _read(
+        self,
+        describe: str,
+        build: Callable[[], HttpRequest],
+        parse: Callable[[HttpResponse], object],
+    ) -> object:
+        log.debug("sending %s", describe)
+        return self._retrier.call(lambda: parse(self._send(build())), describe=describe)
+
+    # -- tracking ---------------------------------------------------------------------------
+
+    def track(self, waybill: str, carrier: Optional[str] = None) -> TrackResult:
+        """A waybill's scans, normalised, oldest first.
+
+        Raises:
+            ValidationError: the number is empty, unknown or ambiguous.
+            CarrierError: the carrier refused (authentication, not found, …).
+            TransportError: no answer after the retry policy ran out.
+        """
+        slug, adapter, number = self._resolve(waybill, carrier)
+        result = self._read(
+            f"{slug} track {number}",
+            lambda: adapter.build_track(number),
+            lambda resp: adapter.parse_track(number, resp),
+        )
+        assert isinstance(result, TrackResult)
+        return result
+
+    def track_many(
+        self, waybills: List[str], carrier: Optional[str] = None
+    ) -> List[Union[TrackResult, KsCarriersError]]:
+        """Track several waybills; each entry is the result or the error for that waybill."""
+        out: List[Union[TrackResult, KsCarriersError]] = []
+        for number in waybills:
+            try:
+                out.append(self.track(number, carrier))
+            except (CarrierError, TransportError, ValidationError) as exc:
+                out.append(exc)
+        return out
+
+    def subscribe(
+        self, waybill: str, carrier: Optional[str] = None, *, callback_url: Optional[str] = None
+    ) -> SubscribeResult:
+        """Ask the carrier to push this waybill's scans to the account's callback URL."""
+        slug, adapter, number = self._resolve(waybill, carrier)
+        self._require(slug, adapter, Operation.SUBSCRIBE)
+        result = self._read(
+            f"{slug} subscribe {number}",
+            lambda: adapter.build_subscribe(number, callback_url=callback_url),
+            lambda resp: adapter.parse_subscribe(number, resp),
+        )
+        assert isinstance(result, SubscribeResult)
+        return result
+
+    # -- intercepts -------------------------------------------------------------------------
+
+    def intercept(
+        self,
+        waybill: str,
+        *,
+        carrier: Optional[str] = None,
+        kind: InterceptKind = InterceptKind.RETURN_TO_SENDER,
+        new_address: Optional[Address] = None,
+        reason: str,
+        idempotency_key: Optional[str] = None,
+    ) -> InterceptResult:
+        """Ask the carrier to stop a parcel and send it back (or to a new address).
+
+        A refusal (already signed, out for delivery, duplicate …) is returned as a FAILED
+        result with the normalised ``failure`` and the carrier's raw code, not raised.
+
+        The request carries ``idempotency_key`` (or a fresh id) on every attempt. Where the
+        carrier dedupes by that id (ZTO) retries are free. Elsewhere a failure that may have
+        reached the carrier is settled by asking for the intercept's status before any
+        resend; if it cannot be settled, :class:`OutcomeUnknownError` is raised.
+        """
+        slug, adapter, number = self._resolve(waybill, carrier)
+        if not isinstance(kind, InterceptKind):
+            raise ValidationError(field="kind", reason=f"must be an InterceptKind, got {kind!r}")
+        operation = (
+            Operation.CHANGE_ADDRESS if kind is InterceptKind.CHANGE_ADDRESS else Operation.INTERCEPT
+        )
+        self._require(slug, adapter, operation)
+        if kind is InterceptKind.CHANGE_ADDRESS and new_address is None:
+            raise ValidationError(field="new_address", reason="required to change the address")
+        if kind is InterceptKind.RETURN_TO_SENDER and new_address is not None:
+            raise ValidationError(field="new_address", reason="only for CHANGE_ADDRESS")
+        request = InterceptRequest(
+            waybill=number,
+            kind=kind,
+            reason=_check_text("reason", reason),
+            request_id=self._request_id(idempotency_key),
+            new_address=new_address,
+        )
+
+        def settle() -> Optional[InterceptResult]:
+            try:
+                return self.intercept_status(number, carrier=slug)
+            except NotFoundError:
+                return None  # the carrier has no intercept: ours never landed
+
+        return self._write(
+            slug,
+            adapter,
+            "intercept",
+            number,
+            request.request_id,
+            build=lambda: adapter.build_intercept(request),
+            parse=lambda resp: adapter.parse_intercept(request, resp),
+            settle=settle if Operation.INTERCEPT_STATUS in adapter.operations else None,
+        )
+
+    def cancel_intercept(
+        self,
+        waybill: str,
+        *,
+        carrier: Optional[str] = None,
+        reason: str = "merchant withdrew the intercept",
+        intercept_request_id: Optional[str] = None,
+    ) -> InterceptResult:
+        """Withdraw a pending intercept.
+
+        Where the carrier identifies the intercept by the id we sent (ZTO ``thirdBizNo``) and
+        ``intercept_request_id`` is not given, it is looked up with the intercept status first.
+
+        Raises:
+            UnsupportedOperationError: the carrier has no cancel (J&T).
+        """
+        slug, adapter, number = self._resolve(waybill, carrier)
+        self._require(slug, adapter, Operation.CANCEL_INTERCEPT)
+        note = _check_text("reason", reason)
+        can_query = Operation.INTERCEPT_STATUS in adapter.operations
+        ref = intercept_request_id
+        if ref is None and can_query:
+            ref = self.intercept_status(number, carrier=slug).carrier_reference or None
+        ref = ref or ""
+
+        def settle() -> Optional[InterceptResult]:
+            status = self.intercept_status(number, carrier=slug)
+            return status if status.status is InterceptStatus.CANCELLED else None
+
+        return self._write(
+            slug,
+            adapter,
+            "cancel_intercept",
+            number,
+            ref,
+            build=lambda: adapter.build_cancel_intercept(number, request_id=ref, reason=note),
+            parse=lambda resp: adapter.parse_cancel_intercept(number, resp),
+            settle=settle if can_query else None,
+        )
+
+    def intercept_status(self, waybill: str, *, carrier: Optional[str] = None) -> InterceptResult:
+        """The state of the waybill's intercept.
+
+        Carriers with a status API (ZTO) are asked directly; when the carrier has no intercept
+        for the waybill, :class:`NotFoundError` is raised. For the others the state is inferred from
+        tracking: return scans mean SUCCEEDED, a delivery means FAILED (already signed), and
+        anything else PENDING (``raw_status == "derived_from_tracking"``) — meaningful only
+        after an intercept was accepted.
+        """
+        slug, adapter, number = self._resolve(waybill, carrier)
+        if Operation.INTERCEPT_STATUS in adapter.operations:
+            result = self._read(
+                f"{slug} intercept_status {number}",
+                lambda: adapter.build_intercept_status(number),
+                lambda resp: adapter.parse_intercept_status(number, resp),
+            )
+            assert isinstance(result, InterceptResult)
+            return result
+        return self._status_from_tracking(slug, self.track(number, slug))
+
+    @staticmethod
+    def _status_from_tracking(slug: str, tracking: TrackResult) -> InterceptResult:
+        latest = tracking.latest
+        common = {
+            "carrier": slug,
+            "waybill": tracking.waybill,
+            "raw_status": "derived_from_tracking",
+            "raw_code": latest.raw_code if latest else "",
+            "updated_at": latest.time if latest else None,
+        }
+        statuses = {e.status for e in tracking.events}
+        if statuses & {TrackingStatus.RETURNING, TrackingStatus.RETURNED}:
+            return InterceptResult(status=InterceptStatus.SUCCEEDED, **common)  # type: ignore[arg-type]
+        if TrackingStatus.DELIVERED in statuses:
+            return InterceptResult(
+                status=InterceptStatus.FAILED,
+                failure=InterceptFailure.ALREADY_SIGNED,
+                **common,  # type: ignore[arg-type]
+            )
+        return InterceptResult(status=InterceptStatus.PENDING, **common)  # type: ignore[arg-type]
+
+    def _request_id(self, key: Optional[str]) -> str:
+        if key is None:
+            return self._new_id()
+        key = _check_text("idempotency_key", key)
+        if len(key) > _MAX_ID or not key.isprintable():
+            raise ValidationError(
+                field="idempotency_key", reason=f"must be printable and at most {_MAX_ID} chars"
+            )
+        return key
+
+    def _write(
+        self,
+        slug: str,
+        adapter: CarrierAdapter,
+        operation: str,
+        waybill: str,
+        request_id: str,
+        *,
+        build: Callable[[], HttpRequest],
+        parse: Callable[[HttpResponse], InterceptResult],
+        settle: Optional[Callable[[], Optional[InterceptResult]]],
+    ) -> InterceptResult:
+        """Send a state-changing request without ever duplicating it silently."""
+        describe = f"{slug} {operation} {waybill} (request {request_id})"
+        if adapter.intercept_takes_request_id:
+            # The carrier dedupes by our request id, so every retryable error may be retried.
+            result = self._retrier.call(lambda: parse(self._send(build())), describe=describe)
+            return result
+
+        def attempt() -> InterceptResult:
+            try:
+                return parse(self._send(build()))
+            except KsCarriersError as exc:
+                if not is_retryable(exc) or _not_applied(exc):
+                    raise
+                # The request may have been applied: look before resending.
+                if settle is None:
+                    raise OutcomeUnknownError(
+                        carrier=slug,
+                        operation=operation,
+                        waybill=waybill,
+                        request_id=request_id,
+                        cause=str(exc),
+                    ) from exc
+                try:
+                    found = settle()
+                except KsCarriersError as settle_exc:
+                    raise OutcomeUnknownError(
+                        carrier=slug,
+                        operation=operation,
+                        waybill=waybill,
+                        request_id=request_id,
+                        cause=f"{exc}; status check failed: {settle_exc}",
+                    ) from exc
+                if found is not None:
+                    log.info("%s settled by status check: %s", describe, found.status.value)
+                    return found
+                raise  # settled as "not applied": the retry policy may resend
+
+        return self._retrier.call(attempt, describe=describe)
+
+    # -- pushes -----------------------------------------------------------------------------
+
+    def parse_push(self, carrier: str, headers: Mapping[str, str], body: bytes) -> PushMessage:
+        """Verify and parse a carrier's push, and give the acknowledgement to send back.
+
+        The signature is checked over the raw ``body`` bytes, in constant time, with the
+        configured secret of ``carrier``. Each event has a ``dedupe_key`` that is the same on
+        every re-delivery.
+
+        Raises:
+            SignatureError: the push is not signed by the configured account.
+            ValidationError: ``body`` is not bytes.
+        """
+        slug = _check_text("carrier", carrier).lower()
+        if not isinstance(body, (bytes, bytearray)):
+            raise ValidationError(field="body", reason="must be the raw request body as bytes")
+        adapter = self.adapter(slug)
+        events = adapter.parse_push(dict(headers), bytes(body))
+        return PushMessage(carrier=slug, events=events, ack=adapter.push_ack(ok=True))
+
+    def push_nack(self, carrier: str) -> PushAck:
+        """The answer that asks ``carrier`` to deliver a push again (when processing failed)."""
+        return self.adapter(_check_text("carrier", carrier).lower()).push_ack(ok=False)

@@ -1,0 +1,357 @@
+"""Unified, carrier-neutral value types: statuses, tracking events, intercepts and pushes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Optional, Tuple
+
+from attrs import field, frozen
+
+__all__ = [
+    "CHINA_TZ",
+    "Address",
+    "InterceptFailure",
+    "InterceptKind",
+    "InterceptRequest",
+    "InterceptResult",
+    "InterceptStatus",
+    "Operation",
+    "PushAck",
+    "PushEvent",
+    "PushKind",
+    "PushMessage",
+    "SubscribeResult",
+    "TrackResult",
+    "TrackingEvent",
+    "TrackingStatus",
+    "TrackingSubStatus",
+]
+
+#: Carriers report China Standard Time (UTC+8, no daylight saving).
+CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
+
+
+def _aware(value: datetime) -> datetime:
+    """Make a datetime timezone-aware; a naive one is taken as China time."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        return value.replace(tzinfo=CHINA_TZ)
+    return value
+
+
+def _optional_aware(value: Optional[datetime]) -> Optional[datetime]:
+    return None if value is None else _aware(value)
+
+
+def _waybill(value: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"waybill must be a str, got {type(value).__name__}")
+    return value.strip().upper()
+
+
+def _events(value: Iterable[TrackingEvent]) -> Tuple[TrackingEvent, ...]:
+    return tuple(value)
+
+
+def _push_events(value: Iterable[PushEvent]) -> Tuple[PushEvent, ...]:
+    return tuple(value)
+
+
+def _frozen_mapping(value: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
+    return dict(value or {})
+
+
+class TrackingStatus(str, enum.Enum):
+    """Normalised top-level tracking status (AfterShip-style *tag*)."""
+
+    INFO_RECEIVED = "info_received"
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    FAILED_ATTEMPT = "failed_attempt"
+    RETURNING = "returning"
+    RETURNED = "returned"
+    EXCEPTION = "exception"
+    UNKNOWN = "unknown"
+
+
+class TrackingSubStatus(str, enum.Enum):
+    """Finer status beside :class:`TrackingStatus` (AfterShip-style *subtag*).
+
+    Each value belongs to one top-level status, given by :attr:`status`.
+    """
+
+    # info received
+    INFO_RECEIVED = "info_received"
+    # picked up
+    PICKED_UP = "picked_up"
+    # in transit
+    DEPARTED_FACILITY = "departed_facility"
+    ARRIVED_AT_FACILITY = "arrived_at_facility"
+    FORWARDED = "forwarded"
+    IN_TRANSIT_OTHER = "in_transit_other"
+    # out for delivery
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AT_PICKUP_POINT = "at_pickup_point"
+    # delivered
+    SIGNED_BY_RECIPIENT = "signed_by_recipient"
+    COLLECTED_FROM_LOCKER = "collected_from_locker"
+    SIGNED_BY_PROXY = "signed_by_proxy"
+    DELIVERED_OTHER = "delivered_other"
+    # failed attempt
+    RECIPIENT_UNREACHABLE = "recipient_unreachable"
+    ADDRESS_PROBLEM = "address_problem"
+    REFUSED = "refused"
+    FAILED_ATTEMPT_OTHER = "failed_attempt_other"
+    # returning / returned
+    RETURN_TO_SENDER = "return_to_sender"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    # exception
+    DELAYED = "delayed"
+    DAMAGED_OR_LOST = "damaged_or_lost"
+    HELD = "held"
+    EXCEPTION_OTHER = "exception_other"
+    # unknown
+    NO_INFORMATION = "no_information"
+    UNRECOGNISED = "unrecognised"
+
+    @property
+    def status(self) -> TrackingStatus:
+        """The top-level status this sub-status belongs to."""
+        return _SUB_TO_STATUS[self]
+
+
+_SUB_TO_STATUS = {
+    TrackingSubStatus.INFO_RECEIVED: TrackingStatus.INFO_RECEIVED,
+    TrackingSubStatus.PICKED_UP: TrackingStatus.PICKED_UP,
+    TrackingSubStatus.DEPARTED_FACILITY: TrackingStatus.IN_TRANSIT,
+    TrackingSubStatus.ARRIVED_AT_FACILITY: TrackingStatus.IN_TRANSIT,
+    TrackingSubStatus.FORWARDED: TrackingStatus.IN_TRANSIT,
+    TrackingSubStatus.IN_TRANSIT_OTHER: TrackingStatus.IN_TRANSIT,
+    TrackingSubStatus.OUT_FOR_DELIVERY: TrackingStatus.OUT_FOR_DELIVERY,
+    TrackingSubStatus.AT_PICKUP_POINT: TrackingStatus.OUT_FOR_DELIVERY,
+    TrackingSubStatus.SIGNED_BY_RECIPIENT: TrackingStatus.DELIVERED,
+    TrackingSubStatus.COLLECTED_FROM_LOCKER: TrackingStatus.DELIVERED,
+    TrackingSubStatus.SIGNED_BY_PROXY: TrackingStatus.DELIVERED,
+    TrackingSubStatus.DELIVERED_OTHER: TrackingStatus.DELIVERED,
+    TrackingSubStatus.RECIPIENT_UNREACHABLE: TrackingStatus.FAILED_ATTEMPT,
+    TrackingSubStatus.ADDRESS_PROBLEM: TrackingStatus.FAILED_ATTEMPT,
+    TrackingSubStatus.REFUSED: TrackingStatus.FAILED_ATTEMPT,
+    TrackingSubStatus.FAILED_ATTEMPT_OTHER: TrackingStatus.FAILED_ATTEMPT,
+    TrackingSubStatus.RETURN_TO_SENDER: TrackingStatus.RETURNING,
+    TrackingSubStatus.RETURNED_TO_SENDER: TrackingStatus.RETURNED,
+    TrackingSubStatus.DELAYED: TrackingStatus.EXCEPTION,
+    TrackingSubStatus.DAMAGED_OR_LOST: TrackingStatus.EXCEPTION,
+    TrackingSubStatus.HELD: TrackingStatus.EXCEPTION,
+    TrackingSubStatus.EXCEPTION_OTHER: TrackingStatus.EXCEPTION,
+    TrackingSubStatus.NO_INFORMATION: TrackingStatus.UNKNOWN,
+    TrackingSubStatus.UNRECOGNISED: TrackingStatus.UNKNOWN,
+}
+
+
+class InterceptKind(str, enum.Enum):
+    """What the merchant asks the carrier to do with the stopped parcel."""
+
+    RETURN_TO_SENDER = "return_to_sender"
+    CHANGE_ADDRESS = "change_address"
+
+
+class InterceptStatus(str, enum.Enum):
+    """Normalised state of an intercept request."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the carrier will not change this state any more."""
+        return self is not InterceptStatus.PENDING
+
+
+class InterceptFailure(str, enum.Enum):
+    """Normalised reason a carrier gives for refusing or failing an intercept."""
+
+    ALREADY_SIGNED = "already_signed"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DUPLICATE_REQUEST = "duplicate_request"
+    WAYBILL_NOT_FOUND = "waybill_not_found"
+    NOT_SUPPORTED = "not_supported"
+    NO_INTERCEPT_TO_CANCEL = "no_intercept_to_cancel"
+    CARRIER_REJECTED_OTHER = "carrier_rejected_other"
+
+
+class Operation(str, enum.Enum):
+    """Operations a carrier adapter may support."""
+
+    TRACK = "track"
+    SUBSCRIBE = "subscribe"
+    INTERCEPT = "intercept"
+    CHANGE_ADDRESS = "change_address"
+    CANCEL_INTERCEPT = "cancel_intercept"
+    INTERCEPT_STATUS = "intercept_status"
+    PUSH = "push"
+
+
+class PushKind(str, enum.Enum):
+    """What a carrier push reports."""
+
+    TRACKING = "tracking"
+    INTERCEPT_RESULT = "intercept_result"
+
+
+@frozen(kw_only=True)
+class Address:
+    """A delivery address (for change-address intercepts and audits)."""
+
+    name: str
+    phone: str = field(repr=False)
+    province: str
+    city: str
+    district: str = ""
+    detail: str = field(default="", repr=False)
+
+
+@frozen(kw_only=True)
+class TrackingEvent:
+    """One scan, normalised, with the carrier's raw code kept beside it."""
+
+    time: datetime = field(converter=_aware)
+    status: TrackingStatus
+    sub_status: TrackingSubStatus
+    raw_code: str
+    description: str = ""
+    location: str = ""
+    province: str = ""
+    city: str = ""
+    operator: str = ""
+    signer: str = ""
+    problem_code: str = ""
+    raw: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, repr=False, eq=False)
+
+
+@frozen(kw_only=True)
+class TrackResult:
+    """A waybill's tracking history, oldest event first."""
+
+    carrier: str
+    waybill: str = field(converter=_waybill)
+    events: Tuple[TrackingEvent, ...] = field(factory=tuple, converter=_events)
+
+    @property
+    def latest(self) -> Optional[TrackingEvent]:
+        """The most recent event by time (ties: the later one reported), or None."""
+        if not self.events:
+            return None
+        return max(enumerate(self.events), key=lambda pair: (pair[1].time, pair[0]))[1]
+
+    @property
+    def status(self) -> TrackingStatus:
+        """Status of the latest event; UNKNOWN when there is none."""
+        latest = self.latest
+        return TrackingStatus.UNKNOWN if latest is None else latest.status
+
+    @property
+    def sub_status(self) -> TrackingSubStatus:
+        """Sub-status of the latest event; NO_INFORMATION when there is none."""
+        latest = self.latest
+        return TrackingSubStatus.NO_INFORMATION if latest is None else latest.sub_status
+
+    @property
+    def is_signed(self) -> bool:
+        """Whether any event says the parcel was delivered (signed for)."""
+        return any(e.status is TrackingStatus.DELIVERED for e in self.events)
+
+
+@frozen(kw_only=True)
+class SubscribeResult:
+    """The carrier's answer to a push subscription."""
+
+    carrier: str
+    waybill: str = field(converter=_waybill)
+    subscribed: bool
+    raw_code: str = ""
+    message: str = ""
+
+
+@frozen(kw_only=True)
+class InterceptRequest:
+    """What the SDK sends to intercept a parcel (built by :meth:`Client.intercept`)."""
+
+    waybill: str = field(converter=_waybill)
+    kind: InterceptKind
+    reason: str
+    request_id: str
+    new_address: Optional[Address] = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is InterceptKind.CHANGE_ADDRESS and self.new_address is None:
+            raise ValueError("a change-address intercept needs new_address")
+
+
+@frozen(kw_only=True)
+class InterceptResult:
+    """A carrier's answer about an intercept: submitted, final, or refused.
+
+    ``refund_auto_approvable`` is True only when the intercept succeeded: that is the one case in
+    which the platform approves the buyer's refund automatically.
+    """
+
+    carrier: str
+    waybill: str = field(converter=_waybill)
+    status: InterceptStatus
+    failure: Optional[InterceptFailure] = None
+    raw_code: str = ""
+    raw_status: str = ""
+    message: str = ""
+    request_id: str = ""
+    carrier_reference: str = ""
+    updated_at: Optional[datetime] = field(default=None, converter=_optional_aware)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.status is InterceptStatus.FAILED) != (self.failure is not None):
+            raise ValueError("failure is set exactly when status is FAILED")
+
+    @property
+    def refund_auto_approvable(self) -> bool:
+        """Whether the platform may approve the refund automatically."""
+        return self.status is InterceptStatus.SUCCEEDED
+
+
+@frozen(kw_only=True)
+class PushEvent:
+    """One event from a carrier push, verified and normalised.
+
+    ``dedupe_key`` is stable across re-deliveries of the same event, so a receiver can drop
+    duplicates: carriers push the same event more than once.
+    """
+
+    carrier: str
+    kind: PushKind
+    waybill: str = field(converter=_waybill)
+    dedupe_key: str
+    tracking: Optional[TrackingEvent] = None
+    intercept: Optional[InterceptResult] = None
+    raw: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, repr=False, eq=False)
+
+
+@frozen(kw_only=True)
+class PushAck:
+    """The exact HTTP answer a carrier expects from a push receiver."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+@frozen(kw_only=True)
+class PushMessage:
+    """A verified push: its events (J&T batches several) and the acknowledgement to send."""
+
+    carrier: str
+    events: Tuple[PushEvent, ...] = field(converter=_push_events)
+    ack: PushAck

@@ -1,0 +1,159 @@
+"""Retrying with tenacity: which errors are retried, how long to wait, and the retry budget."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from typing import Callable, Optional, TypeVar
+
+import tenacity
+
+from .config import RetryPolicy
+from .errors import KsCarriersError
+
+__all__ = ["Retrier", "RetryBudget", "is_retryable"]
+
+log = logging.getLogger("kscarriers.retry")
+
+T = TypeVar("T")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether the retry policy may try again after ``exc``.
+
+    Only kscarriers errors flagged ``retryable`` qualify: retryable transport errors
+    (timeouts, connection failures), rate limits, carrier 5xx and the carrier envelope codes
+    that mean "try again".
+    """
+    return isinstance(exc, KsCarriersError) and exc.retryable
+
+
+class RetryBudget:
+    """A token bucket shared by all calls of one client (botocore's retry quota).
+
+    Each retry spends one token; each call that succeeds returns ``refill`` tokens, up to the
+    capacity. When the bucket is empty no call is retried, so a carrier outage costs one
+    request per call rather than ``max_attempts``.
+    """
+
+    def __init__(self, capacity: float, *, refill: float = 0.1) -> None:
+        self.capacity = capacity
+        self.refill = refill
+        self._tokens = capacity
+        self._lock = threading.Lock()
+
+    @property
+    def tokens(self) -> float:
+        """Tokens left."""
+        with self._lock:
+            return self._tokens
+
+    def try_spend(self, cost: float = 1.0) -> bool:
+        """Take ``cost`` tokens if there are that many; say whether it did."""
+        with self._lock:
+            if self._tokens < cost:
+                return False
+            self._tokens -= cost
+            return True
+
+    def deposit(self) -> None:
+        """Return a share of a token after a success."""
+        with self._lock:
+            self._tokens = min(self.capacity, self._tokens + self.refill)
+
+
+class Retrier:
+    """Runs a call under a :class:`RetryPolicy`.
+
+    Args:
+        policy: attempts, backoff and total time.
+        budget: the client's shared retry budget.
+        sleep: how to wait; tests pass a recorder so that no real time passes.
+        monotonic: the clock the total timeout is measured on.
+        rng: the random source for jitter.
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        budget: Optional[RetryBudget] = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: Optional[random.Random] = None,
+    ) -> None:
+        self.policy = policy
+        self.budget = budget if budget is not None else RetryBudget(policy.budget)
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
+
+    def backoff(self, attempt: int, exc: Optional[BaseException]) -> float:
+        """Seconds to wait before attempt ``attempt + 1``.
+
+        A carrier's Retry-After wins over our own backoff; otherwise exponential backoff
+        with full jitter, capped at ``max_wait``.
+        """
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None and retry_after >= 0:
+            return float(retry_after)
+        ceiling = min(self.policy.max_wait, self.policy.initial * (2 ** (attempt - 1)))
+        return self._rng.uniform(0, ceiling)
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        describe: str,
+        retry_on: Callable[[BaseException], bool] = is_retryable,
+    ) -> T:
+        """Call ``fn`` until it succeeds, fails for good, or the policy runs out.
+
+        ``retry_on`` narrows which errors are retried (state-changing calls pass a stricter
+        predicate). The last error is re-raised unchanged.
+        """
+        started = self._monotonic()
+
+        def elapsed(state: tenacity.RetryCallState) -> float:
+            return max(self._monotonic() - started, state.idle_for)
+
+        def should_stop(state: tenacity.RetryCallState) -> bool:
+            if state.attempt_number >= self.policy.max_attempts:
+                return True
+            upcoming = state.upcoming_sleep or 0.0
+            if elapsed(state) + upcoming > self.policy.total_timeout:
+                return True
+            # Spend from the budget last, only when we would otherwise retry.
+            if not self.budget.try_spend():
+                log.warning("retry budget exhausted; not retrying %s", describe)
+                return True
+            return False
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            return self.backoff(state.attempt_number, exc)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.warning(
+                "retrying %s in %.2fs (attempt %d of %d failed: %s)",
+                describe,
+                state.upcoming_sleep,
+                state.attempt_number,
+                self.policy.max_attempts,
+                exc,
+            )
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(retry_on),
+            wait=wait,
+            stop=should_stop,
+            sleep=self._sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        result = retrying(fn)
+        self.budget.deposit()
+        return result

@@ -1,0 +1,252 @@
+"""Frozen input facts for the platform rules: orders, parcels, merchants and refunds."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, FrozenSet, Iterable, Optional, Tuple
+
+from attrs import field, frozen
+
+from kscarriers.errors import ValidationError
+from kscarriers.rules import _checks
+
+__all__ = [
+    "AfterSalesStatus",
+    "BuyerAddress",
+    "ItemCategory",
+    "Merchant",
+    "Order",
+    "OrderStatus",
+    "Parcel",
+    "Refund",
+    "RefundType",
+    "ShopStatus",
+]
+
+
+class OrderStatus(str, enum.Enum):
+    """The order status a support agent sees (platform-rules §2).
+
+    The platform's list has no word for "paid, not yet shipped"; ``AWAITING_SHIPMENT`` (待发货)
+    is that state, the one in which a promised shipping time can become overdue.
+    """
+
+    AWAITING_PAYMENT = "awaiting_payment"
+    AWAITING_SHIPMENT = "awaiting_shipment"
+    SHIPPED = "shipped"
+    RECEIVED = "received"
+    TRADE_COMPLETE = "trade_complete"
+    CLOSED = "closed"
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese label shown in the platform's back office."""
+        return _ORDER_LABELS[self]
+
+
+_ORDER_LABELS = {
+    OrderStatus.AWAITING_PAYMENT: "待付款",
+    OrderStatus.AWAITING_SHIPMENT: "待发货",
+    OrderStatus.SHIPPED: "已发货",
+    OrderStatus.RECEIVED: "已收货",
+    OrderStatus.TRADE_COMPLETE: "交易成功",
+    OrderStatus.CLOSED: "交易关闭",
+}
+
+
+class AfterSalesStatus(str, enum.Enum):
+    """The after-sales (refund) status shown beside the order status."""
+
+    NONE = "none"
+    REQUESTED = "requested"
+    AWAITING_RETURN = "awaiting_return"
+    REFUNDED = "refunded"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese label shown in the platform's back office."""
+        return _AFTER_SALES_LABELS[self]
+
+
+_AFTER_SALES_LABELS = {
+    AfterSalesStatus.NONE: "无售后",
+    AfterSalesStatus.REQUESTED: "售后申请中",
+    AfterSalesStatus.AWAITING_RETURN: "待买家退货",
+    AfterSalesStatus.REFUNDED: "退款成功",
+    AfterSalesStatus.REJECTED: "商家已拒绝",
+    AfterSalesStatus.CANCELLED: "售后已取消",
+}
+
+
+class ItemCategory(str, enum.Enum):
+    """The category facts the intercept rule cares about; map your own tree onto these."""
+
+    GENERAL = "general"
+    FRESH_FOOD = "fresh_food"
+    VIRTUAL_GOODS = "virtual_goods"
+    WHOLE_VEHICLE = "whole_vehicle"
+
+    @property
+    def excluded_from_intercept(self) -> bool:
+        """Whether platform-rules §1 condition 5 excludes goods of this category."""
+        return self is not ItemCategory.GENERAL
+
+
+class ShopStatus(str, enum.Enum):
+    """Whether the shop is operating normally (only ``NORMAL`` is)."""
+
+    NORMAL = "normal"
+    RESTRICTED = "restricted"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class RefundType(str, enum.Enum):
+    """What the buyer asked for."""
+
+    REFUND_ONLY = "refund_only"
+    RETURN_AND_REFUND = "return_and_refund"
+
+
+def _slug(value: Any) -> str:
+    return _checks.text("carrier", value).lower()
+
+
+def _waybill(value: Any) -> str:
+    return _checks.text("waybill", value).upper()
+
+
+def _order_id(value: Any) -> str:
+    return _checks.text("order_id", value)
+
+
+def _refund_id(value: Any) -> str:
+    return _checks.text("refund_id", value)
+
+
+# Typed converters: attrs' mypy plugin turns ``converter=tuple`` into an unbound type variable,
+# which would make every caller's list argument a type error.
+def _categories(values: Iterable[ItemCategory]) -> Tuple[ItemCategory, ...]:
+    return tuple(ItemCategory(value) for value in values)
+
+
+def _parcels(values: Iterable[Parcel]) -> Tuple[Parcel, ...]:
+    return tuple(values)
+
+
+def _slugs(values: Iterable[Any]) -> FrozenSet[str]:
+    if isinstance(values, str):
+        raise ValidationError(field="e_waybill_carriers", reason="must be slugs, not a str")
+    return frozenset(_slug(value) for value in values)
+
+
+@frozen(kw_only=True)
+class Parcel:
+    """One shipped parcel: which carrier carries it under which waybill."""
+
+    carrier: str = field(converter=_slug)
+    waybill: str = field(converter=_waybill)
+
+
+@frozen(kw_only=True)
+class BuyerAddress:
+    """The buyer's confirmed address: structured fields, a free-text line, or both.
+
+    Structured ``province``/``city`` are compared directly; ``detail`` is only read when they are
+    missing and free-text resolution (the ``kscarriers[address]`` extra) is asked for.
+    """
+
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    detail: str = field(default="", repr=False)
+
+
+@frozen(kw_only=True)
+class Order:
+    """An order as the platform records it.
+
+    Args:
+        order_id: The platform's order id.
+        status: The order status.
+        amount_paid_fen: What the buyer actually paid, in fen.
+        after_sales_status: The refund status beside the order status.
+        paid_at: When payment succeeded; None while unpaid.
+        shipped_at: When the merchant reported shipping; None while unshipped.
+        promised_ship_by: The shipping time promised to the buyer.
+        item_categories: One category per item (or per distinct category).
+        parcels: The parcels the order shipped in, in the order they were shipped.
+        buyer_address: The buyer's confirmed address, if known.
+
+    Raises:
+        ValidationError: on naive datetimes, float or negative money, or empty ids.
+    """
+
+    order_id: str = field(converter=_order_id)
+    status: OrderStatus
+    amount_paid_fen: int = 0
+    after_sales_status: AfterSalesStatus = AfterSalesStatus.NONE
+    paid_at: Optional[datetime] = None
+    shipped_at: Optional[datetime] = None
+    promised_ship_by: Optional[datetime] = None
+    item_categories: Tuple[ItemCategory, ...] = field(factory=tuple, converter=_categories)
+    parcels: Tuple[Parcel, ...] = field(factory=tuple, converter=_parcels)
+    buyer_address: Optional[BuyerAddress] = None
+
+    def __attrs_post_init__(self) -> None:
+        _checks.fen("amount_paid_fen", self.amount_paid_fen)
+        for name in ("paid_at", "shipped_at", "promised_ship_by"):
+            _checks.optional_aware(name, getattr(self, name))
+        for parcel in self.parcels:
+            if not isinstance(parcel, Parcel):
+                raise ValidationError(field="parcels", reason="must hold Parcel values")
+
+    @property
+    def is_shipped(self) -> bool:
+        """Whether the merchant has shipped: a shipping time, or a post-shipment status."""
+        return self.shipped_at is not None or self.status in _SHIPPED_STATUSES
+
+
+_SHIPPED_STATUSES = frozenset(
+    {OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.TRADE_COMPLETE}
+)
+
+
+@frozen(kw_only=True)
+class Merchant:
+    """The merchant facts the intercept rule reads.
+
+    Args:
+        intercept_agreement_signed: Whether the intercept service agreement is signed.
+        e_waybill_carriers: Slugs of the carriers whose platform e-waybill service is used.
+        cross_border: Whether this is a cross-border merchant.
+        shop_status: Whether the shop is operating normally.
+    """
+
+    intercept_agreement_signed: bool
+    e_waybill_carriers: FrozenSet[str] = field(converter=_slugs)
+    cross_border: bool = False
+    shop_status: ShopStatus = ShopStatus.NORMAL
+
+
+@frozen(kw_only=True)
+class Refund:
+    """A buyer's refund request.
+
+    Args:
+        refund_id: The platform's refund id; the intercept idempotency key derives from it.
+        type: Refund only, or return and refund.
+        requested_after_shipment: Whether the buyer asked after the order shipped.
+        amount_fen: The refund amount in fen.
+    """
+
+    refund_id: str = field(converter=_refund_id)
+    type: RefundType
+    requested_after_shipment: bool
+    amount_fen: int
+
+    def __attrs_post_init__(self) -> None:
+        _checks.fen("amount_fen", self.amount_fen)

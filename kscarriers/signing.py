@@ -1,0 +1,47 @@
+"""Signature helpers shared by the carriers: Base64 of a raw digest, and constant-time checks."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from typing import Union
+
+__all__ = ["b64_md5", "digests_match"]
+
+Bytes = Union[bytes, str]
+
+
+def _bytes(value: Bytes) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def b64_md5(*parts: Bytes) -> str:
+    """Base64 of the raw 16-byte MD5 of the concatenated parts (UTF-8 for str parts).
+
+    All four carriers sign this way: ``base64(md5(payload + secret))`` over the exact bytes
+    sent, never the hex digest.
+    """
+    digest = hashlib.md5(b"".join(_bytes(p) for p in parts)).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def digests_match(expected_b64: str, received: str) -> bool:
+    """Compare a Base64 digest we computed with one we received, in constant time.
+
+    Both sides are decoded first so that equivalent encodings compare equal; a value that is
+    not valid Base64 raises :class:`binascii.Error` for the caller to report as bad encoding.
+    """
+    want = base64.b64decode(expected_b64, validate=True)
+    got = base64.b64decode(received.strip(), validate=True)
+    return hmac.compare_digest(want, got)
+
+
+def is_base64(value: str) -> bool:
+    """Whether ``value`` decodes as strict Base64."""
+    try:
+        base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True

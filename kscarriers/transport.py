@@ -1,0 +1,127 @@
+"""The HTTP seam: request/response values, the Transport protocol and the requests-based default.
+
+``requests`` exceptions are translated into :mod:`kscarriers.errors` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Mapping, Optional, Protocol, Tuple
+
+import requests
+from attrs import field, frozen
+from urllib3.exceptions import NewConnectionError
+
+from .config import Timeouts
+from .errors import ConnectError, TimeoutError, TransportError
+
+__all__ = ["HttpRequest", "HttpResponse", "RequestsTransport", "Transport", "map_requests_errors"]
+
+
+def _headers(value: Optional[Mapping[str, str]]) -> Mapping[str, str]:
+    return dict(value or {})
+
+
+@frozen(kw_only=True)
+class HttpRequest:
+    """An HTTP request exactly as it goes on the wire (``body`` is the signed bytes)."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(factory=dict, converter=_headers)
+    body: bytes = b""
+
+
+@frozen(kw_only=True)
+class HttpResponse:
+    """An HTTP answer; header look-up is case-insensitive through :meth:`header`."""
+
+    status: int
+    headers: Mapping[str, str] = field(factory=dict, converter=_headers)
+    body: bytes = b""
+
+    def header(self, name: str, default: str = "") -> str:
+        """A header's value, looked up without regard to case."""
+        wanted = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == wanted:
+                return value
+        return default
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.body.decode("utf-8", errors="replace")
+
+
+class Transport(Protocol):
+    """Anything that can send one request and return the answer."""
+
+    def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
+        """Send ``request``; raise a :class:`TransportError` when no answer comes."""
+        ...
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether a requests ConnectionError happened before any byte was sent."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError) or isinstance(exc.args[0] if exc.args else None,
+                                                                 NewConnectionError)
+
+
+@contextlib.contextmanager
+def map_requests_errors(url: str) -> Iterator[None]:
+    """Translate ``requests`` exceptions into kscarriers transport errors.
+
+    Timeouts and connection errors are retryable. SSL errors and invalid requests are not: a
+    retry cannot fix a bad certificate or a malformed URL.
+    """
+    try:
+        yield
+    except requests.exceptions.SSLError as exc:
+        raise ConnectError(f"TLS error talking to {url}", retryable=False, url=url) from exc
+    except requests.exceptions.ConnectTimeout as exc:
+        raise TimeoutError(f"connect timeout to {url}", url=url, maybe_sent=False) from exc
+    except requests.exceptions.ReadTimeout as exc:
+        raise TimeoutError(f"read timeout from {url}", url=url) from exc
+    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        raise ConnectError(
+            f"connection to {url} failed", url=url, maybe_sent=not _never_connected(exc)
+        ) from exc
+    except (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidHeader,
+    ) as exc:
+        raise TransportError(f"invalid request to {url}: {exc}", retryable=False, url=url) from exc
+    except requests.exceptions.RequestException as exc:
+        raise TransportError(f"request to {url} failed: {type(exc).__name__}", url=url) from exc
+
+
+class RequestsTransport:
+    """The default transport: one pooled :class:`requests.Session` per client."""
+
+    def __init__(self, session: Optional[requests.Session] = None) -> None:
+        self._session = session or requests.Session()
+        self._owns_session = session is None
+
+    def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
+        """Send ``request`` through the session; see :class:`Transport`."""
+        timeout: Tuple[float, float] = (timeouts.connect, timeouts.read)
+        with map_requests_errors(request.url):
+            resp = self._session.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+            body = resp.content
+        return HttpResponse(status=resp.status_code, headers=dict(resp.headers), body=body)
+
+    def close(self) -> None:
+        """Close the session if this transport created it."""
+        if self._owns_session:
+            self._session.close()
