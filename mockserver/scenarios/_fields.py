@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Iterable, List, Mapping, NoReturn, Optional, Sequence
 
 from .errors import ScenarioFileError, join_path
 
@@ -43,6 +43,18 @@ def check_choice(value: Any, choices: Sequence[str], noun: str, path: str) -> st
 def is_number(value: Any) -> bool:
     """True for ints and floats, but not for booleans (which JSON keeps apart)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def non_negative(value: float, path: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a number >= 0."""
+    if not is_number(value) or value < 0:
+        raise ScenarioFileError(path=path, message=f"must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def fail(path: str, message: str) -> NoReturn:
+    """Raise a :class:`ScenarioFileError` at ``path``."""
+    raise ScenarioFileError(path=path, message=message)
 
 
 def compact_number(value: float) -> Any:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import random
-from typing import Any, ClassVar, Dict, FrozenSet, NoReturn, Optional, Tuple, Type, Union
+from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple, Type, Union
 
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
-from ._fields import Fields, check_choice, compact_number, describe, is_number
+from ._fields import Fields, check_choice, compact_number, describe, fail, non_negative
 from .errors import ScenarioFileError
 from .matchers import OPERATIONS
+from .push_outcome import PushOutcome
 
 INTERCEPT_RESULTS: Tuple[str, ...] = ("succeed", "fail", "pending")
 INTERCEPT_FAILURE_REASONS: Tuple[str, ...] = (
@@ -47,16 +47,6 @@ HTTP_FAULT_KINDS: Tuple[str, ...] = (
 _ANSWERED_OPERATIONS = frozenset(op for op in OPERATIONS if op != "push")
 
 
-def _non_negative(value: float, path: str) -> float:
-    if not is_number(value) or value < 0:
-        raise ScenarioFileError(path=path, message=f"must be a number >= 0, got {value!r}")
-    return float(value)
-
-
-def _fail(path: str, message: str) -> NoReturn:
-    raise ScenarioFileError(path=path, message=message)
-
-
 @frozen(kw_only=True)
 class InterceptOutcome:
     """How an intercept request is answered.
@@ -86,22 +76,22 @@ class InterceptOutcome:
     def __attrs_post_init__(self) -> None:
         check_choice(self.result, INTERCEPT_RESULTS, "intercept result", "result")
         object.__setattr__(
-            self, "delay_seconds", _non_negative(self.delay_seconds, "delay_seconds")
+            self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds")
         )
         if self.then is not None:
             check_choice(self.then, ("succeed", "fail"), "final result", "then")
             if self.result != "pending":
-                _fail("then", "only a pending intercept resolves later")
+                fail("then", "only a pending intercept resolves later")
         elif self.delay_seconds:
-            _fail("delay_seconds", "needs 'then' (what the pending intercept resolves to)")
+            fail("delay_seconds", "needs 'then' (what the pending intercept resolves to)")
         final = self.then or self.result
         if final == "fail":
             if self.reason is None:
                 choices = ", ".join(INTERCEPT_FAILURE_REASONS)
-                _fail("reason", f"a failing intercept needs a reason (one of {choices})")
+                fail("reason", f"a failing intercept needs a reason (one of {choices})")
             check_choice(self.reason, INTERCEPT_FAILURE_REASONS, "failure reason", "reason")
         elif self.reason is not None:
-            _fail("reason", f"only a failing intercept has a reason (result is {final!r})")
+            fail("reason", f"only a failing intercept has a reason (result is {final!r})")
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready form; unset optional fields are left out."""
@@ -155,14 +145,14 @@ class TrackOutcome:
         check_choice(self.mutation, TRACK_MUTATIONS, "track mutation", "mutation")
         for index, name in enumerate(self.fields):
             if not isinstance(name, str) or not name:
-                _fail(f"fields[{index}]", f"expected a field name, got {describe(name)}")
+                fail(f"fields[{index}]", f"expected a field name, got {describe(name)}")
         if len(set(self.fields)) != len(self.fields):
-            _fail("fields", "names a field twice")
+            fail("fields", "names a field twice")
         if self.mutation in ("missing_fields", "null_values"):
             if not self.fields:
-                _fail("fields", f"{self.mutation} needs at least one field name")
+                fail("fields", f"{self.mutation} needs at least one field name")
         elif self.fields:
-            _fail("fields", f"{self.mutation} takes no fields")
+            fail("fields", f"{self.mutation} takes no fields")
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready form."""
@@ -204,7 +194,7 @@ class CarrierErrorOutcome:
     def __attrs_post_init__(self) -> None:
         check_choice(self.kind, CARRIER_ERROR_KINDS, "carrier error", "kind")
         if self.field_name is not None and self.kind != "missing_field":
-            _fail("field", "only a missing_field error names a field")
+            fail("field", "only a missing_field error names a field")
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready form."""
@@ -259,22 +249,22 @@ class HttpFaultOutcome:
             ("content_type", "wrong_content_type"),
         ):
             if getattr(self, name) is not None and self.kind != owner:
-                _fail(name, f"only a {owner!r} fault takes {name}")
+                fail(name, f"only a {owner!r} fault takes {name}")
         if self.kind == "status":
             if self.status is None:
-                _fail("status", "a status fault needs the HTTP status code")
+                fail("status", "a status fault needs the HTTP status code")
             if not isinstance(self.status, int) or not 400 <= self.status <= 599:
-                _fail("status", f"must be an HTTP error status 400-599, got {self.status!r}")
+                fail("status", f"must be an HTTP error status 400-599, got {self.status!r}")
             if self.retry_after is not None and (
                 not isinstance(self.retry_after, int) or self.retry_after < 0
             ):
-                _fail("retry_after", f"must be whole seconds >= 0, got {self.retry_after!r}")
+                fail("retry_after", f"must be whole seconds >= 0, got {self.retry_after!r}")
         if self.kind == "slow":
             if self.delay_seconds is None:
-                _fail("delay_seconds", "a slow fault needs delay_seconds")
-            delay = _non_negative(self.delay_seconds, "delay_seconds")
+                fail("delay_seconds", "a slow fault needs delay_seconds")
+            delay = non_negative(self.delay_seconds, "delay_seconds")
             if delay == 0:
-                _fail("delay_seconds", "must be greater than 0")
+                fail("delay_seconds", "must be greater than 0")
             object.__setattr__(self, "delay_seconds", delay)
 
     def to_dict(self) -> Dict[str, Any]:
@@ -304,110 +294,6 @@ class HttpFaultOutcome:
             retry_after=fields.integer("retry_after", None),
             delay_seconds=fields.number("delay_seconds", None),
             content_type=fields.string("content_type", None),
-        )
-
-
-def _delay_range(value: Any) -> Optional[Tuple[float, float]]:
-    if value is None:
-        return None
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ScenarioFileError(path="delay_range", message="expected [min, max] seconds")
-    low, high = (_non_negative(item, f"delay_range[{i}]") for i, item in enumerate(value))
-    if low > high:
-        raise ScenarioFileError(path="delay_range", message=f"min {low} is above max {high}")
-    return (low, high)
-
-
-@frozen(kw_only=True)
-class PushOutcome:
-    """How the push scheduler should alter the pushes a stub matches.
-
-    The defaults change nothing, so a push stub with no options passes pushes through
-    (useful at high priority to shield some waybills from a broader push stub).
-
-    Args:
-        delay_seconds: Fixed delay before sending.
-        delay_range: ``(min, max)`` seconds; the engine draws the delay from its seeded
-            generator at decision time (not with ``delay_seconds``).
-        drop: Never send it (excludes every other option).
-        copies: How many times to send it (2 = one duplicate).
-        out_of_order: Hold it back and send it after the next push for the same waybill.
-        batch: Send pushes in batches of this many per request (1 = one per request).
-    """
-
-    TYPE: ClassVar[str] = "push"
-    OPERATIONS: ClassVar[FrozenSet[str]] = frozenset({"push"})
-
-    delay_seconds: float = 0.0
-    delay_range: Optional[Tuple[float, float]] = field(default=None, converter=_delay_range)
-    drop: bool = False
-    copies: int = 1
-    out_of_order: bool = False
-    batch: int = 1
-
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self, "delay_seconds", _non_negative(self.delay_seconds, "delay_seconds")
-        )
-        if self.delay_range is not None and self.delay_seconds:
-            _fail("delay_range", "give either delay_seconds or delay_range, not both")
-        for name in ("copies", "batch"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                _fail(name, f"must be a whole number >= 1, got {value!r}")
-        if self.drop and (
-            self.delay_seconds or self.delay_range or self.copies != 1
-            or self.out_of_order or self.batch != 1
-        ):
-            _fail("drop", "a dropped push cannot also be delayed, copied, reordered or batched")
-
-    def resolve(self, rng: random.Random) -> PushOutcome:
-        """Return this outcome with a ``delay_range`` replaced by a delay drawn from ``rng``."""
-        if self.delay_range is None:
-            return self
-        delay = round(rng.uniform(*self.delay_range), 3)
-        return evolve(self, delay_range=None, delay_seconds=delay)
-
-    def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready form; options left at their defaults are left out."""
-        data: Dict[str, Any] = {"type": self.TYPE}
-        if self.delay_seconds:
-            data["delay_seconds"] = compact_number(self.delay_seconds)
-        if self.delay_range is not None:
-            data["delay_range"] = [compact_number(value) for value in self.delay_range]
-        if self.drop:
-            data["drop"] = True
-        if self.copies != 1:
-            data["copies"] = self.copies
-        if self.out_of_order:
-            data["out_of_order"] = True
-        if self.batch != 1:
-            data["batch"] = self.batch
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Any, path: str = "outcome") -> PushOutcome:
-        """Build from a JSON object; errors name ``path`` and the field."""
-        fields = Fields(
-            data,
-            path,
-            ("type", "delay_seconds", "delay_range", "drop", "copies", "out_of_order", "batch"),
-        )
-        delay_range = fields.raw("delay_range", None)
-        if delay_range is not None and not isinstance(delay_range, list):
-            raise ScenarioFileError(
-                path=fields.at("delay_range"),
-                message=f"expected [min, max] seconds, got {describe(delay_range)}",
-            )
-        return _build(
-            cls,
-            path,
-            delay_seconds=fields.number("delay_seconds", 0),
-            delay_range=delay_range,
-            drop=fields.boolean("drop", False),
-            copies=fields.integer("copies", 1),
-            out_of_order=fields.boolean("out_of_order", False),
-            batch=fields.integer("batch", 1),
         )
 
 
