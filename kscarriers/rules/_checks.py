@@ -12,9 +12,7 @@ from kscarriers.errors import ValidationError
 def aware(field_name: str, value: Any) -> datetime:
     """Return ``value`` if it is a timezone-aware datetime, else raise ValidationError."""
     if not isinstance(value, datetime):
-        raise ValidationError(
-            field=field_name, reason=f"must be a datetime, got {type(value).__name__}"
-        )
+        raise ValidationError(field=field_name, reason=f"must be a datetime, got {type(value).__name__}")
     # A naive time is ambiguous (server local time? China time? UTC?), and the rules compare
     # times across carriers and order systems, so guessing would silently shift a verdict.
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
@@ -30,9 +28,7 @@ def optional_aware(field_name: str, value: Any) -> Optional[datetime]:
 def fen(field_name: str, value: Any) -> int:
     """Return ``value`` if it is a non-negative int amount of fen, else raise ValidationError."""
     if isinstance(value, float):
-        raise ValidationError(
-            field=field_name, reason="money must be int fen or Decimal, never float"
-        )
+        raise ValidationError(field=field_name, reason="money must be int fen or Decimal, never float")
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(
             field=field_name, reason=f"must be an int amount of fen, got {type(value).__name__}"
@@ -56,9 +52,7 @@ def yuan_to_fen(value: Any, *, field_name: str = "amount") -> int:
         ValidationError: if ``value`` is a float, negative, not a number, or finer than a fen.
     """
     if isinstance(value, float):
-        raise ValidationError(
-            field=field_name, reason="money must be int fen or Decimal, never float"
-        )
+        raise ValidationError(field=field_name, reason="money must be int fen or Decimal, never float")
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise ValidationError(
             field=field_name, reason=f"must be a Decimal yuan amount, got {type(value).__name__}"

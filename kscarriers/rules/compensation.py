@@ -89,6 +89,4 @@ def false_shipment_compensation(*, amount_paid_fen: Any) -> Compensation:
         amount, bound = COMPENSATION_MAX_FEN, CompensationBound.MAXIMUM
     else:
         amount, bound = unbounded, None
-    return Compensation(
-        amount_fen=amount, amount_paid_fen=paid, unbounded_fen=unbounded, bound=bound
-    )
+    return Compensation(amount_fen=amount, amount_paid_fen=paid, unbounded_fen=unbounded, bound=bound)

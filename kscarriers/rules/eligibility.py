@@ -131,9 +131,7 @@ def check_eligibility(
     Raises:
         ValidationError: if ``tracking`` is for a waybill that is not one of the order's parcels.
     """
-    if tracking is not None and not any(
-        parcel.waybill == tracking.waybill for parcel in order.parcels
-    ):
+    if tracking is not None and not any(parcel.waybill == tracking.waybill for parcel in order.parcels):
         raise ValidationError(
             field="tracking", reason=f"waybill {tracking.waybill} is not a parcel of the order"
         )

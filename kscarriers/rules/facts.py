@@ -210,9 +210,7 @@ class Order:
         return self.shipped_at is not None or self.status in _SHIPPED_STATUSES
 
 
-_SHIPPED_STATUSES = frozenset(
-    {OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.TRADE_COMPLETE}
-)
+_SHIPPED_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.RECEIVED, OrderStatus.TRADE_COMPLETE})
 
 
 @frozen(kw_only=True)

@@ -55,9 +55,7 @@ class OrderView:
     parcels: Tuple[ParcelSummary, ...] = field(factory=tuple)
 
 
-def build_order_view(
-    order: Order, tracking: Iterable[TrackResult] = (), *, now: datetime
-) -> OrderView:
+def build_order_view(order: Order, tracking: Iterable[TrackResult] = (), *, now: datetime) -> OrderView:
     """Build the customer-service view of an order.
 
     An order is overdue when it awaits shipment and ``now`` is strictly after the promised

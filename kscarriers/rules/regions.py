@@ -62,9 +62,7 @@ PROVINCES: Dict[str, str] = {
 
 #: Municipalities and SARs have no prefecture-level city between them and their districts, so
 #: they are compared at province level only.
-MUNICIPALITIES = frozenset(
-    {"北京市", "天津市", "上海市", "重庆市", "香港特别行政区", "澳门特别行政区"}
-)
+MUNICIPALITIES = frozenset({"北京市", "天津市", "上海市", "重庆市", "香港特别行政区", "澳门特别行政区"})
 
 _BY_NAME: Dict[str, str] = {}
 for _full, _short in PROVINCES.items():
@@ -196,8 +194,7 @@ class CpcaResolver:
             import cpca
         except ImportError as exc:
             raise ConfigurationError(
-                "free-text address resolution needs the optional extra: "
-                "pip install 'kscarriers[address]'"
+                "free-text address resolution needs the optional extra: pip install 'kscarriers[address]'"
             ) from exc
         self._cpca: Any = cpca
         self._cache: Dict[str, Optional[Region]] = {}
