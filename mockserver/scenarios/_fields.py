@@ -57,6 +57,12 @@ def fail(path: str, message: str) -> NoReturn:
     raise ScenarioFileError(path=path, message=message)
 
 
+def optional_string(value: Any, path: str) -> None:
+    """Raise unless ``value`` is None or a string."""
+    if value is not None and not isinstance(value, str):
+        fail(path, f"expected a string, got {describe(value)}")
+
+
 def compact_number(value: float) -> Any:
     """Write ``30.0`` as ``30`` so dumped files read as QA would have typed them."""
     if isinstance(value, float) and value.is_integer():

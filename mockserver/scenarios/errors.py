@@ -31,6 +31,7 @@ class ScenarioFileError(ValueError):
         message: What is wrong, in words.
         line: 1-based line of a JSON syntax error, when known.
         column: 1-based column of a JSON syntax error, when known.
+        source: The file the data came from, when it came from one.
     """
 
     def __init__(
@@ -40,33 +41,33 @@ class ScenarioFileError(ValueError):
         message: str,
         line: Optional[int] = None,
         column: Optional[int] = None,
+        source: Optional[str] = None,
     ) -> None:
         self.path = path
         self.message = message
         self.line = line
         self.column = column
+        self.source = source
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = []
-        if self.path:
-            where.append(self.path)
+        position = ""
         if self.line is not None:
             position = f"line {self.line}"
             if self.column is not None:
                 position += f", column {self.column}"
-            where.append(position)
-        return f"{' '.join(where)}: {self.message}" if where else self.message
+        parts = [part for part in (self.source, self.path, position) if part]
+        return ": ".join([*parts, self.message])
 
     def __repr__(self) -> str:
         return (
             f"ScenarioFileError(path={self.path!r}, message={self.message!r}, "
-            f"line={self.line!r}, column={self.column!r})"
+            f"line={self.line!r}, column={self.column!r}, source={self.source!r})"
         )
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         # Keyword-only constructors break the default exception pickling.
-        return (_rebuild, (self.path, self.message, self.line, self.column))
+        return (_rebuild, (self.path, self.message, self.line, self.column, self.source))
 
     def within(self, prefix: str) -> ScenarioFileError:
         """Return the same error with ``prefix`` put in front of its path."""
@@ -75,13 +76,16 @@ class ScenarioFileError(ValueError):
             message=self.message,
             line=self.line,
             column=self.column,
+            source=self.source,
         )
 
 
 def _rebuild(
-    path: str, message: str, line: Optional[int], column: Optional[int]
+    path: str, message: str, line: Optional[int], column: Optional[int], source: Optional[str]
 ) -> ScenarioFileError:
-    return ScenarioFileError(path=path, message=message, line=line, column=column)
+    return ScenarioFileError(
+        path=path, message=message, line=line, column=column, source=source
+    )
 
 
 @contextmanager

@@ -6,7 +6,15 @@ from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple, Type, Union
 
 from attrs import field, frozen
 
-from ._fields import Fields, check_choice, compact_number, describe, fail, non_negative
+from ._fields import (
+    Fields,
+    check_choice,
+    compact_number,
+    describe,
+    fail,
+    non_negative,
+    optional_string,
+)
 from .errors import ScenarioFileError
 from .matchers import OPERATIONS
 from .push_outcome import PushOutcome
@@ -75,6 +83,7 @@ class InterceptOutcome:
 
     def __attrs_post_init__(self) -> None:
         check_choice(self.result, INTERCEPT_RESULTS, "intercept result", "result")
+        optional_string(self.message, "message")
         object.__setattr__(
             self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds")
         )
@@ -122,6 +131,15 @@ class InterceptOutcome:
         )
 
 
+def _names(value: Any) -> Tuple[str, ...]:
+    # A lone string would otherwise become a tuple of its characters.
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)):
+        fail("fields", f"expected an array of field names, got {describe(value)}")
+    return tuple(value)
+
+
 @frozen(kw_only=True)
 class TrackOutcome:
     """A damaged tracking answer.
@@ -139,7 +157,7 @@ class TrackOutcome:
     OPERATIONS: ClassVar[FrozenSet[str]] = frozenset({"track"})
 
     mutation: str
-    fields: Tuple[str, ...] = field(default=(), converter=tuple)
+    fields: Tuple[str, ...] = field(default=(), converter=_names)
 
     def __attrs_post_init__(self) -> None:
         check_choice(self.mutation, TRACK_MUTATIONS, "track mutation", "mutation")
@@ -193,6 +211,8 @@ class CarrierErrorOutcome:
 
     def __attrs_post_init__(self) -> None:
         check_choice(self.kind, CARRIER_ERROR_KINDS, "carrier error", "kind")
+        optional_string(self.field_name, "field")
+        optional_string(self.message, "message")
         if self.field_name is not None and self.kind != "missing_field":
             fail("field", "only a missing_field error names a field")
 
@@ -242,6 +262,7 @@ class HttpFaultOutcome:
 
     def __attrs_post_init__(self) -> None:
         check_choice(self.kind, HTTP_FAULT_KINDS, "HTTP fault", "kind")
+        optional_string(self.content_type, "content_type")
         for name, owner in (
             ("status", "status"),
             ("retry_after", "status"),
@@ -326,8 +347,3 @@ def outcome_from_dict(data: Any, path: str = "outcome") -> Outcome:
     kind = fields.choice("type", tuple(OUTCOME_TYPES), "outcome type")
     result: Outcome = OUTCOME_TYPES[kind or ""].from_dict(data, path)
     return result
-
-
-def outcome_to_dict(outcome: Outcome) -> Dict[str, Any]:
-    """The JSON-ready form of any outcome (its ``to_dict``)."""
-    return outcome.to_dict()
