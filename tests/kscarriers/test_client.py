@@ -1,0 +1,255 @@
+"""Client behaviour: detection, validation, retries, idempotent intercepts, settling, pushes."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from ksconfig import ZTO_SECRET, zto_config
+from ksfakes import ScriptedTransport, SleepRecorder, json_response
+
+from kscarriers import (
+    Address,
+    Client,
+    ConnectError,
+    InterceptFailure,
+    InterceptKind,
+    InterceptStatus,
+    Operation,
+    OutcomeUnknownError,
+    RateLimitError,
+    RetryPolicy,
+    TimeoutError,
+    UnsupportedOperationError,
+    ValidationError,
+)
+from kscarriers.registry import CarrierRegistry
+
+WAYBILL = "73100130019486"
+
+OK_INTERCEPT = json_response(
+    '{"status":true,"statusCode":"SYS000","message":"成功","result":{"billCode":"73100130019486","thirdBizNo":"k1","status":"1","statusName":"拦截中"}}'
+)
+BUSY = json_response('{"status":false,"statusCode":"S203","message":"服务暂不可用","result":null}')
+
+
+def client_with(*steps, retry=None, **kwargs):
+    transport = ScriptedTransport(*steps)
+    sleep = SleepRecorder()
+    client = Client(zto_config(retry=retry), transport=transport, sleep=sleep, rng=random.Random(0), **kwargs)
+    return client, transport, sleep
+
+
+def body_of(request):
+    return json.loads(request.body)
+
+
+def test_carrier_is_detected_from_the_waybill_number():
+    client, transport, _ = client_with(json_response('{"status":true,"statusCode":"SYS000","result":[]}'))
+    result = client.track(f" {WAYBILL} ")
+    assert result.carrier == "zto" and result.waybill == WAYBILL
+    assert transport.requests[0].url.endswith("/zto.merchant.waybill.track.query")
+
+
+@pytest.mark.parametrize("number", ["", "   ", "ABC123", "7310013001948"])
+def test_unknown_or_empty_waybill_is_a_validation_error_naming_the_field(number):
+    client, transport, _ = client_with()
+    with pytest.raises(ValidationError) as info:
+        client.track(number)
+    assert info.value.field == "waybill" and transport.requests == []
+
+
+def test_ambiguous_waybill_is_reported_not_guessed():
+    from kscarriers.carriers.zto import ZtoAdapter
+
+    class Copycat(ZtoAdapter):
+        name = "copycat"
+
+    registry = CarrierRegistry(load_entry_points=False)
+    registry.register(ZtoAdapter)
+    registry.register(Copycat)
+    with pytest.raises(ValidationError, match="ambiguous between copycat, zto"):
+        registry.detect(WAYBILL)
+
+
+def test_explicit_carrier_with_a_foreign_number_is_rejected():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="not a valid zto waybill"):
+        client.track("YT2600227881409", carrier="zto")
+
+
+def test_non_string_waybill_is_a_validation_error():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="must be a str"):
+        client.track(73100130019486)  # type: ignore[arg-type]
+
+
+def test_reads_are_retried_on_envelope_busy_codes():
+    client, transport, sleep = client_with(BUSY, BUSY, json_response('{"status":true,"statusCode":"SYS000","result":[]}'))
+    client.track(WAYBILL)
+    assert len(transport.requests) == 3 and len(sleep.calls) == 2
+
+
+def test_retry_after_from_http_429_is_honoured():
+    client, _, sleep = client_with(
+        json_response("{}", status=429, **{"Retry-After": "3"}),
+        json_response('{"status":true,"statusCode":"SYS000","result":[]}'),
+    )
+    client.track(WAYBILL)
+    assert sleep.calls == [3.0]
+
+
+def test_rate_limit_that_persists_raises_typed_error_with_retry_after():
+    client, _, _ = client_with(*[json_response("{}", status=429, **{"Retry-After": "1"})] * 3)
+    with pytest.raises(RateLimitError) as info:
+        client.track(WAYBILL)
+    assert info.value.retry_after == 1.0 and info.value.http_status == 429
+
+
+def test_the_request_id_stays_the_same_on_every_retry_of_one_intercept():
+    client, transport, _ = client_with(BUSY, TimeoutError("read timeout"), OK_INTERCEPT, id_factory=lambda: "minted-1")
+    result = client.intercept(WAYBILL, reason="buyer refund")
+    assert result.status is InterceptStatus.PENDING
+    ids = {body_of(r)["requestId"] for r in transport.requests}
+    assert ids == {"minted-1"} and len(transport.requests) == 3
+
+
+def test_callers_idempotency_key_is_used_as_the_request_id():
+    client, transport, _ = client_with(OK_INTERCEPT)
+    client.intercept(WAYBILL, reason="buyer refund", idempotency_key="refund-42")
+    assert body_of(transport.requests[0])["requestId"] == "refund-42"
+    assert body_of(transport.requests[0])["thirdBizNo"] == "refund-42"
+
+
+def test_intercept_refusal_is_a_failed_result_with_raw_code():
+    client, _, _ = client_with(json_response('{"status":false,"statusCode":"E23101","message":"快件已签收","result":null}'))
+    result = client.intercept(WAYBILL, reason="buyer refund")
+    assert (result.status, result.failure, result.raw_code) == (InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED, "E23101")
+    assert result.refund_auto_approvable is False
+
+
+def test_change_address_needs_an_address():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="new_address"):
+        client.intercept(WAYBILL, kind=InterceptKind.CHANGE_ADDRESS, reason="r")
+
+
+def test_change_address_sends_destination_type_3_with_the_address():
+    client, transport, _ = client_with(OK_INTERCEPT)
+    address = Address(name="张三", phone="13800000000", province="浙江省", city="杭州市", district="西湖区", detail="文三路1号")
+    client.intercept(WAYBILL, kind=InterceptKind.CHANGE_ADDRESS, new_address=address, reason="r")
+    body = body_of(transport.requests[0])
+    assert body["destinationType"] == 3 and body["receiveCity"] == "杭州市"
+    assert "13800000000" not in repr(address)
+
+
+def test_intercept_reason_is_required():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="reason"):
+        client.intercept(WAYBILL, reason="  ")
+
+
+def test_over_long_idempotency_key_is_rejected():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="idempotency_key"):
+        client.intercept(WAYBILL, reason="r", idempotency_key="x" * 65)
+
+
+def test_cancel_looks_up_the_intercept_reference_when_not_given():
+    status = json_response(
+        '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486","serviceCode":"k1","status":"1","statusName":"拦截中"}}'
+    )
+    client, transport, _ = client_with(status, json_response('{"status":true,"statusCode":"SYS000","result":null}'))
+    result = client.cancel_intercept(WAYBILL)
+    assert result.status is InterceptStatus.CANCELLED
+    assert body_of(transport.requests[1])["thirdBizNo"] == "k1"
+
+
+def test_client_reports_operations_per_carrier():
+    client, _, _ = client_with()
+    assert client.supports("zto", Operation.CANCEL_INTERCEPT)
+    assert Operation.INTERCEPT_STATUS in client.operations("zto")
+
+
+def _no_id_registry(with_status: bool):
+    from kscarriers.carriers.zto import ZtoAdapter
+
+    ops = frozenset(Operation) if with_status else frozenset(Operation) - {Operation.INTERCEPT_STATUS}
+
+    class Plain(ZtoAdapter):
+        intercept_takes_request_id = False
+        operations = ops
+
+    registry = CarrierRegistry(load_entry_points=False)
+    registry.register(Plain)
+    return registry
+
+
+def test_a_timed_out_intercept_is_never_resent_blindly():
+    client, transport, _ = client_with(TimeoutError("read timeout"), registry=_no_id_registry(with_status=False))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.intercept(WAYBILL, reason="r", idempotency_key="k-9")
+    assert len(transport.requests) == 1 and info.value.request_id == "k-9"
+
+
+def test_an_ambiguous_intercept_is_settled_by_the_status_query_when_it_landed():
+    landed = json_response(
+        '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486","serviceCode":"k-9","status":"1","statusName":"拦截中"}}'
+    )
+    client, transport, _ = client_with(TimeoutError("read timeout"), landed, registry=_no_id_registry(with_status=True))
+    result = client.intercept(WAYBILL, reason="r", idempotency_key="k-9")
+    assert result.status is InterceptStatus.PENDING
+    assert [r.url.rsplit("/", 1)[1] for r in transport.requests] == [
+        "thirdcenter.createIntercept",
+        "thirdcenter.queryInterceptAndReturnStatus",
+    ]
+
+
+def test_an_ambiguous_intercept_that_did_not_land_is_resent_once_settled():
+    none = json_response('{"status":false,"statusCode":"E23102","message":"订单信息不存在","result":null}')
+    client, transport, _ = client_with(TimeoutError("t"), none, OK_INTERCEPT, registry=_no_id_registry(with_status=True))
+    assert client.intercept(WAYBILL, reason="r").status is InterceptStatus.PENDING
+    assert len(transport.requests) == 3
+
+
+def test_a_refused_connection_is_resent_because_nothing_left():
+    client, transport, _ = client_with(
+        ConnectError("refused", maybe_sent=False), OK_INTERCEPT, registry=_no_id_registry(with_status=False)
+    )
+    assert client.intercept(WAYBILL, reason="r").status is InterceptStatus.PENDING
+    assert len(transport.requests) == 2
+
+
+def test_unsupported_operation_is_a_typed_error():
+    from kscarriers.carriers.zto import ZtoAdapter
+
+    class NoCancel(ZtoAdapter):
+        operations = frozenset(Operation) - {Operation.CANCEL_INTERCEPT}
+
+    registry = CarrierRegistry(load_entry_points=False)
+    registry.register(NoCancel)
+    client, _, _ = client_with(registry=registry)
+    with pytest.raises(UnsupportedOperationError) as info:
+        client.cancel_intercept(WAYBILL)
+    assert info.value.operation == "cancel_intercept"
+
+
+def test_track_many_returns_results_and_errors_per_waybill():
+    client, _, _ = client_with(json_response('{"status":true,"statusCode":"SYS000","result":[]}'), retry=RetryPolicy(max_attempts=1))
+    out = client.track_many([WAYBILL, "nope"])
+    assert out[0].waybill == WAYBILL and isinstance(out[1], ValidationError)
+
+
+def test_parse_push_requires_bytes():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="body"):
+        client.parse_push("zto", {}, "data=x")  # type: ignore[arg-type]
+
+
+def test_secret_is_used_for_signing_but_never_sent():
+    client, transport, _ = client_with(json_response('{"status":true,"statusCode":"SYS000","result":[]}'))
+    client.track(WAYBILL)
+    request = transport.requests[0]
+    assert ZTO_SECRET.encode() not in request.body
+    assert all(ZTO_SECRET not in v for v in request.headers.values())

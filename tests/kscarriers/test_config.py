@@ -1,0 +1,71 @@
+"""Configuration values: validation, and secrets kept out of repr/str/logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from kscarriers import (
+    CarrierConfig,
+    Client,
+    ClientConfig,
+    ConfigurationError,
+    Credentials,
+    RetryPolicy,
+    Timeouts,
+)
+
+SECRET = "very-secret-value-42"
+
+
+def test_secret_is_absent_from_repr_and_str():
+    creds = Credentials(app_key="key", app_secret=SECRET)
+    config = ClientConfig(carriers={"zto": CarrierConfig(credentials=creds, base_url="https://x.test")})
+    for text in (repr(creds), str(creds), repr(config), str(config), repr(Client(config))):
+        assert SECRET not in text
+
+
+def test_secret_never_reaches_logs_or_errors(caplog):
+    from ksfakes import ScriptedTransport, SleepRecorder, json_response
+
+    creds = Credentials(app_key="key", app_secret=SECRET)
+    config = ClientConfig(carriers={"zto": CarrierConfig(credentials=creds, base_url="https://x.test")})
+    transport = ScriptedTransport(
+        json_response('{"status":false,"statusCode":"S203","message":"服务暂不可用","result":null}'),
+        json_response('{"status":false,"statusCode":"S211","message":"签名错误","result":null}'),
+    )
+    client = Client(config, transport=transport, sleep=SleepRecorder())
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(Exception) as info:
+        client.track("73100130019486")
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.parametrize("kwargs", [{"app_key": "", "app_secret": "s"}, {"app_key": "k", "app_secret": "  "}])
+def test_empty_credentials_are_a_configuration_error(kwargs):
+    with pytest.raises(ConfigurationError):
+        Credentials(**kwargs)
+
+
+def test_base_url_must_be_http():
+    with pytest.raises(ConfigurationError, match="base_url"):
+        CarrierConfig(credentials=Credentials(app_key="k", app_secret="s"), base_url="ftp://x")
+
+
+def test_unconfigured_carrier_error_lists_configured_ones():
+    config = ClientConfig(carriers={"zto": CarrierConfig(credentials=Credentials(app_key="k", app_secret="s"), base_url="https://x.test")})
+    with pytest.raises(ConfigurationError, match="configured: zto"):
+        config.carrier("jt")
+
+
+@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"initial": -1}, {"total_timeout": 0}])
+def test_bad_retry_policy_is_rejected(kwargs):
+    with pytest.raises(ConfigurationError):
+        RetryPolicy(**kwargs)
+
+
+def test_timeouts_must_be_positive():
+    with pytest.raises(ConfigurationError):
+        Timeouts(connect=0)

@@ -1,0 +1,60 @@
+"""RequestsTransport: the one place requests exceptions are translated (tested with responses)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+from urllib3.exceptions import NewConnectionError
+
+from kscarriers import ConnectError, HttpRequest, RequestsTransport, TimeoutError, Timeouts, TransportError
+from kscarriers.transport import map_requests_errors
+
+URL = "https://carrier.test/api"
+
+
+def send(**kwargs):
+    return RequestsTransport().send(HttpRequest(method="POST", url=URL, headers={"X-A": "1"}, body=b"{}"), timeouts=Timeouts())
+
+
+@responses.activate
+def test_answer_is_returned_with_status_headers_and_body():
+    responses.post(URL, body=b'{"ok":1}', status=201, headers={"X-Request-Id": "r1"})
+    resp = send()
+    assert (resp.status, resp.body, resp.header("x-request-id")) == (201, b'{"ok":1}', "r1")
+    sent = responses.calls[0].request
+    assert sent.body == b"{}" and sent.headers["X-A"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls", "retryable", "maybe_sent"),
+    [
+        (requests.exceptions.ConnectTimeout(), TimeoutError, True, False),
+        (requests.exceptions.ReadTimeout(), TimeoutError, True, True),
+        (requests.exceptions.ConnectionError("reset"), ConnectError, True, True),
+        (requests.exceptions.ConnectionError(NewConnectionError(None, "refused")), ConnectError, True, False),
+        (requests.exceptions.SSLError(), ConnectError, False, True),
+        (requests.exceptions.InvalidURL(), TransportError, False, True),
+        (requests.exceptions.ChunkedEncodingError(), ConnectError, True, True),
+    ],
+)
+@responses.activate
+def test_requests_exceptions_become_kscarriers_errors(exc, cls, retryable, maybe_sent):
+    responses.post(URL, body=exc)
+    with pytest.raises(cls) as info:
+        send()
+    assert type(info.value) is cls
+    assert (info.value.retryable, info.value.maybe_sent) == (retryable, maybe_sent)
+    assert isinstance(info.value.__cause__, requests.exceptions.RequestException)
+
+
+def test_map_requests_errors_passes_other_exceptions_through():
+    with pytest.raises(KeyError):
+        with map_requests_errors(URL):
+            raise KeyError("x")
+
+
+def test_transport_given_a_session_does_not_close_it():
+    session = requests.Session()
+    RequestsTransport(session).close()
+    assert session.adapters  # still usable
