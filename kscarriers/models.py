@@ -8,6 +8,8 @@ from typing import Any, Iterable, Mapping, Optional, Tuple
 
 from attrs import field, frozen
 
+from .errors import InterceptRejectedError
+
 __all__ = [
     "CHINA_TZ",
     "Address",
@@ -320,6 +322,18 @@ class InterceptResult:
     def refund_auto_approvable(self) -> bool:
         """Whether the platform may approve the refund automatically."""
         return self.status is InterceptStatus.SUCCEEDED
+
+    def raise_for_failure(self) -> InterceptResult:
+        """Return ``self``, or raise :class:`InterceptRejectedError` when the intercept FAILED."""
+        if self.status is InterceptStatus.FAILED:
+            assert self.failure is not None
+            raise InterceptRejectedError(
+                carrier=self.carrier,
+                code=self.raw_code or self.failure.value,
+                message=self.message or self.failure.value,
+                raw={"waybill": self.waybill, "failure": self.failure.value},
+            )
+        return self
 
 
 @frozen(kw_only=True)

@@ -70,3 +70,14 @@ def test_only_success_makes_the_refund_auto_approvable(status):
 def test_change_address_request_needs_an_address():
     with pytest.raises(ValueError):
         InterceptRequest(waybill="1", kind=InterceptKind.CHANGE_ADDRESS, reason="r", request_id="x")
+
+
+def test_raise_for_failure_raises_only_for_failed_results():
+    from kscarriers import InterceptRejectedError
+
+    ok = InterceptResult(carrier="zto", waybill="1", status=InterceptStatus.PENDING)
+    assert ok.raise_for_failure() is ok
+    failed = InterceptResult(carrier="zto", waybill="1", status=InterceptStatus.FAILED,
+                             failure=InterceptFailure.ALREADY_SIGNED, raw_code="E23101", message="快件已签收")
+    with pytest.raises(InterceptRejectedError, match="E23101"):
+        failed.raise_for_failure()
