@@ -68,7 +68,11 @@ def _check_options(options: Mapping[str, Any], allowed: Sequence[str], preset: s
 
 def _stub(outcome: Outcome, options: Mapping[str, Any], preset: str) -> Stub:
     _check_options(options, (*MATCH_OPTIONS, *STUB_OPTIONS), preset)
-    match = Match(**{key: options[key] for key in MATCH_OPTIONS if options.get(key) is not None})
+    criteria = {key: options[key] for key in MATCH_OPTIONS if options.get(key) is not None}
+    if "operation" not in criteria and len(outcome.OPERATIONS) == 1:
+        # Spell out the only operation the outcome answers, so dumps and explanations show it.
+        (criteria["operation"],) = outcome.OPERATIONS
+    match = Match(**criteria)
     kwargs = {key: options[key] for key in STUB_OPTIONS if options.get(key) is not None}
     if "lifetime" in kwargs:
         kwargs["lifetime"] = _lifetime(kwargs["lifetime"])
