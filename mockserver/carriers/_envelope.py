@@ -1,0 +1,300 @@
+"""Carrier-neutral plumbing for carrier blueprints: faults, signatures, journalling and the Decider hook.
+
+A carrier blueprint (see :mod:`mockserver.carriers.zto`) does four things with this module:
+
+1. :func:`install` registers the blueprint's error handlers and its journal hook: a
+   :class:`CarrierFault` is rendered by the blueprint's own ``render_fault`` (its envelope), any
+   other exception becomes its ``system_fault`` (logged and journalled with the error), and every
+   request — bad ones included — is appended to the :class:`~mockserver.journal.Journal`.
+2. While handling, it fills in :func:`exchange` (operation, app key, waybill) so the journal entry
+   says what the request was about.
+3. Before normal handling it calls :func:`consult` so that a :class:`Decider` (the scenario engine)
+   can override the answer for ``(carrier, operation, waybill, account)``.
+4. It signs and verifies with :func:`b64_md5` and :func:`digest_matches`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, runtime_checkable
+from urllib.parse import urlencode
+
+from attrs import define, field, frozen
+from flask import Blueprint, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from mockserver.clock import CHINA_TZ
+from mockserver.domain import FailReason
+from mockserver.journal import JournalEntry
+
+if TYPE_CHECKING:
+    from mockserver.services import Services
+
+__all__ = [
+    "CarrierFault",
+    "Decider",
+    "Decision",
+    "DecisionRequest",
+    "Exchange",
+    "Fault",
+    "NoOverride",
+    "Operation",
+    "RawResponse",
+    "b64_md5",
+    "china_time",
+    "compact_json",
+    "consult",
+    "digest_matches",
+    "epoch_ms",
+    "exchange",
+    "form_body",
+    "install",
+    "json_response",
+    "services",
+]
+
+log = logging.getLogger("mockserver.carriers")
+
+
+class Operation(str, Enum):
+    """Carrier-neutral operation names, used by the journal and the Decider."""
+
+    TRACK = "track"
+    SUBSCRIBE = "subscribe"
+    INTERCEPT = "intercept"
+    CANCEL_INTERCEPT = "cancel_intercept"
+    INTERCEPT_STATUS = "intercept_status"
+    UNKNOWN = "unknown"
+
+
+class Fault(str, Enum):
+    """Carrier-neutral failures a Decider can ask for; each carrier maps them to its own codes."""
+
+    SYSTEM_ERROR = "SYSTEM_ERROR"
+    UNAVAILABLE = "UNAVAILABLE"
+    TIMEOUT = "TIMEOUT"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+class CarrierFault(Exception):
+    """An error answer in a carrier's own terms, rendered by that carrier's blueprint.
+
+    Args:
+        code: the carrier's error code (``"S211"``, ``"E23101"``, ...).
+        message: the carrier's error text.
+        http_status: the HTTP status to answer with (most carriers answer errors with 200).
+        body: a complete body to send instead of the carrier's usual error envelope.
+    """
+
+    def __init__(
+        self, *, code: str, message: str, http_status: int = 200, body: Optional[Any] = None
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.body = body
+
+
+@frozen(kw_only=True)
+class RawResponse:
+    """An exact HTTP answer a Decider wants sent, bypassing the carrier's envelope."""
+
+    status: int = 200
+    body: str = ""
+    content_type: str = "application/json; charset=utf-8"
+    headers: Mapping[str, str] = field(factory=dict, hash=False)
+
+
+@frozen(kw_only=True)
+class DecisionRequest:
+    """What a Decider is told about a request before it is handled normally."""
+
+    carrier: str
+    operation: Operation
+    app_key: Optional[str]
+    waybill: Optional[str]
+    now: datetime
+    body: str
+
+
+@frozen(kw_only=True)
+class Decision:
+    """A Decider's override; at most one of ``response``, ``fault`` and ``reject`` applies.
+
+    Attributes:
+        name: recorded as the journal's ``decided_by``.
+        response: send exactly this.
+        fault: answer with the carrier's code for this neutral fault.
+        reject: for intercept/cancel operations, refuse with the carrier's code for this reason
+            (nothing is stored). Other operations ignore it and are handled normally.
+    """
+
+    name: str
+    response: Optional[RawResponse] = None
+    fault: Optional[Fault] = None
+    reject: Optional[FailReason] = None
+
+
+@runtime_checkable
+class Decider(Protocol):
+    """Chooses an answer for a request before normal handling, or returns ``None``."""
+
+    def decide(self, request: DecisionRequest) -> Optional[Decision]: ...
+
+
+class NoOverride:
+    """The default :class:`Decider`: never overrides anything."""
+
+    def decide(self, request: DecisionRequest) -> Optional[Decision]:
+        return None
+
+
+@define
+class Exchange:
+    """What the current carrier request is about, filled in by the blueprint as it learns it."""
+
+    carrier: str
+    operation: Operation = Operation.UNKNOWN
+    app_key: Optional[str] = None
+    waybill: Optional[str] = None
+    decided_by: str = "default"
+    error: Optional[str] = None
+    secret: Optional[str] = field(default=None, repr=False)  # masked out of the journal
+
+
+def services() -> Services:
+    """The current app's shared services (``app.extensions["mockserver"]``)."""
+    return current_app.extensions["mockserver"]  # type: ignore[no-any-return]
+
+
+def exchange() -> Exchange:
+    """The :class:`Exchange` of the current request (created on first use)."""
+    current = g.get("mockserver_exchange")
+    if current is None:
+        current = Exchange(carrier=request.blueprint or "unknown")
+        g.mockserver_exchange = current
+    return current  # type: ignore[no-any-return]
+
+
+def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[str]) -> Optional[Decision]:
+    """Ask the app's Decider about the current request; record who decided in the journal."""
+    note = exchange()
+    decision = services().decider.decide(DecisionRequest(
+        carrier=note.carrier,
+        operation=operation,
+        app_key=app_key,
+        waybill=waybill,
+        now=services().clock.now(),
+        body=request.get_data(cache=True).decode("utf-8", errors="replace"),
+    ))
+    if decision is not None:
+        note.decided_by = decision.name
+    return decision
+
+
+def raw_response(answer: RawResponse) -> Response:
+    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    for name, value in answer.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def b64_md5(data: bytes) -> str:
+    """Base64 of the raw 16-byte MD5 digest of ``data`` (the signature of all four carriers)."""
+    return base64.b64encode(hashlib.md5(data).digest()).decode("ascii")
+
+
+def digest_matches(expected: str, given: str) -> bool:
+    """Compare two signatures in constant time."""
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
+def compact_json(value: Any) -> str:
+    """JSON as carriers send it: compact separators, non-ASCII kept as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(compact_json(payload), status=status,
+                    content_type="application/json; charset=utf-8")
+
+
+def form_body(fields: Mapping[str, str]) -> str:
+    """URL-encode form fields (UTF-8), as carriers post pushes."""
+    return urlencode(list(fields.items()))
+
+
+def china_time(moment: datetime) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8)."""
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _masked(text: str, secret: Optional[str]) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def _journal(response: Response) -> Response:
+    note = exchange()
+    hub = services()
+    limit = int(hub.config.get("JOURNAL_BODY_LIMIT", 65536))
+    body = request.get_data(cache=True).decode("utf-8", errors="replace")
+    answer = response.get_data(as_text=True) if not response.direct_passthrough else ""
+    hub.journal.append(JournalEntry(
+        time=hub.clock.now(),
+        carrier=note.carrier,
+        operation=note.operation.value,
+        account=note.app_key,
+        waybill=note.waybill,
+        method=request.method,
+        path=request.full_path.rstrip("?"),
+        request_headers={k: _masked(v, note.secret) for k, v in request.headers.items()},
+        request_body=_masked(body, note.secret)[:limit],
+        response_status=response.status_code,
+        response_body=_masked(answer, note.secret)[:limit],
+        decided_by=note.decided_by,
+        error=note.error,
+    ))
+    return response
+
+
+def install(
+    bp: Blueprint,
+    *,
+    render_fault: Callable[[CarrierFault], Response],
+    system_fault: Callable[[], CarrierFault],
+) -> None:
+    """Give a carrier blueprint its error handlers and journal hook.
+
+    Args:
+        bp: the carrier's blueprint.
+        render_fault: renders a :class:`CarrierFault` in the carrier's envelope.
+        system_fault: the fault answered for any unexpected exception (the carrier's
+            "system error"); the exception is logged and journalled.
+    """
+
+    @bp.errorhandler(CarrierFault)
+    def _carrier_fault(fault: CarrierFault) -> Response:
+        exchange().error = f"{fault.code}: {fault.message}"
+        return render_fault(fault)
+
+    @bp.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if not isinstance(error, HTTPException):
+            log.exception("unexpected error in %s blueprint", bp.name)
+        fault = system_fault()
+        exchange().error = f"{type(error).__name__}: {error} -> {fault.code}"
+        return render_fault(fault)
+
+    bp.after_request(_journal)

@@ -1,0 +1,138 @@
+"""Settings of the mock server: ``Config`` defaults, overridden by a test mapping or ``MOCKSERVER_*`` env."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Optional
+
+__all__ = ["Config", "ConfigError", "TestConfig", "from_env", "load_config"]
+
+ENV_PREFIX = "MOCKSERVER_"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the mock server cannot use; ``key`` names it."""
+
+    def __init__(self, *, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+class Config:
+    """Default settings. Upper-case attributes are settings; each can be set as ``MOCKSERVER_<NAME>``.
+
+    Attributes:
+        RESULT_DELAY_SECONDS: seconds between accepting an intercept and its outcome.
+        CLOCK: ``"system"`` (real time, see ``CLOCK_SPEED``) or ``"manual"`` (moves only when told).
+        CLOCK_SPEED: virtual seconds per real second for the system clock.
+        CLOCK_START: ISO 8601 start time (with offset) of the clock; default: now / a fixed instant.
+        DEMO_ACCOUNTS: register ``<slug>-demo`` / ``<slug>-demo-secret`` for every carrier.
+        ACCOUNTS: accounts to register at start and after a full reset: a list of objects
+            ``{"carrier", "app_key", "app_secret", "auto_parcels"?, "extra"?}`` (JSON in the env).
+        JOURNAL_LIMIT: how many exchanges the journal keeps.
+        JOURNAL_BODY_LIMIT: characters of each request/response body kept in the journal.
+        MAX_CONTENT_LENGTH: largest request body accepted, in bytes.
+    """
+
+    RESULT_DELAY_SECONDS: float = 1800.0
+    CLOCK: str = "system"
+    CLOCK_SPEED: float = 1.0
+    CLOCK_START: Optional[str] = None
+    DEMO_ACCOUNTS: bool = True
+    ACCOUNTS: list[dict[str, Any]] = []  # noqa: RUF012 - read-only default, copied by load_config
+    JOURNAL_LIMIT: int = 10_000
+    JOURNAL_BODY_LIMIT: int = 65_536
+    MAX_CONTENT_LENGTH: int = 1_048_576
+    TESTING: bool = False
+
+
+class TestConfig(Config):
+    """Settings for tests: a manual clock and Flask's testing mode."""
+
+    __test__ = False  # not a pytest test class
+    CLOCK = "manual"
+    TESTING = True
+
+
+def _defaults(source: type[Config]) -> dict[str, Any]:
+    return {name: getattr(source, name) for name in dir(source) if name.isupper()}
+
+
+def _parse_env(key: str, text: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            if text.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if text.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError("expected true or false")
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, list):
+            return json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(key=key, reason=f"cannot parse {text!r}: {exc}") from exc
+    return text
+
+
+def from_env(environ: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
+    """The settings given as ``MOCKSERVER_<NAME>`` environment variables, parsed by type."""
+    env = os.environ if environ is None else environ
+    defaults = _defaults(Config)
+    found: dict[str, Any] = {}
+    for key, default in defaults.items():
+        text = env.get(ENV_PREFIX + key)
+        if text is not None:
+            found[key] = _parse_env(ENV_PREFIX + key, text, default)
+    return found
+
+
+def _check(settings: dict[str, Any]) -> dict[str, Any]:
+    if settings["CLOCK"] not in {"system", "manual"}:
+        raise ConfigError(key="CLOCK", reason=f"must be 'system' or 'manual', not {settings['CLOCK']!r}")
+    for key in ("RESULT_DELAY_SECONDS", "CLOCK_SPEED"):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key=key, reason=f"must be a number, not {value!r}")
+    if settings["RESULT_DELAY_SECONDS"] < 0:
+        raise ConfigError(key="RESULT_DELAY_SECONDS", reason="must be >= 0")
+    if not settings["CLOCK_SPEED"] > 0:
+        raise ConfigError(key="CLOCK_SPEED", reason="must be > 0")
+    start = settings["CLOCK_START"]
+    if start is not None:
+        try:
+            parsed = datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ConfigError(key="CLOCK_START", reason=f"not ISO 8601: {start!r}") from exc
+        if parsed.tzinfo is None:
+            raise ConfigError(key="CLOCK_START", reason="needs a UTC offset, e.g. +08:00 or Z")
+    accounts = settings["ACCOUNTS"]
+    if not isinstance(accounts, list):
+        raise ConfigError(key="ACCOUNTS", reason="must be a list of account objects")
+    for index, account in enumerate(accounts):
+        if not isinstance(account, Mapping):
+            raise ConfigError(key=f"ACCOUNTS[{index}]", reason="must be an object")
+        for name in ("carrier", "app_key", "app_secret"):
+            if not isinstance(account.get(name), str) or not account[name]:
+                raise ConfigError(key=f"ACCOUNTS[{index}].{name}", reason="must be a non-empty string")
+    return settings
+
+
+def load_config(
+    mapping: Optional[Mapping[str, Any]] = None, *, environ: Optional[Mapping[str, str]] = None
+) -> dict[str, Any]:
+    """Defaults from :class:`Config`, then either ``mapping`` (tests) or the environment.
+
+    Raises:
+        ConfigError: naming the first bad setting.
+    """
+    settings = _defaults(Config)
+    settings["ACCOUNTS"] = list(settings["ACCOUNTS"])
+    settings.update(from_env(environ) if mapping is None else dict(mapping))
+    return _check(settings)

@@ -1,0 +1,62 @@
+"""The shared services of one mock server app, kept in ``app.extensions["mockserver"]``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from attrs import define, field
+from flask import Flask, current_app
+
+from mockserver.carriers import CARRIER_SLUGS
+from mockserver.carriers._envelope import Decider, NoOverride
+from mockserver.clock import Clock
+from mockserver.config import ConfigError
+from mockserver.journal import Journal
+from mockserver.operations import Operations
+from mockserver.store import Store
+
+__all__ = ["Services", "get_services"]
+
+
+@define
+class Services:
+    """Everything the blueprints share; replace ``decider`` to plug in a scenario engine."""
+
+    config: Mapping[str, Any]
+    store: Store
+    clock: Clock
+    journal: Journal
+    ops: Operations
+    decider: Decider = field(factory=NoOverride)
+
+    def seed_accounts(self) -> None:
+        """Register the configured accounts (and demo accounts) that do not exist yet."""
+        wanted: list[Mapping[str, Any]] = []
+        if self.config.get("DEMO_ACCOUNTS", True):
+            wanted += [{"carrier": slug, "app_key": f"{slug}-demo",
+                        "app_secret": f"{slug}-demo-secret"} for slug in CARRIER_SLUGS]
+        wanted += list(self.config.get("ACCOUNTS", []))
+        for index, item in enumerate(wanted):
+            if item["carrier"] not in CARRIER_SLUGS:
+                raise ConfigError(key=f"ACCOUNTS[{index}].carrier",
+                                  reason=f"unknown carrier {item['carrier']!r}")
+            if self.store.get_account(item["carrier"], item["app_key"]) is None:
+                self.ops.register_account(
+                    item["carrier"], item["app_key"], item["app_secret"],
+                    auto_parcels=bool(item.get("auto_parcels", True)),
+                    extra=item.get("extra") or {},
+                )
+
+    def reset_all(self) -> None:
+        """Forget all state and journal entries, then register the configured accounts again."""
+        with self.store.atomic():
+            self.store.reset()
+            self.journal.clear()
+            self.seed_accounts()
+
+
+def get_services(app: Optional[Flask] = None) -> Services:
+    """The :class:`Services` of ``app`` (default: the current app)."""
+    target = app if app is not None else current_app
+    return target.extensions["mockserver"]  # type: ignore[no-any-return]

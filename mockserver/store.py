@@ -1,0 +1,186 @@
+"""State behind a narrow ``Store`` Protocol, scoped per account; ``MemoryStore`` is the default.
+
+Everything a store keeps belongs to one account, keyed by ``(carrier, app_key)``, so parallel CI
+jobs that use different accounts never see each other's parcels, intercepts or subscriptions.
+Stores hold immutable domain values (each has ``to_dict``/``from_dict``), which keeps the
+interface easy to back with SQLite or anything else that stores JSON.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Optional, Protocol, runtime_checkable
+
+from attrs import define, field
+
+from mockserver.domain import Account, InterceptOutcome, InterceptRecord, Parcel, Subscription
+
+__all__ = ["MemoryStore", "Store"]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where accounts and their simulated state live.
+
+    Reads return immutable values; writes replace whole values. ``atomic()`` is a re-entrant
+    critical section: a read-check-write sequence done inside it is not interleaved with another.
+    """
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """Context manager making the enclosed calls one atomic unit (re-entrant)."""
+        ...
+
+    def put_account(self, account: Account) -> None: ...
+
+    def get_account(self, carrier: str, app_key: str) -> Optional[Account]: ...
+
+    def list_accounts(self, carrier: Optional[str] = None) -> list[Account]: ...
+
+    def put_parcel(self, parcel: Parcel) -> None: ...
+
+    def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]: ...
+
+    def list_parcels(self, carrier: str, app_key: str) -> list[Parcel]: ...
+
+    def delete_parcel(self, carrier: str, app_key: str, waybill: str) -> None:
+        """Forget a parcel and its intercepts (idempotent)."""
+        ...
+
+    def put_intercept(self, record: InterceptRecord) -> None:
+        """Insert or replace (by ``record.id``) an intercept record."""
+        ...
+
+    def list_intercepts(
+        self, carrier: str, app_key: str, waybill: Optional[str] = None
+    ) -> list[InterceptRecord]:
+        """The account's intercepts (optionally for one waybill), oldest first."""
+        ...
+
+    def remember_answer(
+        self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome
+    ) -> None:
+        """Keep the first answer given to ``request_id`` (for idempotent replays)."""
+        ...
+
+    def recall_answer(
+        self, carrier: str, app_key: str, request_id: str
+    ) -> Optional[InterceptOutcome]: ...
+
+    def put_subscription(self, subscription: Subscription) -> None:
+        """Insert or replace (by waybill) a subscription."""
+        ...
+
+    def list_subscriptions(
+        self, carrier: str, app_key: str, waybill: Optional[str] = None
+    ) -> list[Subscription]: ...
+
+    def reset(self) -> None:
+        """Forget everything, accounts included."""
+        ...
+
+    def reset_account(self, carrier: str, app_key: str) -> None:
+        """Forget one account's parcels, intercepts, answers and subscriptions; keep the account."""
+        ...
+
+
+@define
+class _AccountState:
+    parcels: dict[str, Parcel] = field(factory=dict)
+    intercepts: dict[str, InterceptRecord] = field(factory=dict)  # insertion order = age
+    answers: dict[str, InterceptOutcome] = field(factory=dict)
+    subscriptions: dict[str, Subscription] = field(factory=dict)
+
+
+class MemoryStore:
+    """A process-local :class:`Store` guarded by one re-entrant lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._accounts: dict[tuple[str, str], Account] = {}
+        self._state: dict[tuple[str, str], _AccountState] = {}
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def _of(self, carrier: str, app_key: str) -> _AccountState:
+        return self._state.setdefault((carrier, app_key), _AccountState())
+
+    def put_account(self, account: Account) -> None:
+        with self._lock:
+            self._accounts[account.key] = account
+
+    def get_account(self, carrier: str, app_key: str) -> Optional[Account]:
+        with self._lock:
+            return self._accounts.get((carrier, app_key))
+
+    def list_accounts(self, carrier: Optional[str] = None) -> list[Account]:
+        with self._lock:
+            return [a for a in self._accounts.values() if carrier is None or a.carrier == carrier]
+
+    def put_parcel(self, parcel: Parcel) -> None:
+        with self._lock:
+            self._of(parcel.carrier, parcel.app_key).parcels[parcel.waybill] = parcel
+
+    def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
+        with self._lock:
+            return self._of(carrier, app_key).parcels.get(waybill)
+
+    def list_parcels(self, carrier: str, app_key: str) -> list[Parcel]:
+        with self._lock:
+            return list(self._of(carrier, app_key).parcels.values())
+
+    def delete_parcel(self, carrier: str, app_key: str, waybill: str) -> None:
+        with self._lock:
+            state = self._of(carrier, app_key)
+            state.parcels.pop(waybill, None)
+            state.intercepts = {
+                k: r for k, r in state.intercepts.items() if r.waybill != waybill
+            }
+
+    def put_intercept(self, record: InterceptRecord) -> None:
+        with self._lock:
+            self._of(record.carrier, record.app_key).intercepts[record.id] = record
+
+    def list_intercepts(
+        self, carrier: str, app_key: str, waybill: Optional[str] = None
+    ) -> list[InterceptRecord]:
+        with self._lock:
+            records = self._of(carrier, app_key).intercepts.values()
+            return [r for r in records if waybill is None or r.waybill == waybill]
+
+    def remember_answer(
+        self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome
+    ) -> None:
+        with self._lock:
+            self._of(carrier, app_key).answers.setdefault(request_id, outcome)
+
+    def recall_answer(
+        self, carrier: str, app_key: str, request_id: str
+    ) -> Optional[InterceptOutcome]:
+        with self._lock:
+            return self._of(carrier, app_key).answers.get(request_id)
+
+    def put_subscription(self, subscription: Subscription) -> None:
+        with self._lock:
+            state = self._of(subscription.carrier, subscription.app_key)
+            state.subscriptions[subscription.waybill] = subscription
+
+    def list_subscriptions(
+        self, carrier: str, app_key: str, waybill: Optional[str] = None
+    ) -> list[Subscription]:
+        with self._lock:
+            subs = self._of(carrier, app_key).subscriptions.values()
+            return [s for s in subs if waybill is None or s.waybill == waybill]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._accounts.clear()
+            self._state.clear()
+
+    def reset_account(self, carrier: str, app_key: str) -> None:
+        with self._lock:
+            self._state.pop((carrier, app_key), None)
