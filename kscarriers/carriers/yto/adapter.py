@@ -1,0 +1,292 @@
+"""YtoAdapter: builds signed YTO open-platform requests and parses its answers and pushes (no I/O)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any, Callable, ClassVar, FrozenSet, Mapping, Optional, Pattern, Tuple
+
+from ...config import CarrierConfig
+from ...errors import ResponseFormatError, SignatureError, UnsupportedOperationError, ValidationError
+from ...models import (
+    InterceptFailure,
+    InterceptKind,
+    InterceptRequest,
+    InterceptResult,
+    InterceptStatus,
+    Operation,
+    PushAck,
+    PushEvent,
+    SubscribeResult,
+    TrackResult,
+)
+from ...signing import b64_md5, digests_match, is_base64
+from ...transport import HttpRequest, HttpResponse
+from .._common import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    compact_json,
+    encode_form,
+    parse_form,
+    require,
+)
+from . import codes, wire
+
+METHOD_TRACK = "track_query_adapter"
+METHOD_SUBSCRIBE = "subscribe_adapter"
+METHOD_INTERCEPT = "wanted_report_adapter"
+METHOD_CHANGE_ADDRESS = "wanted_change_adapter"
+METHOD_CANCEL = "wanted_cancel_adapter"
+VERSION = "v1"
+
+
+def _epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class YtoAdapter:
+    """YTO (圆通) over the open platform's "adapter" API. See docs/carriers/yto.md.
+
+    Args:
+        config: ``credentials.app_key`` is the partner code, ``credentials.extra["client_id"]``
+            the client id (defaults to the partner code), ``app_secret`` the signing secret.
+        now_ms: clock for the ``timestamp`` field, in epoch milliseconds (inject in tests).
+    """
+
+    name: ClassVar[str] = "yto"
+    display_name: ClassVar[str] = "YTO Express (圆通)"
+    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"YT\d{13}"),)
+    operations: ClassVar[FrozenSet[Operation]] = frozenset(
+        {
+            Operation.TRACK,
+            Operation.SUBSCRIBE,
+            Operation.INTERCEPT,
+            Operation.CHANGE_ADDRESS,
+            Operation.CANCEL_INTERCEPT,
+            Operation.PUSH,
+        }
+    )
+    intercept_takes_request_id: ClassVar[bool] = False
+
+    def __init__(self, config: CarrierConfig, *, now_ms: Callable[[], int] = _epoch_ms) -> None:
+        self._config = config
+        self._now_ms = now_ms
+
+    def __repr__(self) -> str:
+        return f"YtoAdapter(base_url={self._config.base_url!r})"
+
+    @property
+    def partner_code(self) -> str:
+        """The partner code (``credentials.app_key``), the first id in every URL."""
+        return self._config.credentials.app_key
+
+    @property
+    def client_id(self) -> str:
+        """The client id (``credentials.extra["client_id"]``, default: the partner code)."""
+        return self._config.credentials.extra.get("client_id") or self.partner_code
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _request(self, method: str, payload: Mapping[str, Any]) -> HttpRequest:
+        param = compact_json(payload)
+        sign = b64_md5(param, method, VERSION, self._config.credentials.app_secret)
+        body = encode_form(
+            {"timestamp": str(self._now_ms()), "param": param, "sign": sign, "format": "JSON"}
+        )
+        return HttpRequest(
+            method="POST",
+            url=f"{self._config.root}/open/{method}/{VERSION}/{self.partner_code}/{self.client_id}",
+            headers={"Content-Type": FORM_CONTENT_TYPE},
+            body=body,
+        )
+
+    def build_track(self, waybill: str) -> HttpRequest:
+        """``track_query_adapter`` with ``{"NUMBER": waybill}``."""
+        return self._request(METHOD_TRACK, {"NUMBER": waybill})
+
+    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+        """``subscribe_adapter``; the callback URL is registered in the YTO console, not sent."""
+        inner = compact_json({"clientId": self.client_id, "waybillNo": waybill})
+        return self._request(
+            METHOD_SUBSCRIBE,
+            {"client_id": self.client_id, "logistics_interface": inner, "msg_type": "online"},
+        )
+
+    def build_intercept(self, request: InterceptRequest) -> HttpRequest:
+        """``wanted_report_adapter`` (return), or ``wanted_change_adapter`` (new address).
+
+        YTO has no request-id field: the InterceptRequest's id stays on our side only.
+        """
+        if not request.reason.strip():
+            raise ValidationError(field="reason", reason="YTO needs a non-empty wantedDesc")
+        if request.kind is InterceptKind.CHANGE_ADDRESS:
+            address = request.new_address
+            assert address is not None  # InterceptRequest guarantees it
+            return self._request(
+                METHOD_CHANGE_ADDRESS,
+                {
+                    "waybillNo": request.waybill,
+                    "receiverName": address.name,
+                    "receiverTel": address.phone,
+                    "receiveProvName": address.province,
+                    "receiveCityName": address.city,
+                    "receiveCountyName": address.district,
+                    "receiveAddress": address.detail,
+                    "wantedDesc": request.reason,
+                },
+            )
+        return self._request(
+            METHOD_INTERCEPT, {"waybillNo": request.waybill, "wantedDesc": request.reason}
+        )
+
+    def build_cancel_intercept(self, waybill: str, *, request_id: str, reason: str) -> HttpRequest:
+        """``wanted_cancel_adapter``; YTO cancels by waybill, so ``request_id`` is not sent."""
+        return self._request(METHOD_CANCEL, {"waybillNo": waybill, "dealRemark": reason})
+
+    def build_intercept_status(self, waybill: str) -> HttpRequest:
+        """YTO has no intercept-status API: always raises UnsupportedOperationError."""
+        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
+        """A bare array of entries; ``code 1001`` ("查询结果为空") is an empty history."""
+        data = wire.answer(response)
+        if isinstance(data, list):
+            entries = data
+        elif wire.code_of(data) == codes.NO_DATA_CODE:
+            entries = wire.no_data_entries(data, waybill)
+        elif not wire.is_success(data):
+            raise wire.error_from(data, response)
+        else:
+            raise ResponseFormatError(
+                carrier=self.name,
+                code="BAD_SHAPE",
+                message="a successful track answer should be a list of scans",
+                http_status=response.status,
+                raw=dict(data),
+            )
+        events = [wire.scan_from_wire(entry, where=f"[{i}]") for i, entry in enumerate(entries)]
+        events.sort(key=lambda e: e.time)  # stable: equal times keep YTO's order
+        return TrackResult(carrier=self.name, waybill=waybill, events=events)
+
+    def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
+        """``success: true`` means subscribed."""
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            raise wire.error_from(env, response)
+        return SubscribeResult(
+            carrier=self.name,
+            waybill=waybill,
+            subscribed=True,
+            raw_code=wire.code_of(env),
+            message=wire.message_of(env),
+        )
+
+    def _refusal(
+        self, waybill: str, env: Mapping[str, Any], response: HttpResponse, request_id: str
+    ) -> InterceptResult:
+        code = wire.code_of(env)
+        if code in codes.SUCCESS_CODES:
+            code = str(env.get("statusCode") or "")  # success flag set, non-zero statusCode
+        failure = codes.INTERCEPT_FAILURES.get(code)
+        if failure is None:
+            if not code.startswith(codes.INTERCEPT_FAILURE_PREFIX):
+                raise wire.error_from(env, response)  # S01, S06 … are errors, not refusals
+            failure = InterceptFailure.CARRIER_REJECTED_OTHER
+        return InterceptResult(
+            carrier=self.name,
+            waybill=waybill,
+            status=InterceptStatus.FAILED,
+            failure=failure,
+            raw_code=code,
+            message=wire.message_of(env),
+            request_id=request_id,
+        )
+
+    @staticmethod
+    def _data(env: Mapping[str, Any]) -> Mapping[str, Any]:
+        data = env.get("data")
+        return data if isinstance(data, Mapping) else {}
+
+    def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
+        """Accepted is PENDING with YTO's ``wantedId``; a refusal is FAILED with its code."""
+        env = wire.envelope(response)
+        if not wire.is_accepted(env):
+            return self._refusal(request.waybill, env, response, request.request_id)
+        wanted_id = require(self.name, env.get("data"), "wantedId", where="data")
+        return InterceptResult(
+            carrier=self.name,
+            waybill=request.waybill,
+            status=InterceptStatus.PENDING,
+            raw_code=wire.code_of(env),
+            message=wire.message_of(env),
+            request_id=request.request_id,
+            carrier_reference=str(wanted_id),
+        )
+
+    def parse_cancel_intercept(self, waybill: str, response: HttpResponse) -> InterceptResult:
+        """Accepted is CANCELLED; ``2006`` is FAILED with NO_INTERCEPT_TO_CANCEL."""
+        env = wire.envelope(response)
+        if not wire.is_accepted(env):
+            return self._refusal(waybill, env, response, "")
+        return InterceptResult(
+            carrier=self.name,
+            waybill=waybill,
+            status=InterceptStatus.CANCELLED,
+            raw_code=wire.code_of(env),
+            message=wire.message_of(env),
+            carrier_reference=str(self._data(env).get("wantedId") or ""),
+        )
+
+    def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
+        """YTO has no intercept-status API: always raises UnsupportedOperationError."""
+        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+
+    # -- pushes -----------------------------------------------------------------------------
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> Tuple[PushEvent, ...]:
+        """Verify ``data_digest = base64(md5(logistics_interface + app_secret))`` and parse it.
+
+        Raises:
+            SignatureError: a field is missing, the digest is not Base64 or does not match, the
+                ``clientId`` is not this account's, or ``logistics_interface`` is not JSON.
+            ValidationError: ``type`` is neither TRACE nor INTERCEPT.
+        """
+        form = parse_form(self.name, body)
+        data_text = form.get("logistics_interface")
+        digest = form.get("data_digest")
+        if data_text is None or digest is None:
+            missing = "logistics_interface" if data_text is None else "data_digest"
+            raise SignatureError(carrier=self.name, reason="missing_header", detail=missing)
+        if not is_base64(digest):
+            raise SignatureError(carrier=self.name, reason="bad_encoding", detail="data_digest")
+        if not digests_match(b64_md5(data_text, self._config.credentials.app_secret), digest):
+            raise SignatureError(carrier=self.name, reason="mismatch")
+        client = form.get("clientId")
+        if client and client not in (self.client_id, self.partner_code):
+            raise SignatureError(carrier=self.name, reason="unknown_account", detail=client)
+        try:
+            data = json.loads(data_text)
+        except ValueError:
+            raise SignatureError(
+                carrier=self.name, reason="malformed", detail="logistics_interface is not JSON"
+            ) from None
+        push_type = (form.get("type") or codes.PUSH_TRACE).strip().upper()
+        if push_type == codes.PUSH_TRACE:
+            return (wire.trace_push_from_wire(data),)
+        if push_type == codes.PUSH_INTERCEPT:
+            return (wire.intercept_push_from_wire(data),)
+        raise ValidationError(field="type", reason=f"unknown YTO push type {push_type!r}")
+
+    def push_ack(self, *, ok: bool) -> PushAck:
+        """The documented acknowledgement; ``ok=False`` answers "service busy" (modelled)."""
+        body = (
+            {"success": True, "code": "0", "message": "成功"}
+            if ok
+            else {"success": False, "code": "S06", "message": "处理失败，请重试"}
+        )
+        return PushAck(
+            status=200, content_type=JSON_CONTENT_TYPE, body=compact_json(body).encode("utf-8")
+        )

@@ -1,0 +1,212 @@
+"""YTO wire format: the answer shapes, track entries and push records, and their normalisation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, List, Mapping, Optional, Tuple
+
+from ...errors import CarrierError, ResponseFormatError
+from ...models import (
+    InterceptFailure,
+    InterceptResult,
+    InterceptStatus,
+    PushEvent,
+    PushKind,
+    TrackingEvent,
+    TrackingStatus,
+    TrackingSubStatus,
+)
+from ...transport import HttpResponse
+from .._common import classify, dedupe_key, envelope_error, load_json, parse_china_time, require
+from . import codes
+
+CARRIER = "yto"
+
+_SITE = re.compile(r"【([^】]+)】")
+
+
+def answer(response: HttpResponse) -> Any:
+    """The decoded JSON answer: a bare array (track success) or a ``{success, code, …}`` object."""
+    data = load_json(CARRIER, response)
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, Mapping) or ("success" not in data and "code" not in data):
+        raise ResponseFormatError(
+            carrier=CARRIER,
+            code="BAD_SHAPE",
+            message="answer is neither a list of scans nor a YTO envelope (no `success`/`code`)",
+            http_status=response.status,
+            raw=data if isinstance(data, Mapping) else None,
+        )
+    return data
+
+
+def envelope(response: HttpResponse) -> Mapping[str, Any]:
+    """The decoded ``{success, code, statusCode, message, data}`` object of a non-track call."""
+    data = answer(response)
+    if not isinstance(data, Mapping):
+        raise ResponseFormatError(
+            carrier=CARRIER,
+            code="BAD_SHAPE",
+            message="answer should be an object, got a list",
+            http_status=response.status,
+        )
+    return data
+
+
+def is_success(env: Mapping[str, Any]) -> bool:
+    """``success`` is true (a string "true" is tolerated)."""
+    flag = env.get("success")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
+
+
+def code_of(env: Mapping[str, Any]) -> str:
+    """The envelope's ``code``, or its ``statusCode`` when there is no ``code``, as a string."""
+    for key in ("code", "statusCode"):
+        value = env.get(key)
+        if value is not None and not isinstance(value, bool):
+            return str(value).strip()
+    return ""
+
+
+def is_accepted(env: Mapping[str, Any]) -> bool:
+    """An intercept / change / cancel was accepted: ``success`` and a zero ``statusCode``/``code``."""
+    if not is_success(env):
+        return False
+    status_code = env.get("statusCode")
+    if status_code is not None and str(status_code).strip() not in codes.SUCCESS_CODES:
+        return False
+    return code_of(env) in codes.SUCCESS_CODES
+
+
+def message_of(env: Mapping[str, Any]) -> str:
+    """The envelope's ``message``."""
+    return str(env.get("message") or "")
+
+
+def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
+    """The typed error for a failed envelope."""
+    return envelope_error(
+        CARRIER,
+        code=code_of(env) or "UNKNOWN",
+        message=message_of(env),
+        auth_codes=codes.AUTH_CODES,
+        rate_codes=codes.RATE_LIMIT_CODES,
+        server_codes=codes.SERVER_CODES,
+        not_found_codes=codes.NOT_FOUND_CODES,
+        http_status=response.status,
+        raw=dict(env),
+    )
+
+
+def no_data_entries(env: Mapping[str, Any], waybill: str) -> List[Any]:
+    """The entries of a ``code 1001`` answer's ``map`` for ``waybill`` (normally none)."""
+    found = env.get("map")
+    entries = found.get(waybill) if isinstance(found, Mapping) else None
+    return list(entries) if isinstance(entries, list) else []
+
+
+def site_of(process_info: str) -> str:
+    """The site name YTO writes inside 【】 at the head of ``processInfo``, or ""."""
+    match = _SITE.search(process_info)
+    return match.group(1).strip() if match else ""
+
+
+def _refine_signed(
+    pair: Tuple[TrackingStatus, TrackingSubStatus], text: str
+) -> Tuple[TrackingStatus, TrackingSubStatus]:
+    if pair[1] is not TrackingSubStatus.SIGNED_BY_RECIPIENT:
+        return pair
+    if any(word in text for word in codes.LOCKER_WORDS):
+        return (TrackingStatus.DELIVERED, TrackingSubStatus.COLLECTED_FROM_LOCKER)
+    if any(word in text for word in codes.PROXY_SIGNER_WORDS):
+        return (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_PROXY)
+    return pair
+
+
+def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
+    """One track entry ``{waybill_No, upload_Time, infoContent, processInfo, city, district}``."""
+    raw_code = str(require(CARRIER, entry, "infoContent", where=where)).strip()
+    when = parse_china_time(
+        CARRIER, require(CARRIER, entry, "upload_Time", where=where), where=f"{where}.upload_Time"
+    )
+    text = str(entry.get("processInfo") or "")
+    status, sub = _refine_signed(classify(codes.SCAN_CODES, raw_code), text)
+    return TrackingEvent(
+        time=when,
+        status=status,
+        sub_status=sub,
+        raw_code=raw_code,
+        description=text,
+        location=site_of(text) or str(entry.get("district") or ""),
+        city=str(entry.get("city") or ""),
+        raw=entry,
+    )
+
+
+def _text_hash(text: str) -> str:
+    # processInfo tells apart two scans of the same code at the same second (two sites); a
+    # short hash keeps the key readable while staying identical on re-delivery.
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def trace_push_from_wire(data: Any) -> PushEvent:
+    """A ``type=TRACE`` push's ``logistics_interface`` (one track entry) as a PushEvent."""
+    waybill = str(require(CARRIER, data, "waybill_No", where="logistics_interface"))
+    event = scan_from_wire(data, where="logistics_interface")
+    return PushEvent(
+        carrier=CARRIER,
+        kind=PushKind.TRACKING,
+        waybill=waybill,
+        dedupe_key=dedupe_key(
+            CARRIER,
+            waybill.strip().upper(),
+            "trace",
+            event.raw_code,
+            data["upload_Time"],
+            _text_hash(event.description),
+        ),
+        tracking=event,
+        raw=data,
+    )
+
+
+def intercept_push_from_wire(data: Any) -> PushEvent:
+    """A ``type=INTERCEPT`` push: ``{waybillNo, wantedId, status, failCode, failReason, updateTime}``."""
+    where = "logistics_interface"
+    waybill = str(require(CARRIER, data, "waybillNo", where=where))
+    wanted_id = str(require(CARRIER, data, "wantedId", where=where))
+    raw_status = str(require(CARRIER, data, "status", where=where)).strip().upper()
+    state = codes.INTERCEPT_STATES.get(raw_status)
+    if state is None:
+        raise ResponseFormatError(
+            carrier=CARRIER,
+            code="BAD_STATUS",
+            message=f"{where}.status {raw_status!r} is not a known intercept state",
+            raw=data,
+        )
+    fail_code = str(data.get("failCode") or "")
+    failure: Optional[InterceptFailure] = None
+    if state is InterceptStatus.FAILED:
+        failure = codes.INTERCEPT_FAILURES.get(fail_code, InterceptFailure.CARRIER_REJECTED_OTHER)
+    updated = data.get("updateTime")
+    result = InterceptResult(
+        carrier=CARRIER,
+        waybill=waybill,
+        status=state,
+        failure=failure,
+        raw_code=fail_code,
+        raw_status=raw_status,
+        message=str(data.get("failReason") or ""),
+        carrier_reference=wanted_id,
+        updated_at=parse_china_time(CARRIER, updated, where=f"{where}.updateTime") if updated else None,
+    )
+    return PushEvent(
+        carrier=CARRIER,
+        kind=PushKind.INTERCEPT_RESULT,
+        waybill=waybill,
+        dedupe_key=dedupe_key(CARRIER, waybill.strip().upper(), "intercept", wanted_id, raw_status),
+        intercept=result,
+        raw=data,
+    )
