@@ -1,0 +1,5 @@
+"""STO (申通) carrier adapter."""
+
+from .adapter import StoAdapter
+
+__all__ = ["StoAdapter"]

@@ -1,0 +1,289 @@
+"""StoAdapter: builds signed LinkGateway form requests and parses STO answers and pushes (no I/O)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
+
+from ...config import CarrierConfig
+from ...errors import ResponseFormatError, SignatureError, UnsupportedOperationError, ValidationError
+from ...models import (
+    InterceptFailure,
+    InterceptKind,
+    InterceptRequest,
+    InterceptResult,
+    InterceptStatus,
+    Operation,
+    PushAck,
+    PushEvent,
+    SubscribeResult,
+    TrackResult,
+)
+from ...signing import b64_md5, digests_match, is_base64
+from ...transport import HttpRequest, HttpResponse
+from .._common import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, compact_json, encode_form, parse_form, require
+from . import codes, wire
+
+PATH = "/gateway/link.do"
+
+API_TRACK = "STO_TRACE_QUERY_COMMON"
+API_SUBSCRIBE = "STO_TRACE_PLATFORM_SUBSCRIBE"
+API_INTERCEPT = "INTERCEPT_CREATE_STANDARD"
+API_CANCEL = "INTERCEPT_DEL_STANDARD"
+API_PUSH_TRACE = "STO_TRACE_PLATFORM_PUSH"
+API_PUSH_INTERCEPT = "INTERCEPT_RESULT_PUSH"
+
+#: ``to_appkey`` = ``to_code`` of each api.
+TO_TRACK = "sto_trace_query"
+TO_SUBSCRIBE = "sto_trace_platform"
+TO_REVERSE = "reverse-center"
+
+ACK_OK = {"success": True, "errorCode": "", "errorMsg": ""}
+ACK_RETRY = {"success": False, "errorCode": "PUSH_FAILED", "errorMsg": "处理失败，请重推", "needRetry": True}
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class StoAdapter:
+    """STO (申通) over the LinkGateway open platform. See docs/carriers/sto.md.
+
+    Args:
+        config: ``credentials.app_key`` is ``from_appkey``; ``credentials.extra["from_code"]``
+            is ``from_code`` (defaults to the app key).
+        now_ms: clock in epoch milliseconds (STO's link requests carry no timestamp; kept so
+            every adapter takes the same keyword).
+    """
+
+    name: ClassVar[str] = "sto"
+    display_name: ClassVar[str] = "STO Express (申通)"
+    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"(77|43)\d{12,15}"),)
+    operations: ClassVar[FrozenSet[Operation]] = frozenset(
+        {
+            Operation.TRACK,
+            Operation.SUBSCRIBE,
+            Operation.INTERCEPT,
+            Operation.CHANGE_ADDRESS,
+            Operation.CANCEL_INTERCEPT,
+            Operation.PUSH,
+        }
+    )
+    intercept_takes_request_id: ClassVar[bool] = False
+
+    def __init__(self, config: CarrierConfig, *, now_ms: Callable[[], int] = _now_ms) -> None:
+        self._config = config
+        self._now_ms = now_ms
+
+    def __repr__(self) -> str:
+        return f"StoAdapter(base_url={self._config.base_url!r})"
+
+    @property
+    def from_code(self) -> str:
+        """``from_code`` sent on every request: ``extra["from_code"]``, else the app key."""
+        creds = self._config.credentials
+        return creds.extra.get("from_code") or creds.app_key
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def _request(self, api: str, to: str, content: Mapping[str, Any]) -> HttpRequest:
+        text = compact_json(content)
+        creds = self._config.credentials
+        fields = {
+            "content": text,
+            "data_digest": b64_md5(text, creds.app_secret),
+            "api_name": api,
+            "from_appkey": creds.app_key,
+            "from_code": self.from_code,
+            "to_appkey": to,
+            "to_code": to,
+        }
+        return HttpRequest(
+            method="POST",
+            url=f"{self._config.root}{PATH}",
+            headers={"Content-Type": FORM_CONTENT_TYPE},
+            body=encode_form(fields),
+        )
+
+    def build_track(self, waybill: str) -> HttpRequest:
+        """``STO_TRACE_QUERY_COMMON``, oldest scan first."""
+        return self._request(API_TRACK, TO_TRACK, {"order": "asc", "waybillNoList": [waybill]})
+
+    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+        """``STO_TRACE_PLATFORM_SUBSCRIBE``; the callback URL is set in the STO console."""
+        return self._request(
+            API_SUBSCRIBE, TO_SUBSCRIBE, {"subscribeInfoList": [{"waybillNo": waybill}]}
+        )
+
+    def build_intercept(self, request: InterceptRequest) -> HttpRequest:
+        """``INTERCEPT_CREATE_STANDARD``: ``DEFAULT`` returns the parcel, ``CHANGE_ADDRESS`` redirects it.
+
+        STO has no field for our request id or reason: neither is sent.
+        """
+        content: Dict[str, Any] = {
+            "waybillNo": request.waybill,
+            "interceptForAct": codes.ACT_RETURN_TO_SENDER,
+        }
+        if request.kind is InterceptKind.CHANGE_ADDRESS:
+            address = request.new_address
+            assert address is not None  # InterceptRequest guarantees it
+            content.update(
+                interceptForAct=codes.ACT_CHANGE_ADDRESS,
+                receiverName=address.name,
+                receiverTel=address.phone,
+                receiverProvince=address.province,
+                receiverCity=address.city,
+                receiverArea=address.district,
+                receiverAddress=address.detail,
+            )
+        return self._request(API_INTERCEPT, TO_REVERSE, content)
+
+    def build_cancel_intercept(self, waybill: str, *, request_id: str, reason: str) -> HttpRequest:
+        """``INTERCEPT_DEL_STANDARD``: STO cancels by waybill alone."""
+        return self._request(API_CANCEL, TO_REVERSE, {"waybillNo": waybill})
+
+    def build_intercept_status(self, waybill: str) -> HttpRequest:
+        """STO has no intercept status API: the outcome arrives by push."""
+        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def _ok(self, response: HttpResponse) -> Mapping[str, Any]:
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            raise wire.error_from(env, response)
+        return env
+
+    def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
+        """Traces of ``data[waybill]``, sorted by time (ties keep STO's order)."""
+        env = self._ok(response)
+        data = wire.data_of(env, response)
+        if data is None:
+            require(self.name, env, "data", where="answer")
+        traces = wire.traces_of(data, waybill, where="data")
+        events = [
+            wire.trace_from_wire(trace, where=f"data.{waybill}[{i}]") for i, trace in enumerate(traces)
+        ]
+        events.sort(key=lambda e: e.time)
+        return TrackResult(carrier=self.name, waybill=waybill, events=events)
+
+    def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
+        """``success`` true means subscribed."""
+        env = self._ok(response)
+        return SubscribeResult(
+            carrier=self.name,
+            waybill=waybill,
+            subscribed=True,
+            raw_code=wire.code_of(env),
+            message=wire.message_of(env),
+        )
+
+    def _refusal(
+        self, waybill: str, env: Mapping[str, Any], response: HttpResponse, request_id: str
+    ) -> InterceptResult:
+        code = wire.code_of(env)
+        failure = codes.INTERCEPT_FAILURES.get(code)
+        is_intercept_code = failure is not None or code.startswith(codes.INTERCEPT_CODE_PREFIX)
+        # needRetry means "not decided, ask again": that is an error to retry, not a refusal.
+        if not is_intercept_code or wire.needs_retry(env):
+            raise wire.error_from(env, response)
+        return InterceptResult(
+            carrier=self.name,
+            waybill=waybill,
+            status=InterceptStatus.FAILED,
+            failure=failure or InterceptFailure.CARRIER_REJECTED_OTHER,
+            raw_code=code,
+            message=wire.message_of(env),
+            request_id=request_id,
+        )
+
+    def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
+        """Accepted is PENDING with STO's ``interceptId``; a refusal is FAILED with its I-code."""
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            return self._refusal(request.waybill, env, response, request.request_id)
+        data = wire.data_of(env, response)
+        intercept_id = str(require(self.name, data, "interceptId", where="data"))
+        raw_status = str(data.get("status") or "PENDING").strip().upper()
+        state = codes.INTERCEPT_STATES.get(raw_status)
+        if state is None or state is InterceptStatus.FAILED:
+            raise ResponseFormatError(
+                carrier=self.name,
+                code="BAD_STATUS",
+                message=f"data.status {raw_status!r} is not a state of an accepted intercept",
+                raw=dict(env),
+            )
+        return InterceptResult(
+            carrier=self.name,
+            waybill=str(data.get("waybillNo") or request.waybill),
+            status=state,
+            raw_code=wire.code_of(env),
+            raw_status=raw_status,
+            message=wire.message_of(env),
+            request_id=request.request_id,
+            carrier_reference=intercept_id,
+        )
+
+    def parse_cancel_intercept(self, waybill: str, response: HttpResponse) -> InterceptResult:
+        """Success is CANCELLED; I106 is FAILED (no intercept to cancel)."""
+        env = wire.envelope(response)
+        if not wire.is_success(env):
+            return self._refusal(waybill, env, response, "")
+        data = wire.data_of(env, response)
+        reference = data.get("interceptId") if isinstance(data, Mapping) else None
+        return InterceptResult(
+            carrier=self.name,
+            waybill=waybill,
+            status=InterceptStatus.CANCELLED,
+            raw_code=wire.code_of(env),
+            message=wire.message_of(env),
+            carrier_reference=str(reference or ""),
+        )
+
+    def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
+        """STO has no intercept status API."""
+        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+
+    # -- pushes -----------------------------------------------------------------------------
+
+    def parse_push(self, headers: Mapping[str, str], body: bytes) -> Tuple[PushEvent, ...]:
+        """Verify ``data_digest = base64(md5(content + secret))`` and parse ``content``.
+
+        ``api_name`` tells a trace push (``STO_TRACE_PLATFORM_PUSH``, also assumed when absent)
+        from an intercept result (``INTERCEPT_RESULT_PUSH``).
+        """
+        form = parse_form(self.name, body)
+        content_text = form.get("content")
+        digest = form.get("data_digest")
+        if content_text is None or digest is None:
+            missing = "content" if content_text is None else "data_digest"
+            raise SignatureError(carrier=self.name, reason="missing_header", detail=missing)
+        if not is_base64(digest):
+            raise SignatureError(carrier=self.name, reason="bad_encoding", detail="data_digest")
+        creds = self._config.credentials
+        if not digests_match(b64_md5(content_text, creds.app_secret), digest):
+            raise SignatureError(carrier=self.name, reason="mismatch")
+        to_appkey = form.get("to_appkey")
+        if to_appkey and to_appkey != creds.app_key:
+            raise SignatureError(carrier=self.name, reason="unknown_account", detail=to_appkey)
+        try:
+            content = json.loads(content_text)
+        except ValueError:
+            raise SignatureError(
+                carrier=self.name, reason="malformed", detail="content is not JSON"
+            ) from None
+        api = form.get("api_name") or API_PUSH_TRACE
+        if api == API_PUSH_TRACE:
+            return (wire.push_trace_from_wire(content),)
+        if api == API_PUSH_INTERCEPT:
+            return (wire.push_intercept_from_wire(content),)
+        raise ValidationError(field="api_name", reason=f"unknown STO push type {api!r}")
+
+    def push_ack(self, *, ok: bool) -> PushAck:
+        """``{"success":true,"errorCode":"","errorMsg":""}`` (observed); a failure asks for a re-push."""
+        body = ACK_OK if ok else ACK_RETRY
+        return PushAck(
+            status=200, content_type=JSON_CONTENT_TYPE, body=compact_json(body).encode("utf-8")
+        )
