@@ -10,6 +10,11 @@ from waitress.server import create_server
 __all__ = ["serve_in_thread"]
 
 
+def _close_all(server: Any) -> None:
+    for channel in list(server._map.values()):
+        channel.close()
+
+
 def serve_in_thread(
     app: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 4
 ) -> tuple[str, Callable[[], None]]:
@@ -38,9 +43,11 @@ def serve_in_thread(
             if stopped:
                 return
             stopped = True
-        server.close()
-        server.task_dispatcher.shutdown()
+        # Close every socket (listener, trigger, keep-alive connections) from inside the
+        # server's own loop thread: the loop ends once its socket map is empty.
+        server.trigger.pull_trigger(lambda: _close_all(server))
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()
 
     shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
     return f"http://{shown_host}:{bound_port}", stop
