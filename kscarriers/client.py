@@ -32,6 +32,7 @@ from .models import (
     PushMessage,
     SubscribeResult,
     TrackingStatus,
+    TrackingSubStatus,
     TrackResult,
 )
 from .registry import CarrierRegistry, default_registry
@@ -319,14 +320,24 @@ class Client:
             settle=settle if can_query else None,
         )
 
-    def intercept_status(self, waybill: str, *, carrier: Optional[str] = None) -> InterceptResult:
+    def intercept_status(
+        self,
+        waybill: str,
+        *,
+        carrier: Optional[str] = None,
+        kind: InterceptKind = InterceptKind.RETURN_TO_SENDER,
+    ) -> InterceptResult:
         """The state of the waybill's intercept.
 
         Carriers with a status API (ZTO) are asked directly; when the carrier has no intercept
-        for the waybill, :class:`NotFoundError` is raised. For the others the state is inferred from
-        tracking: return scans mean SUCCEEDED, a delivery means FAILED (already signed), and
-        anything else PENDING (``raw_status == "derived_from_tracking"``) — meaningful only
-        after an intercept was accepted.
+        for the waybill, :class:`NotFoundError` is raised. For the others the state is inferred
+        from tracking (``raw_status == "derived_from_tracking"``), which is meaningful only
+        after an intercept was accepted:
+
+        - return to sender: return scans mean SUCCEEDED, a delivery means FAILED (already
+          signed), anything else PENDING;
+        - change address (pass ``kind``): a forwarding scan or a delivery means SUCCEEDED,
+          anything else PENDING.
         """
         slug, adapter, number = self._resolve(waybill, carrier)
         if Operation.INTERCEPT_STATUS in adapter.operations:
@@ -337,10 +348,10 @@ class Client:
             )
             assert isinstance(result, InterceptResult)
             return result
-        return self._status_from_tracking(slug, self.track(number, slug))
+        return self._status_from_tracking(slug, self.track(number, slug), kind)
 
     @staticmethod
-    def _status_from_tracking(slug: str, tracking: TrackResult) -> InterceptResult:
+    def _status_from_tracking(slug: str, tracking: TrackResult, kind: InterceptKind) -> InterceptResult:
         latest = tracking.latest
         common = {
             "carrier": slug,
@@ -350,6 +361,11 @@ class Client:
             "updated_at": latest.time if latest else None,
         }
         statuses = {e.status for e in tracking.events}
+        if kind is InterceptKind.CHANGE_ADDRESS:
+            forwarded = any(e.sub_status is TrackingSubStatus.FORWARDED for e in tracking.events)
+            if forwarded or TrackingStatus.DELIVERED in statuses:
+                return InterceptResult(status=InterceptStatus.SUCCEEDED, **common)  # type: ignore[arg-type]
+            return InterceptResult(status=InterceptStatus.PENDING, **common)  # type: ignore[arg-type]
         if statuses & {TrackingStatus.RETURNING, TrackingStatus.RETURNED}:
             return InterceptResult(status=InterceptStatus.SUCCEEDED, **common)  # type: ignore[arg-type]
         if TrackingStatus.DELIVERED in statuses:

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from typing import Union
 
-__all__ = ["b64_md5", "digests_match"]
+__all__ = ["b64_md5", "digests_match", "is_base64"]
 
 Bytes = Union[bytes, str]
 

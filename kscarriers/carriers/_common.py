@@ -24,6 +24,7 @@ __all__ = [
     "FORM_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
     "StatusTable",
+    "classify",
     "compact_json",
     "dedupe_key",
     "encode_form",
