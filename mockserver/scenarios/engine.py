@@ -11,7 +11,8 @@ from typing import Any, Deque, Dict, Iterable, List, Optional, Tuple
 from attrs import define, frozen
 
 from .matchers import ScenarioRequest
-from .outcomes import Outcome, PushOutcome
+from .outcomes import Outcome
+from .push_outcome import PushOutcome
 from .stubs import STARTED, Lifetime, Stub
 
 __all__ = [
@@ -212,15 +213,19 @@ class ScenarioEngine:
         """
         with self._lock:
             if account is None:
-                removed = [entry.stub for entry in self._entries]
+                everything = [entry.stub for entry in self._entries]
                 self._clear()
                 self._rng = random.Random(self._seed)
-                return removed
-            kept, removed = [], []
+                return everything
+            kept: List[_Entry] = []
+            removed: List[Stub] = []
             for entry in self._entries:
-                (removed if entry.stub.match.account == account else kept).append(entry)
+                if entry.stub.match.account == account:
+                    removed.append(entry.stub)
+                else:
+                    kept.append(entry)
             self._entries = kept
-            return [entry.stub for entry in removed]
+            return removed
 
     def fire_count(self, stub_id: str) -> int:
         """How many times the stub with ``stub_id`` has fired.

@@ -36,6 +36,10 @@ PRESET_KEYS = ("preset", "args", "match", *STUB_OPTIONS)
 Source = Union[str, bytes, "os.PathLike[str]", Mapping[str, Any]]
 
 
+def _stub_tuple(stubs: Iterable[Stub]) -> Tuple[Stub, ...]:
+    return tuple(stubs)
+
+
 @frozen(kw_only=True)
 class ScenarioFile:
     """A validated scenario file.
@@ -48,7 +52,7 @@ class ScenarioFile:
 
     version: int = FILE_VERSION
     seed: Optional[int] = None
-    stubs: Tuple[Stub, ...] = field(default=(), converter=tuple)
+    stubs: Tuple[Stub, ...] = field(default=(), converter=_stub_tuple)
 
 
 def _no_duplicate_keys(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:

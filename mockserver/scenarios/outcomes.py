@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple, Type, Union
+from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple, Type, TypeVar, Union
 
 from attrs import field, frozen
 
@@ -328,7 +328,10 @@ OUTCOME_TYPES: Dict[str, Type[Any]] = {
 """The ``type`` discriminator of each outcome family."""
 
 
-def _build(cls: Type[Any], path: str, **kwargs: Any) -> Any:
+_T = TypeVar("_T")
+
+
+def _build(cls: Type[_T], path: str, **kwargs: Any) -> _T:
     try:
         return cls(**kwargs)
     except ScenarioFileError as exc:

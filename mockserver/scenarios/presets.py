@@ -237,7 +237,7 @@ def late_push(seconds: Union[float, Sequence[float]], **options: Any) -> Stub:
         if is_number(seconds):
             outcome = PushOutcome(delay_seconds=seconds)  # type: ignore[arg-type]
         else:
-            outcome = PushOutcome(delay_range=seconds)  # type: ignore[arg-type]
+            outcome = PushOutcome(delay_range=seconds)
     except ScenarioFileError as exc:
         raise _renamed(exc, {"delay_seconds": "seconds", "delay_range": "seconds"}) from None
     return _stub(outcome, options, "late_push")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 from .matchers import CARRIERS, OPERATIONS
 from .outcomes import (
@@ -18,7 +18,7 @@ _STRING = {"type": "string"}
 _SECONDS = {"type": "number", "minimum": 0}
 
 
-def _object(properties: Dict[str, Any], required: tuple = ()) -> Dict[str, Any]:
+def _object(properties: Dict[str, Any], required: Tuple[str, ...] = ()) -> Dict[str, Any]:
     schema: Dict[str, Any] = {
         "type": "object",
         "properties": properties,
@@ -29,7 +29,9 @@ def _object(properties: Dict[str, Any], required: tuple = ()) -> Dict[str, Any]:
     return schema
 
 
-def _outcome(type_name: str, properties: Dict[str, Any], required: tuple = ()) -> Dict[str, Any]:
+def _outcome(
+    type_name: str, properties: Dict[str, Any], required: Tuple[str, ...] = ()
+) -> Dict[str, Any]:
     return _object({"type": {"const": type_name}, **properties}, ("type", *required))
 
 
