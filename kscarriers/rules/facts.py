@@ -130,7 +130,10 @@ def _refund_id(value: Any) -> str:
 # Typed converters: attrs' mypy plugin turns ``converter=tuple`` into an unbound type variable,
 # which would make every caller's list argument a type error.
 def _categories(values: Iterable[ItemCategory]) -> Tuple[ItemCategory, ...]:
-    return tuple(ItemCategory(value) for value in values)
+    try:
+        return tuple(ItemCategory(value) for value in values)
+    except ValueError as exc:
+        raise ValidationError(field="item_categories", reason=str(exc)) from None
 
 
 def _parcels(values: Iterable[Parcel]) -> Tuple[Parcel, ...]:

@@ -77,3 +77,8 @@ def test_yuan_to_fen_is_exact(yuan: object, fen: int) -> None:
 def test_yuan_to_fen_rejects_floats_and_sub_fen(bad: object) -> None:
     with pytest.raises(ValidationError):
         yuan_to_fen(bad)
+
+
+def test_unknown_category_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="item_categories"):
+        order(item_categories=["fresh"])
