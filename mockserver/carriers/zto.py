@@ -267,9 +267,15 @@ def _waybill(body: Mapping[str, Any]) -> str:
     return waybill
 
 
-def _peek_waybill(body: Mapping[str, Any]) -> Optional[str]:
-    value = body.get("billCode")
-    return str(value).strip() if isinstance(value, (str, int)) and value != "" else None
+def _peek_waybill(raw: bytes) -> Optional[str]:
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    value = body.get("billCode") if isinstance(body, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value).strip() or None
 
 
 def _destination_type(body: Mapping[str, Any]) -> InterceptKind:
@@ -464,14 +470,16 @@ _HANDLERS: Mapping[Operation, _Handler] = {
 def gateway(api_name: str) -> Response:
     """The ZOP gateway: ``POST /zto/<apiName>``."""
     raw = request.get_data(cache=True)
+    note = exchange()
+    # Note what the request is about before checking it, so rejected requests are journalled
+    # with their operation and waybill too.
+    note.operation = APIS.get(api_name, Operation.UNKNOWN)
+    note.waybill = _peek_waybill(raw)
     account = _authenticate(raw)
     operation = APIS.get(api_name)
     if operation is None:
         raise _fault("S207", "API不存在")
-    note = exchange()
-    note.operation = operation
     body = _json_object(raw)
-    note.waybill = _peek_waybill(body)
     decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
     if decision is not None and decision.response is not None:
         return raw_response(decision.response)

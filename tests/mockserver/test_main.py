@@ -1,0 +1,110 @@
+"""Tests for the command line (python -m mockserver), the config loader and the thread server."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import requests
+
+from mockserver import create_app
+from mockserver.__main__ import build_parser, main
+from mockserver.app import build_clock
+from mockserver.clock import ManualClock, SystemClock
+from mockserver.config import ConfigError, from_env, load_config
+from mockserver.serving import serve_in_thread
+
+
+def sign(body: bytes, secret: str) -> str:
+    return base64.b64encode(hashlib.md5(body + secret.encode("utf-8")).digest()).decode()
+
+
+def test_help_explains_every_option() -> None:
+    result = subprocess.run([sys.executable, "-m", "mockserver", "--help"],
+                            capture_output=True, text=True, check=True)
+    for option in ("--host", "--port", "--clock", "--speed", "--start", "--result-delay"):
+        assert option in result.stdout
+
+
+def test_parser_reads_clock_options() -> None:
+    args = build_parser().parse_args(["--port", "9000", "--clock", "manual", "--speed", "60"])
+    assert (args.port, args.clock, args.speed) == (9000, "manual", 60.0)
+
+
+def test_main_refuses_a_bad_setting_with_exit_code_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MOCKSERVER_RESULT_DELAY_SECONDS", "-1")
+    assert main(["--clock", "manual"]) == 2
+    assert "RESULT_DELAY_SECONDS" in capsys.readouterr().err
+
+
+def test_environment_settings_are_parsed_by_type() -> None:
+    env = {"MOCKSERVER_RESULT_DELAY_SECONDS": "60", "MOCKSERVER_DEMO_ACCOUNTS": "false",
+           "MOCKSERVER_ACCOUNTS": json.dumps([{"carrier": "zto", "app_key": "k", "app_secret": "s"}]),
+           "MOCKSERVER_CLOCK": "manual", "OTHER": "x"}
+    assert from_env(env) == {"RESULT_DELAY_SECONDS": 60.0, "DEMO_ACCOUNTS": False,
+                             "ACCOUNTS": [{"carrier": "zto", "app_key": "k", "app_secret": "s"}],
+                             "CLOCK": "manual"}
+    assert load_config(environ=env)["RESULT_DELAY_SECONDS"] == 60.0
+
+
+def test_test_mapping_replaces_the_environment() -> None:
+    env = {"MOCKSERVER_RESULT_DELAY_SECONDS": "60"}
+    assert load_config({}, environ=env)["RESULT_DELAY_SECONDS"] == 1800.0
+
+
+@pytest.mark.parametrize(("settings", "key"), [
+    ({"CLOCK": "sundial"}, "CLOCK"),
+    ({"CLOCK_SPEED": 0}, "CLOCK_SPEED"),
+    ({"CLOCK_START": "2025-01-01T00:00:00"}, "CLOCK_START"),
+    ({"ACCOUNTS": [{"carrier": "zto", "app_key": ""}]}, "ACCOUNTS[0].app_key"),
+])
+def test_bad_settings_name_their_key(settings: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(settings)
+    assert caught.value.key == key
+
+
+def test_unknown_carrier_in_configured_accounts_is_refused() -> None:
+    with pytest.raises(ConfigError, match="unknown carrier"):
+        create_app({"ACCOUNTS": [{"carrier": "ups", "app_key": "k", "app_secret": "s"}]})
+
+
+def test_clock_is_built_from_settings() -> None:
+    manual = build_clock(load_config({"CLOCK": "manual", "CLOCK_START": "2025-05-01T08:00:00+08:00"}))
+    assert isinstance(manual, ManualClock)
+    assert manual.now().isoformat() == "2025-05-01T00:00:00+00:00"
+    fast = build_clock(load_config({"CLOCK_SPEED": 30}))
+    assert isinstance(fast, SystemClock) and fast.speed == 30
+
+
+def test_real_waitress_server_answers_a_signed_zto_request_over_loopback() -> None:
+    app = create_app({"CLOCK": "manual"}, clock=ManualClock())
+    url, stop = serve_in_thread(app)
+    try:
+        body = json.dumps({"billCode": "73100130019486"}).encode()
+        answer = requests.post(f"{url}/zto/zto.merchant.waybill.track.query", data=body,
+                               headers={"x-appKey": "zto-demo",
+                                        "x-dataDigest": sign(body, "zto-demo-secret")},
+                               timeout=5)
+        assert answer.status_code == 200
+        assert answer.json()["statusCode"] == "SYS000"
+    finally:
+        stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/__admin/health", timeout=2)
+
+
+def test_live_fixture_serves_over_http_and_starts_each_test_clean(mockserver_live: Any) -> None:
+    created = requests.post(f"{mockserver_live.url}/__admin/accounts", timeout=5, json={
+        "carrier": "zto", "app_key": "live", "app_secret": "live-secret"})
+    assert created.status_code == 201
+    mockserver_live.reset()
+    listing = requests.get(f"{mockserver_live.url}/__admin/accounts", timeout=5).json()
+    assert [a["app_key"] for a in listing["accounts"]] == ["zto-demo"]
