@@ -43,13 +43,13 @@ answer is ``NO_INTERCEPT``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, Optional
 
-from attrs import field, frozen
+from attrs import asdict, field, frozen
 
 from mockserver.clock import ensure_aware
 from mockserver.geo import Place, Site
@@ -128,12 +128,23 @@ def _aware(value: datetime) -> datetime:
     return ensure_aware(value)
 
 
-def _iso(value: Optional[datetime]) -> Optional[str]:
-    return value.isoformat() if value is not None else None
+def _scans(value: Iterable[Scan]) -> tuple[Scan, ...]:
+    return tuple(value)
 
 
-def _dt(value: Optional[str]) -> Optional[datetime]:
-    return datetime.fromisoformat(value) if value is not None else None
+def _jsonable(instance: Any, attribute: Any, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    return value
+
+
+def _plain(instance: Any) -> dict[str, Any]:
+    """An attrs value as JSON-ready data: datetimes as ISO 8601, enums as their values."""
+    return asdict(instance, value_serializer=_jsonable)
 
 
 @frozen(kw_only=True)
@@ -157,17 +168,13 @@ class Account:
 
     def public_dict(self) -> dict[str, Any]:
         """The account as the admin API shows it: never the secret."""
-        return {
-            "carrier": self.carrier,
-            "app_key": self.app_key,
-            "auto_parcels": self.auto_parcels,
-            "extra": dict(self.extra),
-            "epoch": self.epoch.isoformat(),
-        }
+        data = self.to_dict()
+        del data["app_secret"]
+        return data
 
     def to_dict(self) -> dict[str, Any]:
         """Full serialisation (secret included) for stores."""
-        return {**self.public_dict(), "app_secret": self.app_secret}
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Account:
@@ -197,8 +204,7 @@ class Address:
         return Place(province=self.province, city=self.city)
 
     def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "phone": self.phone, "province": self.province,
-                "city": self.city, "district": self.district, "detail": self.detail}
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, str]) -> Address:
@@ -221,17 +227,7 @@ class Scan:
     next_site: Optional[Site] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "time": self.time.isoformat(),
-            "site": self.site.to_dict(),
-            "description": self.description,
-            "courier": self.courier,
-            "courier_phone": self.courier_phone,
-            "signer": self.signer,
-            "problem_code": self.problem_code,
-            "next_site": self.next_site.to_dict() if self.next_site else None,
-        }
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scan:
@@ -257,7 +253,7 @@ class Parcel:
     waybill: str
     origin: Place
     destination: Place
-    route: tuple[Scan, ...] = field(converter=tuple)
+    route: tuple[Scan, ...] = field(converter=_scans)
     created_at: datetime = field(converter=_aware)
     source: str = "auto"  # "auto" (materialised on first use) or "admin"
 
@@ -274,22 +270,11 @@ class Parcel:
 
     def to_dict(self, *, now: Optional[datetime] = None) -> dict[str, Any]:
         """Serialise; with ``now``, each scan also says whether it is already ``visible``."""
-        route = []
-        for scan in self.route:
-            item = scan.to_dict()
-            if now is not None:
+        data = _plain(self)
+        if now is not None:
+            for scan, item in zip(self.route, data["route"]):
                 item["visible"] = scan.time <= now
-            route.append(item)
-        return {
-            "carrier": self.carrier,
-            "app_key": self.app_key,
-            "waybill": self.waybill,
-            "origin": self.origin.to_dict(),
-            "destination": self.destination.to_dict(),
-            "created_at": self.created_at.isoformat(),
-            "source": self.source,
-            "route": route,
-        }
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Parcel:
@@ -328,21 +313,7 @@ class InterceptRecord:
     new_address: Optional[Address] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "carrier": self.carrier,
-            "app_key": self.app_key,
-            "waybill": self.waybill,
-            "kind": self.kind.value,
-            "request_id": self.request_id,
-            "external_ref": self.external_ref,
-            "status": self.status.value,
-            "fail_reason": self.fail_reason.value if self.fail_reason else None,
-            "created_at": self.created_at.isoformat(),
-            "resolve_at": self.resolve_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-            "new_address": self.new_address.to_dict() if self.new_address else None,
-        }
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> InterceptRecord:
@@ -405,8 +376,7 @@ class Subscription:
     extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"carrier": self.carrier, "app_key": self.app_key, "waybill": self.waybill,
-                "created_at": self.created_at.isoformat(), "extra": dict(self.extra)}
+        return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Subscription:
