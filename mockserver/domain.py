@@ -37,6 +37,9 @@ passed ``resolve_at``; see :mod:`mockserver.operations`):
       address's city and the remaining forward route is re-laid to it. A parcel intercepted before
       pickup gets no further scans (the shipment never starts).
 
+Scenario plans: a Decider may attach an :class:`InterceptPlan` to an accepted intercept; it then
+resolves after the plan's delay (or never) to the plan's result, whatever the parcel did.
+
 Cancel: only a ``PENDING`` intercept can be cancelled (it becomes ``CANCELLED``); otherwise the
 answer is ``NO_INTERCEPT``.
 """
@@ -60,6 +63,7 @@ __all__ = [
     "FailReason",
     "InterceptKind",
     "InterceptOutcome",
+    "InterceptPlan",
     "InterceptRecord",
     "InterceptStatus",
     "Parcel",
@@ -126,6 +130,10 @@ def _frozen_mapping(value: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 def _aware(value: datetime) -> datetime:
     return ensure_aware(value)
+
+
+def _optional_aware(value: Optional[datetime]) -> Optional[datetime]:
+    return ensure_aware(value) if value is not None else None
 
 
 def _scans(value: Iterable[Scan]) -> tuple[Scan, ...]:
@@ -295,7 +303,9 @@ class InterceptRecord:
     """An accepted intercept work order and its current state.
 
     ``external_ref`` is the carrier-side business number the client may quote later (ZTO's
-    ``thirdBizNo``); ``updated_at`` is when ``status`` last changed.
+    ``thirdBizNo``); ``updated_at`` is when ``status`` last changed; ``resolve_at`` is ``None``
+    when a scenario keeps it pending for good, and ``planned_status``/``planned_reason`` hold a
+    scenario's forced result (see :class:`InterceptPlan`).
     """
 
     id: str
@@ -307,10 +317,12 @@ class InterceptRecord:
     external_ref: str
     status: InterceptStatus
     created_at: datetime = field(converter=_aware)
-    resolve_at: datetime = field(converter=_aware)
+    resolve_at: Optional[datetime] = field(converter=_optional_aware)
     updated_at: datetime = field(converter=_aware)
     fail_reason: Optional[FailReason] = None
     new_address: Optional[Address] = None
+    planned_status: Optional[InterceptStatus] = None
+    planned_reason: Optional[FailReason] = None
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
@@ -328,10 +340,33 @@ class InterceptRecord:
             status=InterceptStatus(data["status"]),
             fail_reason=FailReason(data["fail_reason"]) if data.get("fail_reason") else None,
             created_at=datetime.fromisoformat(data["created_at"]),
-            resolve_at=datetime.fromisoformat(data["resolve_at"]),
+            resolve_at=datetime.fromisoformat(data["resolve_at"]) if data.get("resolve_at") else None,
             updated_at=datetime.fromisoformat(data["updated_at"]),
             new_address=Address.from_dict(data["new_address"]) if data.get("new_address") else None,
+            planned_status=InterceptStatus(data["planned_status"])
+            if data.get("planned_status") else None,
+            planned_reason=FailReason(data["planned_reason"]) if data.get("planned_reason") else None,
         )
+
+
+def _check_plan(instance: InterceptPlan, attribute: Any, value: InterceptStatus) -> None:
+    if value not in (InterceptStatus.SUCCEEDED, InterceptStatus.FAILED):
+        raise ValueError(f"an intercept plan resolves to SUCCEEDED or FAILED, not {value.value}")
+
+
+@frozen(kw_only=True)
+class InterceptPlan:
+    """A scenario's decision on how an accepted intercept resolves.
+
+    Attributes:
+        result: ``SUCCEEDED`` or ``FAILED``.
+        reason: the failure reason (``OTHER`` when a failure names none).
+        delay_seconds: mock seconds until it resolves; ``None`` keeps it pending for good.
+    """
+
+    result: InterceptStatus = field(validator=_check_plan)
+    reason: Optional[FailReason] = None
+    delay_seconds: Optional[float] = None
 
 
 @frozen(kw_only=True)

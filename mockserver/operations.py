@@ -22,6 +22,7 @@ from mockserver.domain import (
     FailReason,
     InterceptKind,
     InterceptOutcome,
+    InterceptPlan,
     InterceptRecord,
     InterceptStatus,
     Parcel,
@@ -183,10 +184,13 @@ class Operations:
 
     # -- intercepts ------------------------------------------------------------------------
 
-    def create_intercept(self, account: Account, request: InterceptRequest) -> InterceptOutcome:
+    def create_intercept(
+        self, account: Account, request: InterceptRequest, plan: Optional[InterceptPlan] = None
+    ) -> InterceptOutcome:
         """Apply the request-time rules; accept as ``PENDING`` or refuse with a reason.
 
         A repeated ``request_id`` gets the first answer back (``replayed=True``) and changes nothing.
+        With a ``plan`` (from a scenario), an accepted intercept resolves as the plan says.
         """
         carrier, app_key = account.key
         with self.store.atomic():
@@ -211,14 +215,23 @@ class Operations:
                     external_ref=request.external_ref or request.request_id,
                     status=InterceptStatus.PENDING,
                     created_at=now,
-                    resolve_at=now + self.result_delay,
+                    resolve_at=self._resolve_at(now, plan),
                     updated_at=now,
                     new_address=request.new_address,
+                    planned_status=plan.result if plan else None,
+                    planned_reason=plan.reason if plan else None,
                 )
                 self.store.put_intercept(record)
                 outcome = InterceptOutcome(record=record)
             self.store.remember_answer(carrier, app_key, request.request_id, outcome)
             return outcome
+
+    def _resolve_at(self, now: datetime, plan: Optional[InterceptPlan]) -> Optional[datetime]:
+        if plan is None:
+            return now + self.result_delay
+        if plan.delay_seconds is None:
+            return None
+        return now + timedelta(seconds=plan.delay_seconds)
 
     def cancel_intercept(
         self, account: Account, waybill: str, *, external_ref: Optional[str] = None
@@ -252,16 +265,22 @@ class Operations:
         """Resolve the waybill's pending intercepts whose ``resolve_at`` has passed."""
         now = self.clock.now()
         for record in self.store.list_intercepts(account.carrier, account.app_key, waybill):
-            if record.status is not InterceptStatus.PENDING or record.resolve_at > now:
-                continue
             at = record.resolve_at
+            if record.status is not InterceptStatus.PENDING or at is None or at > now:
+                continue
             parcel = self.store.get_parcel(account.carrier, account.app_key, waybill)
+            if record.planned_status is InterceptStatus.FAILED:
+                failed = evolve(record, status=InterceptStatus.FAILED, updated_at=at,
+                                fail_reason=record.planned_reason or FailReason.OTHER)
+                self.store.put_intercept(failed)
+                continue
             if parcel is None:
                 failed = evolve(record, status=InterceptStatus.FAILED,
                                 fail_reason=FailReason.NOT_FOUND, updated_at=at)
                 self.store.put_intercept(failed)
                 continue
-            if parcel.has_visible(at, ScanKind.SIGNED, ScanKind.RETURNED):
+            forced = record.planned_status is InterceptStatus.SUCCEEDED
+            if not forced and parcel.has_visible(at, ScanKind.SIGNED, ScanKind.RETURNED):
                 failed = evolve(record, status=InterceptStatus.FAILED,
                                 fail_reason=FailReason.ALREADY_SIGNED, updated_at=at)
                 self.store.put_intercept(failed)

@@ -30,8 +30,9 @@ from attrs import define, field, frozen
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from mockserver.carriers._fields import FieldProblem
 from mockserver.clock import CHINA_TZ
-from mockserver.domain import FailReason
+from mockserver.domain import FailReason, InterceptPlan
 from mockserver.journal import JournalEntry
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ __all__ = [
     "install",
     "json_response",
     "services",
+    "transformed",
 ]
 
 log = logging.getLogger("mockserver.carriers")
@@ -81,6 +83,9 @@ class Fault(str, Enum):
     UNAVAILABLE = "UNAVAILABLE"
     TIMEOUT = "TIMEOUT"
     RATE_LIMITED = "RATE_LIMITED"
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    MISSING_FIELD = "MISSING_FIELD"
+    NOT_FOUND = "NOT_FOUND"
 
 
 class CarrierFault(Exception):
@@ -127,20 +132,30 @@ class DecisionRequest:
 
 @frozen(kw_only=True)
 class Decision:
-    """A Decider's override; at most one of ``response``, ``fault`` and ``reject`` applies.
+    """A Decider's override of the normal answer. Blueprints apply it in this order:
 
-    Attributes:
-        name: recorded as the journal's ``decided_by``.
-        response: send exactly this.
-        fault: answer with the carrier's code for this neutral fault.
-        reject: for intercept/cancel operations, refuse with the carrier's code for this reason
-            (nothing is stored). Other operations ignore it and are handled normally.
+    1. ``response``: send exactly this, nothing else happens;
+    2. ``fault``: answer the carrier's code for this neutral fault (``field_name`` names the
+       field for ``MISSING_FIELD``);
+    3. ``reject``: for intercept and cancel operations, refuse with the carrier's code for this
+       reason and store nothing (other operations ignore it);
+    4. otherwise handle normally; an accepted intercept follows ``intercept`` (its result and
+       delay) instead of the default rules;
+    5. ``transform``, if set, receives the JSON payload of the answer from step 4 and returns the
+       payload to send (to drop fields, reorder scans, ...).
+
+    ``message`` replaces the carrier's text in the answers of steps 2 and 3; ``name`` is recorded
+    as the journal's ``decided_by``.
     """
 
     name: str
     response: Optional[RawResponse] = None
     fault: Optional[Fault] = None
     reject: Optional[FailReason] = None
+    intercept: Optional[InterceptPlan] = None
+    message: Optional[str] = None
+    field_name: Optional[str] = None
+    transform: Optional[Callable[[Any], Any]] = field(default=None, eq=False)
 
 
 @runtime_checkable
@@ -198,6 +213,15 @@ def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[s
     if decision is not None:
         note.decided_by = decision.name
     return decision
+
+
+def transformed(response: Response, decision: Optional[Decision]) -> Response:
+    """Apply ``decision.transform`` to a JSON answer (step 5 of :class:`Decision`)."""
+    if decision is None or decision.transform is None:
+        return response
+    payload = json.loads(response.get_data(as_text=True))
+    changed = json_response(decision.transform(payload), status=response.status_code)
+    return changed
 
 
 def raw_response(answer: RawResponse) -> Response:
@@ -274,6 +298,7 @@ def install(
     *,
     render_fault: Callable[[CarrierFault], Response],
     system_fault: Callable[[], CarrierFault],
+    field_fault: Callable[[FieldProblem], CarrierFault],
 ) -> None:
     """Give a carrier blueprint its error handlers and journal hook.
 
@@ -282,7 +307,13 @@ def install(
         render_fault: renders a :class:`CarrierFault` in the carrier's envelope.
         system_fault: the fault answered for any unexpected exception (the carrier's
             "system error"); the exception is logged and journalled.
+        field_fault: the carrier's fault for a bad request field (see
+            :mod:`mockserver.carriers._fields`).
     """
+
+    @bp.errorhandler(FieldProblem)
+    def _field_problem(problem: FieldProblem) -> Response:
+        return _carrier_fault(field_fault(problem))
 
     @bp.errorhandler(CarrierFault)
     def _carrier_fault(fault: CarrierFault) -> Response:

@@ -49,7 +49,8 @@ DUPLICATE E23121 存在相同渠道的拦截件,不允许再次发起, NOT_FOUND
 NOT_SUPPORTED E23139 不满足拦截发起业务规则, OTHER E23124 轨迹异常不允许拦截,
 NO_INTERCEPT (cancel) E23130 非拦截中拦截件,不能取消. Intercept status: PENDING "1" 拦截中,
 SUCCEEDED "2" 拦截成功, FAILED "3" 拦截失败, CANCELLED "4" 已取消.
-Decider faults: SYSTEM_ERROR S202, UNAVAILABLE S203, TIMEOUT S200, RATE_LIMITED S221.
+Decider faults: SYSTEM_ERROR S202, UNAVAILABLE S203, TIMEOUT S200, RATE_LIMITED S221,
+BAD_SIGNATURE S211, MISSING_FIELD S208 (<field>不能为空, default billCode), NOT_FOUND E23102.
 """
 
 from __future__ import annotations
@@ -77,6 +78,14 @@ from mockserver.carriers._envelope import (
     json_response,
     raw_response,
     services,
+    transformed,
+)
+from mockserver.carriers._fields import (
+    FieldProblem,
+    json_object,
+    peek_text,
+    required_text,
+    text_field,
 )
 from mockserver.domain import (
     Account,
@@ -155,6 +164,9 @@ FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
     Fault.UNAVAILABLE: ("S203", "服务暂不可用"),
     Fault.TIMEOUT: ("S200", "请求超时"),
     Fault.RATE_LIMITED: ("S221", "api qps flow limit"),
+    Fault.BAD_SIGNATURE: ("S211", "签名错误"),
+    Fault.MISSING_FIELD: ("S208", "{field}不能为空"),
+    Fault.NOT_FOUND: ("E23102", "订单信息不存在"),
 }
 
 INTERCEPT_STATUS: Mapping[InterceptStatus, tuple[str, str]] = {
@@ -204,7 +216,6 @@ def _ok(result: Any) -> Response:
 
 
 bp = Blueprint("zto", __name__)
-install(bp, render_fault=_render_fault, system_fault=_system_fault)
 
 
 # -- request parsing ---------------------------------------------------------------------------
@@ -228,54 +239,20 @@ def _authenticate(raw: bytes) -> Account:
     return account
 
 
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        body = None
-    if not isinstance(body, dict):
-        raise _fault("S208", "请求体必须是JSON对象")
-    return body
-
-
-def _text(body: Mapping[str, Any], name: str, *, required: bool = True) -> Optional[str]:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise _fault("S208", f"{name}不能为空")
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise _fault("S208", f"{name}格式错误")
-    text = str(value).strip()
-    if not text and required:
-        raise _fault("S208", f"{name}不能为空")
-    return text or None
-
-
-def _required(body: Mapping[str, Any], name: str) -> str:
-    value = _text(body, name)
-    if value is None:  # _text already refuses a missing required field; this is for typing
-        raise _fault("S208", f"{name}不能为空")
-    return value
+def _field_fault(problem: FieldProblem) -> CarrierFault:
+    if problem.problem == "json":
+        return _fault("S208", "请求体必须是JSON对象")
+    if problem.problem == "type":
+        return _fault("S208", f"{problem.field}格式错误")
+    return _fault("S208", f"{problem.field}不能为空")
 
 
 def _waybill(body: Mapping[str, Any]) -> str:
-    waybill = _required(body, "billCode")
+    waybill = required_text(body, "billCode")
     if not is_valid_waybill(waybill):
         raise _fault("E416", "不符合中通运单号规则校验")
     exchange().waybill = waybill
     return waybill
-
-
-def _peek_waybill(raw: bytes) -> Optional[str]:
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    value = body.get("billCode") if isinstance(body, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    return str(value).strip() or None
 
 
 def _destination_type(body: Mapping[str, Any]) -> InterceptKind:
@@ -302,16 +279,19 @@ def _phone(value: str) -> str:
 
 
 def _new_address(body: Mapping[str, Any]) -> Address:
-    fields = {name: _required(body, name) for name in (
+    fields = {name: required_text(body, name) for name in (
         "receiveUsername", "receivePhone", "receiveProvince", "receiveCity", "receiveAddress")}
     return Address(
         name=fields["receiveUsername"],
         phone=_phone(fields["receivePhone"]),
         province=fields["receiveProvince"],
         city=fields["receiveCity"],
-        district=_text(body, "receiveDistrict", required=False) or "",
+        district=text_field(body, "receiveDistrict", required=False) or "",
         detail=fields["receiveAddress"],
     )
+
+
+install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -397,9 +377,21 @@ def is_push_ack(status: int, body: bytes) -> bool:
 # -- operations --------------------------------------------------------------------------------
 
 
+def _apply_reject(decision: Optional[Decision]) -> None:
+    if decision is not None and decision.reject is not None:
+        code, message = FAIL_CODES[decision.reject]
+        raise _fault(code, decision.message or message)
+
+
+def _decided_fault(decision: Decision, fault: Fault) -> CarrierFault:
+    code, message = FAULT_CODES[fault]
+    return _fault(code, decision.message or message.format(field=decision.field_name or "billCode"))
+
+
+
 def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
-    phone = _text(body, "mobilePhone", required=False)
+    phone = text_field(body, "mobilePhone", required=False)
     if phone is not None and not re.fullmatch(r"\d{4}", phone):
         raise _fault("E413", "请输入收寄人任一方电话号码后4位")
     scans = services().ops.trace(account, waybill)
@@ -416,15 +408,14 @@ def _create_intercept(
     account: Account, body: Mapping[str, Any], decision: Optional[Decision]
 ) -> Response:
     waybill = _waybill(body)
-    request_id = _required(body, "requestId")
+    request_id = required_text(body, "requestId")
     kind = _destination_type(body)
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
-    external_ref = _text(body, "thirdBizNo", required=False) or request_id
-    if decision is not None and decision.reject is not None:
-        raise _fault(*FAIL_CODES[decision.reject])
+    external_ref = text_field(body, "thirdBizNo", required=False) or request_id
+    _apply_reject(decision)
     outcome = services().ops.create_intercept(account, InterceptRequest(
         waybill=waybill, kind=kind, request_id=request_id, external_ref=external_ref,
-        new_address=address))
+        new_address=address), decision.intercept if decision is not None else None)
     if outcome.fail_reason is not None or outcome.record is None:
         raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
     status, name = INTERCEPT_STATUS[outcome.record.status]
@@ -436,10 +427,9 @@ def _cancel_intercept(
     account: Account, body: Mapping[str, Any], decision: Optional[Decision]
 ) -> Response:
     waybill = _waybill(body)
-    external_ref = _text(body, "thirdBizNo", required=False)
-    _text(body, "dealRemark", required=False)
-    if decision is not None and decision.reject is not None:
-        raise _fault(*FAIL_CODES[decision.reject])
+    external_ref = text_field(body, "thirdBizNo", required=False)
+    text_field(body, "dealRemark", required=False)
+    _apply_reject(decision)
     outcome = services().ops.cancel_intercept(account, waybill, external_ref=external_ref)
     if outcome.fail_reason is not None:
         raise _fault(*FAIL_CODES[outcome.fail_reason])
@@ -474,15 +464,22 @@ def gateway(api_name: str) -> Response:
     # Note what the request is about before checking it, so rejected requests are journalled
     # with their operation and waybill too.
     note.operation = APIS.get(api_name, Operation.UNKNOWN)
-    note.waybill = _peek_waybill(raw)
+    note.waybill = peek_text(raw, "billCode")
     account = _authenticate(raw)
     operation = APIS.get(api_name)
     if operation is None:
         raise _fault("S207", "API不存在")
-    body = _json_object(raw)
+    body = json_object(raw)
     decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
     if decision is not None and decision.response is not None:
         return raw_response(decision.response)
     if decision is not None and decision.fault is not None:
-        raise _fault(*FAULT_CODES[decision.fault])
-    return _HANDLERS[operation](account, body, decision)
+        raise _decided_fault(decision, decision.fault)
+    try:
+        answer = _HANDLERS[operation](account, body, decision)
+    except CarrierFault as fault:
+        if decision is None or decision.transform is None:
+            raise
+        exchange().error = f"{fault.code}: {fault.message}"
+        answer = _render_fault(fault)
+    return transformed(answer, decision)

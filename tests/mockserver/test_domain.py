@@ -15,6 +15,7 @@ from mockserver.domain import (
     FailReason,
     InterceptKind,
     InterceptOutcome,
+    InterceptPlan,
     InterceptRecord,
     InterceptStatus,
     Parcel,
@@ -159,6 +160,11 @@ def test_values_round_trip_through_dicts() -> None:
         fail_reason=FailReason.ALREADY_SIGNED, created_at=NOW, resolve_at=NOW, updated_at=NOW,
         new_address=Address(name="a", phone="13800138000", province="p", city="c"))
     assert InterceptRecord.from_dict(record.to_dict()) == record
+    stuck = _record(InterceptStatus.PENDING)
+    stuck = InterceptRecord.from_dict({**stuck.to_dict(), "resolve_at": None,
+                                       "planned_status": "SUCCEEDED"})
+    assert stuck.resolve_at is None and stuck.planned_status is InterceptStatus.SUCCEEDED
+    assert InterceptRecord.from_dict(stuck.to_dict()) == stuck
     outcome = InterceptOutcome(fail_reason=FailReason.DUPLICATE)
     assert InterceptOutcome.from_dict(outcome.to_dict()) == outcome
     account = Account(carrier="zto", app_key="k", app_secret="s3cret", epoch=NOW, extra={"a": 1})
@@ -169,3 +175,9 @@ def test_account_never_shows_its_secret() -> None:
     account = Account(carrier="zto", app_key="k", app_secret="s3cret-value", epoch=NOW)
     assert "s3cret-value" not in repr(account)
     assert "s3cret-value" not in str(account.public_dict())
+
+
+def test_intercept_plan_only_resolves_to_success_or_failure() -> None:
+    with pytest.raises(ValueError, match="SUCCEEDED or FAILED"):
+        InterceptPlan(result=InterceptStatus.CANCELLED)
+    assert InterceptPlan(result=InterceptStatus.FAILED, reason=FailReason.OTHER).delay_seconds is None

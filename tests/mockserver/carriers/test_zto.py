@@ -19,7 +19,7 @@ from mockserver.carriers._envelope import (
     form_body,
 )
 from mockserver.carriers.zto import intercept_push_form, is_push_ack, trace_push_form
-from mockserver.domain import FailReason, Stage
+from mockserver.domain import FailReason, InterceptPlan, InterceptStatus, Stage
 from mockserver.routes import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "zto"
@@ -303,6 +303,53 @@ def test_decider_rejection_refuses_an_intercept_without_storing_it(
         Decision(name="rejected", reject=FailReason.OTHER))
     assert _error(zto.intercept(WAYBILL, "r1"))[0] == "E23124"
     assert mock_client.get("/__admin/intercepts").get_json()["intercepts"] == []
+
+
+def test_decider_missing_field_fault_names_the_field_and_can_reword_messages(
+    zto: Any, mock_app: Any
+) -> None:
+    hub = mock_app.extensions["mockserver"]
+    hub.decider = _FixedDecider(Decision(name="m", fault=Fault.MISSING_FIELD, field_name="requestId"))
+    assert _error(zto.call(API_TRACK, {"billCode": WAYBILL})) == ("S208", "requestId不能为空")
+    hub.decider = _FixedDecider(Decision(name="m", reject=FailReason.DUPLICATE, message="重复"))
+    assert _error(zto.intercept(WAYBILL, "r1")) == ("E23121", "重复")
+
+
+def test_decider_plan_fails_an_accepted_intercept_after_its_delay(
+    zto: Any, make_parcel: Any, mock_app: Any, mock_clock: Any
+) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    plan = InterceptPlan(result=InterceptStatus.FAILED, reason=FailReason.OTHER, delay_seconds=60)
+    mock_app.extensions["mockserver"].decider = _FixedDecider(Decision(name="late", intercept=plan))
+    assert zto.intercept(WAYBILL, "r1")["result"]["status"] == "1"
+    mock_clock.advance(60)
+    failed = zto.call(API_STATUS, {"billCode": WAYBILL})["result"]
+    assert (failed["status"], failed["failCode"]) == ("3", "E23124")
+
+
+def test_decider_plan_without_delay_keeps_an_intercept_pending_for_good(
+    zto: Any, make_parcel: Any, mock_app: Any, mock_clock: Any
+) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    plan = InterceptPlan(result=InterceptStatus.SUCCEEDED, delay_seconds=None)
+    mock_app.extensions["mockserver"].decider = _FixedDecider(Decision(name="stuck", intercept=plan))
+    zto.intercept(WAYBILL, "r1")
+    mock_clock.advance(365 * 24 * 3600)
+    assert zto.call(API_STATUS, {"billCode": WAYBILL})["result"]["status"] == "1"
+
+
+def test_decider_transform_rewrites_the_normal_answer(zto: Any, make_parcel: Any, mock_app: Any) -> None:
+    make_parcel(WAYBILL, "in_transit")
+
+    def drop_scan_dates(payload: dict[str, Any]) -> dict[str, Any]:
+        for scan in payload["result"]:
+            del scan["scanDate"]
+        return payload
+
+    mock_app.extensions["mockserver"].decider = _FixedDecider(
+        Decision(name="missing_fields", transform=drop_scan_dates))
+    scans = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
+    assert scans and all("scanDate" not in scan for scan in scans)
 
 
 def test_trace_push_form_is_signed_over_data_plus_secret(mock_clock: Any) -> None:
