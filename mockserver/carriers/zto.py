@@ -28,21 +28,24 @@ Waybills: 14 digits matching ``^7[3-68]\\d{12}$``, or legacy 12 digits.
 delivery address (4 = "return to a given address" is a redirect to that address).
 
 Scan kinds -> ZTO ``scanType`` (query) and push ``action``:
-    ================  ==========  ==============================================
+    ================  ==========  ================================================================
     kind              scanType    push action
-    ================  ==========  ==============================================
+    ================  ==========  ================================================================
     PICKUP            收件        GOT
     DEPART            发件        DEPARTURE
     ARRIVE            到件        ARRIVAL
     OUT_FOR_DELIVERY  派件        DISPATCH
-    LOCKER_IN         第三方进站  INBOUND
+    LOCKER_IN         ARRIVAL     INBOUND
     SIGNED            签收        SIGNED
     PROBLEM           问题件      PROBLEM (modelled)
     RETURN            退件        RETURN (modelled)
     RETURN_TRANSIT    退件        RETURN (modelled)
-    RETURNED          签收        SIGNED; ``signMan``/``expressSigner`` 寄件人, desc says
-                                  the parcel went back to the sender
-    ================  ==========  ==============================================
+    RETURNED          退件签收    RETURN_SIGNED (modelled); ``signMan``/``expressSigner`` 寄件人
+    ================  ==========  ================================================================
+
+LOCKER_IN uses the query API's English third-party locker type (carriers.md §2.5) and RETURNED
+the 退件签收 type found in public ZTO client code, so a client can tell a locker drop-off and a
+parcel signed back by its sender from a delivery.
 
 Intercept refusals: ALREADY_SIGNED E23101 快件已签收, OUT_FOR_DELIVERY E23120 有派件扫描不允许拦截,
 DUPLICATE E23121 存在相同渠道的拦截件,不允许再次发起, NOT_FOUND E23102 订单信息不存在,
@@ -128,12 +131,12 @@ SCAN_TYPES: Mapping[ScanKind, str] = {
     ScanKind.DEPART: "发件",
     ScanKind.ARRIVE: "到件",
     ScanKind.OUT_FOR_DELIVERY: "派件",
-    ScanKind.LOCKER_IN: "第三方进站",
+    ScanKind.LOCKER_IN: "ARRIVAL",  # the query API's English third-party locker namespace
     ScanKind.SIGNED: "签收",
     ScanKind.PROBLEM: "问题件",
     ScanKind.RETURN: "退件",
     ScanKind.RETURN_TRANSIT: "退件",
-    ScanKind.RETURNED: "签收",
+    ScanKind.RETURNED: "退件签收",
 }
 
 PUSH_ACTIONS: Mapping[ScanKind, str] = {
@@ -146,7 +149,7 @@ PUSH_ACTIONS: Mapping[ScanKind, str] = {
     ScanKind.PROBLEM: "PROBLEM",
     ScanKind.RETURN: "RETURN",
     ScanKind.RETURN_TRANSIT: "RETURN",
-    ScanKind.RETURNED: "SIGNED",
+    ScanKind.RETURNED: "RETURN_SIGNED",
 }
 
 FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {

@@ -186,7 +186,7 @@ def test_return_intercept_succeeds_after_the_result_delay_and_shows_return_scans
     assert zto.call(API_TRACK, {"billCode": WAYBILL})["result"][-1]["scanType"] == "退件"
     mock_clock.advance(7 * 24 * 3600)
     final = zto.call(API_TRACK, {"billCode": WAYBILL})["result"][-1]
-    assert (final["scanType"], final["signMan"]) == ("签收", "寄件人")
+    assert (final["scanType"], final["signMan"]) == ("退件签收", "寄件人")
     assert _error(zto.intercept(WAYBILL, "r2"))[0] == "E23101"
 
 
