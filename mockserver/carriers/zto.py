@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
@@ -77,6 +77,7 @@ from mockserver.carriers._envelope import (
     digest_matches,
     epoch_ms,
     exchange,
+    form_body,
     install,
     json_response,
     raw_response,
@@ -90,6 +91,7 @@ from mockserver.carriers._fields import (
     required_text,
     text_field,
 )
+from mockserver.carriers._push import PushRequest
 from mockserver.domain import (
     Account,
     Address,
@@ -364,6 +366,29 @@ def trace_push_form(app_key: str, app_secret: str, waybill: str, scan: Scan) -> 
 def intercept_push_form(app_key: str, app_secret: str, record: InterceptRecord) -> dict[str, str]:
     """Form fields of a (modelled) intercept-result push: ``msg_type=InterceptResult``."""
     return _push_form(app_key, app_secret, "InterceptResult", intercept_status_result(record))
+
+
+def _push_request(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
+    return PushRequest(
+        kind=kind,
+        waybills=(waybill,),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        body=form_body(fields).encode("ascii"),
+    )
+
+
+def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
+    """ZTO pushes one scan per request (observed on the wire)."""
+    return [
+        _push_request("trace", waybill, trace_push_form(account.app_key, account.app_secret, waybill, scan))
+        for waybill, scan in items
+    ]
+
+
+def build_intercept_push(account: Account, record: InterceptRecord) -> PushRequest:
+    """The modelled ``msg_type=InterceptResult`` push."""
+    fields = intercept_push_form(account.app_key, account.app_secret, record)
+    return _push_request("intercept", record.waybill, fields)
 
 
 def is_push_ack(status: int, body: bytes) -> bool:
