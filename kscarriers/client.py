@@ -8,6 +8,8 @@ import time
 import uuid
 from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Union
 
+from attrs import evolve
+
 from .carriers import CarrierAdapter
 from .config import ClientConfig
 from .errors import (
@@ -63,6 +65,24 @@ def _check_text(name: str, value: object, *, required: bool = True) -> str:
     if required and not value.strip():
         raise ValidationError(field=name, reason="must not be empty")
     return value.strip()
+
+
+def relabel_returns(result: TrackResult) -> TrackResult:
+    """Read a delivery that follows a return scan as the parcel reaching its sender.
+
+    Most carriers end the return leg with their ordinary sign scan; only the order of events
+    tells it apart from a delivery to the buyer. The raw code is kept unchanged.
+    """
+    events = list(result.events)
+    returning = False
+    for index, event in enumerate(events):
+        if event.status is TrackingStatus.RETURNING:
+            returning = True
+        elif returning and event.status is TrackingStatus.DELIVERED:
+            events[index] = evolve(
+                event, status=TrackingStatus.RETURNED, sub_status=TrackingSubStatus.RETURNED_TO_SENDER
+            )
+    return evolve(result, events=events) if events != list(result.events) else result
 
 
 class Client:
@@ -194,7 +214,7 @@ class Client:
             lambda resp: adapter.parse_track(number, resp),
         )
         assert isinstance(result, TrackResult)
-        return result
+        return relabel_returns(result)
 
     def track_many(
         self, waybills: List[str], carrier: Optional[str] = None

@@ -253,3 +253,21 @@ def test_secret_is_used_for_signing_but_never_sent():
     request = transport.requests[0]
     assert ZTO_SECRET.encode() not in request.body
     assert all(ZTO_SECRET not in v for v in request.headers.values())
+
+
+def test_a_delivery_after_a_return_scan_is_read_as_returned_to_sender():
+    scans = [
+        {"scanType": "收件", "scanDate": 1700000000000},
+        {"scanType": "退件", "scanDate": 1700000100000},
+        {"scanType": "签收", "scanDate": 1700000200000, "signMan": "寄件人"},
+    ]
+    client, _, _ = client_with(json_response(json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)))
+    result = client.track(WAYBILL)
+    assert result.status.value == "returned" and result.events[-1].raw_code == "签收"
+    assert result.sub_status.value == "returned_to_sender"
+
+
+def test_a_delivery_without_a_return_scan_stays_delivered():
+    scans = [{"scanType": "收件", "scanDate": 1700000000000}, {"scanType": "签收", "scanDate": 1700000200000}]
+    client, _, _ = client_with(json_response(json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)))
+    assert client.track(WAYBILL).status.value == "delivered"
