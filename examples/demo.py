@@ -82,7 +82,9 @@ def run(out: Callable[[str], None] = print, carriers: Optional[List[str]] = None
         config = ClientConfig(
             carriers={
                 slug: CarrierConfig(
-                    credentials=Credentials(app_key=account(slug)["app_key"], app_secret=account(slug)["app_secret"]),
+                    credentials=Credentials(
+                        app_key=account(slug)["app_key"], app_secret=account(slug)["app_secret"]
+                    ),
                     base_url=f"{base}/{slug}",
                 )
                 for slug in slugs
@@ -98,17 +100,27 @@ def run(out: Callable[[str], None] = print, carriers: Optional[List[str]] = None
                 admin.post(f"{base}/__admin/accounts", json=account(slug), timeout=5).raise_for_status()
                 admin.post(
                     f"{base}/__admin/subscriptions/callback",
-                    json={"carrier": slug, "app_key": account(slug)["app_key"], "url": f"{receiver_url}/{slug}"},
+                    json={
+                        "carrier": slug,
+                        "app_key": account(slug)["app_key"],
+                        "url": f"{receiver_url}/{slug}",
+                    },
                     timeout=5,
                 ).raise_for_status()
                 summary["carriers"][slug] = story(client, admin, base, slug, out)
-            admin.post(f"{base}/__admin/clock/advance", json={"seconds": 3 * 3600}, timeout=5).raise_for_status()
+            admin.post(
+                f"{base}/__admin/clock/advance", json={"seconds": 3 * 3600}, timeout=5
+            ).raise_for_status()
             admin.post(f"{base}/__admin/pushes/flush", json={}, timeout=30).raise_for_status()
             summary["pushes"] = len(receiver.events)
             summary["rejected_pushes"] = receiver.rejected
             out(f"\npushes received and verified: {len(receiver.events)} (rejected: {receiver.rejected})")
             for event in receiver.events[:4]:
-                what = event.tracking.status.value if event.tracking else f"intercept {event.intercept.status.value}"
+                what = (
+                    event.tracking.status.value
+                    if event.tracking
+                    else f"intercept {event.intercept.status.value}"
+                )
                 out(f"  {event.carrier:4} {event.waybill}  {what}")
         finally:
             stop_receiver()
@@ -118,25 +130,36 @@ def run(out: Callable[[str], None] = print, carriers: Optional[List[str]] = None
     return summary
 
 
-def story(client: Client, admin: requests.Session, base: str, slug: str, out: Callable[[str], None]) -> Dict[str, Any]:
+def story(
+    client: Client, admin: requests.Session, base: str, slug: str, out: Callable[[str], None]
+) -> Dict[str, Any]:
     """Track, subscribe, intercept one parcel that can be stopped and one already signed."""
     moving, signed = WAYBILLS[slug]
     key = account(slug)["app_key"]
     for number, stage in ((moving, "in_transit"), (signed, "signed")):
-        admin.post(f"{base}/__admin/parcels", json={"carrier": slug, "app_key": key, "waybill": number, "stage": stage},
-                   timeout=5).raise_for_status()
+        admin.post(
+            f"{base}/__admin/parcels",
+            json={"carrier": slug, "app_key": key, "waybill": number, "stage": stage},
+            timeout=5,
+        ).raise_for_status()
     tracked = client.track(moving)  # the carrier is detected from the number
-    out(f"[{slug}] {moving}: {tracked.status.value} ({len(tracked.events)} scans, latest {tracked.latest.raw_code!r} "
-        f"at {tracked.latest.location or tracked.latest.city})")
+    latest = tracked.latest
+    assert latest is not None
+    out(
+        f"[{slug}] {moving}: {tracked.status.value} ({len(tracked.events)} scans, "
+        f"latest {latest.raw_code!r} at {latest.location or latest.city})"
+    )
     client.subscribe(moving)
     accepted = client.intercept(moving, reason="buyer asked for a refund before delivery")
     out(f"[{slug}] intercept {moving}: {accepted.status.value}")
     admin.post(f"{base}/__admin/clock/advance", json={"seconds": 1860}, timeout=5).raise_for_status()
     final = client.intercept_status(moving)
-    out(f"[{slug}] 31 min later: {final.status.value}; refund auto-approvable: {final.refund_auto_approvable}")
+    out(
+        f"[{slug}] 31 min later: {final.status.value}; refund auto-approvable: {final.refund_auto_approvable}"
+    )
     refused = client.intercept(signed, reason="buyer asked for a refund")
-    out(f"[{slug}] intercept {signed}: {refused.status.value}, {refused.failure.value if refused.failure else ''} "
-        f"(carrier code {refused.raw_code})")
+    reason = refused.failure.value if refused.failure else ""
+    out(f"[{slug}] intercept {signed}: {refused.status.value}, {reason} (carrier code {refused.raw_code})")
     return {
         "tracked": tracked.status.value,
         "accepted": accepted.status.value,
@@ -148,7 +171,9 @@ def story(client: Client, admin: requests.Session, base: str, slug: str, out: Ca
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--carrier", action="append", choices=sorted(WAYBILLS), help="limit to these carriers")
+    parser.add_argument(
+        "--carrier", action="append", choices=sorted(WAYBILLS), help="limit to these carriers"
+    )
     args = parser.parse_args(argv)
     try:
         run(carriers=args.carrier)
