@@ -39,6 +39,8 @@ from .models import (
 )
 from .registry import CarrierRegistry, default_registry
 from .retry import Retrier, RetryBudget, is_retryable
+from .rules.eligibility import EligibilityReport, check_eligibility
+from .rules.facts import Merchant, Order, Refund
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
 
 __all__ = ["Client"]
@@ -456,6 +458,34 @@ class Client:
                 raise  # settled as "not applied": the retry policy may resend
 
         return self._retrier.call(attempt, describe=describe)
+
+    # -- platform rules ---------------------------------------------------------------------
+
+    def check_intercept(
+        self,
+        *,
+        order: Order,
+        merchant: Merchant,
+        refund: Refund,
+        tracking: Optional[TrackResult] = None,
+        fetch_tracking: bool = True,
+    ) -> EligibilityReport:
+        """Whether the platform lets this refund's parcel be intercepted, with every failed rule.
+
+        When ``tracking`` is not given and the order has exactly one parcel on a configured
+        carrier, the parcel is tracked first (``fetch_tracking=False`` to skip that), so the
+        report can also predict the carrier's answer (already signed, out for delivery).
+        A tracking failure is not fatal: the check then runs on the order facts alone.
+        See :func:`kscarriers.rules.check_eligibility`.
+        """
+        if tracking is None and fetch_tracking and len(order.parcels) == 1:
+            parcel = order.parcels[0]
+            if parcel.carrier in self.config.carriers:
+                try:
+                    tracking = self.track(parcel.waybill, parcel.carrier)
+                except (CarrierError, TransportError, ValidationError) as exc:
+                    log.info("check_intercept: tracking %s failed: %s", parcel.waybill, exc)
+        return check_eligibility(order=order, merchant=merchant, refund=refund, tracking=tracking)
 
     # -- pushes -----------------------------------------------------------------------------
 

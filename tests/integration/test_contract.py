@@ -170,3 +170,22 @@ def test_tampered_push_is_rejected(ks_client: Client, ks_accounts: Any, mock_app
     with pytest.raises(SignatureError) as info:
         ks_client.parse_push(carrier, push.headers, tampered)
     assert info.value.reason == "mismatch"
+
+
+def test_check_intercept_tracks_the_parcel_and_predicts_the_refusal(ks_client: Client, ks_accounts: Any) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from kscarriers.rules import Merchant, Order, OrderStatus, Parcel, Refund, RefundType
+
+    waybill = make_parcel(ks_accounts, "zto", "out_for_delivery")
+    paid = datetime(2024, 5, 1, 10, tzinfo=timezone(timedelta(hours=8)))
+    order = Order(order_id="o-1", status=OrderStatus.SHIPPED, amount_paid_fen=9900, paid_at=paid,
+                  shipped_at=paid + timedelta(hours=2), parcels=(Parcel(carrier="zto", waybill=waybill),))
+    report = ks_client.check_intercept(
+        order=order,
+        merchant=Merchant(intercept_agreement_signed=True, e_waybill_carriers=frozenset({"zto"})),
+        refund=Refund(refund_id="r-1", type=RefundType.REFUND_ONLY, requested_after_shipment=True, amount_fen=9900),
+    )
+    assert report.eligible
+    assert report.carrier_prediction is not None
+    assert report.carrier_prediction.likely_failure is InterceptFailure.OUT_FOR_DELIVERY
