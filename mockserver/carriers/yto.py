@@ -1,0 +1,409 @@
+"""YTO (圆通) mock: ``POST /yto/open/<method>/v1/<partner_code>/<client_id>`` per docs/carriers/yto.md.
+
+Wire contract (docs/carriers/yto.md, carriers.md §3): the body carries ``timestamp`` (epoch ms),
+``param`` (a JSON string), ``sign`` and ``format=JSON``, either as a form or as a JSON object.
+``sign = base64(md5(param + method + "v1" + app_secret))`` over the ``param`` string exactly as
+received. The account is the URL's ``partner_code`` (its ``app_key``); the URL's ``client_id``
+must equal the account's ``extra["client_id"]`` (default: the app key). Every answer is HTTP 200.
+
+Checks, in order (first failure answers ``{"success": false, "code", "message"}``):
+    ==============================================  ====  ==================================
+    problem                                          code  message
+    ==============================================  ====  ==================================
+    body neither a form nor a JSON object            S02   请求体必须是表单或JSON对象
+    ``param`` / ``sign`` missing (or not a string)   S02   <field>不能为空 / <field>格式错误
+    version other than ``v1``                        S02   version格式错误
+    unknown partner code                             S03   partner_code无效
+    URL ``client_id`` not the account's              S03   client_id无效
+    sign mismatch                                    S01   签名验证失败
+    unknown method                                   S02   method不存在
+    ``timestamp`` missing / not digits               S02   timestamp不能为空 / timestamp格式错误
+    ``format`` given and not JSON                    S02   format格式错误
+    ``param`` not a JSON object                      S02   param格式错误
+    required param field missing / wrong type        S02   <field>不能为空 / <field>格式错误
+    malformed waybill (not ``^YT\\d{13}$``)           S02   <field>格式错误
+    bad ``receiverTel``                              S02   receiverTel格式错误
+    unexpected exception                             S06   系统繁忙，请稍后重试
+    ==============================================  ====  ==================================
+
+Answers: track success is a bare JSON array of scans, oldest first; no scans is
+``{"code": "1001", "map": {"YT…": []}, "message": "查询结果为空。", "success": true}``.
+Subscribe, intercept, change address and cancel answer ``{"success": true, "statusCode": 0,
+"code": "0", "message": "成功"}`` (plus ``data: {"waybillNo", "wantedId"}`` for the last three);
+refusals ``{"success": false, "statusCode": <int>, "code": "<code>", "message"}``.
+
+Scan kinds -> ``infoContent`` (returned parcels use 退回 codes only, so they never look delivered):
+    ================  ============  ================  ============
+    kind              infoContent   kind              infoContent
+    ================  ============  ================  ============
+    PICKUP            GOT           SIGNED            SIGNED
+    DEPART            DEPARTURE     PROBLEM           FAILED
+    ARRIVE            ARRIVAL       RETURN            TMS_RETURN
+    OUT_FOR_DELIVERY  SENT_SCAN     RETURN_TRANSIT    TMS_RETURN
+    LOCKER_IN         INBOUND       RETURNED          TMS_RETURN
+    ================  ============  ================  ============
+
+Intercept refusals (modelled): ALREADY_SIGNED 2001, OUT_FOR_DELIVERY 2002, DUPLICATE 2003,
+NOT_FOUND 2004, NOT_SUPPORTED 2005, NO_INTERCEPT (cancel) 2006, OTHER 2099. YTO has no request id,
+so every intercept request is new (a repeat while one is pending answers 2003); ``wantedId`` is
+the mock's work-order number. Decider faults: SYSTEM_ERROR / UNAVAILABLE / TIMEOUT S06,
+RATE_LIMITED S05, BAD_SIGNATURE S01, MISSING_FIELD S02 (<field>不能为空, default: the method's
+waybill field), NOT_FOUND 2004.
+
+Pushes (modelled): form ``logistics_interface`` (JSON), ``data_digest = base64(md5(
+logistics_interface + app_secret))``, ``type`` (``TRACE``: one track entry per push; ``INTERCEPT``:
+``{"waybillNo", "wantedId", "status", "failCode", "failReason", "updateTime"}``) and ``clientId``;
+acknowledged by HTTP 200 ``{"success": true, "code": "0", …}``. The code tables, scan rendering
+and push builders live in :mod:`mockserver.carriers.yto_wire` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, request
+
+from mockserver.carriers._envelope import (
+    CarrierFault,
+    Decision,
+    Fault,
+    Operation,
+    b64_md5,
+    compact_json,
+    consult,
+    digest_matches,
+    exchange,
+    install,
+    json_response,
+    raw_response,
+    services,
+    transformed,
+)
+from mockserver.carriers._fields import FieldProblem, json_object, required_text, text_field
+from mockserver.carriers.yto_wire import (
+    FAIL_CODES,
+    INFO_CONTENT,
+    SLUG,
+    build_intercept_push,
+    build_trace_pushes,
+    client_id_of,
+    intercept_push_form,
+    is_push_ack,
+    is_valid_waybill,
+    render_scan,
+    trace_push_form,
+)
+from mockserver.domain import Account, Address, FailReason, InterceptKind
+from mockserver.operations import InterceptRequest
+
+__all__ = [
+    "FAIL_CODES",
+    "INFO_CONTENT",
+    "METHODS",
+    "SLUG",
+    "bp",
+    "build_intercept_push",
+    "build_trace_pushes",
+    "client_id_of",
+    "intercept_push_form",
+    "is_push_ack",
+    "is_valid_waybill",
+    "render_scan",
+    "trace_push_form",
+]
+
+VERSION = "v1"
+
+METHODS: Mapping[str, Operation] = {
+    "track_query_adapter": Operation.TRACK,
+    "subscribe_adapter": Operation.SUBSCRIBE,
+    "wanted_report_adapter": Operation.INTERCEPT,
+    "wanted_change_adapter": Operation.INTERCEPT,
+    "wanted_cancel_adapter": Operation.CANCEL_INTERCEPT,
+}
+
+FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
+    Fault.SYSTEM_ERROR: ("S06", "系统繁忙，请稍后重试"),
+    Fault.UNAVAILABLE: ("S06", "服务暂不可用"),
+    Fault.TIMEOUT: ("S06", "请求超时"),
+    Fault.RATE_LIMITED: ("S05", "请求过于频繁"),
+    Fault.BAD_SIGNATURE: ("S01", "签名验证失败"),
+    Fault.MISSING_FIELD: ("S02", "{field}不能为空"),
+    Fault.NOT_FOUND: FAIL_CODES[FailReason.NOT_FOUND],
+}
+
+#: Codes answered with an integer ``statusCode`` next to ``code`` (intercept answers).
+_STATUS_CODES = frozenset(code for code, _ in FAIL_CODES.values())
+_PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+def _fault(code: str, message: str) -> CarrierFault:
+    return CarrierFault(code=code, message=message)
+
+
+def _render_fault(fault: CarrierFault) -> Response:
+    if fault.body is not None:
+        body = fault.body if isinstance(fault.body, str) else compact_json(fault.body)
+        return Response(body, status=fault.http_status,
+                        content_type="application/json; charset=utf-8")
+    payload: dict[str, Any] = {"success": False}
+    if fault.code in _STATUS_CODES:
+        payload["statusCode"] = int(fault.code)
+    payload.update(code=fault.code, message=fault.message)
+    return json_response(payload, status=fault.http_status)
+
+
+def _system_fault() -> CarrierFault:
+    return _fault(*FAULT_CODES[Fault.SYSTEM_ERROR])
+
+
+def _field_fault(problem: FieldProblem) -> CarrierFault:
+    if problem.problem == "json":
+        return _fault("S02", "请求体必须是表单或JSON对象")
+    if problem.problem == "type":
+        return _fault("S02", f"{problem.field}格式错误")
+    return _fault("S02", f"{problem.field}不能为空")
+
+
+def _ok(data: Optional[Mapping[str, Any]] = None) -> Response:
+    payload: dict[str, Any] = {"success": True, "statusCode": 0, "code": "0", "message": "成功"}
+    if data is not None:
+        payload["data"] = dict(data)
+    return json_response(payload)
+
+
+bp = Blueprint("yto", __name__)
+install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
+
+
+# -- request parsing ---------------------------------------------------------------------------
+
+
+def _envelope(raw: bytes) -> dict[str, Any]:
+    """The four envelope fields, from a JSON object body or a urlencoded form (first value wins)."""
+    content_type = (request.content_type or "").lower()
+    if "json" in content_type or raw.lstrip().startswith(b"{"):
+        return json_object(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FieldProblem(field="body", problem="json") from None
+    fields: dict[str, Any] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        fields.setdefault(name, value)
+    return fields
+
+
+def _exact_text(envelope: Mapping[str, Any], name: str) -> str:
+    """A string field exactly as received (never stripped: ``param`` is signed byte for byte)."""
+    value = envelope.get(name)
+    if value is None or value == "":
+        raise FieldProblem(field=name, problem="missing")
+    if not isinstance(value, str):
+        raise FieldProblem(field=name, problem="type")
+    return value
+
+
+def _authenticate(method: str, partner_code: str, client_id: str, param: str, sign: str) -> Account:
+    note = exchange()
+    note.app_key = partner_code
+    account = services().ops.account(SLUG, partner_code)
+    if account is None:
+        raise _fault("S03", "partner_code无效")
+    note.secret = account.app_secret
+    if client_id != client_id_of(account):
+        raise _fault("S03", "client_id无效")
+    expected = b64_md5((param + method + VERSION + account.app_secret).encode("utf-8"))
+    if not digest_matches(expected, sign):
+        raise _fault("S01", "签名验证失败")
+    return account
+
+
+def _check_envelope(envelope: Mapping[str, Any]) -> None:
+    timestamp = text_field(envelope, "timestamp")
+    if timestamp is not None and not timestamp.isdigit():
+        raise _fault("S02", "timestamp格式错误")
+    fmt = text_field(envelope, "format", required=False)
+    if fmt is not None and fmt.upper() != "JSON":
+        raise _fault("S02", "format格式错误")
+
+
+def _param_object(param: str) -> dict[str, Any]:
+    try:
+        return json_object(param.encode("utf-8"))
+    except FieldProblem:
+        raise FieldProblem(field="param", problem="type") from None
+
+
+def _subscription(param: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The ``logistics_interface`` object of a subscribe param (a JSON string, or an object)."""
+    inner = param.get("logistics_interface")
+    if isinstance(inner, dict):
+        return inner
+    text = required_text(param, "logistics_interface")
+    try:
+        return json_object(text.encode("utf-8"))
+    except FieldProblem:
+        raise FieldProblem(field="logistics_interface", problem="type") from None
+
+
+def _peek_waybill(method: str, param: str) -> Optional[str]:
+    """Best-effort waybill of a request, never raising (for the journal and the Decider)."""
+    try:
+        body = json.loads(param)
+        if method == "subscribe_adapter" and isinstance(body, dict):
+            inner = body.get("logistics_interface")
+            body = json.loads(inner) if isinstance(inner, str) else inner
+        if not isinstance(body, dict):
+            return None
+        value = body.get("NUMBER", body.get("Number")) if method == "track_query_adapter" \
+            else body.get("waybillNo")
+        return value.strip() if isinstance(value, str) and value.strip() else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _waybill(body: Mapping[str, Any], name: str) -> str:
+    waybill = required_text(body, name)
+    if not is_valid_waybill(waybill):
+        raise _fault("S02", f"{name}格式错误")
+    exchange().waybill = waybill
+    return waybill
+
+
+def _new_address(param: Mapping[str, Any]) -> Address:
+    fields = {name: required_text(param, name) for name in (
+        "receiverName", "receiverTel", "receiveProvName", "receiveCityName", "receiveAddress")}
+    if not _PHONE_RE.match(fields["receiverTel"]):
+        raise _fault("S02", "receiverTel格式错误")
+    return Address(
+        name=fields["receiverName"],
+        phone=fields["receiverTel"],
+        province=fields["receiveProvName"],
+        city=fields["receiveCityName"],
+        district=text_field(param, "receiveCountyName", required=False) or "",
+        detail=fields["receiveAddress"],
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+
+def _no_data(waybill: str) -> Response:
+    return json_response({"code": "1001", "map": {waybill: []}, "message": "查询结果为空。",
+                          "success": True})
+
+
+
+# -- operations --------------------------------------------------------------------------------
+
+
+def _apply_reject(decision: Optional[Decision]) -> None:
+    if decision is not None and decision.reject is not None:
+        code, message = FAIL_CODES[decision.reject]
+        raise _fault(code, decision.message or message)
+
+
+def _decided_fault(method: str, decision: Decision, fault: Fault) -> CarrierFault:
+    code, message = FAULT_CODES[fault]
+    default = "NUMBER" if method == "track_query_adapter" else "waybillNo"
+    return _fault(code, decision.message or message.format(field=decision.field_name or default))
+
+
+def _track(account: Account, method: str, param: Mapping[str, Any],
+           decision: Optional[Decision]) -> Response:
+    name = "NUMBER" if "NUMBER" in param or "Number" not in param else "Number"
+    waybill = _waybill(param, name)
+    scans = services().ops.trace(account, waybill)
+    if not scans:
+        return _no_data(waybill)
+    return json_response([render_scan(waybill, scan) for scan in scans])
+
+
+def _subscribe(account: Account, method: str, param: Mapping[str, Any],
+               decision: Optional[Decision]) -> Response:
+    inner = _subscription(param)
+    waybill = _waybill(inner, "waybillNo")
+    services().ops.subscribe(account, waybill, extra={
+        "client_id": text_field(param, "client_id", required=False) or client_id_of(account),
+        "msg_type": text_field(param, "msg_type", required=False) or "online",
+    })
+    return _ok()
+
+
+def _create_intercept(account: Account, method: str, param: Mapping[str, Any],
+                      decision: Optional[Decision]) -> Response:
+    waybill = _waybill(param, "waybillNo")
+    change = method == "wanted_change_adapter"
+    address = _new_address(param) if change else None
+    required_text(param, "wantedDesc")
+    _apply_reject(decision)
+    wanted_id = "W" + uuid.uuid4().hex[:16].upper()
+    outcome = services().ops.create_intercept(account, InterceptRequest(
+        waybill=waybill, kind=InterceptKind.CHANGE_ADDRESS if change else InterceptKind.RETURN,
+        request_id=wanted_id, external_ref=wanted_id, new_address=address),
+        decision.intercept if decision is not None else None)
+    if outcome.fail_reason is not None or outcome.record is None:
+        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
+    return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
+
+
+def _cancel_intercept(account: Account, method: str, param: Mapping[str, Any],
+                      decision: Optional[Decision]) -> Response:
+    waybill = _waybill(param, "waybillNo")
+    text_field(param, "dealRemark", required=False)
+    _apply_reject(decision)
+    outcome = services().ops.cancel_intercept(account, waybill)
+    if outcome.fail_reason is not None or outcome.record is None:
+        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.NO_INTERCEPT])
+    return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
+
+
+_Handler = Callable[[Account, str, Mapping[str, Any], Optional[Decision]], Response]
+_HANDLERS: Mapping[Operation, _Handler] = {
+    Operation.TRACK: _track,
+    Operation.SUBSCRIBE: _subscribe,
+    Operation.INTERCEPT: _create_intercept,
+    Operation.CANCEL_INTERCEPT: _cancel_intercept,
+}
+
+
+@bp.post("/open/<method>/<version>/<partner_code>/<client_id>")
+def gateway(method: str, version: str, partner_code: str, client_id: str) -> Response:
+    """The YTO open platform: ``POST /yto/open/<method>/v1/<partner_code>/<client_id>``."""
+    raw = request.get_data(cache=True)
+    note = exchange()
+    # Note what the request is about before checking it, so rejected requests are journalled
+    # with their operation, account and waybill too.
+    note.operation = METHODS.get(method, Operation.UNKNOWN)
+    note.app_key = partner_code
+    envelope = _envelope(raw)
+    param_text = _exact_text(envelope, "param")
+    note.waybill = _peek_waybill(method, param_text)
+    sign = _exact_text(envelope, "sign")
+    if version != VERSION:
+        raise _fault("S02", "version格式错误")
+    account = _authenticate(method, partner_code, client_id, param_text, sign.strip())
+    operation = METHODS.get(method)
+    if operation is None:
+        raise _fault("S02", "method不存在")
+    _check_envelope(envelope)
+    param = _param_object(param_text)
+    decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
+    if decision is not None and decision.response is not None:
+        return raw_response(decision.response)
+    if decision is not None and decision.fault is not None:
+        raise _decided_fault(method, decision, decision.fault)
+    try:
+        answer = _HANDLERS[operation](account, method, param, decision)
+    except CarrierFault as fault:
+        if decision is None or decision.transform is None:
+            raise
+        exchange().error = f"{fault.code}: {fault.message}"
+        answer = _render_fault(fault)
+    return transformed(answer, decision)
