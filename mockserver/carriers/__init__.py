@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["CARRIER_SLUGS", "CarrierModule", "carrier_module", "register_carriers"]
 
 #: The carriers the mock speaks, in mounting order.
-CARRIER_SLUGS: tuple[str, ...] = ("zto", "yto")
+CARRIER_SLUGS: tuple[str, ...] = ("zto", "yto", "sto")
 
 
 class CarrierModule(Protocol):
