@@ -32,16 +32,18 @@ Subscribe, intercept, change address and cancel answer ``{"success": true, "stat
 "code": "0", "message": "成功"}`` (plus ``data: {"waybillNo", "wantedId"}`` for the last three);
 refusals ``{"success": false, "statusCode": <int>, "code": "<code>", "message"}``.
 
-Scan kinds -> ``infoContent`` (returned parcels use 退回 codes only, so they never look delivered):
-    ================  ============  ================  ============
+Scan kinds -> ``infoContent``. The return leg is ``TMS_RETURN`` scans ending with the ordinary
+``SIGNED`` scan signed by the sender (docs/carriers/yto.md "Return leg"; clients read a sign scan
+after a return scan as returned):
+    ================  ============  ================  ================
     kind              infoContent   kind              infoContent
-    ================  ============  ================  ============
+    ================  ============  ================  ================
     PICKUP            GOT           SIGNED            SIGNED
     DEPART            DEPARTURE     PROBLEM           FAILED
     ARRIVE            ARRIVAL       RETURN            TMS_RETURN
     OUT_FOR_DELIVERY  SENT_SCAN     RETURN_TRANSIT    TMS_RETURN
-    LOCKER_IN         INBOUND       RETURNED          TMS_RETURN
-    ================  ============  ================  ============
+    LOCKER_IN         INBOUND       RETURNED          SIGNED, by 寄件人
+    ================  ============  ================  ================
 
 Intercept refusals (modelled): ALREADY_SIGNED 2001, OUT_FOR_DELIVERY 2002, DUPLICATE 2003,
 NOT_FOUND 2004, NOT_SUPPORTED 2005, NO_INTERCEPT (cancel) 2006, OTHER 2099. YTO has no request id,

@@ -4,7 +4,9 @@ Kept apart from the blueprint (:mod:`mockserver.carriers.yto`, whose docstring d
 contract) so the codes live in one place and can be corrected against YTO's real documents.
 
 ``INFO_CONTENT`` renders neutral scan kinds as YTO's ``infoContent`` track codes (carriers.md
-§3.4); a returned parcel only ever shows ``TMS_RETURN`` so it never looks delivered.
+§3.4). A return leg (docs/carriers/yto.md, "Return leg") is ``TMS_RETURN`` scans ending with the
+ordinary ``SIGNED`` scan signed by the sender; clients read a sign scan after a return scan as
+returned, so the parcel never looks delivered to its recipient.
 ``FAIL_CODES`` are the modelled intercept refusal codes of docs/carriers/yto.md (item 3).
 """
 
@@ -49,7 +51,7 @@ INFO_CONTENT: Mapping[ScanKind, str] = {
     ScanKind.PROBLEM: "FAILED",
     ScanKind.RETURN: "TMS_RETURN",
     ScanKind.RETURN_TRANSIT: "TMS_RETURN",
-    ScanKind.RETURNED: "TMS_RETURN",
+    ScanKind.RETURNED: "SIGNED",  # the return leg ends with the ordinary sign scan, by the sender
 }
 
 FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
