@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["CARRIER_SLUGS", "CarrierModule", "carrier_module", "register_carriers"]
 
 #: The carriers the mock speaks, in mounting order.
-CARRIER_SLUGS: tuple[str, ...] = ("zto", "yto", "sto")
+CARRIER_SLUGS: tuple[str, ...] = ("zto", "yto", "sto", "jt")
 
 
 class CarrierModule(Protocol):

@@ -1,0 +1,350 @@
+"""J&T Express China (极兔) mock: ``POST /jt/webopenplatformapi/api/...`` per docs/carriers/jt.md.
+
+Wire contract (docs/carriers/jt.md, carriers.md §5): form body with the single field ``bizContent``
+(a JSON object), headers ``apiAccount``, ``digest = base64(md5(bizContent + secret))`` over the exact
+received bizContent string, and ``timestamp`` (epoch ms, not checked against the mock clock). Every
+answer is HTTP 200 ``{"code", "msg", "data", "requestId"}``; ``code`` ``"1"`` is success.
+
+Paths (under ``/jt/webopenplatformapi``): ``/api/logistics/trace`` (``{"billCodes": "JT…,JT…"}``),
+``/api/trace/subscribe`` (``{"id": <apiAccount>, "list": [{"traceNode", "waybillCode"}]}``) and
+``/api/waybill/intercept`` (``{"mailNo", "applyTypeCode"}``: 4 return, 5 change address with
+``receiveUsername, receivePhone, receiveProvince, receiveCity, receiveAddress`` and an optional
+``receiveDistrict``). J&T has no intercept cancel: any other path under ``/jt`` (a cancel included)
+answers ``145003050`` 接口不存在 once the request is authenticated.
+
+Checks, in order (first failure answers):
+    =========================================  =========  =====================================
+    problem                                    code       msg
+    =========================================  =========  =====================================
+    no ``apiAccount`` header                    145003051  apiAccount不能为空
+    no ``digest`` header                        145003052  digest不能为空
+    no ``timestamp`` header                     145003053  timestamp不能为空
+    unknown account                             145003010  apiAccount不存在
+    no ``bizContent`` form field                145003050  bizContent不能为空
+    digest mismatch                             145003030  headers签名校验失败
+    unknown path (cancel included)              145003050  接口不存在
+    bizContent not a JSON object                145003050  bizContent格式错误
+    field missing/empty                         145003050  <field>不能为空
+    field of the wrong type / bad value         145003050  <field>格式错误
+    malformed waybill (``^JT\\d{13}$``)          145003050  运单号格式错误: <waybill>
+    subscribe ``id`` is not the apiAccount      145003050  id与apiAccount不一致
+    unexpected exception                        145003062  系统繁忙，请稍后重试
+    =========================================  =========  =====================================
+
+Intercept refusals (modelled, ``FailReason`` -> code): ALREADY_SIGNED 173001, OUT_FOR_DELIVERY
+173002, DUPLICATE 173003, NOT_FOUND 173004, NOT_SUPPORTED 173005, OTHER 173099 (NO_INTERCEPT also
+173099, reachable only through a Decider rejection). J&T's intercept carries no request id, so every
+request is a new one: a second intercept while one is pending answers 173003. Accepted:
+``data: {"mailNo", "interceptId", "status": "PENDING"}``; the result arrives by push.
+Decider faults: SYSTEM_ERROR/UNAVAILABLE/TIMEOUT 145003062, RATE_LIMITED 145003061, BAD_SIGNATURE
+145003030, MISSING_FIELD 145003050 (<field>不能为空, default billCodes), NOT_FOUND 173004.
+
+A track request naming several waybills (comma-separated) answers one entry per waybill, in the
+order given; the Decider is consulted once, with the first waybill. Scan rendering, the node table and
+the push builders are in :mod:`mockserver.carriers.jt_wire`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, request
+
+from mockserver.carriers._envelope import (
+    CarrierFault,
+    Decision,
+    Fault,
+    Operation,
+    b64_md5,
+    compact_json,
+    consult,
+    digest_matches,
+    exchange,
+    install,
+    raw_response,
+    services,
+    transformed,
+)
+from mockserver.carriers._fields import FieldProblem, json_object, required_text, text_field
+from mockserver.carriers.jt_wire import (
+    FAIL_CODES,
+    FAULT_CODES,
+    INTERCEPT_STATES,
+    NODES,
+    PLATFORM_ERRORS,
+    build_intercept_push,
+    build_trace_pushes,
+    is_push_ack,
+    render_detail,
+    track_entry,
+)
+from mockserver.domain import Account, Address, FailReason, InterceptKind
+from mockserver.operations import InterceptRequest
+
+__all__ = [
+    "APIS",
+    "NODES",
+    "SLUG",
+    "bp",
+    "build_intercept_push",
+    "build_trace_pushes",
+    "is_push_ack",
+    "is_valid_waybill",
+    "render_detail",
+]
+
+SLUG = "jt"
+WAYBILL_RE = re.compile(r"^JT\d{13}$")
+
+APIS: Mapping[str, Operation] = {
+    "webopenplatformapi/api/logistics/trace": Operation.TRACK,
+    "webopenplatformapi/api/trace/subscribe": Operation.SUBSCRIBE,
+    "webopenplatformapi/api/waybill/intercept": Operation.INTERCEPT,
+}
+
+_APPLY_TYPES = {4: InterceptKind.RETURN, 5: InterceptKind.CHANGE_ADDRESS}
+_TRACE_NODE_RE = re.compile(r"^(?:[1-9]|1[0-4])(?:&(?:[1-9]|1[0-4]))*$")
+_PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_ADDRESS_FIELDS = ("receiveUsername", "receivePhone", "receiveProvince", "receiveCity", "receiveAddress")
+
+
+def is_valid_waybill(waybill: str) -> bool:
+    """Whether ``waybill`` is a J&T China number: ``JT`` and 13 digits."""
+    return bool(WAYBILL_RE.match(waybill))
+
+
+def _fault(code: str, message: str) -> CarrierFault:
+    return CarrierFault(code=code, message=message)
+
+
+def _platform(name: str, detail: str = "") -> CarrierFault:
+    code, message = PLATFORM_ERRORS[name]
+    return _fault(code, message + detail)
+
+
+def _illegal(message: str) -> CarrierFault:
+    return _fault(PLATFORM_ERRORS["illegal"][0], message)
+
+
+def _envelope(code: str, msg: str, data: Any) -> dict[str, Any]:
+    return {"code": code, "msg": msg, "data": data, "requestId": uuid.uuid4().hex}
+
+
+def _json(payload: Any) -> Response:
+    return Response(compact_json(payload), status=200, content_type="application/json; charset=utf-8")
+
+
+def _render_fault(fault: CarrierFault) -> Response:
+    if fault.body is not None:
+        body = fault.body if isinstance(fault.body, str) else compact_json(fault.body)
+        return Response(body, status=fault.http_status, content_type="application/json; charset=utf-8")
+    answer = _json(_envelope(fault.code, fault.message, None))
+    answer.status_code = fault.http_status
+    return answer
+
+
+def _system_fault() -> CarrierFault:
+    return _fault(*FAULT_CODES[Fault.SYSTEM_ERROR])
+
+
+def _ok(data: Any) -> Response:
+    return _json(_envelope("1", "success", data))
+
+
+def _field_fault(problem: FieldProblem) -> CarrierFault:
+    if problem.problem == "json":
+        return _illegal("bizContent格式错误")
+    if problem.problem == "type":
+        return _illegal(f"{problem.field}格式错误")
+    return _illegal(f"{problem.field}不能为空")
+
+
+bp = Blueprint("jt", __name__)
+install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
+
+
+# -- request parsing ---------------------------------------------------------------------------
+
+
+def _biz_content(raw: bytes) -> Optional[str]:
+    """The exact (form-decoded) ``bizContent`` string, or ``None`` when absent or undecodable."""
+    try:
+        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    values = [value for name, value in pairs if name == "bizContent"]
+    return values[0] if len(values) == 1 and values[0] else None
+
+
+def _peek_waybill(biz: Optional[str]) -> Optional[str]:
+    """Best-effort first waybill of a request, for the journal and the Decider; never raises."""
+    try:
+        body = json.loads(biz or "")
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    value = body.get("billCodes") or body.get("mailNo")
+    items = body.get("list")
+    if value is None and isinstance(items, list) and items and isinstance(items[0], dict):
+        value = items[0].get("waybillCode")
+    if not isinstance(value, str):
+        return None
+    return value.split(",")[0].strip() or None
+
+
+def _authenticate(biz: Optional[str]) -> Account:
+    note = exchange()
+    app_key = (request.headers.get("apiAccount") or "").strip()
+    if not app_key:
+        raise _platform("no_account")
+    note.app_key = app_key
+    digest = (request.headers.get("digest") or "").strip()
+    if not digest:
+        raise _platform("no_digest")
+    if not (request.headers.get("timestamp") or "").strip():
+        raise _platform("no_timestamp")
+    account = services().ops.account(SLUG, app_key)
+    if account is None:
+        raise _platform("unknown_account")
+    note.secret = account.app_secret
+    if biz is None:
+        raise _illegal("bizContent不能为空")
+    if not digest_matches(b64_md5((biz + account.app_secret).encode("utf-8")), digest):
+        raise _platform("bad_digest")
+    return account
+
+
+def _waybill(value: str) -> str:
+    if not is_valid_waybill(value):
+        raise _illegal(f"运单号格式错误: {value}")
+    return value
+
+
+def _apply_type(body: Mapping[str, Any]) -> InterceptKind:
+    value = body.get("applyTypeCode")
+    if value is None or value == "":
+        raise FieldProblem(field="applyTypeCode", problem="missing")
+    number = -1
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number not in _APPLY_TYPES:
+        raise _illegal("applyTypeCode格式错误")
+    return _APPLY_TYPES[number]
+
+
+def _new_address(body: Mapping[str, Any]) -> Address:
+    fields = {name: required_text(body, name) for name in _ADDRESS_FIELDS}
+    if not _PHONE_RE.match(fields["receivePhone"]):
+        raise _illegal("receivePhone格式错误")
+    return Address(
+        name=fields["receiveUsername"],
+        phone=fields["receivePhone"],
+        province=fields["receiveProvince"],
+        city=fields["receiveCity"],
+        district=text_field(body, "receiveDistrict", required=False) or "",
+        detail=fields["receiveAddress"],
+    )
+
+
+# -- operations --------------------------------------------------------------------------------
+
+
+def _apply_reject(decision: Optional[Decision]) -> None:
+    if decision is not None and decision.reject is not None:
+        code, message = FAIL_CODES[decision.reject]
+        raise _fault(code, decision.message or message)
+
+
+def _decided_fault(decision: Decision, fault: Fault) -> CarrierFault:
+    code, message = FAULT_CODES[fault]
+    return _fault(code, decision.message or message.format(field=decision.field_name or "billCodes"))
+
+
+def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
+    codes = required_text(body, "billCodes")
+    waybills = [_waybill(code.strip()) for code in codes.split(",") if code.strip()]
+    if not waybills:
+        raise FieldProblem(field="billCodes", problem="missing")
+    return _ok([track_entry(waybill, services().ops.trace(account, waybill)) for waybill in waybills])
+
+
+def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
+    if required_text(body, "id") != account.app_key:
+        raise _illegal("id与apiAccount不一致")
+    items = body.get("list")
+    if items is None or items == []:
+        raise FieldProblem(field="list", problem="missing")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise FieldProblem(field="list", problem="type")
+    wanted: list[tuple[str, str]] = []
+    for item in items:
+        waybill = _waybill(required_text(item, "waybillCode"))
+        nodes = text_field(item, "traceNode", required=False) or ""
+        if nodes and not _TRACE_NODE_RE.match(nodes):
+            raise _illegal("traceNode格式错误")
+        wanted.append((waybill, nodes))
+    for waybill, nodes in wanted:
+        services().ops.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
+    return _ok(None)
+
+
+def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
+    waybill = _waybill(required_text(body, "mailNo"))
+    kind = _apply_type(body)
+    address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
+    _apply_reject(decision)
+    request_id = "jt-" + uuid.uuid4().hex  # J&T sends no request id: every request is new
+    outcome = services().ops.create_intercept(account, InterceptRequest(
+        waybill=waybill, kind=kind, request_id=request_id, new_address=address),
+        decision.intercept if decision is not None else None)
+    if outcome.fail_reason is not None or outcome.record is None:
+        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
+    record = outcome.record
+    return _ok({"mailNo": waybill, "interceptId": record.id, "status": INTERCEPT_STATES[record.status]})
+
+
+_Handler = Callable[[Account, Mapping[str, Any], Optional[Decision]], Response]
+_HANDLERS: Mapping[Operation, _Handler] = {
+    Operation.TRACK: _track,
+    Operation.SUBSCRIBE: _subscribe,
+    Operation.INTERCEPT: _intercept,
+}
+
+
+@bp.post("/<path:path>")
+def gateway(path: str) -> Response:
+    """The J&T open platform: ``POST /jt/webopenplatformapi/api/<group>/<name>``."""
+    raw = request.get_data(cache=True)
+    biz = _biz_content(raw)
+    note = exchange()
+    # Note what the request is about before checking it, so rejected requests are journalled
+    # with their operation and waybill too.
+    note.operation = APIS.get(path, Operation.UNKNOWN)
+    note.waybill = _peek_waybill(biz)
+    account = _authenticate(biz)
+    operation = APIS.get(path)
+    if operation is None:
+        raise _platform("unknown_api", f": /{path}")
+    body = json_object((biz or "").encode("utf-8"))
+    decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
+    if decision is not None and decision.response is not None:
+        return raw_response(decision.response)
+    if decision is not None and decision.fault is not None:
+        raise _decided_fault(decision, decision.fault)
+    try:
+        answer = _HANDLERS[operation](account, body, decision)
+    except (CarrierFault, FieldProblem) as problem:
+        if decision is None or decision.transform is None:
+            raise
+        fault = problem if isinstance(problem, CarrierFault) else _field_fault(problem)
+        exchange().error = f"{fault.code}: {fault.message}"
+        answer = _render_fault(fault)
+    return transformed(answer, decision)
