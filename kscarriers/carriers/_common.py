@@ -17,7 +17,8 @@ from ..errors import (
     ResponseFormatError,
     SignatureError,
 )
-from ..models import CHINA_TZ, TrackingStatus, TrackingSubStatus
+from ..models import CHINA_TZ, InterceptFailure, InterceptStatus, TrackingStatus, TrackingSubStatus
+from ..signing import b64_md5, digests_match, is_base64
 from ..transport import HttpResponse
 
 __all__ = [
@@ -31,12 +32,14 @@ __all__ = [
     "envelope_error",
     "from_epoch_ms",
     "header",
+    "intercept_outcome",
     "load_json",
     "parse_china_time",
     "parse_form",
     "raise_for_http",
     "require",
     "retry_after_seconds",
+    "verified_form_json",
 ]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -221,3 +224,56 @@ def envelope_error(
 def dedupe_key(carrier: str, *parts: Any) -> str:
     """A stable key for one pushed event: the same fields give the same key on re-delivery."""
     return "|".join([carrier, *(str(p).strip() for p in parts)])
+
+
+def intercept_outcome(
+    carrier: str,
+    states: Mapping[str, InterceptStatus],
+    failures: Mapping[str, InterceptFailure],
+    *,
+    raw_status: str,
+    fail_code: str,
+    where: str,
+    raw: Any,
+) -> Tuple[InterceptStatus, Optional[InterceptFailure]]:
+    """A carrier's intercept state and failure code, normalised.
+
+    An unknown state is a ResponseFormatError (it cannot be guessed safely); an unknown
+    failure code of a FAILED intercept is CARRIER_REJECTED_OTHER.
+    """
+    state = states.get(raw_status)
+    if state is None:
+        raise ResponseFormatError(
+            carrier=carrier,
+            code="BAD_STATUS",
+            message=f"{where}.status {raw_status!r} is not a known intercept state",
+            raw=raw,
+        )
+    failure: Optional[InterceptFailure] = None
+    if state is InterceptStatus.FAILED:
+        failure = failures.get(fail_code, InterceptFailure.CARRIER_REJECTED_OTHER)
+    return state, failure
+
+
+def verified_form_json(
+    carrier: str, form: Mapping[str, str], *, field: str, digest_field: str, secret: str
+) -> Any:
+    """The JSON in ``form[field]``, once ``form[digest_field]`` proves it was signed with ``secret``.
+
+    The digest is ``base64(md5(form[field] + secret))`` over the text exactly as received and
+    is compared in constant time. Raises SignatureError with reason ``missing_header``,
+    ``bad_encoding``, ``mismatch`` or ``malformed`` (signed, but not JSON).
+    """
+    text = form.get(field)
+    digest = form.get(digest_field)
+    if text is None or digest is None:
+        missing = field if text is None else digest_field
+        raise SignatureError(carrier=carrier, reason="missing_header", detail=missing)
+    if not is_base64(digest):
+        raise SignatureError(carrier=carrier, reason="bad_encoding", detail=digest_field)
+    if not digests_match(b64_md5(text, secret), digest):
+        raise SignatureError(carrier=carrier, reason="mismatch")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise SignatureError(carrier=carrier, reason="malformed", detail=f"{field} is not JSON") from None

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, Mapping, NoReturn, Optional, Pattern, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...config import CarrierConfig
-from ...errors import ResponseFormatError, SignatureError, UnsupportedOperationError
+from ...errors import ResponseFormatError, SignatureError
 from ...models import (
     InterceptKind,
     InterceptRequest,
@@ -22,6 +20,7 @@ from ...models import (
 )
 from ...signing import b64_md5, digests_match, is_base64
 from ...transport import HttpRequest, HttpResponse
+from .._base import AdapterBase
 from .._common import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, compact_json, encode_form, header, parse_form
 from . import codes, wire
 
@@ -36,11 +35,8 @@ ACK_OK: Mapping[str, str] = {"code": "1", "msg": "success", "data": "SUCCESS"}
 ACK_FAIL: Mapping[str, str] = {"code": "0", "msg": "fail", "data": "FAIL"}
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
-
-class JtAdapter:
+class JtAdapter(AdapterBase):
     """J&T Express China (极兔) over its open platform. See docs/carriers/jt.md.
 
     Credentials: ``app_key`` is the ``apiAccount``, ``app_secret`` the private key. J&T has no
@@ -64,13 +60,6 @@ class JtAdapter:
         }
     )
     intercept_takes_request_id: ClassVar[bool] = False
-
-    def __init__(self, config: CarrierConfig, *, now_ms: Callable[[], int] = _now_ms) -> None:
-        self._config = config
-        self._now_ms = now_ms
-
-    def __repr__(self) -> str:
-        return f"JtAdapter(base_url={self._config.base_url!r})"
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -121,9 +110,6 @@ class JtAdapter:
                 receiveAddress=address.detail,
             )
         return self._request(PATH_INTERCEPT, payload)
-
-    def _unsupported(self, operation: Operation) -> NoReturn:
-        raise UnsupportedOperationError(carrier=self.name, operation=operation.value)
 
     def build_cancel_intercept(self, waybill: str, *, request_id: str, reason: str) -> HttpRequest:
         """J&T has no intercept cancel: always raises UnsupportedOperationError."""

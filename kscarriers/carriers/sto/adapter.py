@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-import time
-from typing import Any, Callable, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
+from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...config import CarrierConfig
-from ...errors import ResponseFormatError, SignatureError, UnsupportedOperationError, ValidationError
+from ...errors import ResponseFormatError, SignatureError, ValidationError
 from ...models import (
     InterceptFailure,
     InterceptKind,
@@ -21,9 +18,18 @@ from ...models import (
     SubscribeResult,
     TrackResult,
 )
-from ...signing import b64_md5, digests_match, is_base64
+from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
-from .._common import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, compact_json, encode_form, parse_form, require
+from .._base import AdapterBase
+from .._common import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    compact_json,
+    encode_form,
+    parse_form,
+    require,
+    verified_form_json,
+)
 from . import codes, wire
 
 PATH = "/gateway/link.do"
@@ -44,11 +50,8 @@ ACK_OK = {"success": True, "errorCode": "", "errorMsg": ""}
 ACK_RETRY = {"success": False, "errorCode": "PUSH_FAILED", "errorMsg": "处理失败，请重推", "needRetry": True}
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
-
-class StoAdapter:
+class StoAdapter(AdapterBase):
     """STO (申通) over the LinkGateway open platform. See docs/carriers/sto.md.
 
     Args:
@@ -72,13 +75,6 @@ class StoAdapter:
         }
     )
     intercept_takes_request_id: ClassVar[bool] = False
-
-    def __init__(self, config: CarrierConfig, *, now_ms: Callable[[], int] = _now_ms) -> None:
-        self._config = config
-        self._now_ms = now_ms
-
-    def __repr__(self) -> str:
-        return f"StoAdapter(base_url={self._config.base_url!r})"
 
     @property
     def from_code(self) -> str:
@@ -146,7 +142,7 @@ class StoAdapter:
 
     def build_intercept_status(self, waybill: str) -> HttpRequest:
         """STO has no intercept status API: the outcome arrives by push."""
-        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+        self._unsupported(Operation.INTERCEPT_STATUS)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -244,7 +240,7 @@ class StoAdapter:
 
     def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
         """STO has no intercept status API."""
-        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+        self._unsupported(Operation.INTERCEPT_STATUS)
 
     # -- pushes -----------------------------------------------------------------------------
 
@@ -255,25 +251,13 @@ class StoAdapter:
         from an intercept result (``INTERCEPT_RESULT_PUSH``).
         """
         form = parse_form(self.name, body)
-        content_text = form.get("content")
-        digest = form.get("data_digest")
-        if content_text is None or digest is None:
-            missing = "content" if content_text is None else "data_digest"
-            raise SignatureError(carrier=self.name, reason="missing_header", detail=missing)
-        if not is_base64(digest):
-            raise SignatureError(carrier=self.name, reason="bad_encoding", detail="data_digest")
         creds = self._config.credentials
-        if not digests_match(b64_md5(content_text, creds.app_secret), digest):
-            raise SignatureError(carrier=self.name, reason="mismatch")
+        content = verified_form_json(
+            self.name, form, field="content", digest_field="data_digest", secret=creds.app_secret
+        )
         to_appkey = form.get("to_appkey")
         if to_appkey and to_appkey != creds.app_key:
             raise SignatureError(carrier=self.name, reason="unknown_account", detail=to_appkey)
-        try:
-            content = json.loads(content_text)
-        except ValueError:
-            raise SignatureError(
-                carrier=self.name, reason="malformed", detail="content is not JSON"
-            ) from None
         api = form.get("api_name") or API_PUSH_TRACE
         if api == API_PUSH_TRACE:
             return (wire.push_trace_from_wire(content),)

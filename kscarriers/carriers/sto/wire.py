@@ -8,9 +8,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ...errors import CarrierError, ResponseFormatError
 from ...models import (
-    InterceptFailure,
     InterceptResult,
-    InterceptStatus,
     PushEvent,
     PushKind,
     TrackingEvent,
@@ -18,7 +16,15 @@ from ...models import (
     TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._common import classify, dedupe_key, envelope_error, parse_china_time, raise_for_http, require
+from .._common import (
+    classify,
+    dedupe_key,
+    envelope_error,
+    intercept_outcome,
+    parse_china_time,
+    raise_for_http,
+    require,
+)
 from . import codes
 
 CARRIER = "sto"
@@ -249,18 +255,11 @@ def intercept_result_from_wire(content: Any) -> InterceptResult:
     """The content of an ``INTERCEPT_RESULT_PUSH`` (modelled) as an InterceptResult."""
     waybill = str(require(CARRIER, content, "waybillNo", where="content"))
     raw_status = str(require(CARRIER, content, "status", where="content")).strip().upper()
-    state = codes.INTERCEPT_STATES.get(raw_status)
-    if state is None:
-        raise ResponseFormatError(
-            carrier=CARRIER,
-            code="BAD_STATUS",
-            message=f"content.status {raw_status!r} is not a known intercept state",
-            raw=content,
-        )
     error_code = str(content.get("errorCode") or "")
-    failure: Optional[InterceptFailure] = None
-    if state is InterceptStatus.FAILED:
-        failure = codes.INTERCEPT_FAILURES.get(error_code, InterceptFailure.CARRIER_REJECTED_OTHER)
+    state, failure = intercept_outcome(
+        CARRIER, codes.INTERCEPT_STATES, codes.INTERCEPT_FAILURES,
+        raw_status=raw_status, fail_code=error_code, where="content", raw=content,
+    )
     op_time = content.get("opTime")
     return InterceptResult(
         carrier=CARRIER,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-import time
-from typing import Any, Callable, ClassVar, FrozenSet, Mapping, Optional, Pattern, Tuple
+from typing import Any, ClassVar, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...config import CarrierConfig
-from ...errors import ResponseFormatError, SignatureError, UnsupportedOperationError, ValidationError
+from ...errors import ResponseFormatError, SignatureError, ValidationError
 from ...models import (
     InterceptFailure,
     InterceptKind,
@@ -21,8 +18,9 @@ from ...models import (
     SubscribeResult,
     TrackResult,
 )
-from ...signing import b64_md5, digests_match, is_base64
+from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
+from .._base import AdapterBase
 from .._common import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
@@ -30,6 +28,7 @@ from .._common import (
     encode_form,
     parse_form,
     require,
+    verified_form_json,
 )
 from . import codes, wire
 
@@ -41,11 +40,8 @@ METHOD_CANCEL = "wanted_cancel_adapter"
 VERSION = "v1"
 
 
-def _epoch_ms() -> int:
-    return int(time.time() * 1000)
 
-
-class YtoAdapter:
+class YtoAdapter(AdapterBase):
     """YTO (圆通) over the open platform's "adapter" API. See docs/carriers/yto.md.
 
     Args:
@@ -68,13 +64,6 @@ class YtoAdapter:
         }
     )
     intercept_takes_request_id: ClassVar[bool] = False
-
-    def __init__(self, config: CarrierConfig, *, now_ms: Callable[[], int] = _epoch_ms) -> None:
-        self._config = config
-        self._now_ms = now_ms
-
-    def __repr__(self) -> str:
-        return f"YtoAdapter(base_url={self._config.base_url!r})"
 
     @property
     def partner_code(self) -> str:
@@ -146,7 +135,7 @@ class YtoAdapter:
 
     def build_intercept_status(self, waybill: str) -> HttpRequest:
         """YTO has no intercept-status API: always raises UnsupportedOperationError."""
-        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+        self._unsupported(Operation.INTERCEPT_STATUS)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -242,7 +231,7 @@ class YtoAdapter:
 
     def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
         """YTO has no intercept-status API: always raises UnsupportedOperationError."""
-        raise UnsupportedOperationError(carrier=self.name, operation=Operation.INTERCEPT_STATUS.value)
+        self._unsupported(Operation.INTERCEPT_STATUS)
 
     # -- pushes -----------------------------------------------------------------------------
 
@@ -255,24 +244,16 @@ class YtoAdapter:
             ValidationError: ``type`` is neither TRACE nor INTERCEPT.
         """
         form = parse_form(self.name, body)
-        data_text = form.get("logistics_interface")
-        digest = form.get("data_digest")
-        if data_text is None or digest is None:
-            missing = "logistics_interface" if data_text is None else "data_digest"
-            raise SignatureError(carrier=self.name, reason="missing_header", detail=missing)
-        if not is_base64(digest):
-            raise SignatureError(carrier=self.name, reason="bad_encoding", detail="data_digest")
-        if not digests_match(b64_md5(data_text, self._config.credentials.app_secret), digest):
-            raise SignatureError(carrier=self.name, reason="mismatch")
+        data = verified_form_json(
+            self.name,
+            form,
+            field="logistics_interface",
+            digest_field="data_digest",
+            secret=self._config.credentials.app_secret,
+        )
         client = form.get("clientId")
         if client and client not in (self.client_id, self.partner_code):
             raise SignatureError(carrier=self.name, reason="unknown_account", detail=client)
-        try:
-            data = json.loads(data_text)
-        except ValueError:
-            raise SignatureError(
-                carrier=self.name, reason="malformed", detail="logistics_interface is not JSON"
-            ) from None
         push_type = (form.get("type") or codes.PUSH_TRACE).strip().upper()
         if push_type == codes.PUSH_TRACE:
             return (wire.trace_push_from_wire(data),)

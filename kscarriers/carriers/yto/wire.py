@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Tuple
 
 from ...errors import CarrierError, ResponseFormatError
 from ...models import (
-    InterceptFailure,
     InterceptResult,
-    InterceptStatus,
     PushEvent,
     PushKind,
     TrackingEvent,
@@ -18,7 +16,15 @@ from ...models import (
     TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._common import classify, dedupe_key, envelope_error, load_json, parse_china_time, require
+from .._common import (
+    classify,
+    dedupe_key,
+    envelope_error,
+    intercept_outcome,
+    load_json,
+    parse_china_time,
+    require,
+)
 from . import codes
 
 CARRIER = "yto"
@@ -178,18 +184,11 @@ def intercept_push_from_wire(data: Any) -> PushEvent:
     waybill = str(require(CARRIER, data, "waybillNo", where=where))
     wanted_id = str(require(CARRIER, data, "wantedId", where=where))
     raw_status = str(require(CARRIER, data, "status", where=where)).strip().upper()
-    state = codes.INTERCEPT_STATES.get(raw_status)
-    if state is None:
-        raise ResponseFormatError(
-            carrier=CARRIER,
-            code="BAD_STATUS",
-            message=f"{where}.status {raw_status!r} is not a known intercept state",
-            raw=data,
-        )
     fail_code = str(data.get("failCode") or "")
-    failure: Optional[InterceptFailure] = None
-    if state is InterceptStatus.FAILED:
-        failure = codes.INTERCEPT_FAILURES.get(fail_code, InterceptFailure.CARRIER_REJECTED_OTHER)
+    state, failure = intercept_outcome(
+        CARRIER, codes.INTERCEPT_STATES, codes.INTERCEPT_FAILURES,
+        raw_status=raw_status, fail_code=fail_code, where=where, raw=data,
+    )
     updated = data.get("updateTime")
     result = InterceptResult(
         carrier=CARRIER,

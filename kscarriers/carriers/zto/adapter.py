@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...config import CarrierConfig
 from ...errors import ResponseFormatError, SignatureError, ValidationError
 from ...models import (
     InterceptFailure,
@@ -21,9 +19,10 @@ from ...models import (
     SubscribeResult,
     TrackResult,
 )
-from ...signing import b64_md5, digests_match, is_base64
+from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
-from .._common import JSON_CONTENT_TYPE, compact_json, dedupe_key, parse_form, require
+from .._base import AdapterBase
+from .._common import JSON_CONTENT_TYPE, compact_json, dedupe_key, parse_form, require, verified_form_json
 from . import codes, wire
 
 API_TRACK = "zto.merchant.waybill.track.query"
@@ -35,7 +34,7 @@ API_STATUS = "thirdcenter.queryInterceptAndReturnStatus"
 _MAX_PHONE = 16
 
 
-class ZtoAdapter:
+class ZtoAdapter(AdapterBase):
     """ZTO (中通) over the ZOP open platform. See docs/carriers/zto.md."""
 
     name: ClassVar[str] = "zto"
@@ -46,12 +45,6 @@ class ZtoAdapter:
     )
     operations: ClassVar[FrozenSet[Operation]] = frozenset(Operation)
     intercept_takes_request_id: ClassVar[bool] = True
-
-    def __init__(self, config: CarrierConfig) -> None:
-        self._config = config
-
-    def __repr__(self) -> str:
-        return f"ZtoAdapter(base_url={self._config.base_url!r})"
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -208,25 +201,13 @@ class ZtoAdapter:
     def parse_push(self, headers: Mapping[str, str], body: bytes) -> Tuple[PushEvent, ...]:
         """Verify ``data_digest = base64(md5(data + secret))`` and parse ``data``."""
         form = parse_form(self.name, body)
-        data_text = form.get("data")
-        digest = form.get("data_digest")
-        if data_text is None or digest is None:
-            missing = "data" if data_text is None else "data_digest"
-            raise SignatureError(carrier=self.name, reason="missing_header", detail=missing)
-        if not is_base64(digest):
-            raise SignatureError(carrier=self.name, reason="bad_encoding", detail="data_digest")
         creds = self._config.credentials
-        if not digests_match(b64_md5(data_text, creds.app_secret), digest):
-            raise SignatureError(carrier=self.name, reason="mismatch")
+        data = verified_form_json(
+            self.name, form, field="data", digest_field="data_digest", secret=creds.app_secret
+        )
         company = form.get("company_id")
         if company and company != creds.app_key:
             raise SignatureError(carrier=self.name, reason="unknown_account", detail=company)
-        try:
-            data = json.loads(data_text)
-        except ValueError:
-            raise SignatureError(
-                carrier=self.name, reason="malformed", detail="data is not JSON"
-            ) from None
         msg_type = form.get("msg_type", "Traces")
         if msg_type == "Traces":
             return (wire.push_trace_from_wire(data),)

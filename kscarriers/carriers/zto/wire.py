@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 from ...errors import CarrierError, ResponseFormatError
 from ...models import (
-    InterceptFailure,
     InterceptResult,
-    InterceptStatus,
     PushEvent,
     PushKind,
     TrackingEvent,
@@ -21,6 +19,7 @@ from .._common import (
     dedupe_key,
     envelope_error,
     from_epoch_ms,
+    intercept_outcome,
     load_json,
     parse_china_time,
     require,
@@ -143,18 +142,11 @@ def push_trace_from_wire(data: Mapping[str, Any]) -> PushEvent:
 def intercept_state_from_wire(waybill: str, result: Any, *, where: str) -> InterceptResult:
     """The ``queryInterceptAndReturnStatus`` result (also the InterceptResult push's data)."""
     raw_status = str(require(CARRIER, result, "status", where=where))
-    state = codes.INTERCEPT_STATES.get(raw_status)
-    if state is None:
-        raise ResponseFormatError(
-            carrier=CARRIER,
-            code="BAD_STATUS",
-            message=f"{where}.status {raw_status!r} is not a known intercept state",
-            raw=result,
-        )
     fail_code = str(result.get("failCode") or "")
-    failure: Optional[InterceptFailure] = None
-    if state is InterceptStatus.FAILED:
-        failure = codes.INTERCEPT_FAILURES.get(fail_code, InterceptFailure.CARRIER_REJECTED_OTHER)
+    state, failure = intercept_outcome(
+        CARRIER, codes.INTERCEPT_STATES, codes.INTERCEPT_FAILURES,
+        raw_status=raw_status, fail_code=fail_code, where=where, raw=result,
+    )
     updated = result.get("updateTime")
     return InterceptResult(
         carrier=CARRIER,
