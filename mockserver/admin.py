@@ -1,7 +1,9 @@
-"""The admin API at ``/__admin``: health, reset, accounts, parcels, clock, journal and intercepts (JSON only).
+"""The admin API at ``/__admin``: health, reset, accounts, parcels, clock, intercepts, OpenAPI document.
 
-Errors are ``{"error": code, "message": ..., "field"?: ...}``: 400 ``invalid_json`` /
-``invalid_field`` (``field`` names the bad input), 404 ``not_found``, 409 ``clock_not_manual``.
+The journal, verification and waiting routes are in :mod:`mockserver.admin_journal`, the scenario
+routes in :mod:`mockserver.admin_scenarios`. Errors are ``{"error": code, "message": ...,
+"field"?: ...}``: 400 ``invalid_json`` / ``invalid_field`` (``field`` names the bad input), 404
+``not_found``, 409 ``clock_not_manual``.
 """
 
 from __future__ import annotations
@@ -12,54 +14,30 @@ from typing import Any, Optional
 
 from flask import Blueprint, Response, jsonify, request
 
+from mockserver.admin_common import account as _account
+from mockserver.admin_common import body as _body
+from mockserver.admin_common import carrier as _carrier_field
+from mockserver.admin_common import invalid as _invalid
+from mockserver.admin_common import number, string
 from mockserver.carriers import CARRIER_SLUGS, carrier_module
-from mockserver.clock import ManualClock, SystemClock
-from mockserver.domain import Account, Stage
+from mockserver.clock import ClockModeError, SwitchableClock
+from mockserver.domain import Stage
 from mockserver.errors import ApiError
 from mockserver.geo import Place
+from mockserver.openapi import build_document, json_body, operation, query
 from mockserver.services import Services, get_services
 
-__all__ = ["bp"]
+__all__ = ["OPENAPI_PATHS", "bp"]
 
 bp = Blueprint("admin", __name__)
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(code="invalid_field", message=message, field=field)
-
-
-def _body() -> dict[str, Any]:
-    """The JSON object body; an empty body counts as ``{}``."""
-    if not request.get_data(cache=True).strip():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(code="invalid_json", message="the request body must be a JSON object")
-    return data
-
-
 def _string(data: Mapping[str, Any], name: str, *, required: bool = True) -> Optional[str]:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _invalid(name, f"{name} must be a non-empty string")
-    return value.strip()
+    return string(data, name, required=required)
 
 
 def _carrier(data: Mapping[str, Any], name: str = "carrier") -> str:
-    slug = _string(data, name) or ""
-    if slug not in CARRIER_SLUGS:
-        raise _invalid(name, f"unknown carrier {slug!r}; known: {', '.join(CARRIER_SLUGS)}")
-    return slug
-
-
-def _account(hub: Services, carrier: str, app_key: str) -> Account:
-    account = hub.ops.account(carrier, app_key)
-    if account is None:
-        raise ApiError(code="not_found", status=404, field="app_key",
-                       message=f"no {carrier} account with app_key {app_key!r}")
-    return account
+    return _carrier_field(data, name) or ""
 
 
 def _waybill(carrier: str, value: Any, field: str = "waybill") -> str:
@@ -85,20 +63,28 @@ def _place(data: Mapping[str, Any], name: str) -> Optional[Place]:
     return Place(province=province, city=city)
 
 
-def _manual_clock(hub: Services) -> ManualClock:
-    if not isinstance(hub.clock, ManualClock):
+def _switchable(hub: Services) -> Optional[SwitchableClock]:
+    return hub.clock if isinstance(hub.clock, SwitchableClock) else None
+
+
+def _move_clock(hub: Services, move: Any) -> None:
+    clock = _switchable(hub)
+    try:
+        if clock is None:
+            raise ClockModeError("this app's clock cannot be moved")
+        move(clock)
+    except ClockModeError:
         raise ApiError(code="clock_not_manual", status=409,
-                       message="the clock can only be moved when the server runs a manual clock "
-                               "(start it with --clock manual or CLOCK=manual)")
-    return hub.clock
+                       message="the clock can only be moved when it is manual (start the server "
+                               "with --clock manual, or POST /__admin/clock/mode "
+                               "{\"mode\": \"manual\"})") from None
 
 
 def _clock_state(hub: Services) -> dict[str, Any]:
-    clock = hub.clock
-    kind = "manual" if isinstance(clock, ManualClock) else "system" if isinstance(
-        clock, SystemClock) else type(clock).__name__
-    state: dict[str, Any] = {"time": clock.now().isoformat(), "kind": kind}
-    if isinstance(clock, SystemClock):
+    clock = _switchable(hub)
+    state: dict[str, Any] = {"time": hub.clock.now().isoformat(),
+                             "kind": clock.mode if clock else type(hub.clock).__name__}
+    if clock is not None and clock.speed is not None:
         state["speed"] = clock.speed
     return state
 
@@ -121,8 +107,15 @@ def reset() -> Response:
     app_key = _string(data, "app_key") or ""
     account = hub.ops.reset_account(_account(hub, carrier, app_key))
     hub.journal.clear(carrier=carrier, account=app_key)
+    removed = [stub.id for stub in hub.scenarios.stubs()
+               if stub.match.account == app_key and stub.match.carrier in (None, carrier)]
+    for stub_id in removed:
+        try:
+            hub.scenarios.remove(stub_id)
+        except KeyError:  # removed meanwhile by another admin call
+            pass
     return jsonify({"reset": {"carrier": carrier, "app_key": app_key},
-                    "account": account.public_dict()})
+                    "account": account.public_dict(), "scenarios_removed": removed})
 
 
 @bp.post("/accounts")
@@ -194,11 +187,10 @@ def get_clock() -> Response:
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
     hub = get_services()
-    data = _body()
-    seconds = data.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+    seconds = number(_body(), "seconds")
+    if seconds is None:
         raise _invalid("seconds", "seconds must be a number >= 0")
-    _manual_clock(hub).advance(seconds)
+    _move_clock(hub, lambda clock: clock.advance(seconds))
     return jsonify(_clock_state(hub))
 
 
@@ -214,30 +206,34 @@ def set_clock() -> Response:
                                f"(got {text!r})") from None
     if moment.tzinfo is None:
         raise _invalid("time", "time needs a UTC offset, e.g. +08:00 or Z")
-    _manual_clock(hub).set(moment)
+    _move_clock(hub, lambda clock: clock.set(moment))
     return jsonify(_clock_state(hub))
 
 
-def _journal_filters() -> dict[str, Optional[str]]:
-    return {
-        "carrier": request.args.get("carrier") or None,
-        "operation": request.args.get("operation") or None,
-        "waybill": request.args.get("waybill") or None,
-        "account": request.args.get("app_key") or None,
-    }
+@bp.post("/clock/mode")
+def clock_mode() -> Response:
+    hub = get_services()
+    data = _body()
+    mode = _string(data, "mode")
+    if mode not in ("manual", "system"):
+        raise _invalid("mode", "mode must be 'manual' or 'system'")
+    speed = data.get("speed")
+    if speed is not None and mode != "system":
+        raise _invalid("speed", "speed only applies to the system clock")
+    speed_value = number(data, "speed", default=1.0)
+    if speed_value is None or speed_value <= 0:
+        raise _invalid("speed", "speed must be a number > 0")
+    clock = _switchable(hub)
+    if clock is None:
+        raise ApiError(code="clock_not_switchable", status=409,
+                       message="this app's clock cannot change mode")
+    clock.switch(mode, speed_value)
+    return jsonify(_clock_state(hub))
 
 
-@bp.get("/requests")
-def list_requests() -> Response:
-    entries = get_services().journal.filter(**_journal_filters())
-    return jsonify({"count": len(entries), "requests": [e.to_dict() for e in entries]})
-
-
-@bp.delete("/requests")
-def clear_requests() -> Response:
-    journal = get_services().journal
-    return jsonify({"cleared": journal.clear(carrier=request.args.get("carrier") or None,
-                                             account=request.args.get("app_key") or None)})
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(build_document())
 
 
 @bp.get("/intercepts")
@@ -251,3 +247,62 @@ def list_intercepts() -> Response:
                 if app_key is None or a.app_key == app_key]
     records = [r.to_dict() for account in accounts for r in hub.ops.intercepts(account)]
     return jsonify({"intercepts": records})
+
+
+_CARRIER = {"type": "string", "enum": list(CARRIER_SLUGS)}
+_APP_KEY_QUERY = query("app_key", "the account's app key")
+_CLOCK_ANSWERS = {200: "the clock: time, kind (manual|system), speed?", 400: "bad field",
+                  409: "the clock is not manual"}
+
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/__admin/health": {"get": operation(
+        "Liveness, mock time and the carriers served", answers={200: "{status, time, carriers}"})},
+    "/__admin/reset": {"post": operation(
+        "Reset everything, or one account (its parcels, intercepts, journal and scenario stubs)",
+        body=json_body({"carrier": _CARRIER, "app_key": {"type": "string"}},
+                       description="empty body: reset all; carrier + app_key: that account only"),
+        answers={200: "what was reset", 400: "bad field", 404: "no such account"})},
+    "/__admin/accounts": {
+        "post": operation(
+            "Register an account (201) or update it (200)",
+            body=json_body({"carrier": _CARRIER, "app_key": {"type": "string"},
+                            "app_secret": {"type": "string"}, "auto_parcels": {"type": "boolean"},
+                            "extra": {"type": "object"}}, ("carrier", "app_key", "app_secret")),
+            answers={200: "updated", 201: "created", 400: "bad field"}),
+        "get": operation("List accounts (never their secrets)",
+                         params=(query("carrier", "only this carrier"),)),
+    },
+    "/__admin/parcels": {"post": operation(
+        "Create a parcel at a stage",
+        body=json_body({"carrier": _CARRIER, "app_key": {"type": "string"},
+                        "waybill": {"type": "string"},
+                        "stage": {"enum": [stage.value for stage in Stage]},
+                        "origin": {"type": "object"}, "destination": {"type": "object"}},
+                       ("carrier", "app_key", "waybill")),
+        answers={201: "the parcel", 400: "bad field", 404: "no such account"})},
+    "/__admin/parcels/{carrier}/{waybill}": {"get": operation(
+        "A parcel with its route and intercepts",
+        params=(query("carrier", "carrier slug", location="path"),
+                query("waybill", "waybill number", location="path"),
+                {**_APP_KEY_QUERY, "required": True}),
+        answers={200: "{parcel, intercepts}", 400: "bad field", 404: "no such account or parcel"})},
+    "/__admin/clock": {
+        "get": operation("The mock time and clock mode", answers={200: "the clock"}),
+        "post": operation("Set a manual clock to a time",
+                          body=json_body({"time": {"type": "string", "format": "date-time"}}, ("time",)),
+                          answers=_CLOCK_ANSWERS),
+    },
+    "/__admin/clock/advance": {"post": operation(
+        "Move a manual clock forward", body=json_body({"seconds": {"type": "number", "minimum": 0}},
+                                                      ("seconds",)),
+        answers=_CLOCK_ANSWERS)},
+    "/__admin/clock/mode": {"post": operation(
+        "Switch the clock between manual and (sped-up) system time, continuing from now",
+        body=json_body({"mode": {"enum": ["manual", "system"]},
+                        "speed": {"type": "number", "exclusiveMinimum": 0}}, ("mode",)),
+        answers={200: "the clock", 400: "bad field"})},
+    "/__admin/openapi.json": {"get": operation("This OpenAPI document")},
+    "/__admin/intercepts": {"get": operation(
+        "Intercept records", params=(query("carrier", "only this carrier"), _APP_KEY_QUERY),
+        answers={200: "{intercepts}", 400: "bad field"})},
+}

@@ -8,9 +8,9 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from mockserver import admin
+from mockserver import admin, admin_journal, admin_scenarios
 from mockserver.carriers import register_carriers
-from mockserver.clock import Clock, ManualClock, SystemClock
+from mockserver.clock import Clock, ManualClock, SwitchableClock, SystemClock
 from mockserver.config import load_config
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
@@ -64,7 +64,8 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    the_clock = clock if clock is not None else build_clock(settings)
+    # Wrapped so that POST /__admin/clock/mode can switch manual/system time at runtime.
+    the_clock = SwitchableClock(clock if clock is not None else build_clock(settings))
     the_store = store if store is not None else MemoryStore()
     hub = Services(
         config=settings,
@@ -79,5 +80,6 @@ def create_app(
 
     register_error_handlers(app)
     register_carriers(app)
-    app.register_blueprint(admin.bp, url_prefix="/__admin")
+    for module in (admin, admin_journal, admin_scenarios):
+        app.register_blueprint(module.bp, url_prefix="/__admin")
     return app

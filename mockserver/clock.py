@@ -7,7 +7,16 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional, Protocol, runtime_checkable
 
-__all__ = ["CHINA_TZ", "UTC", "Clock", "ManualClock", "SystemClock", "ensure_aware"]
+__all__ = [
+    "CHINA_TZ",
+    "UTC",
+    "Clock",
+    "ClockModeError",
+    "ManualClock",
+    "SwitchableClock",
+    "SystemClock",
+    "ensure_aware",
+]
 
 UTC = timezone.utc
 #: Carriers render their times in China Standard Time (UTC+8, no daylight saving).
@@ -119,3 +128,110 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return f"SystemClock(speed={self.speed}, now={self.now().isoformat()!r})"
+
+
+class SwitchableClock:
+    """The app's clock: a manual or system clock that can be swapped at runtime, keeping the time.
+
+    Switching mode continues from the current virtual time, so nothing jumps. Listeners added
+    with :meth:`add_listener` are called with the new time after every move of a manual clock
+    (also when a test moves the wrapped :class:`ManualClock` directly) and after every
+    :meth:`switch`, e.g. to wake a scheduler.
+
+    Args:
+        inner: the clock to start with (a :class:`ManualClock` keeps being moved by whoever
+            holds it, as tests do).
+    """
+
+    def __init__(self, inner: Clock) -> None:
+        self._lock = threading.Lock()
+        self._inner = inner
+        self._listeners: list[Callable[[datetime], None]] = []
+        self._follow(inner)
+
+    @property
+    def current(self) -> Clock:
+        """The clock currently telling the time."""
+        with self._lock:
+            return self._inner
+
+    @property
+    def mode(self) -> str:
+        """``"manual"``, ``"system"`` or the class name of another clock."""
+        inner = self.current
+        if isinstance(inner, ManualClock):
+            return "manual"
+        if isinstance(inner, SystemClock):
+            return "system"
+        return type(inner).__name__
+
+    @property
+    def speed(self) -> Optional[float]:
+        """The system clock's speed, or ``None`` for other clocks."""
+        inner = self.current
+        return inner.speed if isinstance(inner, SystemClock) else None
+
+    def now(self) -> datetime:
+        return self.current.now()
+
+    def _manual(self) -> ManualClock:
+        inner = self.current
+        if not isinstance(inner, ManualClock):
+            raise ClockModeError(f"the clock is in {self.mode} mode; switch it to manual first")
+        return inner
+
+    def advance(self, seconds: float) -> datetime:
+        """Move a manual clock forward (see :meth:`ManualClock.advance`).
+
+        Raises:
+            ClockModeError: if the clock is not manual.
+        """
+        return self._manual().advance(seconds)
+
+    def set(self, value: datetime) -> datetime:
+        """Jump a manual clock to ``value`` (see :meth:`ManualClock.set`).
+
+        Raises:
+            ClockModeError: if the clock is not manual.
+        """
+        return self._manual().set(value)
+
+    def switch(self, mode: str, speed: Optional[float] = None) -> Clock:
+        """Change to a ``"manual"`` or ``"system"`` clock (at ``speed``) starting from now.
+
+        Raises:
+            ValueError: for an unknown mode or a speed that is not > 0.
+        """
+        if mode not in ("manual", "system"):
+            raise ValueError(f"mode must be 'manual' or 'system', not {mode!r}")
+        with self._lock:
+            start = self._inner.now()
+            fresh: Clock = (ManualClock(start) if mode == "manual"
+                            else SystemClock(1.0 if speed is None else speed, start=start))
+            self._inner = fresh
+        self._follow(fresh)
+        self._notify(start)
+        return fresh
+
+    def add_listener(self, listener: Callable[[datetime], None]) -> None:
+        """Call ``listener(now)`` after every move of a manual clock and every switch."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _follow(self, inner: Clock) -> None:
+        add = getattr(inner, "add_listener", None)
+        if callable(add):
+            add(self._notify)
+
+    def _notify(self, moment: datetime) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(moment)
+
+    def __repr__(self) -> str:
+        return f"SwitchableClock({self.current!r})"
+
+
+class ClockModeError(RuntimeError):
+    """The clock cannot do this in its current mode (e.g. advancing a system clock)."""

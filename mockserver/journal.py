@@ -6,11 +6,14 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from attrs import evolve, field, frozen
 
-__all__ = ["Journal", "JournalEntry"]
+__all__ = ["CRITERIA", "Journal", "JournalEntry"]
+
+#: What entries can be filtered on (``account`` is the app key).
+CRITERIA = ("carrier", "operation", "waybill", "account", "decided_by", "status")
 
 
 @frozen(kw_only=True)
@@ -55,9 +58,22 @@ class JournalEntry:
             "error": self.error,
         }
 
+    def mismatches(self, criteria: Mapping[str, Any]) -> list[str]:
+        """Every criterion (see :data:`CRITERIA`) this entry fails, in words; empty on a match."""
+        found = []
+        for name, wanted in criteria.items():
+            if wanted is None:
+                continue
+            got = self.response_status if name == "status" else getattr(self, name)
+            if got != wanted:
+                found.append(f"{name}: wanted {wanted!r}, got {got!r}")
+        return found
+
 
 class Journal:
     """A thread-safe, bounded, append-only list of :class:`JournalEntry`.
+
+    Appending wakes :meth:`wait_for` callers (a condition variable, no polling).
 
     Args:
         limit: how many entries to keep; the oldest are dropped first.
@@ -66,7 +82,7 @@ class Journal:
     def __init__(self, limit: int = 10_000) -> None:
         if limit < 1:
             raise ValueError(f"limit must be >= 1 (got {limit})")
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._entries: deque[JournalEntry] = deque(maxlen=limit)
         self._next_id = 1
 
@@ -76,6 +92,7 @@ class Journal:
             stored = evolve(entry, id=self._next_id)
             self._next_id += 1
             self._entries.append(stored)
+            self._lock.notify_all()
             return stored
 
     def entries(self) -> list[JournalEntry]:
@@ -83,27 +100,40 @@ class Journal:
         with self._lock:
             return list(self._entries)
 
-    def filter(
-        self,
-        *,
-        carrier: Optional[str] = None,
-        operation: Optional[str] = None,
-        waybill: Optional[str] = None,
-        account: Optional[str] = None,
-    ) -> list[JournalEntry]:
-        """Entries matching every given criterion (``None`` matches anything), oldest first."""
-        return [
-            e
-            for e in self.entries()
-            if (carrier is None or e.carrier == carrier)
-            and (operation is None or e.operation == operation)
-            and (waybill is None or e.waybill == waybill)
-            and (account is None or e.account == account)
-        ]
+    def filter(self, **criteria: Any) -> list[JournalEntry]:
+        """Entries matching every given criterion (``None`` matches anything), oldest first.
 
-    def count(self, **criteria: Optional[str]) -> int:
+        Args:
+            criteria: any of :data:`CRITERIA`: ``carrier``, ``operation``, ``waybill``,
+                ``account`` (app key), ``decided_by`` (stub id or ``"default"``), ``status``
+                (HTTP status of the answer).
+
+        Raises:
+            TypeError: for an unknown criterion.
+        """
+        _check_criteria(criteria)
+        return [e for e in self.entries() if not e.mismatches(criteria)]
+
+    def count(self, **criteria: Any) -> int:
         """How many entries :meth:`filter` would return for the same criteria."""
         return len(self.filter(**criteria))
+
+    def wait_for(
+        self, predicate: Callable[[int], bool], timeout: float, **criteria: Any
+    ) -> tuple[bool, int]:
+        """Block until ``predicate(count of matching entries)`` holds, or ``timeout`` seconds pass.
+
+        Returns:
+            ``(reached, count)``: whether the predicate held, and the count at that moment.
+        """
+        _check_criteria(criteria)
+
+        def matching() -> int:
+            return sum(1 for e in self._entries if not e.mismatches(criteria))
+
+        with self._lock:
+            reached = self._lock.wait_for(lambda: predicate(matching()), timeout=timeout)
+            return bool(reached), matching()
 
     def clear(self, *, carrier: Optional[str] = None, account: Optional[str] = None) -> int:
         """Drop all entries, or only one carrier's / one account's; return how many went."""
@@ -122,3 +152,9 @@ class Journal:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+
+def _check_criteria(criteria: Mapping[str, Any]) -> None:
+    unknown = sorted(set(criteria) - set(CRITERIA))
+    if unknown:
+        raise TypeError(f"unknown journal criteria {unknown}; known: {', '.join(CRITERIA)}")

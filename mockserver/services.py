@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-from attrs import define, field
+from attrs import Factory, define, field
 from flask import Flask, current_app
 
 from mockserver.carriers import CARRIER_SLUGS
-from mockserver.carriers._envelope import Decider, NoOverride
+from mockserver.carriers._envelope import Decider
 from mockserver.clock import Clock
 from mockserver.config import ConfigError
 from mockserver.journal import Journal
 from mockserver.operations import Operations
+from mockserver.scenario_bridge import ScenarioDecider
+from mockserver.scenarios import ScenarioEngine
 from mockserver.store import Store
 
 __all__ = ["Services", "get_services"]
@@ -21,14 +24,22 @@ __all__ = ["Services", "get_services"]
 
 @define
 class Services:
-    """Everything the blueprints share; replace ``decider`` to plug in a scenario engine."""
+    """Everything the blueprints share.
+
+    ``scenarios`` is the app's scenario engine and ``decider`` (by default backed by it) is
+    consulted by every carrier blueprint; ``sleep`` is how a slow-response scenario waits
+    (injectable so tests never sleep).
+    """
 
     config: Mapping[str, Any]
     store: Store
     clock: Clock
     journal: Journal
     ops: Operations
-    decider: Decider = field(factory=NoOverride)
+    scenarios: ScenarioEngine = field(factory=ScenarioEngine)
+    decider: Decider = field(
+        default=Factory(lambda hub: ScenarioDecider(hub.scenarios), takes_self=True))
+    sleep: Callable[[float], None] = time.sleep
 
     def seed_accounts(self) -> None:
         """Register the configured accounts (and demo accounts) that do not exist yet."""
@@ -53,6 +64,7 @@ class Services:
         with self.store.atomic():
             self.store.reset()
             self.journal.clear()
+            self.scenarios.reset()
             self.seed_accounts()
 
 

@@ -9,7 +9,9 @@ A carrier blueprint (see :mod:`mockserver.carriers.zto`) does four things with t
 2. While handling, it fills in :func:`exchange` (operation, app key, waybill) so the journal entry
    says what the request was about.
 3. Before normal handling it calls :func:`consult` so that a :class:`Decider` (the scenario engine)
-   can override the answer for ``(carrier, operation, waybill, account)``.
+   can override the answer for ``(carrier, operation, waybill, account)``. Delays and broken
+   answers (:class:`Breakage`) are applied here, for every carrier, without carrier code:
+   ``consult`` waits through ``services().sleep`` and the journal hook breaks the final answer.
 4. It signs and verifies with :func:`b64_md5` and :func:`digest_matches`.
 """
 
@@ -20,7 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, runtime_checkable
@@ -39,7 +41,9 @@ if TYPE_CHECKING:
     from mockserver.services import Services
 
 __all__ = [
+    "Breakage",
     "CarrierFault",
+    "ConnectionDropped",
     "Decider",
     "Decision",
     "DecisionRequest",
@@ -63,6 +67,20 @@ __all__ = [
 ]
 
 log = logging.getLogger("mockserver.carriers")
+
+try:  # waitress closes the socket without answering when the app raises this
+    from waitress.channel import ClientDisconnected as _Disconnected
+except ImportError:  # pragma: no cover - waitress is a dependency of the server
+    class _Disconnected(Exception):  # type: ignore[no-redef]
+        """Stand-in when waitress is not installed."""
+
+
+class ConnectionDropped(ConnectionResetError, _Disconnected):  # type: ignore[misc]
+    """Raised from a response body to drop the connection before anything is sent.
+
+    Under waitress this closes the socket without an answer (the client sees the server hang
+    up); in-process, WSGI test transports see a :class:`ConnectionError`.
+    """
 
 
 class Operation(str, Enum):
@@ -108,6 +126,15 @@ class CarrierFault(Exception):
         self.body = body
 
 
+class Breakage(str, Enum):
+    """Ways to damage an answer on the wire, applied to whatever the carrier answered."""
+
+    CONNECTION_RESET = "connection_reset"
+    TRUNCATED_BODY = "truncated_body"
+    MALFORMED_JSON = "malformed_json"
+    WRONG_CONTENT_TYPE = "wrong_content_type"
+
+
 @frozen(kw_only=True)
 class RawResponse:
     """An exact HTTP answer a Decider wants sent, bypassing the carrier's envelope."""
@@ -128,12 +155,17 @@ class DecisionRequest:
     waybill: Optional[str]
     now: datetime
     body: str
+    method: str = "POST"
+    path: str = ""
+    headers: Mapping[str, str] = field(factory=dict, hash=False)
+    raw_body: bytes = field(default=b"", repr=False)
 
 
 @frozen(kw_only=True)
 class Decision:
     """A Decider's override of the normal answer. Blueprints apply it in this order:
 
+    0. ``delay_seconds``: :func:`consult` waits this long first (``services().sleep``);
     1. ``response``: send exactly this, nothing else happens;
     2. ``fault``: answer the carrier's code for this neutral fault (``field_name`` names the
        field for ``MISSING_FIELD``);
@@ -143,6 +175,10 @@ class Decision:
        delay) instead of the default rules;
     5. ``transform``, if set, receives the JSON payload of the answer from step 4 and returns the
        payload to send (to drop fields, reorder scans, ...).
+
+    6. ``breakage``, if set, damages the final answer on its way out (for every carrier, in the
+       journal hook): ``content_type`` is the header a ``WRONG_CONTENT_TYPE`` answer gets (default:
+       an HTML page instead of the answer).
 
     ``message`` replaces the carrier's text in the answers of steps 2 and 3; ``name`` is recorded
     as the journal's ``decided_by``.
@@ -156,6 +192,9 @@ class Decision:
     message: Optional[str] = None
     field_name: Optional[str] = None
     transform: Optional[Callable[[Any], Any]] = field(default=None, eq=False)
+    delay_seconds: Optional[float] = None
+    breakage: Optional[Breakage] = None
+    content_type: Optional[str] = None
 
 
 @runtime_checkable
@@ -183,6 +222,8 @@ class Exchange:
     decided_by: str = "default"
     error: Optional[str] = None
     secret: Optional[str] = field(default=None, repr=False)  # masked out of the journal
+    breakage: Optional[Breakage] = None
+    content_type: Optional[str] = None
 
 
 def services() -> Services:
@@ -202,16 +243,27 @@ def exchange() -> Exchange:
 def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[str]) -> Optional[Decision]:
     """Ask the app's Decider about the current request; record who decided in the journal."""
     note = exchange()
-    decision = services().decider.decide(DecisionRequest(
+    hub = services()
+    raw = request.get_data(cache=True)
+    decision = hub.decider.decide(DecisionRequest(
         carrier=note.carrier,
         operation=operation,
         app_key=app_key,
         waybill=waybill,
-        now=services().clock.now(),
-        body=request.get_data(cache=True).decode("utf-8", errors="replace"),
+        now=hub.clock.now(),
+        body=raw.decode("utf-8", errors="replace"),
+        method=request.method,
+        path=request.full_path.rstrip("?"),
+        headers=dict(request.headers.items()),
+        raw_body=raw,
     ))
-    if decision is not None:
-        note.decided_by = decision.name
+    if decision is None:
+        return None
+    note.decided_by = decision.name
+    note.breakage = decision.breakage
+    note.content_type = decision.content_type
+    if decision.delay_seconds:
+        hub.sleep(decision.delay_seconds)
     return decision
 
 
@@ -269,9 +321,46 @@ def _masked(text: str, secret: Optional[str]) -> str:
     return text.replace(secret, "***") if secret else text
 
 
+_HTML_PAGE = (
+    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>系统维护中</title></head>"
+    "<body><h1>系统维护中</h1><p>The service is under maintenance. Please try again later.</p>"
+    "</body></html>"
+)
+
+
+def _dropped() -> Iterator[bytes]:
+    raise ConnectionDropped("connection dropped by the mock server (scenario)")
+    yield b""  # pragma: no cover - makes this a generator, so it raises when iterated
+
+
+def _broken(response: Response, note: Exchange) -> Response:
+    """Damage the final answer as the decision asked (step 6 of :class:`Decision`)."""
+    if note.breakage is None:
+        return response
+    body = response.get_data()
+    if note.breakage is Breakage.CONNECTION_RESET:
+        note.error = "connection dropped before answering (scenario)"
+        return Response(_dropped(), status=response.status_code, direct_passthrough=True)
+    if note.breakage is Breakage.TRUNCATED_BODY:
+        response.set_data(body[: len(body) // 2])
+        # Announce the whole length: a real client waits for bytes that never come.
+        response.headers["Content-Length"] = str(max(len(body), 2))
+        note.error = f"body truncated to {len(body) // 2} of {len(body)} bytes (scenario)"
+    elif note.breakage is Breakage.MALFORMED_JSON:
+        response.set_data(body[:-1] + b",}" if body else b"{")
+        note.error = "malformed JSON answer (scenario)"
+    else:
+        if note.content_type is None:
+            response.set_data(_HTML_PAGE.encode("utf-8"))
+        response.headers["Content-Type"] = note.content_type or "text/html; charset=utf-8"
+        note.error = "answered with the wrong content type (scenario)"
+    return response
+
+
 def _journal(response: Response) -> Response:
     note = exchange()
     hub = services()
+    response = _broken(response, note)
     limit = int(hub.config.get("JOURNAL_BODY_LIMIT", 65536))
     body = request.get_data(cache=True).decode("utf-8", errors="replace")
     answer = response.get_data(as_text=True) if not response.direct_passthrough else ""

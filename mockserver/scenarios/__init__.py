@@ -32,6 +32,7 @@ from .outcomes import (
 )
 from .presets import PRESETS
 from .push_outcome import PushOutcome
+from .response_outcome import ResponseOutcome
 from .stubs import DEFAULT_PRIORITY, STARTED, Lifetime, Stub
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "Match",
     "Outcome",
     "PushOutcome",
+    "ResponseOutcome",
     "ScenarioEngine",
     "ScenarioFile",
     "ScenarioFileError",

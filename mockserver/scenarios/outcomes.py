@@ -18,6 +18,7 @@ from ._fields import (
 from .errors import ScenarioFileError
 from .matchers import OPERATIONS
 from .push_outcome import PushOutcome
+from .response_outcome import ResponseOutcome
 
 INTERCEPT_RESULTS: Tuple[str, ...] = ("succeed", "fail", "pending")
 INTERCEPT_FAILURE_REASONS: Tuple[str, ...] = (
@@ -318,12 +319,17 @@ class HttpFaultOutcome:
         )
 
 
-Outcome = Union[InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome]
+Outcome = Union[
+    InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome, ResponseOutcome
+]
 """Any outcome a stub can carry."""
 
 OUTCOME_TYPES: Dict[str, Type[Any]] = {
     cls.TYPE: cls
-    for cls in (InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome)
+    for cls in (
+        InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome,
+        ResponseOutcome,
+    )
 }
 """The ``type`` discriminator of each outcome family."""
 

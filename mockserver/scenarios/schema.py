@@ -133,10 +133,18 @@ SCENARIO_FILE_SCHEMA: Dict[str, Any] = {
                 "batch": {"type": "integer", "minimum": 1},
             },
         ),
+        "response_outcome": _outcome(
+            "response",
+            {
+                "status": {"type": "integer", "minimum": 100, "maximum": 599},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+                "body": {"description": "a string sent as is, or a JSON value sent as JSON"},
+            },
+        ),
         "outcome": {
             "oneOf": [
                 {"$ref": f"#/$defs/{name}_outcome"}
-                for name in ("intercept", "track", "carrier_error", "http_fault", "push")
+                for name in ("intercept", "track", "carrier_error", "http_fault", "push", "response")
             ]
         },
         "full_stub": _object(

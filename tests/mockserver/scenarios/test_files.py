@@ -19,6 +19,7 @@ from mockserver.scenarios import (
     HttpFaultOutcome,
     InterceptOutcome,
     PushOutcome,
+    ResponseOutcome,
     ScenarioEngine,
     ScenarioFileError,
     Stub,
@@ -62,6 +63,9 @@ NAMED_OUTCOMES = [
     PushOutcome(out_of_order=True),
     PushOutcome(batch=10),
     PushOutcome(),
+    ResponseOutcome(status=200, body={"status": True, "result": []}),
+    ResponseOutcome(status=502, headers={"Content-Type": "text/html", "Retry-After": "3"},
+                    body="<html>bad gateway</html>"),
 ]
 
 
@@ -169,6 +173,12 @@ GOOD = {"outcome": {"type": "intercept", "result": "succeed"}}
          "stubs[0].match.operation: outcome type 'push' cannot answer operation 'track'"),
         (document({"id": "a", **GOOD}, {"id": "a", **GOOD}),
          "stubs[1].id: duplicate stub id 'a' (first used by stubs[0])"),
+        (document({"outcome": {"type": "response", "status": 42}}),
+         "stubs[0].outcome.status: must be an HTTP status 100-599"),
+        (document({"outcome": {"type": "response", "headers": {"X-A": 1}}}),
+         "stubs[0].outcome.headers.X-A: expected a string value"),
+        (document({"outcome": {"type": "response", "body": "x"}, "match": {"operation": "push"}}),
+         "stubs[0].match.operation: outcome type 'response' cannot answer operation 'push'"),
         (json.dumps({"version": 2, "stubs": []}), "version: unsupported version 2"),
         (json.dumps({"version": 1}), "stubs: required field is missing"),
         (json.dumps({"version": 1, "stubs": {}}), "stubs: expected an array of stubs"),

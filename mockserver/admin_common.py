@@ -1,0 +1,81 @@
+"""Request parsing shared by the admin blueprints: JSON bodies and fields, each error naming its field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from flask import request
+
+from mockserver.carriers import CARRIER_SLUGS
+from mockserver.domain import Account
+from mockserver.errors import ApiError
+from mockserver.services import Services
+
+__all__ = ["account", "body", "carrier", "invalid", "number", "string"]
+
+
+def invalid(field: str, message: str) -> ApiError:
+    """A 400 ``invalid_field`` error naming ``field``."""
+    return ApiError(code="invalid_field", message=message, field=field)
+
+
+def body() -> dict[str, Any]:
+    """The JSON object body; an empty body counts as ``{}``.
+
+    Raises:
+        ApiError: 400 ``invalid_json`` if the body is not a JSON object.
+    """
+    if not request.get_data(cache=True).strip():
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(code="invalid_json", message="the request body must be a JSON object")
+    return data
+
+
+def string(data: Mapping[str, Any], name: str, *, required: bool = True,
+           path: Optional[str] = None) -> Optional[str]:
+    """A non-empty string field (``None`` when optional and absent); ``path`` names it in errors."""
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        where = path or name
+        raise invalid(where, f"{where} must be a non-empty string")
+    return value.strip()
+
+
+def number(data: Mapping[str, Any], name: str, *, default: Optional[float] = None,
+           minimum: float = 0.0, maximum: Optional[float] = None,
+           path: Optional[str] = None) -> Optional[float]:
+    """A number field within ``[minimum, maximum]`` (``default`` when absent)."""
+    if name not in data or data[name] is None:
+        return default
+    value = data[name]
+    where = path or name
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum or (
+            maximum is not None and value > maximum):
+        upper = f" and <= {maximum:g}" if maximum is not None else ""
+        raise invalid(where, f"{where} must be a number >= {minimum:g}{upper}")
+    return float(value)
+
+
+def carrier(data: Mapping[str, Any], name: str = "carrier", *, required: bool = True,
+            path: Optional[str] = None) -> Optional[str]:
+    """A known carrier slug."""
+    slug = string(data, name, required=required, path=path)
+    if slug is None:
+        return None
+    if slug not in CARRIER_SLUGS:
+        raise invalid(path or name, f"unknown carrier {slug!r}; known: {', '.join(CARRIER_SLUGS)}")
+    return slug
+
+
+def account(hub: Services, carrier_slug: str, app_key: str) -> Account:
+    """The account, or a 404 ``not_found`` naming ``app_key``."""
+    found = hub.ops.account(carrier_slug, app_key)
+    if found is None:
+        raise ApiError(code="not_found", status=404, field="app_key",
+                       message=f"no {carrier_slug} account with app_key {app_key!r}")
+    return found

@@ -1,0 +1,202 @@
+"""Admin routes over the request journal: list, filter, count, clear, verify and wait for requests.
+
+A *match* is an object of journal criteria, every one optional: ``carrier``, ``operation``,
+``waybill``, ``app_key``, ``decided_by`` (a stub id or ``"default"``) and ``status`` (the HTTP
+status answered). Query strings of ``GET /requests`` take the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable
+
+from flask import Blueprint, Response, jsonify, request
+
+from mockserver.admin_common import body, carrier, invalid, number
+from mockserver.carriers import CARRIER_SLUGS
+from mockserver.carriers._envelope import Operation
+from mockserver.errors import ApiError
+from mockserver.journal import JournalEntry
+from mockserver.openapi import json_body, operation, query
+from mockserver.services import get_services
+
+__all__ = ["MAX_WAIT_SECONDS", "OPENAPI_PATHS", "bp"]
+
+bp = Blueprint("admin_journal", __name__)
+
+#: The longest ``POST /__admin/wait/requests`` blocks.
+MAX_WAIT_SECONDS = 30.0
+_NEAR_MISSES = 10
+_MATCH_KEYS = ("carrier", "operation", "waybill", "app_key", "decided_by", "status")
+_OPERATIONS = [op.value for op in Operation]
+
+
+def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Journal criteria from a match object (or query string); errors name ``prefix`` + field."""
+    unknown = sorted(set(data) - set(_MATCH_KEYS))
+    if unknown:
+        raise invalid(prefix + unknown[0], f"unknown match field {unknown[0]!r}; "
+                                           f"known: {', '.join(_MATCH_KEYS)}")
+    found: dict[str, Any] = {}
+    for name in _MATCH_KEYS:
+        value = data.get(name)
+        if value is None or value == "":
+            continue
+        if name == "status":
+            if isinstance(value, str) and value.isdigit():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise invalid(prefix + name, f"{prefix}{name} must be an HTTP status number")
+            found["status"] = value
+            continue
+        if not isinstance(value, str):
+            raise invalid(prefix + name, f"{prefix}{name} must be a string")
+        if name == "carrier":
+            carrier({"carrier": value}, path=prefix + name)
+        if name == "operation" and value not in _OPERATIONS:
+            raise invalid(prefix + name, f"unknown operation {value!r}; known: {', '.join(_OPERATIONS)}")
+        found["account" if name == "app_key" else name] = value
+    return found
+
+
+def _match(data: Mapping[str, Any]) -> dict[str, Any]:
+    value = data.get("match", {})
+    if not isinstance(value, dict):
+        raise invalid("match", "match must be an object of journal criteria")
+    return criteria(value, "match.")
+
+
+def _query_criteria() -> dict[str, Any]:
+    return criteria({key: value for key, value in request.args.items() if key != "limit"})
+
+
+def _expectation(data: Mapping[str, Any]) -> tuple[Callable[[int], bool], dict[str, int]]:
+    given = {name: data[name] for name in ("count", "at_least", "at_most") if name in data}
+    for name, value in given.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise invalid(name, f"{name} must be a whole number >= 0")
+    if "count" in given and len(given) > 1:
+        raise invalid("count", "give count, or at_least and/or at_most, not both")
+    if not given:
+        given = {"at_least": 1}
+    low = given.get("count", given.get("at_least", 0))
+    high = given.get("count", given.get("at_most"))
+    if high is not None and high < low:
+        raise invalid("at_most", "at_most is below at_least")
+    return (lambda n: n >= low and (high is None or n <= high)), given
+
+
+def _near_misses(entries: list[JournalEntry], wanted: Mapping[str, Any]) -> list[dict[str, Any]]:
+    scored = [(len(found), entry, found) for entry in entries
+              if 0 < len(found := entry.mismatches(wanted)) < max(len(wanted), 1)]
+    scored.sort(key=lambda item: (item[0], -item[1].id))
+    return [{**entry.to_dict(), "mismatches": found} for _, entry, found in scored[:_NEAR_MISSES]]
+
+
+@bp.get("/requests")
+def list_requests() -> Response:
+    entries = get_services().journal.filter(**_query_criteria())
+    limit = request.args.get("limit")
+    if limit is not None:
+        if not limit.isdigit():
+            raise invalid("limit", "limit must be a whole number >= 0")
+        entries = entries[-int(limit):] if int(limit) else []
+    return jsonify({"count": len(entries), "requests": [e.to_dict() for e in entries]})
+
+
+@bp.get("/requests/count")
+def count_requests() -> Response:
+    return jsonify({"count": get_services().journal.count(**_query_criteria())})
+
+
+@bp.delete("/requests")
+def clear_requests() -> Response:
+    journal = get_services().journal
+    wanted = _query_criteria()
+    extra = sorted(set(wanted) - {"carrier", "account"})
+    if extra:
+        raise invalid(extra[0], "requests can only be cleared by carrier and app_key")
+    return jsonify({"cleared": journal.clear(carrier=wanted.get("carrier"),
+                                             account=wanted.get("account"))})
+
+
+@bp.post("/verify")
+def verify() -> tuple[Response, int]:
+    data = body()
+    wanted = _match(data)
+    check, expected = _expectation(data)
+    journal = get_services().journal
+    count = journal.count(**wanted)
+    if check(count):
+        return jsonify({"ok": True, "count": count}), 200
+    return jsonify({
+        "ok": False, "count": count, "expected": expected,
+        "message": f"expected {_words(expected)} matching requests, found {count}",
+        "requests": _near_misses(journal.entries(), wanted),
+    }), 409
+
+
+@bp.post("/wait/requests")
+def wait_for_requests() -> tuple[Response, int]:
+    data = body()
+    wanted = _match(data)
+    check, expected = _expectation(data)
+    if "at_most" in expected:
+        raise invalid("at_most", "waiting takes count or at_least (a number to reach)")
+    timeout = number(data, "timeout", default=5.0, maximum=MAX_WAIT_SECONDS)
+    reached, count = get_services().journal.wait_for(check, timeout or 0.0, **wanted)
+    if reached:
+        return jsonify({"ok": True, "count": count}), 200
+    error = ApiError(code="timeout", status=408,
+                     message=f"waited {timeout:g}s for {_words(expected)} matching requests; "
+                             f"{count} arrived")
+    return jsonify({**error.to_dict(), "ok": False, "count": count, "expected": expected}), 408
+
+
+def _words(expected: Mapping[str, int]) -> str:
+    if "count" in expected:
+        return f"exactly {expected['count']}"
+    parts = [f"at least {expected['at_least']}"] if "at_least" in expected else []
+    parts += [f"at most {expected['at_most']}"] if "at_most" in expected else []
+    return " and ".join(parts)
+
+
+_MATCH_SCHEMA = json_body({
+    "carrier": {"enum": list(CARRIER_SLUGS)},
+    "operation": {"enum": _OPERATIONS},
+    "waybill": {"type": "string"},
+    "app_key": {"type": "string"},
+    "decided_by": {"type": "string", "description": "stub id, or \"default\""},
+    "status": {"type": "integer", "description": "HTTP status answered"},
+}, description="journal criteria; all optional")
+_FILTERS = (
+    query("carrier", "carrier slug"), query("operation", "track, intercept, ..."),
+    query("waybill", "waybill number"), query("app_key", "account"),
+    query("decided_by", "stub id or default"), query("status", "HTTP status", schema={"type": "integer"}),
+)
+_WHOLE = {"type": "integer", "minimum": 0}
+
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/__admin/requests": {
+        "get": operation("Journalled carrier requests, oldest first",
+                         params=(*_FILTERS, query("limit", "only the newest N", schema=_WHOLE)),
+                         answers={200: "{count, requests}", 400: "bad filter"}),
+        "delete": operation("Clear the journal (or one carrier's / account's entries)",
+                            params=_FILTERS[:1] + _FILTERS[3:4],
+                            answers={200: "{cleared}", 400: "bad filter"}),
+    },
+    "/__admin/requests/count": {"get": operation(
+        "How many journalled requests match", params=_FILTERS,
+        answers={200: "{count}", 400: "bad filter"})},
+    "/__admin/verify": {"post": operation(
+        "Assert how many requests matched (exactly count, or at_least / at_most; default at_least 1)",
+        body=json_body({"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE, "at_most": _WHOLE}),
+        answers={200: "{ok: true, count}", 400: "bad field",
+                 409: "{ok: false, count, expected, message, requests: near misses with mismatches}"})},
+    "/__admin/wait/requests": {"post": operation(
+        "Block until count (or at_least) matching requests are in the journal, up to timeout seconds",
+        body=json_body({"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE,
+                        "timeout": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS}}),
+        answers={200: "{ok: true, count}", 400: "bad field",
+                 408: "{error: timeout, ok: false, count, expected}"})},
+}
