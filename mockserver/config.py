@@ -36,6 +36,15 @@ class Config:
         JOURNAL_LIMIT: how many exchanges the journal keeps.
         JOURNAL_BODY_LIMIT: characters of each request/response body kept in the journal.
         MAX_CONTENT_LENGTH: largest request body accepted, in bytes.
+        STORE: where state lives: ``"memory"`` or ``"sqlite:PATH"`` (survives a restart).
+        PUSH_DELAY_SECONDS: mock seconds between an event and its push (scenarios may change it).
+        PUSH_RETRY_LIMIT: retries of a push that is not acknowledged, after the first attempt.
+        PUSH_RETRY_BASE_SECONDS: mock seconds before the first retry; each next one waits twice as long.
+        PUSH_TIMEOUT_SECONDS: real seconds a subscriber has to answer a push.
+        PUSH_WORKERS: threads delivering pushes.
+        PUSH_TICKER: ``"auto"`` (tick in the background while the clock runs by itself), ``"on"``, ``"off"``.
+        PUSH_TICK_SECONDS: real seconds between two background ticks.
+        PUSH_BATCH_WINDOW_SECONDS: mock seconds a partial scenario batch waits for more pushes.
     """
 
     RESULT_DELAY_SECONDS: float = 1800.0
@@ -47,6 +56,15 @@ class Config:
     JOURNAL_LIMIT: int = 10_000
     JOURNAL_BODY_LIMIT: int = 65_536
     MAX_CONTENT_LENGTH: int = 1_048_576
+    STORE: str = "memory"
+    PUSH_DELAY_SECONDS: float = 0.0
+    PUSH_RETRY_LIMIT: int = 5
+    PUSH_RETRY_BASE_SECONDS: float = 30.0
+    PUSH_TIMEOUT_SECONDS: float = 10.0
+    PUSH_WORKERS: int = 4
+    PUSH_TICKER: str = "auto"
+    PUSH_TICK_SECONDS: float = 0.2
+    PUSH_BATCH_WINDOW_SECONDS: float = 300.0
     TESTING: bool = False
 
 

@@ -402,22 +402,29 @@ class InterceptOutcome:
 
 @frozen(kw_only=True)
 class Subscription:
-    """A request to have a waybill's scans pushed to the account's callback."""
+    """A request to have a waybill's scans pushed to the account's callback.
+
+    ``pushed_until`` is the push scheduler's cursor: scans up to that time have been queued
+    (``None``: nothing yet, scans after ``created_at`` are new).
+    """
 
     carrier: str
     app_key: str
     waybill: str
     created_at: datetime = field(converter=_aware)
     extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
+    pushed_until: Optional[datetime] = field(default=None, converter=_optional_aware)
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Subscription:
+        pushed = data.get("pushed_until")
         return cls(carrier=data["carrier"], app_key=data["app_key"], waybill=data["waybill"],
                    created_at=datetime.fromisoformat(data["created_at"]),
-                   extra=data.get("extra") or {})
+                   extra=data.get("extra") or {},
+                   pushed_until=datetime.fromisoformat(pushed) if pushed else None)
 
 
 def intercept_rejection(

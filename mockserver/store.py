@@ -1,7 +1,7 @@
 """State behind a narrow ``Store`` Protocol, scoped per account; ``MemoryStore`` is the default.
 
 Everything a store keeps belongs to one account, keyed by ``(carrier, app_key)``, so parallel CI
-jobs that use different accounts never see each other's parcels, intercepts or subscriptions.
+jobs that use different accounts never see each other's parcels, intercepts, subscriptions or pushes.
 Stores hold immutable domain values (each has ``to_dict``/``from_dict``), which keeps the
 interface easy to back with SQLite or anything else that stores JSON.
 """
@@ -16,6 +16,7 @@ from typing import Optional, Protocol, runtime_checkable
 from attrs import define, field
 
 from mockserver.domain import Account, InterceptOutcome, InterceptRecord, Parcel, Subscription
+from mockserver.push_model import Callback, PushRecord, PushState
 
 __all__ = ["MemoryStore", "Store"]
 
@@ -76,12 +77,41 @@ class Store(Protocol):
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[Subscription]: ...
 
+    def put_callback(self, callback: Callback) -> None:
+        """Set the account's callback URL (replacing any earlier one)."""
+        ...
+
+    def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]: ...
+
+    def delete_callback(self, carrier: str, app_key: str) -> None:
+        """Forget the account's callback URL (idempotent)."""
+        ...
+
+    def list_callbacks(self) -> list[Callback]:
+        """Every account's callback."""
+        ...
+
+    def put_push(self, record: PushRecord) -> None:
+        """Insert or replace (by ``record.id``) a push record."""
+        ...
+
+    def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]: ...
+
+    def list_pushes(
+        self, carrier: str, app_key: str, state: Optional[PushState] = None
+    ) -> list[PushRecord]:
+        """The account's pushes (optionally in one state), ordered by ``seq``."""
+        ...
+
     def reset(self) -> None:
-        """Forget everything, accounts included."""
+        """Forget everything, accounts and callbacks included."""
         ...
 
     def reset_account(self, carrier: str, app_key: str) -> None:
-        """Forget one account's parcels, intercepts, answers and subscriptions; keep the account."""
+        """Forget one account's parcels, intercepts, answers, subscriptions and pushes.
+
+        The account and its callback URL are kept.
+        """
         ...
 
 
@@ -91,6 +121,7 @@ class _AccountState:
     intercepts: dict[str, InterceptRecord] = field(factory=dict)  # insertion order = age
     answers: dict[str, InterceptOutcome] = field(factory=dict)
     subscriptions: dict[str, Subscription] = field(factory=dict)
+    pushes: dict[str, PushRecord] = field(factory=dict)
 
 
 class MemoryStore:
@@ -100,6 +131,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._accounts: dict[tuple[str, str], Account] = {}
         self._state: dict[tuple[str, str], _AccountState] = {}
+        self._callbacks: dict[tuple[str, str], Callback] = {}
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -176,10 +208,43 @@ class MemoryStore:
             subs = self._of(carrier, app_key).subscriptions.values()
             return [s for s in subs if waybill is None or s.waybill == waybill]
 
+    def put_callback(self, callback: Callback) -> None:
+        with self._lock:
+            self._callbacks[(callback.carrier, callback.app_key)] = callback
+
+    def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]:
+        with self._lock:
+            return self._callbacks.get((carrier, app_key))
+
+    def delete_callback(self, carrier: str, app_key: str) -> None:
+        with self._lock:
+            self._callbacks.pop((carrier, app_key), None)
+
+    def list_callbacks(self) -> list[Callback]:
+        with self._lock:
+            return list(self._callbacks.values())
+
+    def put_push(self, record: PushRecord) -> None:
+        with self._lock:
+            self._of(record.carrier, record.app_key).pushes[record.id] = record
+
+    def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]:
+        with self._lock:
+            return self._of(carrier, app_key).pushes.get(push_id)
+
+    def list_pushes(
+        self, carrier: str, app_key: str, state: Optional[PushState] = None
+    ) -> list[PushRecord]:
+        with self._lock:
+            records = self._of(carrier, app_key).pushes.values()
+            chosen = [r for r in records if state is None or r.state is state]
+            return sorted(chosen, key=lambda r: r.seq)
+
     def reset(self) -> None:
         with self._lock:
             self._accounts.clear()
             self._state.clear()
+            self._callbacks.clear()
 
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self._lock:
