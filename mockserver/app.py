@@ -8,15 +8,17 @@ from typing import Any, Optional
 
 from flask import Flask
 
-from mockserver import admin, admin_journal, admin_scenarios
+from mockserver import admin, admin_journal, admin_pushes, admin_scenarios
 from mockserver.carriers import register_carriers
 from mockserver.clock import Clock, ManualClock, SwitchableClock, SystemClock
 from mockserver.config import load_config
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
 from mockserver.operations import Operations
+from mockserver.pushes import init_pushes
 from mockserver.services import Services, get_services
-from mockserver.store import MemoryStore, Store
+from mockserver.sqlite_store import open_store
+from mockserver.store import Store
 
 __all__ = ["Services", "build_clock", "create_app", "get_services"]
 
@@ -66,7 +68,7 @@ def create_app(
 
     # Wrapped so that POST /__admin/clock/mode can switch manual/system time at runtime.
     the_clock = SwitchableClock(clock if clock is not None else build_clock(settings))
-    the_store = store if store is not None else MemoryStore()
+    the_store = store if store is not None else open_store(str(settings["STORE"]))
     hub = Services(
         config=settings,
         store=the_store,
@@ -82,4 +84,6 @@ def create_app(
     register_carriers(app)
     for module in (admin, admin_journal, admin_scenarios):
         app.register_blueprint(module.bp, url_prefix="/__admin")
+    init_pushes(app, hub)
+    app.register_blueprint(admin_pushes.bp, url_prefix="/__admin")
     return app

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional, Protocol, runtime_checkable
+from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
 
 __all__ = [
     "CHINA_TZ",
@@ -63,10 +64,32 @@ class ManualClock:
     def __init__(self, start: Optional[datetime] = None) -> None:
         self._lock = threading.Lock()
         self._now = ensure_aware(start if start is not None else DEFAULT_MANUAL_START, name="start")
+        self._listeners: list[Union[weakref.WeakMethod[Any], Callable[[], Any]]] = []
 
     def now(self) -> datetime:
         with self._lock:
             return self._now
+
+    def add_listener(self, listener: Callable[[datetime], None]) -> None:
+        """Call ``listener(new_time)`` after every :meth:`advance` and :meth:`set`.
+
+        A bound method is held weakly, so an app that is gone stops listening by itself.
+        """
+        ref: Union[weakref.WeakMethod[Any], Callable[[], Any]]
+        if hasattr(listener, "__self__"):
+            ref = weakref.WeakMethod(listener)
+        else:
+            ref = lambda: listener  # noqa: E731 - a strong "reference" with the weakref interface
+        with self._lock:
+            self._listeners.append(ref)
+
+    def _notify(self, moment: datetime) -> None:
+        with self._lock:
+            self._listeners = [ref for ref in self._listeners if ref() is not None]
+            listeners = [ref() for ref in self._listeners]
+        for listener in listeners:
+            if listener is not None:
+                listener(moment)
 
     def advance(self, seconds: float) -> datetime:
         """Move the clock forward and return the new time.
@@ -78,7 +101,9 @@ class ManualClock:
             raise ValueError(f"seconds must be >= 0 (got {seconds})")
         with self._lock:
             self._now = self._now + timedelta(seconds=seconds)
-            return self._now
+            moment = self._now
+        self._notify(moment)
+        return moment
 
     def set(self, value: datetime) -> datetime:
         """Jump to ``value`` (forwards or backwards) and return it.
@@ -91,7 +116,8 @@ class ManualClock:
         aware = ensure_aware(value)
         with self._lock:
             self._now = aware
-            return aware
+        self._notify(aware)
+        return aware
 
     def __repr__(self) -> str:
         return f"ManualClock({self.now().isoformat()!r})"
