@@ -146,7 +146,12 @@ class PushScheduler:
     # -- ticking --------------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Queue the pushes of new events and start delivering every account's due pushes."""
+        """Queue the pushes of new events and start delivering every account's due pushes.
+
+        Does nothing once the scheduler is closed.
+        """
+        if self._stop.is_set():
+            return
         with self._lock:
             now = self.clock.now()
             for callback in self.callbacks():
@@ -199,7 +204,10 @@ class PushScheduler:
             self._ticker.start()
 
     def close(self) -> None:
-        """Stop the ticker and the workers (pushes being sent finish; queued ones stay pending)."""
+        """Stop ticking and delivering (a push on the wire finishes; queued ones stay pending).
+
+        Safe to call twice; a closed scheduler ignores clock moves.
+        """
         self._stop.set()
         self._wake.set()
         if self._ticker is not None:
@@ -351,8 +359,10 @@ class PushScheduler:
         """Queue and deliver everything due now, and wait (up to ``timeout`` real seconds) until done.
 
         Returns:
-            ``False`` if deliveries were still running when the time ran out.
+            ``False`` if deliveries were still running when the time ran out (or it is closed).
         """
+        if self._stop.is_set():
+            return False
         deadline = time.monotonic() + timeout
         for _ in range(1000):
             self.tick()

@@ -1,9 +1,14 @@
-"""Tests for mockserver.store.MemoryStore: per-account scoping, resets, idempotent answers."""
+"""The Store contract, run against MemoryStore and SqliteStore: per-account scoping, resets, idempotent answers."""
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from attrs import evolve
 
 from mockserver.clock import UTC
 from mockserver.domain import (
@@ -17,6 +22,8 @@ from mockserver.domain import (
     Subscription,
 )
 from mockserver.geo import Place
+from mockserver.push_model import Attempt, Callback, PushRecord, PushState
+from mockserver.sqlite_store import SqliteStore
 from mockserver.store import MemoryStore, Store
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -39,12 +46,21 @@ def _record(app_key: str, record_id: str, waybill: str = "73100130019486") -> In
                            created_at=NOW, resolve_at=NOW, updated_at=NOW)
 
 
-def test_memory_store_satisfies_the_protocol() -> None:
-    assert isinstance(MemoryStore(), Store)
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: Any, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    sqlite = SqliteStore(tmp_path / "state.db")
+    yield sqlite
+    sqlite.close()
 
 
-def test_state_of_one_account_is_invisible_to_another() -> None:
-    store = MemoryStore()
+def test_the_store_satisfies_the_protocol(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
+def test_state_of_one_account_is_invisible_to_another(store: Store) -> None:
     store.put_parcel(_parcel("ci-job-1"))
     store.put_intercept(_record("ci-job-1", "I1"))
     assert store.get_parcel("zto", "ci-job-2", "73100130019486") is None
@@ -52,8 +68,7 @@ def test_state_of_one_account_is_invisible_to_another() -> None:
     assert store.list_parcels("zto", "ci-job-1") == [_parcel("ci-job-1")]
 
 
-def test_reset_account_keeps_the_account_and_other_accounts_state() -> None:
-    store = MemoryStore()
+def test_reset_account_keeps_the_account_and_other_accounts_state(store: Store) -> None:
     for key in ("a", "b"):
         store.put_account(_account(key))
         store.put_parcel(_parcel(key))
@@ -63,8 +78,7 @@ def test_reset_account_keeps_the_account_and_other_accounts_state() -> None:
     assert store.list_parcels("zto", "b") == [_parcel("b")]
 
 
-def test_reset_forgets_everything_including_accounts() -> None:
-    store = MemoryStore()
+def test_reset_forgets_everything_including_accounts(store: Store) -> None:
     store.put_account(_account("a"))
     store.put_parcel(_parcel("a"))
     store.reset()
@@ -72,8 +86,7 @@ def test_reset_forgets_everything_including_accounts() -> None:
     assert store.get_parcel("zto", "a", "73100130019486") is None
 
 
-def test_only_the_first_answer_to_a_request_id_is_remembered() -> None:
-    store = MemoryStore()
+def test_only_the_first_answer_to_a_request_id_is_remembered(store: Store) -> None:
     first = InterceptOutcome(fail_reason=FailReason.DUPLICATE)
     store.remember_answer("zto", "a", "req-1", first)
     store.remember_answer("zto", "a", "req-1", InterceptOutcome(record=_record("a", "I9")))
@@ -81,8 +94,7 @@ def test_only_the_first_answer_to_a_request_id_is_remembered() -> None:
     assert store.recall_answer("zto", "b", "req-1") is None
 
 
-def test_intercepts_replace_by_id_and_list_oldest_first() -> None:
-    store = MemoryStore()
+def test_intercepts_replace_by_id_and_list_oldest_first(store: Store) -> None:
     store.put_intercept(_record("a", "I1"))
     store.put_intercept(_record("a", "I2", waybill="73100196611386"))
     done = _record("a", "I1")
@@ -92,8 +104,7 @@ def test_intercepts_replace_by_id_and_list_oldest_first() -> None:
     assert store.list_intercepts("zto", "a", "73100130019486") == [done]
 
 
-def test_delete_parcel_drops_its_intercepts_only() -> None:
-    store = MemoryStore()
+def test_delete_parcel_drops_its_intercepts_only(store: Store) -> None:
     store.put_parcel(_parcel("a"))
     store.put_intercept(_record("a", "I1"))
     store.put_intercept(_record("a", "I2", waybill="73100196611386"))
@@ -102,8 +113,7 @@ def test_delete_parcel_drops_its_intercepts_only() -> None:
     assert [r.id for r in store.list_intercepts("zto", "a")] == ["I2"]
 
 
-def test_subscribing_twice_keeps_one_subscription() -> None:
-    store = MemoryStore()
+def test_subscribing_twice_keeps_one_subscription(store: Store) -> None:
     for _ in range(2):
         store.put_subscription(Subscription(carrier="zto", app_key="a", waybill="w",
                                             created_at=NOW))
@@ -111,16 +121,14 @@ def test_subscribing_twice_keeps_one_subscription() -> None:
     assert store.list_subscriptions("zto", "a", "other") == []
 
 
-def test_list_accounts_filters_by_carrier() -> None:
-    store = MemoryStore()
+def test_list_accounts_filters_by_carrier(store: Store) -> None:
     store.put_account(_account("a"))
     store.put_account(Account(carrier="jt", app_key="a", app_secret="s", epoch=NOW))
     assert [a.carrier for a in store.list_accounts("jt")] == ["jt"]
     assert len(store.list_accounts()) == 2
 
 
-def test_atomic_is_reentrant_and_serialises_writers() -> None:
-    store = MemoryStore()
+def test_atomic_is_reentrant_and_serialises_writers(store: Store) -> None:
     counter = {"n": 0}
 
     def work() -> None:
@@ -136,3 +144,47 @@ def test_atomic_is_reentrant_and_serialises_writers() -> None:
     for thread in threads:
         thread.join()
     assert counter["n"] == 1200
+
+
+def _push(app_key: str, push_id: str, seq: int, state: PushState = PushState.PENDING) -> PushRecord:
+    return PushRecord(id=push_id, seq=seq, carrier="zto", app_key=app_key, kind="trace",
+                      waybills=("73100130019486",), url="http://cb.test/", headers={"X": "1"},
+                      body="data=1", state=state, created_at=NOW, due_at=NOW)
+
+
+def test_callbacks_are_kept_per_account_and_survive_an_account_reset(store: Store) -> None:
+    callback = Callback(carrier="zto", app_key="a", url="http://cb.test/a", since=NOW)
+    store.put_account(_account("a"))
+    store.put_callback(callback)
+    store.put_callback(Callback(carrier="zto", app_key="b", url="http://cb.test/b", since=NOW))
+    assert store.get_callback("zto", "a") == callback
+    store.reset_account("zto", "a")
+    assert store.get_callback("zto", "a") == callback
+    store.delete_callback("zto", "b")
+    store.delete_callback("zto", "b")
+    assert store.list_callbacks() == [callback]
+    store.reset()
+    assert store.list_callbacks() == []
+
+
+def test_pushes_are_ordered_by_seq_filtered_by_state_and_cleared_per_account(store: Store) -> None:
+    store.put_push(_push("a", "P2", 2))
+    store.put_push(_push("a", "P1", 1))
+    store.put_push(_push("b", "P1", 1))
+    delivered = evolve(_push("a", "P2", 2), state=PushState.DELIVERED, due_at=None,
+                       attempts=(Attempt(time=NOW, status=200, response="ok", acked=True),))
+    store.put_push(delivered)
+    assert [p.id for p in store.list_pushes("zto", "a")] == ["P1", "P2"]
+    assert store.list_pushes("zto", "a", PushState.DELIVERED) == [delivered]
+    assert store.get_push("zto", "a", "P2") == delivered
+    store.reset_account("zto", "a")
+    assert store.list_pushes("zto", "a") == [] and store.get_push("zto", "a", "P1") is None
+    assert [p.id for p in store.list_pushes("zto", "b")] == ["P1"]
+
+
+def test_a_subscription_keeps_its_push_cursor(store: Store) -> None:
+    subscription = Subscription(carrier="zto", app_key="a", waybill="w", created_at=NOW,
+                                extra={"k": "v"}, pushed_until=NOW)
+    store.put_subscription(subscription)
+    assert store.list_subscriptions("zto", "a") == [subscription]
+    assert store.list_subscriptions("zto", "a")[0].pushed_until == NOW
