@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--threads", type=int, default=8, help="waitress worker threads (default: %(default)s)"
     )
+    parser.add_argument(
+        "--store", metavar="SPEC", default=None,
+        help="where state lives: memory (the default) or sqlite:PATH, which survives a restart",
+    )
     return parser
 
 
@@ -61,6 +65,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings["CLOCK_START"] = args.start
     if args.result_delay is not None:
         settings["RESULT_DELAY_SECONDS"] = args.result_delay
+    if args.store is not None:
+        settings["STORE"] = args.store
     try:
         app = create_app(settings)
     except ConfigError as exc:

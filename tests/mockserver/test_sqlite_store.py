@@ -130,3 +130,11 @@ def test_a_failed_atomic_block_leaves_nothing_behind(tmp_path: Path) -> None:
         store.put_account(account)
     assert store.list_accounts() == [account]
     store.close()
+
+
+def test_the_command_line_takes_a_store_and_refuses_a_bad_one(capsys: Any) -> None:
+    from mockserver.__main__ import build_parser, main
+
+    assert build_parser().parse_args(["--store", "sqlite:/tmp/x.db"]).store == "sqlite:/tmp/x.db"
+    assert main(["--store", "redis://x", "--clock", "manual"]) == 2
+    assert "STORE" in capsys.readouterr().err
