@@ -3,11 +3,11 @@
 Each :meth:`PushScheduler.tick` does two things for every account that has a callback URL:
 
 1. **Discovery.** Scans of subscribed waybills whose time has passed since the last tick, and
-   intercepts that reached ``SUCCEEDED``/``FAILED``, become events. The scenario engine is asked
-   once per event (``ScenarioRequest(carrier, "push", waybill, account=app_key)``); its
-   :class:`~mockserver.scenarios.PushOutcome` delays, drops, copies, reverses or batches them.
-   The carrier module builds the signed requests, which are stored as :class:`PushRecord` s
-   due at ``event time + delay``.
+   intercepts that reached a final state (succeeded, failed, cancelled), become events. The
+   scenario engine is asked once per event (``ScenarioRequest(carrier, "push", waybill,
+   account=app_key)``); its ``PushOutcome`` delays, drops, copies, reverses or batches them.
+   The carrier module builds the signed requests, stored as :class:`PushRecord` s due at
+   ``event time + delay``.
 2. **Delivery.** Due pushes of an account are handed, in order, to one delivery lane on the
    worker pool (accounts are delivered in parallel, each account's pushes one after another).
 
@@ -24,57 +24,24 @@ import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional, cast
+from typing import Any, Callable, Optional
 
-from attrs import evolve, frozen
+from attrs import evolve
 
-from mockserver.carriers import carrier_module
-from mockserver.carriers._push import CarrierPushes, PushRequest
 from mockserver.clock import Clock, ManualClock
-from mockserver.domain import Account, InterceptRecord, InterceptStatus, Scan
+from mockserver.domain import Account, InterceptStatus
 from mockserver.operations import Operations
 from mockserver.push_delivery import PushSettings, Sender, after_attempt, attempt_delivery, requests_sender
 from mockserver.push_model import Callback, PushRecord, PushState
-from mockserver.scenarios import PushOutcome, ScenarioRequest
+from mockserver.push_plan import Event, Held, Plan, build_requests, decide_push, pushes_of
 from mockserver.store import Store
 
 __all__ = ["PushScheduler"]
 
 log = logging.getLogger("mockserver.pushes")
 
-_FINAL = (InterceptStatus.SUCCEEDED, InterceptStatus.FAILED)
+_FINAL = (InterceptStatus.SUCCEEDED, InterceptStatus.FAILED, InterceptStatus.CANCELLED)
 _Key = tuple[str, str]
-
-
-def _pushes_of(slug: str) -> CarrierPushes:
-    return cast(CarrierPushes, carrier_module(slug))
-
-
-@frozen(kw_only=True)
-class _Event:
-    waybill: str
-    time: datetime
-    scan: Optional[Scan] = None
-    record: Optional[InterceptRecord] = None
-
-
-@frozen(kw_only=True)
-class _Plan:
-    """A scenario's push outcome for one event (or the defaults)."""
-
-    delay: float
-    drop: bool = False
-    copies: int = 1
-    out_of_order: bool = False
-    batch: int = 1
-    decided_by: str = "default"
-
-
-@frozen(kw_only=True)
-class _Held:
-    event: _Event
-    plan: _Plan
-    since: datetime
 
 
 class PushScheduler:
@@ -112,7 +79,7 @@ class PushScheduler:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._busy: set[_Key] = set()
-        self._held: dict[tuple[str, str, int], list[_Held]] = {}
+        self._held: dict[tuple[str, str, int], list[Held]] = {}
         self._seq: dict[_Key, int] = {}
         self._executor = ThreadPoolExecutor(max_workers=settings.workers,
                                             thread_name_prefix="mockserver-push")
@@ -220,7 +187,7 @@ class PushScheduler:
         carrier, app_key = account.key
         pushed = {r.intercept_id for r in self.store.list_pushes(carrier, app_key) if r.intercept_id}
         events = [
-            _Event(waybill=record.waybill, time=record.updated_at, record=record)
+            Event(waybill=record.waybill, time=record.updated_at, record=record)
             for record in self.ops.intercepts(account)
             if record.status in _FINAL and record.id not in pushed
             and callback.since <= record.updated_at <= now
@@ -233,11 +200,11 @@ class PushScheduler:
                 continue
             parcel = self.ops.parcel(account, subscription.waybill)
             route = parcel.route if parcel is not None else ()
-            events += [_Event(waybill=subscription.waybill, time=scan.time, scan=scan)
+            events += [Event(waybill=subscription.waybill, time=scan.time, scan=scan)
                        for scan in route if cursor < scan.time <= now]
             self.store.put_subscription(evolve(subscription, pushed_until=now))
         events.sort(key=lambda event: (event.time, event.record is not None))
-        groups: dict[_Plan, list[_Event]] = {}
+        groups: dict[Plan, list[Event]] = {}
         for event in events:
             plan = self._plan(account, event.waybill)
             if plan.drop:
@@ -246,7 +213,7 @@ class PushScheduler:
                 self._queue(account, callback, [event], plan, now)
             elif plan.batch > 1:
                 self._held.setdefault((carrier, app_key, plan.batch), []).append(
-                    _Held(event=event, plan=plan, since=now))
+                    Held(event=event, plan=plan, since=now))
             else:
                 groups.setdefault(plan, []).append(event)
         for plan, grouped in groups.items():
@@ -266,32 +233,15 @@ class PushScheduler:
             if held:
                 self._held[key] = held
 
-    def _plan(self, account: Account, waybill: str) -> _Plan:
-        default = _Plan(delay=self.settings.delay_seconds)
-        engine = self._scenarios()
-        if engine is None:
-            return default
-        decision = engine.decide(ScenarioRequest(carrier=account.carrier, operation="push",
-                                                 waybill=waybill, account=account.app_key))
-        if decision is None or not isinstance(decision.outcome, PushOutcome):
-            return default
-        outcome = decision.outcome
-        return _Plan(delay=outcome.delay_seconds or self.settings.delay_seconds, drop=outcome.drop,
-                     copies=outcome.copies, out_of_order=outcome.out_of_order, batch=outcome.batch,
-                     decided_by=decision.stub_name or decision.stub_id)
+    def _plan(self, account: Account, waybill: str) -> Plan:
+        return decide_push(self._scenarios(), account, waybill, self.settings.delay_seconds)
 
-    def _build(self, account: Account, events: Sequence[_Event]) -> list[PushRequest]:
-        module = _pushes_of(account.carrier)
-        built = [module.build_intercept_push(account, e.record) for e in events if e.record is not None]
-        items = [(e.waybill, e.scan) for e in events if e.scan is not None]
-        return built + (module.build_trace_pushes(account, items) if items else [])
-
-    def _queue(self, account: Account, callback: Callback, events: Sequence[_Event], plan: _Plan,
+    def _queue(self, account: Account, callback: Callback, events: Sequence[Event], plan: Plan,
                now: datetime, *, state: PushState = PushState.PENDING) -> None:
         ordered = list(reversed(events)) if plan.out_of_order else list(events)
         due = max(e.time for e in events) + timedelta(seconds=plan.delay)
         intercept_id = next((e.record.id for e in events if e.record is not None), None)
-        for request in self._build(account, ordered):
+        for request in build_requests(account, ordered):
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)
                 self.store.put_push(PushRecord(
@@ -344,7 +294,7 @@ class PushScheduler:
         if record is None or record.state is not PushState.PENDING:
             return
         attempt = attempt_delivery(record, sender=self.sender,
-                                   is_ack=_pushes_of(record.carrier).is_push_ack,
+                                   is_ack=pushes_of(record.carrier).is_push_ack,
                                    timeout=self.settings.timeout_seconds, now=self.clock.now)
         with self._lock:
             current = self.store.get_push(*key, push_id)

@@ -297,3 +297,18 @@ def test_two_waybills_are_both_pushed(world: World) -> None:
     world.flush()
     waybills = {w for r in world.pushes() for w in r["waybills"]}
     assert waybills == {world.waybill, OTHER_WAYBILLS[world.carrier]}
+
+
+def test_a_cancelled_intercept_is_pushed_too(world: World) -> None:
+    hub = get_services(world.app)
+    world.admin("POST", "/subscriptions/callback", **world.account(url=URL))
+    world.admin("POST", "/parcels", 201, **world.account(waybill=world.waybill, stage="in_transit"))
+    account = hub.ops.account(world.carrier, world.app_key)
+    assert account is not None
+    hub.ops.create_intercept(account, InterceptRequest(
+        waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1"))
+    assert hub.ops.cancel_intercept(account, world.waybill).accepted
+    world.flush()
+    (record,) = world.pushes()
+    assert record["kind"] == "intercept" and record["state"] == "delivered"
+    assert world.sender.sent[0].verifies(world.carrier, world.secret)
