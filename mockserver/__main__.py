@@ -1,4 +1,4 @@
-"""Command line: ``python -m mockserver --host 127.0.0.1 --port 8080 [--clock manual|system] [--speed N]``."""
+"""Command line: ``python -m mockserver [--port N] [--clock MODE] [--scenarios FILE] [--proxy URL]``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any, Optional
 
 from mockserver.app import create_app
 from mockserver.config import ConfigError, from_env
+from mockserver.proxy import Recorder, enable_proxy, parse_upstreams
+from mockserver.scenarios import ScenarioFileError, install_scenarios
 
 __all__ = ["build_parser", "main"]
 
@@ -50,6 +52,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--store", metavar="SPEC", default=None,
         help="where state lives: memory (the default) or sqlite:PATH, which survives a restart",
     )
+    parser.add_argument(
+        "--scenarios", metavar="FILE", default=None,
+        help="scenario file (JSON, see docs/scenarios.md) to install at start; an invalid file "
+             "is reported with the path at fault and nothing is served (exit status 2)",
+    )
+    parser.add_argument(
+        "--proxy", metavar="URL", action="append", default=None,
+        help="proxy mode: forward carrier requests to this upstream and answer with its answers. "
+             "A bare URL keeps the request path (/zto/...); carrier=URL (repeatable) strips the "
+             "/<carrier> prefix, e.g. zto=https://japi-test.zto.com",
+    )
+    parser.add_argument(
+        "--record", metavar="FILE", default=None,
+        help="with --proxy: save what the upstream answered as a replayable scenario file at "
+             "shutdown and on POST /__admin/recordings/save (secrets stripped)",
+    )
     return parser
 
 
@@ -72,15 +90,52 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ConfigError as exc:
         print(f"mockserver: bad setting {exc}", file=sys.stderr)
         return 2
+    try:
+        recorder = _prepare(app, args)
+    except _Refused as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
 
     import waitress
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     print(f"mockserver listening on http://{args.host}:{args.port} (admin: /__admin/health)",
           flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
+    finally:
+        if recorder is not None:
+            print(f"mockserver: recording saved to {recorder.save()}", flush=True)
     return 0
 
+
+class _Refused(Exception):
+    """A start-up option cannot be used; the message says why."""
+
+
+def _prepare(app: Any, args: argparse.Namespace) -> Optional[Recorder]:
+    """Install ``--scenarios`` and set up ``--proxy``/``--record``; return the recorder, if any.
+
+    Raises:
+        _Refused: for an invalid scenario file or unusable proxy options.
+    """
+    if args.scenarios is not None:
+        try:
+            loaded = install_scenarios(app.extensions["mockserver"].scenarios, args.scenarios)
+        except ScenarioFileError as exc:
+            raise _Refused(f"invalid scenario file: {exc}") from None
+        print(f"mockserver: {len(loaded.stubs)} scenario stubs loaded from {args.scenarios}", flush=True)
+    if args.record is not None and not args.proxy:
+        raise _Refused("--record needs --proxy URL (what to record)")
+    if not args.proxy:
+        return None
+    try:
+        upstreams = parse_upstreams(args.proxy)
+    except ValueError as exc:
+        raise _Refused(str(exc)) from None
+    decider = enable_proxy(app, upstreams, record=args.record)
+    print(f"mockserver: proxying to {', '.join(f'{k}={v}' for k, v in upstreams.items())}", flush=True)
+    return decider.recorder if args.record is not None else None
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -363,7 +363,8 @@ def _journal(response: Response) -> Response:
     response = _broken(response, note)
     limit = int(hub.config.get("JOURNAL_BODY_LIMIT", 65536))
     body = request.get_data(cache=True).decode("utf-8", errors="replace")
-    answer = response.get_data(as_text=True) if not response.direct_passthrough else ""
+    answer = (response.get_data().decode("utf-8", errors="replace")
+              if not response.direct_passthrough else "")
     hub.journal.append(JournalEntry(
         time=hub.clock.now(),
         carrier=note.carrier,
