@@ -148,8 +148,11 @@ class PushScheduler:
         if self.clock_runs() and self.settings.ticker != "off":
             self.start_ticker()
             self._wake.set()
-        else:
+            return
+        try:
             self.tick()
+        except Exception:  # whoever moved the clock must not fail because of a push
+            log.exception("push tick failed")
 
     @property
     def ticking(self) -> bool:
