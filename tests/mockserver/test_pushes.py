@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
@@ -312,3 +313,35 @@ def test_a_cancelled_intercept_is_pushed_too(world: World) -> None:
     (record,) = world.pushes()
     assert record["kind"] == "intercept" and record["state"] == "delivered"
     assert world.sender.sent[0].verifies(world.carrier, world.secret)
+
+
+def test_many_accounts_at_once_lose_no_push_and_get_none_twice() -> None:
+    world = World("zto")
+    senders = {f"http://job-{n}.test/push": RecordingSender("zto") for n in range(8)}
+    get_pushes(world.app).sender = routing_sender(senders)
+
+    def job(n: int) -> None:
+        client = world.app.test_client()
+        key = {"carrier": "zto", "app_key": f"job-{n}"}
+        client.post("/__admin/accounts", json={**key, "app_secret": f"secret-{n}",
+                                               "callback_url": f"http://job-{n}.test/push"})
+        client.post("/__admin/parcels", json={**key, "waybill": world.waybill, "stage": "picked_up"})
+        client.post("/__admin/subscriptions", json={**key, "waybill": world.waybill})
+        for _ in range(3):
+            client.get("/__admin/pushes?carrier=zto")
+            client.post("/__admin/pushes/flush", json={"timeout": 5})
+
+    threads = [threading.Thread(target=job, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for _ in range(6):
+        world.clock.advance(3 * 3600)
+    for thread in threads:
+        thread.join(10)
+    world.clock.advance(10 * 86400)
+    world.flush()
+    for n, (url, sender) in enumerate(senders.items()):
+        records = world.pushes(app_key=f"job-{n}")
+        assert records and {r["state"] for r in records} == {"delivered"}
+        assert len(sender.sent) == len(records) == len({p.body for p in sender.sent})
+        assert all(p.verifies("zto", f"secret-{n}") and p.url == url for p in sender.sent)
