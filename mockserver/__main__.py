@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from typing import Any, Optional
@@ -101,12 +102,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     print(f"mockserver listening on http://{args.host}:{args.port} (admin: /__admin/health)",
           flush=True)
+    if recorder is not None:
+        # SIGTERM (how CI stops a server) ends waitress like Ctrl-C, so the recording is saved.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
     finally:
         if recorder is not None:
             print(f"mockserver: recording saved to {recorder.save()}", flush=True)
     return 0
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
 
 
 class _Refused(Exception):

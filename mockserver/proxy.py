@@ -165,6 +165,7 @@ class Recorder:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(self.document(), out, ensure_ascii=False, indent=2)
             out.write("\n")
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a recording is meant to be shared
         os.replace(temporary, target)
         return target
 
