@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, runtime_checkable
@@ -33,6 +33,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from mockserver.carriers._fields import FieldProblem
+from mockserver.carriers._wire import ConnectionDropped, break_answer
 from mockserver.clock import CHINA_TZ
 from mockserver.domain import FailReason, InterceptPlan
 from mockserver.journal import JournalEntry
@@ -67,21 +68,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("mockserver.carriers")
-
-try:  # waitress closes the socket without answering when the app raises this
-    from waitress.channel import ClientDisconnected as _Disconnected
-except ImportError:  # pragma: no cover - waitress is a dependency of the server
-    class _Disconnected(Exception):  # type: ignore[no-redef]
-        """Stand-in when waitress is not installed."""
-
-
-class ConnectionDropped(ConnectionResetError, _Disconnected):  # type: ignore[misc]
-    """Raised from a response body to drop the connection before anything is sent.
-
-    Under waitress this closes the socket without an answer (the client sees the server hang
-    up); in-process, WSGI test transports see a :class:`ConnectionError`.
-    """
-
 
 class Operation(str, Enum):
     """Carrier-neutral operation names, used by the journal and the Decider."""
@@ -321,40 +307,12 @@ def _masked(text: str, secret: Optional[str]) -> str:
     return text.replace(secret, "***") if secret else text
 
 
-_HTML_PAGE = (
-    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>系统维护中</title></head>"
-    "<body><h1>系统维护中</h1><p>The service is under maintenance. Please try again later.</p>"
-    "</body></html>"
-)
-
-
-def _dropped() -> Iterator[bytes]:
-    raise ConnectionDropped("connection dropped by the mock server (scenario)")
-    yield b""  # pragma: no cover - makes this a generator, so it raises when iterated
-
-
 def _broken(response: Response, note: Exchange) -> Response:
     """Damage the final answer as the decision asked (step 6 of :class:`Decision`)."""
     if note.breakage is None:
         return response
-    body = response.get_data()
-    if note.breakage is Breakage.CONNECTION_RESET:
-        note.error = "connection dropped before answering (scenario)"
-        return Response(_dropped(), status=response.status_code, direct_passthrough=True)
-    if note.breakage is Breakage.TRUNCATED_BODY:
-        response.set_data(body[: len(body) // 2])
-        # Announce the whole length: a real client waits for bytes that never come.
-        response.headers["Content-Length"] = str(max(len(body), 2))
-        note.error = f"body truncated to {len(body) // 2} of {len(body)} bytes (scenario)"
-    elif note.breakage is Breakage.MALFORMED_JSON:
-        response.set_data(body[:-1] + b",}" if body else b"{")
-        note.error = "malformed JSON answer (scenario)"
-    else:
-        if note.content_type is None:
-            response.set_data(_HTML_PAGE.encode("utf-8"))
-        response.headers["Content-Type"] = note.content_type or "text/html; charset=utf-8"
-        note.error = "answered with the wrong content type (scenario)"
-    return response
+    damaged, note.error = break_answer(response, note.breakage.value, note.content_type)
+    return damaged
 
 
 def _journal(response: Response) -> Response:
