@@ -29,7 +29,7 @@ setup(
         "waitress>=2.1",
     ],
     extras_require={
-        "test": ["pytest>=7.4", "responses>=0.23", "hypothesis>=6.80"],
+        "test": ["pytest>=7.4", "responses>=0.23", "hypothesis>=6.80", "cpca>=0.5", "jsonschema>=4"],
         "address": ["cpca>=0.5"],
         "dev": ["ruff>=0.5", "mypy>=1.8", "types-requests", "tox>=4"],
     },
