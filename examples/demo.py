@@ -115,13 +115,14 @@ def run(out: Callable[[str], None] = print, carriers: Optional[List[str]] = None
             summary["pushes"] = len(receiver.events)
             summary["rejected_pushes"] = receiver.rejected
             out(f"\npushes received and verified: {len(receiver.events)} (rejected: {receiver.rejected})")
-            for event in receiver.events[:4]:
-                what = (
-                    event.tracking.status.value
-                    if event.tracking
-                    else f"intercept {event.intercept.status.value}"
-                )
-                out(f"  {event.carrier:4} {event.waybill}  {what}")
+            for slug in slugs:
+                mine = [e for e in receiver.events if e.carrier == slug]
+                scans = [e.tracking.status.value for e in mine if e.tracking is not None]
+                results = [e.intercept.status.value for e in mine if e.intercept is not None]
+                summary["carriers"][slug]["pushed_scans"] = scans
+                summary["carriers"][slug]["pushed_results"] = results
+                pushed = ", ".join(scans) or "none"
+                out(f"  [{slug}] scans: {pushed}; intercept results: {', '.join(results) or 'none'}")
         finally:
             stop_receiver()
             client.close()
