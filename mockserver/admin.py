@@ -25,6 +25,7 @@ from mockserver.domain import Stage
 from mockserver.errors import ApiError
 from mockserver.geo import Place
 from mockserver.openapi import build_document, json_body, operation, query
+from mockserver.pushes import callback_url, get_pushes, set_callback
 from mockserver.services import Services, get_services
 
 __all__ = ["OPENAPI_PATHS", "bp"]
@@ -131,8 +132,12 @@ def create_account() -> tuple[Response, int]:
     extra = data.get("extra", {})
     if not isinstance(extra, dict):
         raise _invalid("extra", "extra must be an object")
+    wants_callback = "callback_url" in data
+    url = callback_url(data["callback_url"], "callback_url") if wants_callback else None
     account, created = hub.ops.register_account(
         carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra)
+    if wants_callback:
+        set_callback(get_pushes(), account.carrier, account.app_key, url)
     return jsonify({"account": account.public_dict(), "created": created}), 201 if created else 200
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask
 
 from mockserver.config import ConfigError
 from mockserver.errors import ApiError
@@ -105,26 +105,4 @@ def init_pushes(app: Flask, hub: Services, *, sender: Optional[Sender] = None) -
         add_listener(scheduler.kick)
     if settings.ticker == "on" or (settings.ticker == "auto" and scheduler.clock_runs()):
         scheduler.start_ticker()
-    _accept_callback_on_registration(app)
     return scheduler
-
-
-def _accept_callback_on_registration(app: Flask) -> None:
-    """Let ``POST /__admin/accounts`` carry a ``callback_url`` (checked before the account is made)."""
-
-    @app.before_request
-    def _check_callback_url() -> None:
-        if request.endpoint != "admin.create_account":
-            return
-        data = request.get_json(silent=True)
-        if isinstance(data, dict) and "callback_url" in data:
-            g.mockserver_callback_url = (callback_url(data["callback_url"], "callback_url"),)
-
-    @app.after_request
-    def _apply_callback_url(response: Response) -> Response:
-        wanted = g.pop("mockserver_callback_url", None)
-        if wanted is not None and response.status_code in (200, 201):
-            data = request.get_json(silent=True) or {}
-            set_callback(get_pushes(), str(data.get("carrier")).strip(),
-                         str(data.get("app_key")).strip(), wanted[0])
-        return response
