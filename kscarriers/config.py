@@ -88,15 +88,27 @@ class RetryPolicy:
 
 @frozen(kw_only=True)
 class CarrierConfig:
-    """One carrier's account and endpoint."""
+    """One carrier's account and endpoint.
+
+    Args:
+        credentials: the account.
+        base_url: the carrier's API root (or the mock server's ``/<slug>`` prefix).
+        push_tolerance: for carriers whose pushes carry a timestamp (J&T), reject a push whose
+            timestamp is further than this many seconds from now (``SignatureError`` reason
+            ``stale``). Off by default: the timestamp is not covered by J&T's digest, so this
+            only stops naive replays.
+    """
 
     credentials: Credentials
     base_url: str
+    push_tolerance: Optional[float] = None
 
     def __attrs_post_init__(self) -> None:
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigurationError(f"base_url must be an http(s) URL, got {self.base_url!r}")
+        if self.push_tolerance is not None and self.push_tolerance <= 0:
+            raise ConfigurationError("push_tolerance must be a positive number of seconds")
 
     @property
     def root(self) -> str:

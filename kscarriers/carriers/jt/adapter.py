@@ -198,8 +198,24 @@ class JtAdapter(AdapterBase):
 
     # -- pushes -----------------------------------------------------------------------------
 
+    def _check_freshness(self, headers: Mapping[str, str]) -> None:
+        tolerance = self._config.push_tolerance
+        if tolerance is None:
+            return
+        stamp = (header(headers, "timestamp") or "").strip()
+        if not stamp.isdigit():
+            raise SignatureError(carrier=self.name, reason="missing_header", detail="timestamp")
+        drift = abs(self._now_ms() - int(stamp)) / 1000
+        if drift > tolerance:
+            raise SignatureError(
+                carrier=self.name, reason="stale", detail=f"timestamp is {drift:.0f}s from now"
+            )
+
     def parse_push(self, headers: Mapping[str, str], body: bytes) -> Tuple[PushEvent, ...]:
         """Verify ``digest = base64(md5(bizContent + secret))`` and parse ``bizContent``.
+
+        With ``CarrierConfig.push_tolerance`` set, the ``timestamp`` header must also be within
+        that many seconds of now (reason ``stale`` otherwise).
 
         A trace push is a JSON array batching several waybills: one event per detail. An
         intercept-result push is an object with ``"type": "INTERCEPT"``.
@@ -225,6 +241,7 @@ class JtAdapter(AdapterBase):
             raise SignatureError(carrier=self.name, reason="malformed", detail="no bizContent field")
         if not digests_match(b64_md5(biz, creds.app_secret), digest):
             raise SignatureError(carrier=self.name, reason="mismatch")
+        self._check_freshness(headers)
         try:
             data = json.loads(biz)
         except ValueError:

@@ -812,3 +812,45 @@ def test_client_parses_a_batched_push_and_gives_the_ack() -> None:
     message = make_client(FakeTransport()).parse_push("jt", *fixture_push("sdk_push_trace.json"))
     assert len(message.events) == 3
     assert message.ack.body == b'{"code":"1","msg":"success","data":"SUCCESS"}'
+
+
+def _tolerant_adapter(now_ms: int, tolerance: float = 300.0):
+    from kscarriers import CarrierConfig, Credentials
+    from kscarriers.carriers.jt import JtAdapter
+
+    config = CarrierConfig(credentials=Credentials(app_key="100001", app_secret="pk-secret"),
+                           base_url="https://jt.test", push_tolerance=tolerance)
+    return JtAdapter(config, now_ms=lambda: now_ms)
+
+
+def _signed_jt_push(stamp: str) -> tuple:
+    import base64 as b64
+    import hashlib as hl
+    from urllib.parse import urlencode as enc
+
+    biz = '[{"billCode":"JT2099306666983","details":[{"scanTime":"2024-01-01 08:00:00","scanType":"快件揽收"}]}]'
+    digest = b64.b64encode(hl.md5((biz + "pk-secret").encode()).digest()).decode()
+    return {"apiAccount": "100001", "digest": digest, "timestamp": stamp}, enc({"bizContent": biz}).encode()
+
+
+def test_push_within_tolerance_is_accepted():
+    headers, body = _signed_jt_push("1700000000000")
+    assert len(_tolerant_adapter(1700000100000).parse_push(headers, body)) == 1
+
+
+def test_stale_push_is_rejected_when_a_tolerance_is_set():
+    from kscarriers import SignatureError
+
+    headers, body = _signed_jt_push("1700000000000")
+    with pytest.raises(SignatureError) as info:
+        _tolerant_adapter(1700000000000 + 3_600_000).parse_push(headers, body)
+    assert info.value.reason == "stale"
+
+
+def test_push_without_timestamp_is_rejected_when_a_tolerance_is_set():
+    from kscarriers import SignatureError
+
+    headers, body = _signed_jt_push("")
+    with pytest.raises(SignatureError) as info:
+        _tolerant_adapter(1700000000000).parse_push(headers, body)
+    assert info.value.reason == "missing_header"
