@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -148,6 +149,67 @@ class ClientConfig:
     def with_carrier(self, slug: str, carrier: CarrierConfig) -> ClientConfig:
         """A copy with one carrier added or replaced."""
         return evolve(self, carriers={**self.carriers, slug: carrier})
+
+    @classmethod
+    def from_env(
+        cls, environ: Optional[Mapping[str, str]] = None, *, prefix: str = "KSCARRIERS_"
+    ) -> ClientConfig:
+        """Build a config from environment variables (12-factor style).
+
+        For each carrier slug ``S`` (``ZTO``, ``YTO``, ``STO``, ``JT`` or a plug-in's):
+        ``{prefix}S_APP_KEY``, ``{prefix}S_APP_SECRET`` and ``{prefix}S_BASE_URL`` (all three
+        required once one is set), and ``{prefix}S_EXTRA_<NAME>`` for ``extra[name]`` (e.g.
+        ``KSCARRIERS_YTO_EXTRA_CLIENT_ID``). Optional: ``{prefix}CONNECT_TIMEOUT``,
+        ``{prefix}READ_TIMEOUT`` and ``{prefix}MAX_ATTEMPTS``.
+
+        Raises:
+            ConfigurationError: a variable is missing or malformed; the message names it.
+        """
+        env = dict(os.environ if environ is None else environ)
+        slugs = sorted(
+            {
+                key[len(prefix):].split("_", 1)[0].lower()
+                for key in env
+                if key.startswith(prefix) and key.endswith(("_APP_KEY", "_APP_SECRET", "_BASE_URL"))
+            }
+        )
+        carriers: Dict[str, CarrierConfig] = {}
+        for slug in slugs:
+            head = f"{prefix}{slug.upper()}_"
+            needed = (f"{head}APP_KEY", f"{head}APP_SECRET", f"{head}BASE_URL")
+            missing = [name for name in needed if not env.get(name)]
+            if missing:
+                raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+            extra = {
+                key[len(f"{head}EXTRA_"):].lower(): value
+                for key, value in env.items()
+                if key.startswith(f"{head}EXTRA_")
+            }
+            carriers[slug] = CarrierConfig(
+                credentials=Credentials(
+                    app_key=env[f"{head}APP_KEY"], app_secret=env[f"{head}APP_SECRET"], extra=extra
+                ),
+                base_url=env[f"{head}BASE_URL"],
+            )
+
+        def number(name: str, default: float) -> float:
+            text = env.get(f"{prefix}{name}")
+            if text is None:
+                return default
+            try:
+                return float(text)
+            except ValueError:
+                raise ConfigurationError(f"{prefix}{name} must be a number, got {text!r}") from None
+
+        defaults = Timeouts()
+        return cls(
+            carriers=carriers,
+            timeouts=Timeouts(
+                connect=number("CONNECT_TIMEOUT", defaults.connect),
+                read=number("READ_TIMEOUT", defaults.read),
+            ),
+            retry=RetryPolicy(max_attempts=int(number("MAX_ATTEMPTS", RetryPolicy().max_attempts))),
+        )
 
     @classmethod
     def for_base_urls(

@@ -69,3 +69,27 @@ def test_bad_retry_policy_is_rejected(kwargs):
 def test_timeouts_must_be_positive():
     with pytest.raises(ConfigurationError):
         Timeouts(connect=0)
+
+
+def test_config_from_environment_variables():
+    env = {
+        "KSCARRIERS_ZTO_APP_KEY": "zk", "KSCARRIERS_ZTO_APP_SECRET": "zs", "KSCARRIERS_ZTO_BASE_URL": "https://japi.zto.com",
+        "KSCARRIERS_YTO_APP_KEY": "yk", "KSCARRIERS_YTO_APP_SECRET": "ys", "KSCARRIERS_YTO_BASE_URL": "https://yto.test",
+        "KSCARRIERS_YTO_EXTRA_CLIENT_ID": "C1", "KSCARRIERS_READ_TIMEOUT": "4.5", "KSCARRIERS_MAX_ATTEMPTS": "2",
+        "UNRELATED": "x",
+    }
+    config = ClientConfig.from_env(env)
+    assert sorted(config.carriers) == ["yto", "zto"]
+    assert config.carrier("yto").credentials.extra == {"client_id": "C1"}
+    assert config.timeouts.read == 4.5 and config.retry.max_attempts == 2
+    assert "ys" not in repr(config)
+
+
+def test_config_from_environment_names_the_missing_variable():
+    with pytest.raises(ConfigurationError, match="KSCARRIERS_JT_BASE_URL"):
+        ClientConfig.from_env({"KSCARRIERS_JT_APP_KEY": "k", "KSCARRIERS_JT_APP_SECRET": "s"})
+
+
+def test_config_from_environment_rejects_a_bad_number():
+    with pytest.raises(ConfigurationError, match="KSCARRIERS_READ_TIMEOUT"):
+        ClientConfig.from_env({"KSCARRIERS_READ_TIMEOUT": "soon"})
