@@ -14,6 +14,7 @@ from .carriers import CarrierAdapter
 from .config import ClientConfig
 from .errors import (
     CarrierError,
+    ConfigurationError,
     KsCarriersError,
     NotFoundError,
     OutcomeUnknownError,
@@ -164,14 +165,29 @@ class Client:
         return operation in self.operations(carrier)
 
     def detect_carrier(self, waybill: str) -> str:
-        """The carrier of ``waybill`` among the configured ones (ValidationError if unsure)."""
+        """The carrier of ``waybill`` among the configured ones.
+
+        Raises:
+            ValidationError: the number matches no carrier, or more than one.
+            ConfigurationError: the number belongs to a carrier this client is not configured for.
+        """
         number = _check_text("waybill", waybill).upper()
-        return self._registry.detect(number, among=self.config.carriers)
+        try:
+            return self._registry.detect(number, among=self.config.carriers)
+        except ValidationError as exc:
+            unmatched = exc
+        try:
+            other = self._registry.detect(number)
+        except ValidationError:
+            raise unmatched from None
+        raise ConfigurationError(
+            f"{number} is a {other} waybill, but this client has no {other} configuration", carrier=other
+        )
 
     def _resolve(self, waybill: str, carrier: Optional[str]) -> tuple[str, CarrierAdapter, str]:
         number = _check_text("waybill", waybill).upper()
         if carrier is None:
-            slug = self._registry.detect(number, among=self.config.carriers)
+            slug = self.detect_carrier(number)
         else:
             slug = _check_text("carrier", carrier).lower()
             patterns = self._registry.get(slug).waybill_patterns
@@ -226,7 +242,7 @@ class Client:
         for number in waybills:
             try:
                 out.append(self.track(number, carrier))
-            except (CarrierError, TransportError, ValidationError) as exc:
+            except (CarrierError, ConfigurationError, TransportError, ValidationError) as exc:
                 out.append(exc)
         return out
 

@@ -271,3 +271,12 @@ def test_a_delivery_without_a_return_scan_stays_delivered():
     scans = [{"scanType": "收件", "scanDate": 1700000000000}, {"scanType": "签收", "scanDate": 1700000200000}]
     client, _, _ = client_with(json_response(json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)))
     assert client.track(WAYBILL).status.value == "delivered"
+
+
+def test_waybill_of_an_unconfigured_carrier_says_which_carrier_is_missing():
+    from kscarriers import ConfigurationError
+
+    client, transport, _ = client_with()
+    with pytest.raises(ConfigurationError, match="YT2600227881409 is a yto waybill, but this client has no yto configuration"):
+        client.track("YT2600227881409")
+    assert transport.requests == []
