@@ -30,12 +30,16 @@ def b64_md5(*parts: Bytes) -> str:
 def digests_match(expected_b64: str, received: str) -> bool:
     """Compare a Base64 digest we computed with one we received, in constant time.
 
-    Both sides are decoded first so that equivalent encodings compare equal; a value that is
-    not valid Base64 raises :class:`binascii.Error` for the caller to report as bad encoding.
+    Surrounding whitespace is ignored; a value that is not valid Base64 raises
+    :class:`binascii.Error` for the caller to report as bad encoding. Only the canonical
+    encoding matches: the last character of a Base64 MD5 carries four unused bits that the
+    decoder ignores, so without that check ``…kQ==`` and ``…kR==`` would both verify.
     """
+    text = received.strip()
     want = base64.b64decode(expected_b64, validate=True)
-    got = base64.b64decode(received.strip(), validate=True)
-    return hmac.compare_digest(want, got)
+    got = base64.b64decode(text, validate=True)
+    canonical = base64.b64encode(got).decode("ascii") == text
+    return hmac.compare_digest(want, got) and canonical
 
 
 def is_base64(value: str) -> bool:

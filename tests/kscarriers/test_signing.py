@@ -28,3 +28,12 @@ def test_bad_base64_is_detected():
     assert not is_base64("not base64!!")
     with pytest.raises(binascii.Error):
         digests_match(b64_md5("a"), "%%%")
+
+
+def test_non_canonical_base64_of_the_right_digest_does_not_match():
+    # Found by fuzzing: a single changed character in the padding bits still decoded to the
+    # same 16 bytes, so a tampered digest header verified.
+    value = b64_md5("a")  # "DMF1ucDxtqgxw5niaXcmYQ==": "Q" carries 4 unused bits
+    tampered = value[:21] + chr(ord(value[21]) + 1) + value[22:]
+    assert base64.b64decode(tampered) == base64.b64decode(value)
+    assert not digests_match(value, tampered)
