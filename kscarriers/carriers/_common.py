@@ -33,6 +33,7 @@ __all__ = [
     "from_epoch_ms",
     "header",
     "intercept_outcome",
+    "json_loads",
     "load_json",
     "parse_china_time",
     "parse_form",
@@ -81,7 +82,9 @@ def retry_after_seconds(value: Optional[str], *, now: Optional[datetime] = None)
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    # delta-seconds is ASCII digits only (RFC 9110); str.isdigit() also accepts "²" or "٣",
+    # which float() refuses or reads as a number the carrier never sent.
+    if text.isascii() and text.isdigit():
         return float(text)
     try:
         when = parsedate_to_datetime(text)
@@ -121,11 +124,23 @@ def raise_for_http(carrier: str, response: HttpResponse) -> None:
     raise cls(**common)
 
 
+def json_loads(text: str) -> Any:
+    """``json.loads``, reporting a document nested too deeply to decode as ValueError too.
+
+    The C decoder recurses once per nesting level; a hostile or broken answer such as
+    ``[[[[…]]]]`` raises RecursionError, which callers would otherwise let escape.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def load_json(carrier: str, response: HttpResponse) -> Any:
     """Check the HTTP status, then decode the JSON body, or raise ResponseFormatError."""
     raise_for_http(carrier, response)
     try:
-        return json.loads(response.body.decode("utf-8"))
+        return json_loads(response.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ResponseFormatError(
             carrier=carrier,
@@ -274,6 +289,6 @@ def verified_form_json(
     if not digests_match(b64_md5(text, secret), digest):
         raise SignatureError(carrier=carrier, reason="mismatch")
     try:
-        return json.loads(text)
+        return json_loads(text)
     except ValueError:
         raise SignatureError(carrier=carrier, reason="malformed", detail=f"{field} is not JSON") from None

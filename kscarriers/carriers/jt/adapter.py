@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
 
@@ -21,7 +20,15 @@ from ...models import (
 from ...signing import b64_md5, digests_match, is_base64
 from ...transport import HttpRequest, HttpResponse
 from .._base import AdapterBase
-from .._common import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, compact_json, encode_form, header, parse_form
+from .._common import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    compact_json,
+    encode_form,
+    header,
+    json_loads,
+    parse_form,
+)
 from . import codes, wire
 
 PATH_PREFIX = "/webopenplatformapi"
@@ -243,7 +250,7 @@ class JtAdapter(AdapterBase):
             raise SignatureError(carrier=self.name, reason="mismatch")
         self._check_freshness(headers)
         try:
-            data = json.loads(biz)
+            data = json_loads(biz)
         except ValueError:
             raise SignatureError(
                 carrier=self.name, reason="malformed", detail="bizContent is not JSON"

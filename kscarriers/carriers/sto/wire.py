@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -21,6 +20,7 @@ from .._common import (
     dedupe_key,
     envelope_error,
     intercept_outcome,
+    json_loads,
     parse_china_time,
     raise_for_http,
     require,
@@ -96,7 +96,7 @@ def _decode(response: HttpResponse, *, strict: bool) -> Optional[Mapping[str, An
     if text.startswith("<"):
         return _from_xml(response, text, strict=strict)
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except ValueError:
         return None
     if isinstance(data, Mapping) and "success" in data:
@@ -165,7 +165,7 @@ def data_of(env: Mapping[str, Any], response: HttpResponse) -> Any:
     data = env.get("data")
     if isinstance(data, str) and data.strip()[:1] in ("{", "["):
         try:
-            return json.loads(data)
+            return json_loads(data)
         except ValueError:
             raise _format_error(response, "data is a string but not valid JSON") from None
     return data

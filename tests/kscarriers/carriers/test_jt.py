@@ -854,3 +854,29 @@ def test_push_without_timestamp_is_rejected_when_a_tolerance_is_set():
     with pytest.raises(SignatureError) as info:
         _tolerant_adapter(1700000000000).parse_push(headers, body)
     assert info.value.reason == "missing_header"
+
+
+def test_push_digest_with_changed_padding_bits_is_a_mismatch(adapter: JtAdapter) -> None:
+    # Found by fuzzing: "…xaR==" decoded to the same bytes as the real "…xaQ==" and verified.
+    headers, body = fixture_push("sdk_push_intercept.json")
+    digest = headers["digest"]
+    headers["digest"] = digest[:21] + chr(ord(digest[21]) + 1) + digest[22:]
+    assert base64.b64decode(headers["digest"]) == base64.b64decode(digest)
+    with pytest.raises(SignatureError) as info:
+        adapter.parse_push(headers, body)
+    assert info.value.reason == "mismatch"
+
+
+def test_answer_nested_too_deeply_is_a_format_error(adapter: JtAdapter) -> None:
+    # Found by fuzzing: json.loads raised RecursionError out of parse_track.
+    body = ('{"code":"1","msg":"success","data":' + "[" * 100_000 + "]" * 100_000 + "}").encode()
+    with pytest.raises(ResponseFormatError) as info:
+        adapter.parse_track(WAYBILL, HttpResponse(status=200, body=body))
+    assert info.value.code == "BAD_JSON"
+
+
+def test_signed_push_nested_too_deeply_is_malformed(adapter: JtAdapter) -> None:
+    headers, body = signed_push("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SignatureError) as info:
+        adapter.parse_push(headers, body)
+    assert info.value.reason == "malformed"

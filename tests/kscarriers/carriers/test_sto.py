@@ -828,3 +828,17 @@ def test_client_parses_push_and_gives_ack() -> None:
     message = make_client(FakeTransport()).parse_push("sto", sample["headers"], sample["body"].encode("ascii"))
     assert len(message.events) == 1
     assert message.ack.body == b'{"success":true,"errorCode":"","errorMsg":""}'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"success":"true","data":' + "[" * 100_000 + "]" * 100_000 + "}",
+        json.dumps({"success": "true", "data": "[" * 100_000 + "]" * 100_000}),
+    ],
+    ids=["envelope", "data-string"],
+)
+def test_answer_nested_too_deeply_is_a_format_error(body: str) -> None:
+    # Found by fuzzing: json.loads raised RecursionError out of the envelope and data decoding.
+    with pytest.raises(ResponseFormatError):
+        make_adapter().parse_track(WAYBILL, HttpResponse(status=200, body=body.encode("utf-8")))

@@ -235,3 +235,13 @@ def test_ack_is_the_zop_envelope(adapter):
     ack = adapter.push_ack(ok=True)
     assert ack.status == 200 and json.loads(ack.body) == {"status": True, "message": "成功", "statusCode": "SYS000"}
     assert json.loads(adapter.push_ack(ok=False).body)["status"] is False
+
+
+@pytest.mark.parametrize("value", ["²", "٣"])
+def test_retry_after_of_non_ascii_digits_is_ignored(adapter, value):
+    # Found by fuzzing: "²".isdigit() is true and float("²") raised a bare ValueError.
+    from kscarriers.transport import HttpResponse
+
+    with pytest.raises(RateLimitError) as info:
+        adapter.parse_track(WAYBILL, HttpResponse(status=429, headers={"Retry-After": value}, body=b""))
+    assert info.value.retry_after is None
