@@ -115,13 +115,17 @@ def attempt_delivery(
         now: the mock clock, read when the attempt starts.
     """
     started = now()
+    # The answer is checked inside the try too: an answer that cannot be read (an injected
+    # sender returning text, say) must become a failed attempt with a backoff. Escaping here
+    # would leave the push due, and its delivery lane would resend it in a tight loop.
     try:
         status, body = sender(record.url, record.headers, record.body.encode("utf-8"), timeout)
+        acked = bool(is_ack(status, body))
+        response = _snippet(body)
     except Exception as exc:  # a subscriber that fails in any way is retried, never fatal
         return Attempt(time=started, error=f"{type(exc).__name__}: {exc}"[:RESPONSE_SNIPPET])
-    acked = bool(is_ack(status, body))
     error = None if acked else "not acknowledged"
-    return Attempt(time=started, status=status, response=_snippet(body), error=error, acked=acked)
+    return Attempt(time=started, status=status, response=response, error=error, acked=acked)
 
 
 def after_attempt(record: PushRecord, attempt: Attempt, settings: PushSettings) -> PushRecord:

@@ -345,3 +345,23 @@ def test_many_accounts_at_once_lose_no_push_and_get_none_twice() -> None:
         assert records and {r["state"] for r in records} == {"delivered"}
         assert len(sender.sent) == len(records) == len({p.body for p in sender.sent})
         assert all(p.verifies("zto", f"secret-{n}") and p.url == url for p in sender.sent)
+
+
+def test_a_sender_answer_that_cannot_be_checked_is_a_failed_attempt_not_a_resend_loop() -> None:
+    calls: List[int] = []
+
+    def sender(url: str, headers: Any, body: bytes, timeout: float) -> Any:
+        calls.append(1)
+        return 200, "ok"  # a str body: the carrier's ack check cannot read it
+
+    world = World("zto", PUSH_SENDER=sender)
+    world.setup()
+    world.clock.set(world.future_scans()[0])
+    world.flush()
+    (record,) = world.pushes()
+    assert record["state"] == "pending" and len(calls) == 1
+    (attempt,) = record["attempts"]
+    assert attempt["acked"] is False and "AttributeError" in attempt["error"]
+    world.clock.advance(30)
+    world.flush()
+    assert len(calls) == 2
