@@ -20,7 +20,7 @@ from mockserver.admin_common import carrier as _carrier_field
 from mockserver.admin_common import invalid as _invalid
 from mockserver.admin_common import number, string
 from mockserver.carriers import CARRIER_SLUGS, carrier_module
-from mockserver.clock import ClockModeError, SwitchableClock
+from mockserver.clock import MAX_SPEED, ClockModeError, SwitchableClock
 from mockserver.domain import Stage
 from mockserver.errors import ApiError
 from mockserver.geo import Place
@@ -68,12 +68,14 @@ def _switchable(hub: Services) -> Optional[SwitchableClock]:
     return hub.clock if isinstance(hub.clock, SwitchableClock) else None
 
 
-def _move_clock(hub: Services, move: Any) -> None:
+def _move_clock(hub: Services, move: Any, field: str) -> None:
     clock = _switchable(hub)
     try:
         if clock is None:
             raise ClockModeError("this app's clock cannot be moved")
         move(clock)
+    except ValueError as exc:  # e.g. past the last time a datetime can hold
+        raise _invalid(field, str(exc)) from None
     except ClockModeError:
         raise ApiError(code="clock_not_manual", status=409,
                        message="the clock can only be moved when it is manual (start the server "
@@ -195,7 +197,7 @@ def advance_clock() -> Response:
     seconds = number(_body(), "seconds")
     if seconds is None:
         raise _invalid("seconds", "seconds must be a number >= 0")
-    _move_clock(hub, lambda clock: clock.advance(seconds))
+    _move_clock(hub, lambda clock: clock.advance(seconds), "seconds")
     return jsonify(_clock_state(hub))
 
 
@@ -211,7 +213,7 @@ def set_clock() -> Response:
                                f"(got {text!r})") from None
     if moment.tzinfo is None:
         raise _invalid("time", "time needs a UTC offset, e.g. +08:00 or Z")
-    _move_clock(hub, lambda clock: clock.set(moment))
+    _move_clock(hub, lambda clock: clock.set(moment), "time")
     return jsonify(_clock_state(hub))
 
 
@@ -225,9 +227,9 @@ def clock_mode() -> Response:
     speed = data.get("speed")
     if speed is not None and mode != "system":
         raise _invalid("speed", "speed only applies to the system clock")
-    speed_value = number(data, "speed", default=1.0)
+    speed_value = number(data, "speed", default=1.0, maximum=MAX_SPEED)
     if speed_value is None or speed_value <= 0:
-        raise _invalid("speed", "speed must be a number > 0")
+        raise _invalid("speed", f"speed must be a number > 0 and <= {MAX_SPEED:g}")
     clock = _switchable(hub)
     if clock is None:
         raise ApiError(code="clock_not_switchable", status=409,
@@ -306,7 +308,8 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/clock/mode": {"post": operation(
         "Switch the clock between manual and (sped-up) system time, continuing from now",
         body=json_body({"mode": {"enum": ["manual", "system"]},
-                        "speed": {"type": "number", "exclusiveMinimum": 0}}, ("mode",)),
+                        "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED}},
+                       ("mode",)),
         answers={200: "the clock", 400: "bad field"})},
     "/__admin/openapi.json": {"get": operation("This OpenAPI document")},
     "/__admin/intercepts": {"get": operation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -49,13 +50,16 @@ def string(data: Mapping[str, Any], name: str, *, required: bool = True,
 def number(data: Mapping[str, Any], name: str, *, default: Optional[float] = None,
            minimum: float = 0.0, maximum: Optional[float] = None,
            path: Optional[str] = None) -> Optional[float]:
-    """A number field within ``[minimum, maximum]`` (``default`` when absent)."""
+    """A finite number field within ``[minimum, maximum]`` (``default`` when absent).
+
+    Python's JSON parser accepts ``NaN`` and ``Infinity``; both are refused here.
+    """
     if name not in data or data[name] is None:
         return default
     value = data[name]
     where = path or name
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum or (
-            maximum is not None and value > maximum):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+            value) or value < minimum or (maximum is not None and value > maximum):
         upper = f" and <= {maximum:g}" if maximum is not None else ""
         raise invalid(where, f"{where} must be a number >= {minimum:g}{upper}")
     return float(value)

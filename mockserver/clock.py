@@ -10,6 +10,7 @@ from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
 
 __all__ = [
     "CHINA_TZ",
+    "MAX_SPEED",
     "UTC",
     "Clock",
     "ClockModeError",
@@ -22,6 +23,10 @@ __all__ = [
 UTC = timezone.utc
 #: Carriers render their times in China Standard Time (UTC+8, no daylight saving).
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+#: The fastest a system clock may run (virtual seconds per real second, about 11.6 days): a
+#: faster one overflows ``datetime`` within hours and then cannot even tell the time.
+MAX_SPEED = 1_000_000.0
 
 #: Where a ManualClock starts when no start is given: a fixed instant keeps tests reproducible.
 DEFAULT_MANUAL_START = datetime(2025, 1, 6, 2, 0, 0, tzinfo=UTC)
@@ -95,12 +100,17 @@ class ManualClock:
         """Move the clock forward and return the new time.
 
         Raises:
-            ValueError: if ``seconds`` is negative (use :meth:`set` to jump anywhere).
+            ValueError: if ``seconds`` is negative (use :meth:`set` to jump anywhere), or
+                would move the clock past the year 9999; the clock does not move then.
         """
-        if seconds < 0:
+        if not seconds >= 0:
             raise ValueError(f"seconds must be >= 0 (got {seconds})")
         with self._lock:
-            self._now = self._now + timedelta(seconds=seconds)
+            try:
+                self._now = self._now + timedelta(seconds=seconds)
+            except OverflowError:
+                raise ValueError(f"advancing {seconds:g} s from {self._now.isoformat()} goes past "
+                                 f"the last time a clock can show (year 9999)") from None
             moment = self._now
         self._notify(moment)
         return moment
@@ -127,7 +137,8 @@ class SystemClock:
     """Real time, optionally sped up: virtual time = start + real elapsed seconds * speed.
 
     Args:
-        speed: how many virtual seconds pass per real second (``> 0``); 60 turns an hour into a minute.
+        speed: how many virtual seconds pass per real second (``> 0``, at most :data:`MAX_SPEED`);
+            60 turns an hour into a minute.
         start: the virtual time at construction; defaults to the real current time.
         monotonic: the real elapsed-time source, injectable for tests.
     """
@@ -139,8 +150,8 @@ class SystemClock:
         start: Optional[datetime] = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not speed > 0:
-            raise ValueError(f"speed must be > 0 (got {speed})")
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed must be > 0 and <= {MAX_SPEED:g} (got {speed})")
         self.speed = float(speed)
         self._monotonic = monotonic
         self._lock = threading.Lock()
@@ -226,7 +237,7 @@ class SwitchableClock:
         """Change to a ``"manual"`` or ``"system"`` clock (at ``speed``) starting from now.
 
         Raises:
-            ValueError: for an unknown mode or a speed that is not > 0.
+            ValueError: for an unknown mode or a speed out of ``(0, MAX_SPEED]``.
         """
         if mode not in ("manual", "system"):
             raise ValueError(f"mode must be 'manual' or 'system', not {mode!r}")

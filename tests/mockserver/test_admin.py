@@ -125,6 +125,31 @@ def test_bad_clock_input_names_the_field(
     assert answer.get_json()["field"] == field
 
 
+@pytest.mark.parametrize(("path", "raw", "field"), [
+    ("/__admin/clock/advance", '{"seconds": NaN}', "seconds"),
+    ("/__admin/clock/advance", '{"seconds": Infinity}', "seconds"),
+    ("/__admin/clock/advance", '{"seconds": 1e15}', "seconds"),
+    ("/__admin/clock/mode", '{"mode": "system", "speed": Infinity}', "speed"),
+    ("/__admin/clock/mode", '{"mode": "system", "speed": 1e300}', "speed"),
+])
+def test_clock_input_out_of_range_is_a_400_and_the_clock_keeps_working(
+    mock_client: Any, path: str, raw: str, field: str
+) -> None:
+    # Python's JSON parser accepts NaN and Infinity; they must not reach timedelta.
+    answer = mock_client.post(path, data=raw, content_type="application/json")
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["field"] == field
+    assert mock_client.get("/__admin/clock").status_code == 200
+    assert mock_client.post("/__admin/clock/advance", json={"seconds": 60}).status_code == 200
+
+
+def test_advancing_a_clock_past_the_last_representable_time_is_a_400(mock_client: Any) -> None:
+    mock_client.post("/__admin/clock", json={"time": "9999-12-31T23:59:00+00:00"})
+    answer = mock_client.post("/__admin/clock/advance", json={"seconds": 3600})
+    assert answer.status_code == 400 and answer.get_json()["field"] == "seconds"
+    assert mock_client.get("/__admin/clock").get_json()["time"] == "9999-12-31T23:59:00+00:00"
+
+
 def test_moving_a_system_clock_is_refused_clearly() -> None:
     client = create_app({"CLOCK": "system"}, clock=SystemClock(60)).test_client()
     state = client.get("/__admin/clock").get_json()

@@ -111,6 +111,17 @@ def test_wait_refuses_long_timeouts(mock_client: Any) -> None:
     assert answer.status_code == 400 and answer.get_json()["field"] == "timeout"
 
 
+def test_wait_refuses_a_timeout_that_is_not_a_number(mock_client: Any) -> None:
+    results: list[Any] = []
+    waiter = threading.Thread(target=lambda: results.append(mock_client.post(
+        "/__admin/wait/requests", data='{"timeout": NaN}', content_type="application/json")),
+        daemon=True)
+    waiter.start()
+    waiter.join(timeout=2)  # a NaN timeout used to block the request thread for good
+    assert not waiter.is_alive()
+    assert results[0].status_code == 400 and results[0].get_json()["field"] == "timeout"
+
+
 def test_clock_mode_switches_at_runtime_keeping_the_time(mock_client: Any, mock_clock: Any) -> None:
     before = mock_clock.now()
     answer = mock_client.post("/__admin/clock/mode", json={"mode": "system", "speed": 60})
