@@ -34,7 +34,10 @@ def callback_url(value: Any, field: str = "url") -> Optional[str]:
     """
     if value is None:
         return None
-    parts = urlsplit(value) if isinstance(value, str) else None
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+    except ValueError:  # urlsplit refuses some strings outright, e.g. "http://[::1"
+        parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApiError(code="invalid_field", field=field,
                        message=f"{field} must be an absolute http(s) URL, e.g. "

@@ -80,6 +80,8 @@ def test_a_bad_callback_url_at_registration_creates_no_account(mock_client: Any)
 
 @pytest.mark.parametrize(("path", "body", "status", "field"), [
     ("/__admin/subscriptions/callback", {**DEMO, "url": "not a url"}, 400, "url"),
+    ("/__admin/subscriptions/callback", {**DEMO, "url": "http://[::1/push"}, 400, "url"),
+    ("/__admin/accounts", {**DEMO, "app_secret": "s", "callback_url": "http://[::1"}, 400, "callback_url"),
     ("/__admin/subscriptions/callback", {**DEMO}, 400, "url"),
     ("/__admin/subscriptions/callback", {"carrier": "ups", "app_key": "x", "url": URL}, 400, "carrier"),
     ("/__admin/subscriptions/callback", {"carrier": "zto", "app_key": "nobody", "url": URL}, 404, "app_key"),
