@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any, Callable, Optional
+
+from waitress.server import create_server
 
 from mockserver.app import create_app
 from mockserver.config import ConfigError, from_env
 from mockserver.proxy import Recorder, enable_proxy, parse_upstreams
+from mockserver.pushes import get_pushes
 from mockserver.scenarios import ScenarioFileError, install_scenarios
 
 __all__ = ["build_parser", "main"]
+
+
+def _whole(low: int, high: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (argparse then exits with 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {value}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=_whole(0, 65535), default=8080,
+                        help="port to listen on, 0 for any free one (default: %(default)s)")
     parser.add_argument(
         "--clock", choices=("system", "manual"), default=None,
         help="system: real time, optionally sped up; manual: time moves only through "
@@ -47,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds of mock time before an accepted intercept resolves (default: 1800)",
     )
     parser.add_argument(
-        "--threads", type=int, default=8, help="waitress worker threads (default: %(default)s)"
+        "--threads", type=_whole(1), default=8, help="waitress worker threads (default: %(default)s)"
     )
     parser.add_argument(
         "--store", metavar="SPEC", default=None,
@@ -75,42 +96,49 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Parse ``argv``, build the app and serve it with waitress until interrupted."""
     args = build_parser().parse_args(argv)
-    settings: dict[str, Any] = from_env()
-    if args.clock is not None:
-        settings["CLOCK"] = args.clock
-    if args.speed is not None:
-        settings["CLOCK_SPEED"] = args.speed
-    if args.start is not None:
-        settings["CLOCK_START"] = args.start
-    if args.result_delay is not None:
-        settings["RESULT_DELAY_SECONDS"] = args.result_delay
-    if args.store is not None:
-        settings["STORE"] = args.store
     try:
-        app = create_app(settings)
+        app = create_app(_settings(args))
     except ConfigError as exc:
         print(f"mockserver: bad setting {exc}", file=sys.stderr)
         return 2
     try:
         recorder = _prepare(app, args)
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads)
     except _Refused as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-
-    import waitress
+    except OSError as exc:  # the port is taken, the host is not ours, ...
+        print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    print(f"mockserver listening on http://{args.host}:{args.port} (admin: /__admin/health)",
-          flush=True)
+    print(f"mockserver listening on http://{args.host}:{server.effective_port} "
+          "(admin: /__admin/health)", flush=True)
     if recorder is not None:
         # SIGTERM (how CI stops a server) ends waitress like Ctrl-C, so the recording is saved.
         signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
+        server.run()
     finally:
-        if recorder is not None:
+        get_pushes(app).close()
+    if recorder is not None:
+        try:
             print(f"mockserver: recording saved to {recorder.save()}", flush=True)
+        except OSError as exc:
+            print(f"mockserver: cannot save the recording to {args.record}: {exc}", file=sys.stderr)
+            return 1
     return 0
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``MOCKSERVER_*`` environment, overridden by the options given."""
+    settings: dict[str, Any] = from_env()
+    for option, key in (("clock", "CLOCK"), ("speed", "CLOCK_SPEED"), ("start", "CLOCK_START"),
+                        ("result_delay", "RESULT_DELAY_SECONDS"), ("store", "STORE")):
+        value = getattr(args, option)
+        if value is not None:
+            settings[key] = value
+    return settings
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:
@@ -135,6 +163,12 @@ def _prepare(app: Any, args: argparse.Namespace) -> Optional[Recorder]:
         print(f"mockserver: {len(loaded.stubs)} scenario stubs loaded from {args.scenarios}", flush=True)
     if args.record is not None and not args.proxy:
         raise _Refused("--record needs --proxy URL (what to record)")
+    if args.record is not None:
+        # Found out now, not when the recording is saved at shutdown and would be lost.
+        folder = os.path.dirname(os.path.abspath(args.record))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise _Refused(f"--record {args.record}: the folder {folder} does not exist "
+                           "or cannot be written")
     if not args.proxy:
         return None
     try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional
 
-__all__ = ["Config", "ConfigError", "TestConfig", "from_env", "load_config"]
+from mockserver.clock import MAX_SPEED
+
+__all__ = ["Config", "ConfigError", "TestConfig", "check_number", "from_env", "load_config"]
 
 ENV_PREFIX = "MOCKSERVER_"
 
@@ -111,17 +114,39 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
     return found
 
 
+def check_number(key: str, value: Any, *, minimum: float = 0.0, above: bool = False,
+                 maximum: Optional[float] = None, whole: bool = False) -> float:
+    """``value`` as a float, if it is a finite number from ``minimum`` to ``maximum``.
+
+    Args:
+        key: the setting, named in the error.
+        value: what was given.
+        minimum: the smallest value allowed (excluded when ``above``).
+        above: the value must be greater than ``minimum``.
+        maximum: the largest value allowed, if any.
+        whole: the value must be a whole number.
+
+    Raises:
+        ConfigError: naming ``key``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(key=key, reason=f"must be a number, not {value!r}")
+    if value < minimum or (above and value == minimum):
+        raise ConfigError(key=key, reason=f"must be {'>' if above else '>='} {minimum:g}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(key=key, reason=f"must be <= {maximum:g}")
+    if whole and int(value) != value:
+        raise ConfigError(key=key, reason=f"must be a whole number, not {value!r}")
+    return float(value)
+
+
 def _check(settings: dict[str, Any]) -> dict[str, Any]:
     if settings["CLOCK"] not in {"system", "manual"}:
         raise ConfigError(key="CLOCK", reason=f"must be 'system' or 'manual', not {settings['CLOCK']!r}")
-    for key in ("RESULT_DELAY_SECONDS", "CLOCK_SPEED"):
-        value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(key=key, reason=f"must be a number, not {value!r}")
-    if settings["RESULT_DELAY_SECONDS"] < 0:
-        raise ConfigError(key="RESULT_DELAY_SECONDS", reason="must be >= 0")
-    if not settings["CLOCK_SPEED"] > 0:
-        raise ConfigError(key="CLOCK_SPEED", reason="must be > 0")
+    check_number("RESULT_DELAY_SECONDS", settings["RESULT_DELAY_SECONDS"])
+    check_number("CLOCK_SPEED", settings["CLOCK_SPEED"], above=True, maximum=MAX_SPEED)
+    check_number("JOURNAL_LIMIT", settings["JOURNAL_LIMIT"], minimum=1, whole=True)
+    check_number("JOURNAL_BODY_LIMIT", settings["JOURNAL_BODY_LIMIT"], whole=True)
     start = settings["CLOCK_START"]
     if start is not None:
         try:

@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 
 from attrs import evolve, frozen
 
-from mockserver.config import ConfigError
+from mockserver.config import ConfigError, check_number
 from mockserver.push_model import RESPONSE_SNIPPET, Attempt, PushRecord, PushState
 
 __all__ = ["PushSettings", "Sender", "after_attempt", "attempt_delivery", "requests_sender"]
@@ -34,13 +34,7 @@ def _number(settings: Mapping[str, Any], key: str, default: float, *, minimum: f
             value = float(value)
         except ValueError:
             raise ConfigError(key=key, reason=f"must be a number, not {value!r}") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(key=key, reason=f"must be a number, not {value!r}")
-    if value < minimum:
-        raise ConfigError(key=key, reason=f"must be >= {minimum:g}")
-    if whole and int(value) != value:
-        raise ConfigError(key=key, reason=f"must be a whole number, not {value!r}")
-    return float(value)
+    return check_number(key, value, minimum=minimum, whole=whole)
 
 
 @frozen(kw_only=True)

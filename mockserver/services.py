@@ -43,15 +43,16 @@ class Services:
 
     def seed_accounts(self) -> None:
         """Register the configured accounts (and demo accounts) that do not exist yet."""
+        configured = list(self.config.get("ACCOUNTS", []))
+        for index, item in enumerate(configured):
+            if item["carrier"] not in CARRIER_SLUGS:
+                raise ConfigError(key=f"ACCOUNTS[{index}].carrier",
+                                  reason=f"unknown carrier {item['carrier']!r}")
         wanted: list[Mapping[str, Any]] = []
         if self.config.get("DEMO_ACCOUNTS", True):
             wanted += [{"carrier": slug, "app_key": f"{slug}-demo",
                         "app_secret": f"{slug}-demo-secret"} for slug in CARRIER_SLUGS]
-        wanted += list(self.config.get("ACCOUNTS", []))
-        for index, item in enumerate(wanted):
-            if item["carrier"] not in CARRIER_SLUGS:
-                raise ConfigError(key=f"ACCOUNTS[{index}].carrier",
-                                  reason=f"unknown carrier {item['carrier']!r}")
+        for item in wanted + configured:
             if self.store.get_account(item["carrier"], item["app_key"]) is None:
                 self.ops.register_account(
                     item["carrier"], item["app_key"], item["app_secret"],

@@ -152,6 +152,7 @@ def test_accounts_setting_gives_a_default_callback_url() -> None:
 @pytest.mark.parametrize(("key", "value"), [
     ("PUSH_DELAY_SECONDS", -1), ("PUSH_RETRY_LIMIT", 1.5), ("PUSH_WORKERS", 0),
     ("PUSH_TICKER", "sometimes"), ("PUSH_RETRY_BASE_SECONDS", "x"), ("PUSH_SENDER", "requests"),
+    ("PUSH_DELAY_SECONDS", float("inf")), ("PUSH_TICK_SECONDS", "nan"),
 ])
 def test_bad_push_settings_are_refused_by_name(key: str, value: Any) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -64,6 +64,12 @@ def test_test_mapping_replaces_the_environment() -> None:
     ({"CLOCK_SPEED": 0}, "CLOCK_SPEED"),
     ({"CLOCK_START": "2025-01-01T00:00:00"}, "CLOCK_START"),
     ({"ACCOUNTS": [{"carrier": "zto", "app_key": ""}]}, "ACCOUNTS[0].app_key"),
+    ({"CLOCK_SPEED": float("inf")}, "CLOCK_SPEED"),
+    ({"CLOCK_SPEED": 1e300}, "CLOCK_SPEED"),
+    ({"RESULT_DELAY_SECONDS": float("nan")}, "RESULT_DELAY_SECONDS"),
+    ({"JOURNAL_LIMIT": 0}, "JOURNAL_LIMIT"),
+    ({"JOURNAL_LIMIT": "many"}, "JOURNAL_LIMIT"),
+    ({"JOURNAL_BODY_LIMIT": -1}, "JOURNAL_BODY_LIMIT"),
 ])
 def test_bad_settings_name_their_key(settings: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -72,8 +78,77 @@ def test_bad_settings_name_their_key(settings: dict[str, Any], key: str) -> None
 
 
 def test_unknown_carrier_in_configured_accounts_is_refused() -> None:
-    with pytest.raises(ConfigError, match="unknown carrier"):
+    with pytest.raises(ConfigError, match="unknown carrier") as caught:
         create_app({"ACCOUNTS": [{"carrier": "ups", "app_key": "k", "app_secret": "s"}]})
+    assert caught.value.key == "ACCOUNTS[0].carrier"  # the index in the setting, demo accounts aside
+
+
+class _FakeServer:
+    effective_port = 8080
+
+    def __init__(self, run: Any) -> None:
+        self.run = run
+
+
+def _no_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    def serve() -> None:
+        raise AssertionError("main() started serving despite a bad option")
+
+    monkeypatch.setattr("mockserver.__main__.create_server", lambda app, **kw: _FakeServer(serve))
+
+
+@pytest.mark.parametrize("argv", [["--port", "99999"], ["--port", "-1"], ["--threads", "0"]])
+def test_out_of_range_numbers_on_the_command_line_exit_with_status_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    _no_serving(monkeypatch)
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert argv[0] in capsys.readouterr().err
+
+
+def test_an_unparsable_environment_setting_exits_with_status_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_serving(monkeypatch)
+    monkeypatch.setenv("MOCKSERVER_JOURNAL_LIMIT", "lots")
+    assert main(["--clock", "manual"]) == 2
+    assert "mockserver: bad setting MOCKSERVER_JOURNAL_LIMIT" in capsys.readouterr().err
+
+
+def test_a_record_file_in_a_missing_folder_is_refused_before_serving(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    _no_serving(monkeypatch)
+    target = tmp_path / "missing" / "recorded.json"
+    assert main(["--clock", "manual", "--proxy", "http://127.0.0.1:9", "--record", str(target)]) == 2
+    assert "--record" in capsys.readouterr().err
+
+
+def test_a_recording_that_cannot_be_saved_at_shutdown_is_reported_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.setattr("mockserver.__main__.create_server",
+                        lambda app, **kw: _FakeServer(folder.rmdir))  # gone while serving
+    monkeypatch.setattr("signal.signal", lambda *args: None)
+    code = main(["--clock", "manual", "--proxy", "http://127.0.0.1:9",
+                 "--record", str(folder / "recorded.json")])
+    assert code == 1
+    assert "mockserver: cannot save the recording" in capsys.readouterr().err
+
+
+def test_a_port_in_use_exits_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--clock", "manual", "--port", str(port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
 def test_clock_is_built_from_settings() -> None:
