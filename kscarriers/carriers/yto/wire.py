@@ -153,8 +153,10 @@ def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
 
 def _text_hash(text: str) -> str:
     # processInfo tells apart two scans of the same code at the same second (two sites); a
-    # short hash keeps the key readable while staying identical on re-delivery.
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    # short hash keeps the key readable while staying identical on re-delivery. JSON may carry a
+    # lone surrogate (``"\ud800"``), which strict UTF-8 cannot encode; surrogatepass still gives
+    # the same bytes for the same text.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def trace_push_from_wire(data: Any) -> PushEvent:

@@ -697,3 +697,15 @@ def test_client_intercept_server_error_is_outcome_unknown_and_not_resent() -> No
     with pytest.raises(OutcomeUnknownError):
         make_client(transport).intercept(WAYBILL, reason="买家退款")
     assert len(transport.requests) == 1
+
+
+def test_trace_push_with_lone_surrogate_in_process_info_gives_a_stable_event() -> None:
+    # Found by fuzzing: the JSON escape "\ud800" decodes to a lone surrogate, and hashing the
+    # processInfo for the dedupe key raised UnicodeEncodeError.
+    text = ('{"waybill_No":"YT9093718083088","upload_Time":"2021-06-20 14:02:55",'
+            '"infoContent":"SIGNED","processInfo":"\\ud800"}')
+    adapter = make_adapter()
+    first = adapter.parse_push({}, push_body(text))
+    again = adapter.parse_push({}, push_body(text))
+    assert first[0].tracking is not None and first[0].tracking.description == "\ud800"
+    assert first[0].dedupe_key == again[0].dedupe_key
