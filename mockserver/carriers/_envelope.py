@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 from attrs import define, field, frozen
 from flask import Blueprint, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mockserver.carriers._fields import FieldProblem
 from mockserver.carriers._wire import ConnectionDropped, break_answer
@@ -285,8 +285,13 @@ def compact_json(value: Any) -> str:
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
-    return Response(compact_json(payload), status=status,
-                    content_type="application/json; charset=utf-8")
+    """A JSON answer in UTF-8; a lone surrogate echoed from a request goes out as a ``\\uXXXX`` escape."""
+    text = compact_json(payload)
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:  # only ASCII escapes can carry a lone surrogate in valid UTF-8
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
+    return Response(body, status=status, content_type="application/json; charset=utf-8")
 
 
 def form_body(fields: Mapping[str, str]) -> str:
@@ -320,7 +325,10 @@ def _journal(response: Response) -> Response:
     hub = services()
     response = _broken(response, note)
     limit = int(hub.config.get("JOURNAL_BODY_LIMIT", 65536))
-    body = request.get_data(cache=True).decode("utf-8", errors="replace")
+    try:
+        body = request.get_data(cache=True).decode("utf-8", errors="replace")
+    except RequestEntityTooLarge:  # over MAX_CONTENT_LENGTH: never read, still journalled
+        body = ""
     answer = (response.get_data().decode("utf-8", errors="replace")
               if not response.direct_passthrough else "")
     hub.journal.append(JournalEntry(
@@ -373,6 +381,8 @@ def install(
         if not isinstance(error, HTTPException):
             log.exception("unexpected error in %s blueprint", bp.name)
         fault = system_fault()
+        if isinstance(error, HTTPException) and error.code is not None:
+            fault.http_status = error.code  # e.g. 413 for a body over MAX_CONTENT_LENGTH
         exchange().error = f"{type(error).__name__}: {error} -> {fault.code}"
         return render_fault(fault)
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Optional
 
-__all__ = ["FieldProblem", "json_object", "peek_text", "required_text", "text_field"]
+__all__ = ["FieldProblem", "json_object", "loads", "peek_text", "required_text", "text_field"]
 
 
 class FieldProblem(Exception):
@@ -27,6 +27,18 @@ class FieldProblem(Exception):
         self.problem = problem
 
 
+def loads(text: str) -> Any:
+    """``json.loads``, reporting a document nested too deeply to decode as ValueError too.
+
+    The C decoder recurses once per nesting level, so ``[[[[…]]]]`` from a client raises
+    RecursionError; every caller already treats ValueError as "not JSON".
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
 def json_object(raw: bytes) -> dict[str, Any]:
     """Parse a UTF-8 JSON object.
 
@@ -34,7 +46,7 @@ def json_object(raw: bytes) -> dict[str, Any]:
         FieldProblem: ``json`` if ``raw`` is not a JSON object.
     """
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         body = None
     if not isinstance(body, dict):

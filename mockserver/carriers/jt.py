@@ -46,7 +46,6 @@ the push builders are in :mod:`mockserver.carriers.jt_wire`.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -66,11 +65,12 @@ from mockserver.carriers._envelope import (
     digest_matches,
     exchange,
     install,
+    json_response,
     raw_response,
     services,
     transformed,
 )
-from mockserver.carriers._fields import FieldProblem, json_object, required_text, text_field
+from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
 from mockserver.carriers.jt_wire import (
     FAIL_CODES,
     FAULT_CODES,
@@ -108,6 +108,8 @@ APIS: Mapping[str, Operation] = {
 }
 
 _APPLY_TYPES = {4: InterceptKind.RETURN, 5: InterceptKind.CHANGE_ADDRESS}
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_DIGITS_RE = re.compile(r"[0-9]{1,9}")
 _TRACE_NODE_RE = re.compile(r"^(?:[1-9]|1[0-4])(?:&(?:[1-9]|1[0-4]))*$")
 _PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _ADDRESS_FIELDS = ("receiveUsername", "receivePhone", "receiveProvince", "receiveCity", "receiveAddress")
@@ -136,7 +138,7 @@ def _envelope(code: str, msg: str, data: Any) -> dict[str, Any]:
 
 
 def _json(payload: Any) -> Response:
-    return Response(compact_json(payload), status=200, content_type="application/json; charset=utf-8")
+    return json_response(payload)
 
 
 def _render_fault(fault: CarrierFault) -> Response:
@@ -184,7 +186,7 @@ def _biz_content(raw: bytes) -> Optional[str]:
 def _peek_waybill(biz: Optional[str]) -> Optional[str]:
     """Best-effort first waybill of a request, for the journal and the Decider; never raises."""
     try:
-        body = json.loads(biz or "")
+        body = loads(biz or "")
     except ValueError:
         return None
     if not isinstance(body, dict):
@@ -233,7 +235,7 @@ def _apply_type(body: Mapping[str, Any]) -> InterceptKind:
     number = -1
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()):
         number = int(value.strip())
     if number not in _APPLY_TYPES:
         raise _illegal("applyTypeCode格式错误")
@@ -319,7 +321,8 @@ _HANDLERS: Mapping[Operation, _Handler] = {
 }
 
 
-@bp.post("/<path:path>")
+# merge_slashes=False: "/jt//x" is an unknown route (JSON 404), not an HTML redirect to "/jt/x".
+@bp.post("/<path:path>", merge_slashes=False)
 def gateway(path: str) -> Response:
     """The J&T open platform: ``POST /jt/webopenplatformapi/api/<group>/<name>``."""
     raw = request.get_data(cache=True)

@@ -35,7 +35,6 @@ a push is the same bytes however often it is rebuilt.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
@@ -48,6 +47,7 @@ from mockserver.carriers._envelope import (
     epoch_ms,
     form_body,
 )
+from mockserver.carriers._fields import loads
 from mockserver.carriers._push import PushRequest
 from mockserver.domain import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
@@ -257,7 +257,7 @@ def is_push_ack(status: int, body: bytes) -> bool:
     if status != 200:
         return False
     try:
-        answer = json.loads(body.decode("utf-8"))
+        answer = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return False
     if not isinstance(answer, dict):

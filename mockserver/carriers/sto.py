@@ -98,7 +98,7 @@ from mockserver.carriers._envelope import (
     services,
     transformed,
 )
-from mockserver.carriers._fields import FieldProblem, json_object, required_text, text_field
+from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
 from mockserver.carriers._push import PushRequest
 from mockserver.carriers.sto_wire import (
     APIS,
@@ -190,7 +190,7 @@ install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=
 def _peek_waybill(content: str) -> Optional[str]:
     """Best-effort first waybill of a content JSON, never raising (for the journal and Decider)."""
     try:
-        body = json.loads(content)
+        body = loads(content)
     except ValueError:
         return None
     if not isinstance(body, dict):

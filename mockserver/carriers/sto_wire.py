@@ -11,7 +11,6 @@ gateway often does. A bad signature (``S01``) is answered as an XML ``<response>
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any, Optional
@@ -20,6 +19,7 @@ from xml.sax.saxutils import escape
 from flask import Response
 
 from mockserver.carriers._envelope import Fault, Operation, b64_md5, china_time, compact_json, json_response
+from mockserver.carriers._fields import loads
 from mockserver.domain import FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
@@ -205,7 +205,7 @@ def is_push_ack(status: int, body: bytes) -> bool:
     if status != 200:
         return False
     try:
-        answer = json.loads(body.decode("utf-8"))
+        answer = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return False
     if not isinstance(answer, dict) or not _true(answer.get("success")):

@@ -61,7 +61,6 @@ and push builders live in :mod:`mockserver.carriers.yto_wire` and are re-exporte
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -86,7 +85,7 @@ from mockserver.carriers._envelope import (
     services,
     transformed,
 )
-from mockserver.carriers._fields import FieldProblem, json_object, required_text, text_field
+from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
 from mockserver.carriers.yto_wire import (
     FAIL_CODES,
     INFO_CONTENT,
@@ -207,6 +206,10 @@ def _exact_text(envelope: Mapping[str, Any], name: str) -> str:
         raise FieldProblem(field=name, problem="missing")
     if not isinstance(value, str):
         raise FieldProblem(field=name, problem="type")
+    try:
+        value.encode("utf-8")  # a JSON body may hold a lone surrogate ("\ud800"): unsignable
+    except UnicodeEncodeError:
+        raise FieldProblem(field=name, problem="type") from None
     return value
 
 
@@ -256,10 +259,10 @@ def _subscription(param: Mapping[str, Any]) -> Mapping[str, Any]:
 def _peek_waybill(method: str, param: str) -> Optional[str]:
     """Best-effort waybill of a request, never raising (for the journal and the Decider)."""
     try:
-        body = json.loads(param)
+        body = loads(param)
         if method == "subscribe_adapter" and isinstance(body, dict):
             inner = body.get("logistics_interface")
-            body = json.loads(inner) if isinstance(inner, str) else inner
+            body = loads(inner) if isinstance(inner, str) else inner
         if not isinstance(body, dict):
             return None
         value = body.get("NUMBER", body.get("Number")) if method == "track_query_adapter" \

@@ -12,12 +12,12 @@ returned, so the parcel never looks delivered to its recipient.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
 from mockserver.carriers._envelope import b64_md5, china_time, compact_json, form_body
+from mockserver.carriers._fields import loads
 from mockserver.carriers._push import PushRequest
 from mockserver.domain import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 from mockserver.geo import Place, Site, city_for
@@ -165,7 +165,7 @@ def is_push_ack(status: int, body: bytes) -> bool:
     if status != 200:
         return False
     try:
-        answer = json.loads(body.decode("utf-8"))
+        answer = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return False
     if not isinstance(answer, dict) or answer.get("success") is not True:

@@ -58,7 +58,6 @@ BAD_SIGNATURE S211, MISSING_FIELD S208 (<field>不能为空, default billCode), 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional
@@ -87,6 +86,7 @@ from mockserver.carriers._envelope import (
 from mockserver.carriers._fields import (
     FieldProblem,
     json_object,
+    loads,
     peek_text,
     required_text,
     text_field,
@@ -266,7 +266,7 @@ def _destination_type(body: Mapping[str, Any]) -> InterceptKind:
         raise _fault("S208", "destinationType不能为空")
     try:
         number = int(value) if not isinstance(value, bool) else -1
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON 1e999 is float("inf")
         number = -1
     if number not in _DESTINATION_KINDS or isinstance(value, float):
         raise _fault(*_E23108)
@@ -396,7 +396,7 @@ def is_push_ack(status: int, body: bytes) -> bool:
     if status != 200:
         return False
     try:
-        answer = json.loads(body.decode("utf-8"))
+        answer = loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return False
     return isinstance(answer, dict) and answer.get("status") is True
@@ -484,7 +484,8 @@ _HANDLERS: Mapping[Operation, _Handler] = {
 }
 
 
-@bp.post("/<path:api_name>")
+# merge_slashes=False: "/zto//x" is an unknown route (JSON 404), not an HTML redirect to "/zto/x".
+@bp.post("/<path:api_name>", merge_slashes=False)
 def gateway(api_name: str) -> Response:
     """The ZOP gateway: ``POST /zto/<apiName>``."""
     raw = request.get_data(cache=True)

@@ -575,3 +575,29 @@ def test_bad_signature_answer_matches_the_sdk_sample(jt: JtCaller) -> None:
     answer = jt.call(TRACK, {"billCodes": WAYBILL}, headers={"digest": "AAAAAAAAAAAAAAAAAAAAAA=="})
     assert set(answer) == set(sample)
     assert (answer["code"], answer["msg"], answer["data"]) == (sample["code"], sample["msg"], None)
+
+
+def _jt_post(client: Any, path: str, biz: str) -> Any:
+    digest = base64.b64encode(hashlib.md5((biz + SECRET).encode("utf-8", "surrogatepass")).digest()).decode()
+    return client.post(path, data=urlencode({"bizContent": biz.encode("utf-8", "surrogatepass")}),
+                       headers={"apiAccount": KEY, "digest": digest, "timestamp": "1714526400000",
+                                "Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_echoed_lone_surrogate_is_escaped_not_a_500(mock_client: Any) -> None:
+    # Found by fuzzing: the waybill "\ud800" (a JSON escape) echoed in 运单号格式错误 could not be
+    # encoded as UTF-8 and Flask answered 500.
+    answer = _jt_post(mock_client, TRACK, '{"billCodes":"\\ud800"}')
+    assert answer.status_code == 200
+    assert answer.get_json()["msg"] == "运单号格式错误: \ud800"
+
+
+def test_double_slash_path_is_an_unknown_route_not_an_html_redirect(mock_client: Any) -> None:
+    # Found by fuzzing: "/jt//x" was answered with Flask's HTML 308 redirect page.
+    answer = _jt_post(mock_client, "/jt//x", '{"billCodes":"JT2099306666983"}')
+    assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
+
+
+def test_biz_content_nested_too_deeply_is_a_format_error(mock_client: Any) -> None:
+    answer = _jt_post(mock_client, TRACK, "[" * 100_000 + "]" * 100_000)
+    assert answer.get_json()["code"] == "145003050"

@@ -602,3 +602,20 @@ def test_intercept_and_error_answers_have_the_sdk_samples_shape(yto: YtoCaller, 
     assert yto.intercept("YT2600227881409") == _fixture("sdk_intercept_refused.json")["response"]
     bad = yto.track(envelope={"sign": "AAAAAAAAAAAAAAAAAAAAAA=="})
     assert bad == _fixture("sdk_error_bad_sign.json")["response"]
+
+
+def test_param_with_lone_surrogate_is_a_format_error_not_a_system_error(mock_client: Any) -> None:
+    # Found by fuzzing: a JSON body's "\ud800" reached the UTF-8 signing and answered S06.
+    body = b'{"timestamp":"1624090782000","param":"\\ud800","sign":"AAAAAAAAAAAAAAAAAAAAAA==","format":"JSON"}'
+    answer = mock_client.post(f"/yto/open/{TRACK}/v1/{KEY}/{KEY}", data=body,
+                              headers={"Content-Type": "application/json"})
+    assert answer.get_json() == {"success": False, "code": "S02", "message": "param格式错误"}
+
+
+def test_param_nested_too_deeply_is_a_format_error(mock_client: Any) -> None:
+    # Found by fuzzing: json.loads raised RecursionError and the answer was S06 系统繁忙.
+    param = "[" * 100_000 + "]" * 100_000
+    body = urlencode({"timestamp": "1624090782000", "param": param,
+                      "sign": yto_sign(param, TRACK, SECRET), "format": "JSON"})
+    answer = mock_client.post(f"/yto/open/{TRACK}/v1/{KEY}/{KEY}", data=body, headers={"Content-Type": FORM})
+    assert answer.get_json()["code"] == "S02"

@@ -386,3 +386,18 @@ def test_push_ack_needs_http_200_and_status_true() -> None:
     assert not is_push_ack(500, b'{"status":true}')
     assert not is_push_ack(200, b'{"status":false}')
     assert not is_push_ack(200, b"ok")
+
+
+def test_double_slash_path_is_an_unknown_route_not_an_html_redirect(mock_client: Any) -> None:
+    # Found by fuzzing: "/zto//x" was answered with Flask's HTML 308 redirect page.
+    body = b'{"billCode":"73100130019486"}'
+    answer = mock_client.post("/zto//x", data=body, headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)})
+    assert answer.status_code == 404
+    assert answer.get_json()["error"] == "not_found"
+
+
+def test_destination_type_infinity_is_an_invalid_destination(mock_client: Any) -> None:
+    body = b'{"billCode":"73100130019486","requestId":"r1","destinationType":1e999}'
+    answer = mock_client.post(f"/zto/{API_INTERCEPT}", data=body,
+                              headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)})
+    assert answer.get_json()["statusCode"] == "E23108"
