@@ -67,6 +67,12 @@ def _check_text(name: str, value: object, *, required: bool = True) -> str:
         raise ValidationError(field=name, reason=f"must be a str, got {type(value).__name__}")
     if required and not value.strip():
         raise ValidationError(field=name, reason="must not be empty")
+    try:
+        value.encode("utf-8")  # requests are signed over UTF-8 bytes; a lone surrogate has none
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            field=name, reason=f"is not valid Unicode text (lone surrogate at {exc.start})"
+        ) from None
     return value.strip()
 
 
@@ -293,6 +299,9 @@ class Client:
             raise ValidationError(field="new_address", reason="required to change the address")
         if kind is InterceptKind.RETURN_TO_SENDER and new_address is not None:
             raise ValidationError(field="new_address", reason="only for CHANGE_ADDRESS")
+        if new_address is not None:
+            for part in ("name", "phone", "province", "city", "district", "detail"):
+                _check_text(f"new_address.{part}", getattr(new_address, part), required=False)
         request = InterceptRequest(
             waybill=number,
             kind=kind,

@@ -367,3 +367,35 @@ def test_secret_never_appears_in_errors_or_logs(caplog: Any, slug: str, secret: 
             texts += [str(chain), repr(chain), repr(getattr(chain, "raw", None))]
             chain = chain.__cause__ or chain.__context__
     assert not any(_leaks(secret, text) for text in texts), (mode, operation, outcome)
+
+
+# -- caller input ------------------------------------------------------------------------------
+
+
+class AcceptingTransport:
+    """Answers every request with the carrier's accepted-intercept sample."""
+
+    def send(self, request: Any, *, timeouts: Any) -> HttpResponse:
+        slug = request.url.split("/")[3]
+        sample = SAMPLES[slug][1] if slug == "zto" else SAMPLES[slug][2]
+        return HttpResponse(status=200, body=json.dumps(sample, ensure_ascii=False).encode("utf-8"))
+
+
+any_char = st.characters(exclude_categories=()) | st.sampled_from(["\ud800", "\udfff", "\x00", "\n"])
+
+
+@fuzz_settings(max_examples=100)
+@given(slug=st.sampled_from(CARRIERS), reason=st.text(any_char, max_size=12),
+       key=st.none() | st.text(any_char, max_size=70), detail=st.text(any_char, max_size=12))
+def test_any_caller_text_gives_a_result_or_validation_error(slug: str, reason: str, key: Any, detail: str) -> None:
+    from kscarriers import Address, InterceptKind
+
+    client = _secret_client(slug, f"{slug}-secret", AcceptingTransport())
+    address = Address(name="王五", phone="13800138000", province="四川省", city="成都市", detail=detail)
+    for kind, new_address in ((InterceptKind.RETURN_TO_SENDER, None), (InterceptKind.CHANGE_ADDRESS, address)):
+        try:
+            result = client.intercept(WAYBILLS[slug], carrier=slug, reason=reason, idempotency_key=key, kind=kind,
+                                      new_address=new_address)
+        except KsCarriersError:
+            continue
+        assert isinstance(result, InterceptResult)

@@ -280,3 +280,19 @@ def test_waybill_of_an_unconfigured_carrier_says_which_carrier_is_missing():
     with pytest.raises(ConfigurationError, match="YT2600227881409 is a yto waybill, but this client has no yto configuration"):
         client.track("YT2600227881409")
     assert transport.requests == []
+
+
+def test_reason_with_lone_surrogate_is_a_validation_error_not_unicode_error():
+    # Found while fuzzing: building the signed body raised a bare UnicodeEncodeError.
+    client, transport, _ = client_with()
+    with pytest.raises(ValidationError) as info:
+        client.intercept("73100130019486", reason="退款\ud800")
+    assert info.value.field == "reason" and not transport.requests
+
+
+def test_new_address_with_lone_surrogate_names_the_field():
+    client, transport, _ = client_with()
+    address = Address(name="王五", phone="13800138000", province="四川省", city="成都市", detail="春熙路\udc801号")
+    with pytest.raises(ValidationError) as info:
+        client.intercept("73100130019486", reason="改址", kind=InterceptKind.CHANGE_ADDRESS, new_address=address)
+    assert info.value.field == "new_address.detail" and not transport.requests
