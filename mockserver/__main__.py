@@ -6,16 +6,16 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
 from waitress.server import create_server
 
-from mockserver.app import create_app
+from mockserver.app import close_app, create_app
 from mockserver.config import ConfigError, from_env
 from mockserver.proxy import Recorder, enable_proxy, parse_upstreams
-from mockserver.pushes import get_pushes
 from mockserver.scenarios import ScenarioFileError, install_scenarios
 
 __all__ = ["build_parser", "main"]
@@ -103,7 +103,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     try:
         recorder = _prepare(app, args)
-        server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+        # Bound here rather than by waitress, which starts its worker threads before binding
+        # and would leave them running when the port is taken.
+        family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+        listener = socket.create_server((args.host, args.port), family=family)
     except _Refused as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
@@ -111,8 +114,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
 
+    server = create_server(app, sockets=[listener], threads=args.threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    print(f"mockserver listening on http://{args.host}:{server.effective_port} "
+    shown = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    print(f"mockserver listening on http://{shown}:{server.effective_port} "
           "(admin: /__admin/health)", flush=True)
     if recorder is not None:
         # SIGTERM (how CI stops a server) ends waitress like Ctrl-C, so the recording is saved.
@@ -120,7 +125,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         server.run()
     finally:
-        get_pushes(app).close()
+        close_app(app)
     if recorder is not None:
         try:
             print(f"mockserver: recording saved to {recorder.save()}", flush=True)

@@ -15,12 +15,12 @@ from mockserver.config import load_config
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
 from mockserver.operations import Operations
-from mockserver.pushes import init_pushes
+from mockserver.pushes import get_pushes, init_pushes
 from mockserver.services import Services, get_services
 from mockserver.sqlite_store import open_store
 from mockserver.store import Store
 
-__all__ = ["Services", "build_clock", "create_app", "get_services"]
+__all__ = ["Services", "build_clock", "close_app", "create_app", "get_services"]
 
 
 def build_clock(settings: Mapping[str, Any]) -> Clock:
@@ -87,3 +87,12 @@ def create_app(
     init_pushes(app, hub)
     app.register_blueprint(admin_pushes.bp, url_prefix="/__admin")
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the threads :func:`create_app` started: the push ticker and the push workers.
+
+    Pushes on the wire finish; queued ones stay pending. The store is left open (a SQLite
+    store is closed with ``get_services(app).store.close()``). Safe to call twice.
+    """
+    get_pushes(app).close()

@@ -3,7 +3,7 @@
 Fixtures:
     mockserver_config: settings for ``mock_app`` (override it in a conftest to change them).
     mock_clock: a :class:`~mockserver.clock.ManualClock` shared by ``mock_app``.
-    mock_app / mock_client: an in-process app and its Flask test client.
+    mock_app / mock_client: an in-process app and its Flask test client (closed after the test).
     mockserver_live: a real waitress server on a free loopback port, started once per session
         and reset (state, journal, clock position kept) before each test that uses it.
 """
@@ -46,10 +46,14 @@ def mock_clock() -> Any:
 
 
 @pytest.fixture
-def mock_app(mockserver_config: dict[str, Any], mock_clock: Any) -> Any:
-    from mockserver.app import create_app
+def mock_app(mockserver_config: dict[str, Any], mock_clock: Any) -> Iterator[Any]:
+    from mockserver.app import close_app, create_app
 
-    return create_app(mockserver_config, clock=mock_clock)
+    app = create_app(mockserver_config, clock=mock_clock)
+    try:
+        yield app
+    finally:
+        close_app(app)  # its push workers and ticker must not outlive the test
 
 
 @pytest.fixture
@@ -59,7 +63,7 @@ def mock_client(mock_app: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def _mockserver_live_session() -> Iterator[LiveMockServer]:
-    from mockserver.app import create_app
+    from mockserver.app import close_app, create_app
     from mockserver.clock import ManualClock
     from mockserver.serving import serve_in_thread
 
@@ -70,6 +74,7 @@ def _mockserver_live_session() -> Iterator[LiveMockServer]:
         yield LiveMockServer(url=url, app=app, clock=clock)
     finally:
         stop()
+        close_app(app)
 
 
 @pytest.fixture

@@ -140,15 +140,18 @@ def test_a_recording_that_cannot_be_saved_at_shutdown_is_reported_without_a_trac
     assert "mockserver: cannot save the recording" in capsys.readouterr().err
 
 
-def test_a_port_in_use_exits_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_port_in_use_exits_with_status_2_leaving_no_thread(capsys: pytest.CaptureFixture[str]) -> None:
     import socket
+    import threading
 
+    before = threading.active_count()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         assert main(["--clock", "manual", "--port", str(port)]) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    assert threading.active_count() == before
 
 
 def test_clock_is_built_from_settings() -> None:
