@@ -11,9 +11,9 @@ from typing import Any, Optional
 
 from flask import Blueprint, Response, jsonify, request
 
-from mockserver.carriers import CARRIER_SLUGS, carrier_module
+from mockserver.admin_common import account, body, carrier, invalid, string
+from mockserver.carriers import carrier_module
 from mockserver.domain import Account
-from mockserver.errors import ApiError
 from mockserver.push_model import PushState
 from mockserver.pushes import callback_url, get_pushes, set_callback
 from mockserver.services import get_services
@@ -26,49 +26,14 @@ bp = Blueprint("admin_pushes", __name__)
 MAX_WAIT_SECONDS = 30.0
 
 
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(code="invalid_field", message=message, field=field)
-
-
-def _body() -> dict[str, Any]:
-    if not request.get_data(cache=True).strip():
-        return {}
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(code="invalid_json", message="the request body must be a JSON object")
-    return data
-
-
-def _text(data: Mapping[str, Any], name: str, *, required: bool = True) -> Optional[str]:
-    value = data.get(name)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _invalid(name, f"{name} must be a non-empty string")
-    return value.strip()
-
-
-def _carrier(data: Mapping[str, Any], *, required: bool = True) -> Optional[str]:
-    slug = _text(data, "carrier", required=required)
-    if slug is not None and slug not in CARRIER_SLUGS:
-        raise _invalid("carrier", f"unknown carrier {slug!r}; known: {', '.join(CARRIER_SLUGS)}")
-    return slug
-
-
 def _account(data: Mapping[str, Any]) -> Account:
-    carrier = _carrier(data) or ""
-    app_key = _text(data, "app_key") or ""
-    account = get_services().ops.account(carrier, app_key)
-    if account is None:
-        raise ApiError(code="not_found", status=404, field="app_key",
-                       message=f"no {carrier} account with app_key {app_key!r}")
-    return account
+    return account(get_services(), carrier(data) or "", string(data, "app_key") or "")
 
 
 def _seconds(data: Mapping[str, Any], name: str, default: float) -> float:
     value = data.get(name, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_WAIT_SECONDS:
-        raise _invalid(name, f"{name} must be a number of seconds from 0 to {MAX_WAIT_SECONDS:g}")
+        raise invalid(name, f"{name} must be a number of seconds from 0 to {MAX_WAIT_SECONDS:g}")
     return float(value)
 
 
@@ -78,16 +43,16 @@ def _state(value: Optional[str]) -> Optional[PushState]:
     try:
         return PushState(value)
     except ValueError:
-        raise _invalid("state", f"state must be one of {', '.join(s.value for s in PushState)}") from None
+        raise invalid("state", f"state must be one of {', '.join(s.value for s in PushState)}") from None
 
 
 @bp.get("/subscriptions")
 def list_subscriptions() -> Response:
     """Callbacks and per-waybill subscriptions, optionally of one carrier / account."""
     hub, scheduler = get_services(), get_pushes()
-    carrier = _carrier(request.args, required=False)
+    slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
-    accounts = [a for a in hub.store.list_accounts(carrier) if app_key is None or a.app_key == app_key]
+    accounts = [a for a in hub.store.list_accounts(slug) if app_key is None or a.app_key == app_key]
     callbacks = [c.to_dict() for a in accounts if (c := scheduler.callback(*a.key)) is not None]
     subscriptions = [s.to_dict() for a in accounts for s in hub.store.list_subscriptions(*a.key)]
     return jsonify({"callbacks": callbacks, "subscriptions": subscriptions})
@@ -96,11 +61,11 @@ def list_subscriptions() -> Response:
 @bp.post("/subscriptions")
 def subscribe() -> tuple[Response, int]:
     """Subscribe to a waybill's scans, as the carrier's subscribe API does."""
-    data = _body()
+    data = body()
     account = _account(data)
-    waybill = _text(data, "waybill") or ""
+    waybill = string(data, "waybill") or ""
     if not carrier_module(account.carrier).is_valid_waybill(waybill):
-        raise _invalid("waybill", f"{waybill!r} is not a well-formed {account.carrier} waybill number")
+        raise invalid("waybill", f"{waybill!r} is not a well-formed {account.carrier} waybill number")
     subscription = get_services().ops.subscribe(account, waybill)
     get_pushes().kick()
     return jsonify({"subscription": subscription.to_dict()}), 201
@@ -109,10 +74,10 @@ def subscribe() -> tuple[Response, int]:
 @bp.post("/subscriptions/callback")
 def set_callback_url() -> Response:
     """Set (``url``) or remove (``url: null``) the account's callback URL."""
-    data = _body()
+    data = body()
     account = _account(data)
     if "url" not in data:
-        raise _invalid("url", "url is required (null removes the callback)")
+        raise invalid("url", "url is required (null removes the callback)")
     callback = set_callback(get_pushes(), account.carrier, account.app_key, callback_url(data["url"]))
     return jsonify({"callback": callback.to_dict() if callback else None})
 
@@ -120,7 +85,7 @@ def set_callback_url() -> Response:
 @bp.get("/pushes")
 def list_pushes() -> Response:
     """Pushes with every delivery attempt, filtered by carrier, app_key, waybill and state."""
-    records = get_pushes().pushes(_carrier(request.args, required=False),
+    records = get_pushes().pushes(carrier(request.args, required=False),
                                   request.args.get("app_key") or None,
                                   request.args.get("waybill") or None,
                                   _state(request.args.get("state")))
@@ -131,7 +96,7 @@ def list_pushes() -> Response:
 def flush() -> Response:
     """Queue and deliver every push due now and wait for the deliveries (``timeout`` s, default 10)."""
     scheduler = get_pushes()
-    done = scheduler.flush(_seconds(_body(), "timeout", 10.0))
+    done = scheduler.flush(_seconds(body(), "timeout", 10.0))
     counts = {state.value: len(scheduler.pushes(state=state)) for state in PushState}
     return jsonify({"done": done, "counts": counts})
 
@@ -139,12 +104,12 @@ def flush() -> Response:
 @bp.post("/wait/pushes")
 def wait_for_pushes() -> tuple[Response, int]:
     """Block until ``count`` pushes to the account (for ``waybill``) are delivered: 200, else 408."""
-    data = _body()
+    data = body()
     account = _account(data)
-    waybill = _text(data, "waybill", required=False)
+    waybill = string(data, "waybill", required=False)
     count = data.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise _invalid("count", "count must be a whole number >= 1")
+        raise invalid("count", "count must be a whole number >= 1")
     timeout = _seconds(data, "timeout", 5.0)
     delivered = get_pushes().wait_delivered(account.carrier, account.app_key, count=count,
                                             waybill=waybill, timeout=timeout)
