@@ -132,8 +132,8 @@ def create_account() -> tuple[Response, int]:
     if not isinstance(auto_parcels, bool):
         raise _invalid("auto_parcels", "auto_parcels must be true or false")
     extra = data.get("extra", {})
-    if not isinstance(extra, dict):
-        raise _invalid("extra", "extra must be an object")
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise _invalid("extra", "extra must be an object of strings (e.g. {\"client_id\": \"C1\"})")
     wants_callback = "callback_url" in data
     url = callback_url(data["callback_url"], "callback_url") if wants_callback else None
     account, created = hub.ops.register_account(

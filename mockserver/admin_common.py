@@ -9,6 +9,7 @@ from typing import Any, Optional
 from flask import request
 
 from mockserver.carriers import CARRIER_SLUGS
+from mockserver.carriers._fields import loads
 from mockserver.domain import Account
 from mockserver.errors import ApiError
 from mockserver.services import Services
@@ -27,9 +28,13 @@ def body() -> dict[str, Any]:
     Raises:
         ApiError: 400 ``invalid_json`` if the body is not a JSON object.
     """
-    if not request.get_data(cache=True).strip():
+    raw = request.get_data(cache=True)
+    if not raw.strip():
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        data = None
     if not isinstance(data, dict):
         raise ApiError(code="invalid_json", message="the request body must be a JSON object")
     return data

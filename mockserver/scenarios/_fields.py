@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any, Iterable, List, Mapping, NoReturn, Optional, Sequence
 
 from .errors import ScenarioFileError, join_path
@@ -45,10 +46,16 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+#: The longest delay a scenario may ask for: longer is a mistake, and would overflow the clock.
+MAX_SECONDS = 366 * 24 * 3600
+
+
 def non_negative(value: float, path: str) -> float:
-    """Return ``value`` as a float, or raise if it is not a number >= 0."""
-    if not is_number(value) or value < 0:
+    """Return ``value`` as a float: a finite number of seconds from 0 to :data:`MAX_SECONDS`."""
+    if not is_number(value) or not math.isfinite(value) or value < 0:
         raise ScenarioFileError(path=path, message=f"must be a number >= 0, got {value!r}")
+    if value > MAX_SECONDS:
+        raise ScenarioFileError(path=path, message=f"must be at most {MAX_SECONDS} s (a year), got {value!r}")
     return float(value)
 
 

@@ -43,6 +43,7 @@ def test_account_is_created_then_updated_and_never_lists_its_secret(mock_client:
     ({"carrier": "zto", "app_key": "k", "app_secret": ""}, "app_secret"),
     ({"carrier": "zto", "app_key": "k", "app_secret": "s", "auto_parcels": "yes"}, "auto_parcels"),
     ({"carrier": "zto", "app_key": "k", "app_secret": "s", "extra": []}, "extra"),
+    ({"carrier": "zto", "app_key": "k", "app_secret": "s", "extra": {"n": float("nan")}}, "extra"),
 ])
 def test_bad_account_input_answers_400_naming_the_field(
     mock_client: Any, body: dict[str, Any], field: str

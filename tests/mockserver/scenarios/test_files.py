@@ -290,3 +290,11 @@ def test_schema_is_valid_and_accepts_dumps() -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"version": 1, "stubs": [{"outcome": {"type": "x"}}]},
                             SCENARIO_FILE_SCHEMA)
+
+
+@pytest.mark.parametrize("delay", [1e15, float("inf"), float("nan")])
+def test_a_push_delay_beyond_a_year_or_not_finite_is_refused_with_its_path(delay):
+    from mockserver.scenarios import ScenarioFileError, load_payload
+
+    with pytest.raises(ScenarioFileError, match="delay_seconds"):
+        load_payload({"outcome": {"type": "push", "delay_seconds": delay}})
