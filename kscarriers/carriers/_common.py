@@ -50,7 +50,7 @@ StatusTable = Mapping[str, Tuple[TrackingStatus, TrackingSubStatus]]
 
 
 def compact_json(value: Any) -> str:
-    """JSON as carriers expect it: compact, UTF-8 characters kept (never ``\\uXXXX``)."""
+    """JSON as carriers expect it: compact, UTF-8 characters kept (never ``\\u`` escapes)."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
