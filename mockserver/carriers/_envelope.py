@@ -1,6 +1,7 @@
 """Carrier-neutral plumbing for carrier blueprints: faults, signatures, journalling and the Decider hook.
 
-A carrier blueprint (see :mod:`mockserver.carriers.zto`) does four things with this module:
+A carrier blueprint (see :mod:`mockserver.carriers.zto`) does four things with this module (steps 1
+and 3 through its :class:`~mockserver.carriers._dialect.Dialect`):
 
 1. :func:`install` registers the blueprint's error handlers and its journal hook: a
    :class:`CarrierFault` is rendered by the blueprint's own ``render_fault`` (its envelope), any

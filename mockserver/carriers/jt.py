@@ -54,21 +54,17 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
+from mockserver.carriers._dialect import Dialect
+from mockserver.carriers._dialect import fault as _fault
 from mockserver.carriers._envelope import (
     CarrierFault,
     Decision,
-    Fault,
     Operation,
     b64_md5,
-    compact_json,
-    consult,
     digest_matches,
     exchange,
-    install,
     json_response,
-    raw_response,
     services,
-    transformed,
 )
 from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
 from mockserver.carriers.jt_wire import (
@@ -83,7 +79,7 @@ from mockserver.carriers.jt_wire import (
     render_detail,
     track_entry,
 )
-from mockserver.domain import Account, Address, FailReason, InterceptKind
+from mockserver.domain import Account, Address, InterceptKind
 from mockserver.operations import InterceptRequest
 
 __all__ = [
@@ -120,10 +116,6 @@ def is_valid_waybill(waybill: str) -> bool:
     return bool(WAYBILL_RE.match(waybill))
 
 
-def _fault(code: str, message: str) -> CarrierFault:
-    return CarrierFault(code=code, message=message)
-
-
 def _platform(name: str, detail: str = "") -> CarrierFault:
     code, message = PLATFORM_ERRORS[name]
     return _fault(code, message + detail)
@@ -141,33 +133,20 @@ def _json(payload: Any) -> Response:
     return json_response(payload)
 
 
-def _render_fault(fault: CarrierFault) -> Response:
-    if fault.body is not None:
-        body = fault.body if isinstance(fault.body, str) else compact_json(fault.body)
-        return Response(body, status=fault.http_status, content_type="application/json; charset=utf-8")
+def _render_envelope(fault: CarrierFault) -> Response:
     answer = _json(_envelope(fault.code, fault.message, None))
     answer.status_code = fault.http_status
     return answer
-
-
-def _system_fault() -> CarrierFault:
-    return _fault(*FAULT_CODES[Fault.SYSTEM_ERROR])
 
 
 def _ok(data: Any) -> Response:
     return _json(_envelope("1", "success", data))
 
 
-def _field_fault(problem: FieldProblem) -> CarrierFault:
-    if problem.problem == "json":
-        return _illegal("bizContent格式错误")
-    if problem.problem == "type":
-        return _illegal(f"{problem.field}格式错误")
-    return _illegal(f"{problem.field}不能为空")
-
-
 bp = Blueprint("jt", __name__)
-install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
+DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
+                  field_code=PLATFORM_ERRORS["illegal"][0], bad_body="bizContent格式错误")
+DIALECT.install(bp)
 
 
 # -- request parsing ---------------------------------------------------------------------------
@@ -259,17 +238,6 @@ def _new_address(body: Mapping[str, Any]) -> Address:
 # -- operations --------------------------------------------------------------------------------
 
 
-def _apply_reject(decision: Optional[Decision]) -> None:
-    if decision is not None and decision.reject is not None:
-        code, message = FAIL_CODES[decision.reject]
-        raise _fault(code, decision.message or message)
-
-
-def _decided_fault(decision: Decision, fault: Fault) -> CarrierFault:
-    code, message = FAULT_CODES[fault]
-    return _fault(code, decision.message or message.format(field=decision.field_name or "billCodes"))
-
-
 def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     codes = required_text(body, "billCodes")
     waybills = [_waybill(code.strip()) for code in codes.split(",") if code.strip()]
@@ -302,13 +270,13 @@ def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     waybill = _waybill(required_text(body, "mailNo"))
     kind = _apply_type(body)
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     request_id = "jt-" + uuid.uuid4().hex  # J&T sends no request id: every request is new
     outcome = services().ops.create_intercept(account, InterceptRequest(
         waybill=waybill, kind=kind, request_id=request_id, new_address=address),
         decision.intercept if decision is not None else None)
     if outcome.fail_reason is not None or outcome.record is None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
+        raise DIALECT.refusal(outcome.fail_reason)
     record = outcome.record
     return _ok({"mailNo": waybill, "interceptId": record.id, "status": INTERCEPT_STATES[record.status]})
 
@@ -337,17 +305,6 @@ def gateway(path: str) -> Response:
     if operation is None:
         raise _platform("unknown_api", f": /{path}")
     body = json_object((biz or "").encode("utf-8"))
-    decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
-    if decision is not None and decision.response is not None:
-        return raw_response(decision.response)
-    if decision is not None and decision.fault is not None:
-        raise _decided_fault(decision, decision.fault)
-    try:
-        answer = _HANDLERS[operation](account, body, decision)
-    except (CarrierFault, FieldProblem) as problem:
-        if decision is None or decision.transform is None:
-            raise
-        fault = problem if isinstance(problem, CarrierFault) else _field_fault(problem)
-        exchange().error = f"{fault.code}: {fault.message}"
-        answer = _render_fault(fault)
-    return transformed(answer, decision)
+    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
+                          default_field="billCodes",
+                          handler=lambda decision: _HANDLERS[operation](account, body, decision))

@@ -83,20 +83,18 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
+from mockserver.carriers._dialect import Dialect
+from mockserver.carriers._dialect import fault as _fault
 from mockserver.carriers._envelope import (
     CarrierFault,
     Decision,
     Fault,
     Operation,
     b64_md5,
-    consult,
     digest_matches,
     exchange,
     form_body,
-    install,
-    raw_response,
     services,
-    transformed,
 )
 from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
 from mockserver.carriers._push import PushRequest
@@ -155,33 +153,21 @@ def is_valid_waybill(waybill: str) -> bool:
     return bool(WAYBILL_RE.match(waybill))
 
 
-def _fault(code: str, message: str) -> CarrierFault:
-    return CarrierFault(code=code, message=message)
+def _literal_json(body: Any) -> str:
+    # A fault's literal body keeps json.dumps' default separators here (the other carriers: compact).
+    return json.dumps(body, ensure_ascii=False)
 
 
-def _render_fault(fault: CarrierFault) -> Response:
-    if fault.body is not None:
-        body = fault.body if isinstance(fault.body, str) else json.dumps(fault.body, ensure_ascii=False)
-        return Response(body, status=fault.http_status, content_type="application/json; charset=utf-8")
+def _render_envelope(fault: CarrierFault) -> Response:
     if fault.code == "S01":
         return xml_error_response(fault.code, fault.message, fault.http_status)
     return error_response(fault.code, fault.message, fault.http_status)
 
 
-def _system_fault() -> CarrierFault:
-    return _fault(*FAULT_CODES[Fault.SYSTEM_ERROR])
-
-
-def _field_fault(problem: FieldProblem) -> CarrierFault:
-    if problem.problem == "json":
-        return _fault("S02", "content格式错误")
-    if problem.problem == "type":
-        return _fault("S02", f"{problem.field}格式错误")
-    return _fault("S02", f"{problem.field}不能为空")
-
-
 bp = Blueprint("sto", __name__)
-install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
+DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
+                  field_code="S02", bad_body="content格式错误", literal_json=_literal_json)
+DIALECT.install(bp)
 
 
 # -- request parsing ---------------------------------------------------------------------------
@@ -270,18 +256,6 @@ def _new_address(body: Mapping[str, Any]) -> Address:
 # -- operations --------------------------------------------------------------------------------
 
 
-def _apply_reject(decision: Optional[Decision]) -> None:
-    if decision is not None and decision.reject is not None:
-        code, message = FAIL_CODES[decision.reject]
-        raise _fault(code, decision.message or message)
-
-
-def _decided_fault(decision: Decision, operation: Operation) -> CarrierFault:
-    code, message = FAULT_CODES[decision.fault or Fault.SYSTEM_ERROR]
-    field = decision.field_name or _WAYBILL_FIELDS.get(operation, "waybillNo")
-    return _fault(code, decision.message or message.format(field=field))
-
-
 def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybills = [_waybill(item, "waybillNoList") for item in _list_field(body, "waybillNoList")]
     order = text_field(body, "order", required=False) or "asc"
@@ -312,13 +286,13 @@ def _create_intercept(
     if kind is None:
         raise _fault("S02", "interceptForAct格式错误")
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     request_id = "STO" + uuid.uuid4().hex
     outcome = services().ops.create_intercept(account, InterceptRequest(
         waybill=waybill, kind=kind, request_id=request_id, new_address=address),
         decision.intercept if decision is not None else None)
     if outcome.fail_reason is not None or outcome.record is None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
+        raise DIALECT.refusal(outcome.fail_reason)
     return ok_response(intercept_data(outcome.record))
 
 
@@ -326,10 +300,10 @@ def _cancel_intercept(
     account: Account, body: Mapping[str, Any], decision: Optional[Decision]
 ) -> Response:
     waybill = _waybill(body.get("waybillNo"), "waybillNo")
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     outcome = services().ops.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.NO_INTERCEPT])
+        raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
     return ok_response(intercept_data(outcome.record))
 
 
@@ -357,19 +331,9 @@ def gateway() -> Response:
     account = _authenticate(fields)
     operation = _route(fields)
     body = json_object(fields["content"].encode("utf-8"))
-    decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
-    if decision is not None and decision.response is not None:
-        return raw_response(decision.response)
-    if decision is not None and decision.fault is not None:
-        raise _decided_fault(decision, operation)
-    try:
-        answer = _HANDLERS[operation](account, body, decision)
-    except CarrierFault as fault:
-        if decision is None or decision.transform is None:
-            raise
-        exchange().error = f"{fault.code}: {fault.message}"
-        answer = _render_fault(fault)
-    return transformed(answer, decision)
+    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
+                          default_field=_WAYBILL_FIELDS.get(operation, "waybillNo"),
+                          handler=lambda decision: _HANDLERS[operation](account, body, decision))
 
 
 # -- pushes ------------------------------------------------------------------------------------

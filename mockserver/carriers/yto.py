@@ -69,21 +69,18 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
+from mockserver.carriers._dialect import Dialect
+from mockserver.carriers._dialect import fault as _fault
 from mockserver.carriers._envelope import (
     CarrierFault,
     Decision,
     Fault,
     Operation,
     b64_md5,
-    compact_json,
-    consult,
     digest_matches,
     exchange,
-    install,
     json_response,
-    raw_response,
     services,
-    transformed,
 )
 from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
 from mockserver.carriers.yto_wire import (
@@ -142,32 +139,13 @@ FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
 _STATUS_CODES = frozenset(code for code, _ in FAIL_CODES.values())
 _PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
-def _fault(code: str, message: str) -> CarrierFault:
-    return CarrierFault(code=code, message=message)
 
-
-def _render_fault(fault: CarrierFault) -> Response:
-    if fault.body is not None:
-        body = fault.body if isinstance(fault.body, str) else compact_json(fault.body)
-        return Response(body, status=fault.http_status,
-                        content_type="application/json; charset=utf-8")
+def _render_envelope(fault: CarrierFault) -> Response:
     payload: dict[str, Any] = {"success": False}
     if fault.code in _STATUS_CODES:
         payload["statusCode"] = int(fault.code)
     payload.update(code=fault.code, message=fault.message)
     return json_response(payload, status=fault.http_status)
-
-
-def _system_fault() -> CarrierFault:
-    return _fault(*FAULT_CODES[Fault.SYSTEM_ERROR])
-
-
-def _field_fault(problem: FieldProblem) -> CarrierFault:
-    if problem.problem == "json":
-        return _fault("S02", "请求体必须是表单或JSON对象")
-    if problem.problem == "type":
-        return _fault("S02", f"{problem.field}格式错误")
-    return _fault("S02", f"{problem.field}不能为空")
 
 
 def _ok(data: Optional[Mapping[str, Any]] = None) -> Response:
@@ -178,7 +156,9 @@ def _ok(data: Optional[Mapping[str, Any]] = None) -> Response:
 
 
 bp = Blueprint("yto", __name__)
-install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
+DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
+                  field_code="S02", bad_body="请求体必须是表单或JSON对象")
+DIALECT.install(bp)
 
 
 # -- request parsing ---------------------------------------------------------------------------
@@ -308,18 +288,6 @@ def _no_data(waybill: str) -> Response:
 # -- operations --------------------------------------------------------------------------------
 
 
-def _apply_reject(decision: Optional[Decision]) -> None:
-    if decision is not None and decision.reject is not None:
-        code, message = FAIL_CODES[decision.reject]
-        raise _fault(code, decision.message or message)
-
-
-def _decided_fault(method: str, decision: Decision, fault: Fault) -> CarrierFault:
-    code, message = FAULT_CODES[fault]
-    default = "NUMBER" if method == "track_query_adapter" else "waybillNo"
-    return _fault(code, decision.message or message.format(field=decision.field_name or default))
-
-
 def _track(account: Account, method: str, param: Mapping[str, Any],
            decision: Optional[Decision]) -> Response:
     name = "NUMBER" if "NUMBER" in param or "Number" not in param else "Number"
@@ -347,14 +315,14 @@ def _create_intercept(account: Account, method: str, param: Mapping[str, Any],
     change = method == "wanted_change_adapter"
     address = _new_address(param) if change else None
     required_text(param, "wantedDesc")
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     wanted_id = "W" + uuid.uuid4().hex[:16].upper()
     outcome = services().ops.create_intercept(account, InterceptRequest(
         waybill=waybill, kind=InterceptKind.CHANGE_ADDRESS if change else InterceptKind.RETURN,
         request_id=wanted_id, external_ref=wanted_id, new_address=address),
         decision.intercept if decision is not None else None)
     if outcome.fail_reason is not None or outcome.record is None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
+        raise DIALECT.refusal(outcome.fail_reason)
     return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
 
 
@@ -362,10 +330,10 @@ def _cancel_intercept(account: Account, method: str, param: Mapping[str, Any],
                       decision: Optional[Decision]) -> Response:
     waybill = _waybill(param, "waybillNo")
     text_field(param, "dealRemark", required=False)
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     outcome = services().ops.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.NO_INTERCEPT])
+        raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
     return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
 
 
@@ -399,16 +367,6 @@ def gateway(method: str, version: str, partner_code: str, client_id: str) -> Res
         raise _fault("S02", "method不存在")
     _check_envelope(envelope)
     param = _param_object(param_text)
-    decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
-    if decision is not None and decision.response is not None:
-        return raw_response(decision.response)
-    if decision is not None and decision.fault is not None:
-        raise _decided_fault(method, decision, decision.fault)
-    try:
-        answer = _HANDLERS[operation](account, method, param, decision)
-    except CarrierFault as fault:
-        if decision is None or decision.transform is None:
-            raise
-        exchange().error = f"{fault.code}: {fault.message}"
-        answer = _render_fault(fault)
-    return transformed(answer, decision)
+    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
+                          default_field="NUMBER" if method == "track_query_adapter" else "waybillNo",
+                          handler=lambda decision: _HANDLERS[operation](account, method, param, decision))

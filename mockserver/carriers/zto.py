@@ -64,6 +64,8 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
+from mockserver.carriers._dialect import Dialect
+from mockserver.carriers._dialect import fault as _fault
 from mockserver.carriers._envelope import (
     CarrierFault,
     Decision,
@@ -72,19 +74,14 @@ from mockserver.carriers._envelope import (
     b64_md5,
     china_time,
     compact_json,
-    consult,
     digest_matches,
     epoch_ms,
     exchange,
     form_body,
-    install,
     json_response,
-    raw_response,
     services,
-    transformed,
 )
 from mockserver.carriers._fields import (
-    FieldProblem,
     json_object,
     loads,
     peek_text,
@@ -198,21 +195,9 @@ def is_valid_waybill(waybill: str) -> bool:
     return bool(WAYBILL_RE.match(waybill))
 
 
-def _fault(code: str, message: str) -> CarrierFault:
-    return CarrierFault(code=code, message=message)
-
-
-def _render_fault(fault: CarrierFault) -> Response:
-    if fault.body is not None:
-        body = fault.body if isinstance(fault.body, str) else compact_json(fault.body)
-        return Response(body, status=fault.http_status,
-                        content_type="application/json; charset=utf-8")
+def _render_envelope(fault: CarrierFault) -> Response:
     return json_response({"result": None, "message": fault.message, "status": False,
                           "statusCode": fault.code}, status=fault.http_status)
-
-
-def _system_fault() -> CarrierFault:
-    return _fault(*FAULT_CODES[Fault.SYSTEM_ERROR])
 
 
 def _ok(result: Any) -> Response:
@@ -242,14 +227,6 @@ def _authenticate(raw: bytes) -> Account:
     if not digest_matches(b64_md5(raw + account.app_secret.encode("utf-8")), digest):
         raise _fault("S211", "签名错误")
     return account
-
-
-def _field_fault(problem: FieldProblem) -> CarrierFault:
-    if problem.problem == "json":
-        return _fault("S208", "请求体必须是JSON对象")
-    if problem.problem == "type":
-        return _fault("S208", f"{problem.field}格式错误")
-    return _fault("S208", f"{problem.field}不能为空")
 
 
 def _waybill(body: Mapping[str, Any]) -> str:
@@ -296,7 +273,9 @@ def _new_address(body: Mapping[str, Any]) -> Address:
     )
 
 
-install(bp, render_fault=_render_fault, system_fault=_system_fault, field_fault=_field_fault)
+DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
+                  field_code="S208", bad_body="请求体必须是JSON对象")
+DIALECT.install(bp)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -405,18 +384,6 @@ def is_push_ack(status: int, body: bytes) -> bool:
 # -- operations --------------------------------------------------------------------------------
 
 
-def _apply_reject(decision: Optional[Decision]) -> None:
-    if decision is not None and decision.reject is not None:
-        code, message = FAIL_CODES[decision.reject]
-        raise _fault(code, decision.message or message)
-
-
-def _decided_fault(decision: Decision, fault: Fault) -> CarrierFault:
-    code, message = FAULT_CODES[fault]
-    return _fault(code, decision.message or message.format(field=decision.field_name or "billCode"))
-
-
-
 def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
     phone = text_field(body, "mobilePhone", required=False)
@@ -440,12 +407,12 @@ def _create_intercept(
     kind = _destination_type(body)
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     external_ref = text_field(body, "thirdBizNo", required=False) or request_id
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     outcome = services().ops.create_intercept(account, InterceptRequest(
         waybill=waybill, kind=kind, request_id=request_id, external_ref=external_ref,
         new_address=address), decision.intercept if decision is not None else None)
     if outcome.fail_reason is not None or outcome.record is None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason or FailReason.OTHER])
+        raise DIALECT.refusal(outcome.fail_reason)
     status, name = INTERCEPT_STATUS[outcome.record.status]
     return _ok({"billCode": waybill, "thirdBizNo": outcome.record.external_ref,
                 "status": status, "statusName": name})
@@ -457,10 +424,10 @@ def _cancel_intercept(
     waybill = _waybill(body)
     external_ref = text_field(body, "thirdBizNo", required=False)
     text_field(body, "dealRemark", required=False)
-    _apply_reject(decision)
+    DIALECT.reject(decision)
     outcome = services().ops.cancel_intercept(account, waybill, external_ref=external_ref)
     if outcome.fail_reason is not None:
-        raise _fault(*FAIL_CODES[outcome.fail_reason])
+        raise DIALECT.refusal(outcome.fail_reason)
     return _ok(None)
 
 
@@ -470,7 +437,7 @@ def _intercept_status(
     waybill = _waybill(body)
     record = services().ops.latest_intercept(account, waybill)
     if record is None:
-        raise _fault(*FAIL_CODES[FailReason.NOT_FOUND])
+        raise DIALECT.refusal(FailReason.NOT_FOUND)
     return _ok(intercept_status_result(record))
 
 
@@ -499,16 +466,6 @@ def gateway(api_name: str) -> Response:
     if operation is None:
         raise _fault("S207", "API不存在")
     body = json_object(raw)
-    decision = consult(operation, app_key=account.app_key, waybill=note.waybill)
-    if decision is not None and decision.response is not None:
-        return raw_response(decision.response)
-    if decision is not None and decision.fault is not None:
-        raise _decided_fault(decision, decision.fault)
-    try:
-        answer = _HANDLERS[operation](account, body, decision)
-    except CarrierFault as fault:
-        if decision is None or decision.transform is None:
-            raise
-        exchange().error = f"{fault.code}: {fault.message}"
-        answer = _render_fault(fault)
-    return transformed(answer, decision)
+    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
+                          default_field="billCode",
+                          handler=lambda decision: _HANDLERS[operation](account, body, decision))
