@@ -286,7 +286,7 @@ def compact_json(value: Any) -> str:
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
-    """A JSON answer in UTF-8; a lone surrogate echoed from a request goes out as a ``\\uXXXX`` escape."""
+    """A JSON answer in UTF-8; a lone surrogate echoed from a request goes out as a ``\\u`` escape."""
     text = compact_json(payload)
     try:
         body = text.encode("utf-8")
