@@ -325,6 +325,7 @@ class Client:
             build=lambda: adapter.build_intercept(request),
             parse=lambda resp: adapter.parse_intercept(request, resp),
             settle=settle if Operation.INTERCEPT_STATUS in adapter.operations else None,
+            deduped=adapter.intercept_takes_request_id,
         )
 
     def cancel_intercept(
@@ -365,6 +366,9 @@ class Client:
             build=lambda: adapter.build_cancel_intercept(number, request_id=ref, reason=note),
             parse=lambda resp: adapter.parse_cancel_intercept(number, resp),
             settle=settle if can_query else None,
+            # No carrier dedupes cancels (ZTO's cancel carries no requestId): a resend of a
+            # cancel that landed would come back "no intercept in progress".
+            deduped=False,
         )
 
     def intercept_status(
@@ -444,10 +448,14 @@ class Client:
         build: Callable[[], HttpRequest],
         parse: Callable[[HttpResponse], InterceptResult],
         settle: Optional[Callable[[], Optional[InterceptResult]]],
+        deduped: bool,
     ) -> InterceptResult:
-        """Send a state-changing request without ever duplicating it silently."""
+        """Send a state-changing request without ever duplicating it silently.
+
+        ``deduped`` says the carrier recognises a resend of this very request by its id.
+        """
         describe = f"{slug} {operation} {waybill} (request {request_id})"
-        if adapter.intercept_takes_request_id:
+        if deduped:
             # The carrier dedupes by our request id, so every retryable error may be retried.
             result = self._retrier.call(lambda: parse(self._send(build())), describe=describe)
             return result

@@ -296,3 +296,18 @@ def test_new_address_with_lone_surrogate_names_the_field():
     with pytest.raises(ValidationError) as info:
         client.intercept("73100130019486", reason="改址", kind=InterceptKind.CHANGE_ADDRESS, new_address=address)
     assert info.value.field == "new_address.detail" and not transport.requests
+
+
+def test_a_timed_out_zto_cancel_is_settled_by_the_status_query_not_resent():
+    # ZTO dedupes createIntercept by requestId, but cancelIntercept carries no request id:
+    # a blind resend of a cancel that landed answers E23130 ("no intercept in progress").
+    cancelled = json_response(
+        '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486","serviceCode":"k1","status":"4","statusName":"已取消"}}'
+    )
+    client, transport, _ = client_with(TimeoutError("read timeout"), cancelled)
+    result = client.cancel_intercept(WAYBILL, intercept_request_id="k1")
+    assert result.status is InterceptStatus.CANCELLED
+    assert [r.url.rsplit("/", 1)[1] for r in transport.requests] == [
+        "thirdcenter.cancelIntercept",
+        "thirdcenter.queryInterceptAndReturnStatus",
+    ]
