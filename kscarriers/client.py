@@ -300,6 +300,10 @@ class Client:
         if kind is InterceptKind.RETURN_TO_SENDER and new_address is not None:
             raise ValidationError(field="new_address", reason="only for CHANGE_ADDRESS")
         if new_address is not None:
+            if not isinstance(new_address, Address):
+                raise ValidationError(
+                    field="new_address", reason=f"must be an Address, got {type(new_address).__name__}"
+                )
             for part in ("name", "phone", "province", "city", "district", "detail"):
                 _check_text(f"new_address.{part}", getattr(new_address, part), required=False)
         request = InterceptRequest(
@@ -536,6 +540,8 @@ class Client:
         slug = _check_text("carrier", carrier).lower()
         if not isinstance(body, (bytes, bytearray)):
             raise ValidationError(field="body", reason="must be the raw request body as bytes")
+        if not isinstance(headers, Mapping):
+            raise ValidationError(field="headers", reason="must be a mapping of header names to values")
         adapter = self.adapter(slug)
         events = adapter.parse_push(dict(headers), bytes(body))
         return PushMessage(carrier=slug, events=events, ack=adapter.push_ack(ok=True))

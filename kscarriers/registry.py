@@ -72,6 +72,8 @@ class CarrierRegistry:
 
     def get(self, slug: str) -> Type[CarrierAdapter]:
         """The adapter class for ``slug``, or a ValidationError listing the known ones."""
+        if not isinstance(slug, str):  # an unhashable value would raise TypeError below
+            raise ValidationError(field="carrier", reason=f"must be a str, got {type(slug).__name__}")
         self._ensure_loaded()
         with self._lock:
             try:

@@ -311,3 +311,25 @@ def test_a_timed_out_zto_cancel_is_settled_by_the_status_query_not_resent():
         "thirdcenter.cancelIntercept",
         "thirdcenter.queryInterceptAndReturnStatus",
     ]
+
+
+def test_new_address_that_is_not_an_address_is_a_validation_error_naming_the_field():
+    client, transport, _ = client_with()
+    with pytest.raises(ValidationError) as info:
+        client.intercept(WAYBILL, kind=InterceptKind.CHANGE_ADDRESS, new_address={"name": "张三"}, reason="r")
+    assert info.value.field == "new_address" and transport.requests == []
+
+
+@pytest.mark.parametrize("carrier", [["zto"], None, 7])
+def test_non_string_carrier_in_supports_is_a_validation_error(carrier):
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError) as info:
+        client.supports(carrier, Operation.TRACK)
+    assert info.value.field == "carrier"
+
+
+def test_push_headers_that_are_not_a_mapping_are_a_validation_error():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError) as info:
+        client.parse_push("zto", None, b"{}")
+    assert info.value.field == "headers"
