@@ -63,7 +63,10 @@ def yuan_to_fen(value: Any, *, field_name: str = "amount") -> int:
         raise ValidationError(field=field_name, reason=f"not a number: {value!r}") from None
     if not amount.is_finite() or amount < 0:
         raise ValidationError(field=field_name, reason="must be a finite, non-negative amount")
-    scaled = amount * 100
+    try:
+        scaled = amount * 100
+    except ArithmeticError:  # decimal.Overflow: beyond the context's exponent range
+        raise ValidationError(field=field_name, reason="amount is out of range") from None
     if scaled != scaled.to_integral_value():
         raise ValidationError(field=field_name, reason="must not be finer than one fen (0.01)")
     return int(scaled)

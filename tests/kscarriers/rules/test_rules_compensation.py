@@ -69,3 +69,10 @@ def test_compensation_never_decreases_with_the_amount_paid(a: int, b: int) -> No
         false_shipment_compensation(amount_paid_fen=low).amount_fen
         <= false_shipment_compensation(amount_paid_fen=high).amount_fen
     )
+
+
+@pytest.mark.parametrize("value", ["9e999999", Decimal("9E+999999")])
+def test_yuan_amount_too_large_for_decimal_arithmetic_is_a_validation_error(value):
+    with pytest.raises(ValidationError) as info:
+        yuan_to_fen(value)
+    assert info.value.field == "amount"
