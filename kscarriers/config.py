@@ -68,7 +68,8 @@ class RetryPolicy:
     Args:
         max_attempts: attempts in all, the first included (1 disables retries).
         initial: first backoff in seconds; doubles each attempt, with full jitter.
-        max_wait: cap on one backoff (and on a carrier's Retry-After we are willing to honour).
+        max_wait: cap on one backoff of our own; a carrier's Retry-After is honoured in full
+            (the call gives up instead when it would pass ``total_timeout``).
         total_timeout: give up once this many seconds have passed since the first attempt.
         budget: retry tokens per client; each retry spends one, each success returns a tenth.
             An outage therefore cannot multiply traffic without bound (botocore's retry quota).
