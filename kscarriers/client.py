@@ -6,7 +6,7 @@ import logging
 import random
 import time
 import uuid
-from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
 
 from attrs import evolve
 
@@ -244,6 +244,8 @@ class Client:
         self, waybills: List[str], carrier: Optional[str] = None
     ) -> List[Union[TrackResult, KsCarriersError]]:
         """Track several waybills; each entry is the result or the error for that waybill."""
+        if isinstance(waybills, (str, bytes)) or not isinstance(waybills, Iterable):
+            raise ValidationError(field="waybills", reason="must be a list of waybill numbers, not a string")
         out: List[Union[TrackResult, KsCarriersError]] = []
         for number in waybills:
             try:
@@ -322,7 +324,6 @@ class Client:
 
         return self._write(
             slug,
-            adapter,
             "intercept",
             number,
             request.request_id,
@@ -363,7 +364,6 @@ class Client:
 
         return self._write(
             slug,
-            adapter,
             "cancel_intercept",
             number,
             ref,
@@ -444,7 +444,6 @@ class Client:
     def _write(
         self,
         slug: str,
-        adapter: CarrierAdapter,
         operation: str,
         waybill: str,
         request_id: str,
@@ -461,8 +460,20 @@ class Client:
         describe = f"{slug} {operation} {waybill} (request {request_id})"
         if deduped:
             # The carrier dedupes by our request id, so every retryable error may be retried.
-            result = self._retrier.call(lambda: parse(self._send(build())), describe=describe)
-            return result
+            try:
+                return self._retrier.call(lambda: parse(self._send(build())), describe=describe)
+            except KsCarriersError as exc:
+                if not is_retryable(exc) or _not_applied(exc):
+                    raise
+                # Out of retries and the last attempt may have landed: hand back the id, since
+                # resending with the same idempotency_key is safe for this carrier.
+                raise OutcomeUnknownError(
+                    carrier=slug,
+                    operation=operation,
+                    waybill=waybill,
+                    request_id=request_id,
+                    cause=f"{exc}; resending with idempotency_key={request_id!r} is safe",
+                ) from exc
 
         def attempt() -> InterceptResult:
             try:

@@ -11,6 +11,7 @@ from ksfakes import ScriptedTransport, SleepRecorder, json_response
 
 from kscarriers import (
     Address,
+    CarrierServerError,
     Client,
     ConnectError,
     InterceptFailure,
@@ -333,3 +334,25 @@ def test_push_headers_that_are_not_a_mapping_are_a_validation_error():
     with pytest.raises(ValidationError) as info:
         client.parse_push("zto", None, b"{}")
     assert info.value.field == "headers"
+
+
+def test_an_intercept_whose_retries_run_out_after_it_may_have_landed_hands_back_its_request_id():
+    client, transport, _ = client_with(BUSY, BUSY, BUSY, id_factory=lambda: "minted-7")
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.intercept(WAYBILL, reason="refund")
+    assert info.value.request_id == "minted-7" and "idempotency_key='minted-7'" in str(info.value)
+    assert len(transport.requests) == 3
+    assert isinstance(info.value.__cause__, CarrierServerError)
+
+
+def test_an_intercept_refused_by_rate_limits_is_raised_as_such_because_nothing_landed():
+    limited = json_response('{"status":false,"statusCode":"S206","message":"api qos limit","result":null}')
+    client, _, _ = client_with(limited, limited, limited)
+    with pytest.raises(RateLimitError):
+        client.intercept(WAYBILL, reason="refund")
+
+
+def test_track_many_refuses_a_single_string():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="waybills"):
+        client.track_many(WAYBILL)  # type: ignore[arg-type]
