@@ -172,7 +172,8 @@ def run_refund_intercept(
         The RefundOutcome; ``refund_auto_approvable`` is True only on success.
 
     Raises:
-        ValidationError: if ``poll_interval`` or ``deadline`` is not positive.
+        ValidationError: if ``poll_interval`` is not positive or ``deadline`` is negative (a zero
+            deadline requests the intercept and reports it without following it).
         KsCarriersError: if the intercept request itself fails (for example
             :class:`~kscarriers.errors.OutcomeUnknownError`); calling again is safe.
     """
