@@ -129,14 +129,46 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of atomic() in the thread that holds the lock
         self._accounts: dict[tuple[str, str], Account] = {}
         self._state: dict[tuple[str, str], _AccountState] = {}
         self._callbacks: dict[tuple[str, str], Callback] = {}
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
+        """One unit: if the outermost ``atomic()`` block raises, every change in it is undone.
+
+        Stored values are immutable and writes replace them, so a snapshot only has to copy the
+        containers (as SQLite's transaction would roll them back).
+        """
         with self._lock:
-            yield
+            snapshot = self._snapshot() if self._depth == 0 else None
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                if snapshot is not None:
+                    self._accounts, self._state, self._callbacks = snapshot
+                raise
+            finally:
+                self._depth -= 1
+
+    def _snapshot(
+        self,
+    ) -> tuple[
+        dict[tuple[str, str], Account], dict[tuple[str, str], _AccountState], dict[tuple[str, str], Callback]
+    ]:
+        state = {
+            key: _AccountState(
+                parcels=dict(s.parcels),
+                intercepts=dict(s.intercepts),
+                answers=dict(s.answers),
+                subscriptions=dict(s.subscriptions),
+                pushes=dict(s.pushes),
+            )
+            for key, s in self._state.items()
+        }
+        return dict(self._accounts), state, dict(self._callbacks)
 
     def _of(self, carrier: str, app_key: str) -> _AccountState:
         return self._state.setdefault((carrier, app_key), _AccountState())

@@ -188,3 +188,23 @@ def test_a_subscription_keeps_its_push_cursor(store: Store) -> None:
     store.put_subscription(subscription)
     assert store.list_subscriptions("zto", "a") == [subscription]
     assert store.list_subscriptions("zto", "a")[0].pushed_until == NOW
+
+
+def test_a_failure_inside_atomic_leaves_the_store_as_it_was(store: Store) -> None:
+    store.put_account(_account("a"))
+    store.put_parcel(_parcel("a", "73100000000001"))
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.put_parcel(_parcel("a", "73100000000002"))
+            store.put_intercept(_record("a", "I9", "73100000000001"))
+            with store.atomic():  # nested: only the outermost unit commits or rolls back
+                store.delete_parcel("zto", "a", "73100000000001")
+            raise RuntimeError("boom")
+    assert [p.waybill for p in store.list_parcels("zto", "a")] == ["73100000000001"]
+    assert store.list_intercepts("zto", "a") == []
+
+
+def test_atomic_commits_when_nothing_fails(store: Store) -> None:
+    with store.atomic():
+        store.put_parcel(_parcel("a", "73100000000002"))
+    assert [p.waybill for p in store.list_parcels("zto", "a")] == ["73100000000002"]
