@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
+from urllib.parse import urlsplit
 
 from attrs import evolve
 
@@ -260,6 +261,10 @@ class Client:
         """Ask the carrier to push this waybill's scans to the account's callback URL."""
         slug, adapter, number = self._resolve(waybill, carrier)
         self._require(slug, adapter, Operation.SUBSCRIBE)
+        if callback_url is not None:
+            url = urlsplit(_check_text("callback_url", callback_url))
+            if url.scheme not in ("http", "https") or not url.netloc:
+                raise ValidationError(field="callback_url", reason="must be an absolute http(s) URL")
         result = self._read(
             f"{slug} subscribe {number}",
             lambda: adapter.build_subscribe(number, callback_url=callback_url),
@@ -354,6 +359,8 @@ class Client:
         note = _check_text("reason", reason)
         can_query = Operation.INTERCEPT_STATUS in adapter.operations
         ref = intercept_request_id
+        if ref is not None:
+            ref = _check_text("intercept_request_id", ref)
         if ref is None and can_query:
             ref = self.intercept_status(number, carrier=slug).carrier_reference or None
         ref = ref or ""

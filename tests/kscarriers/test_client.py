@@ -356,3 +356,18 @@ def test_track_many_refuses_a_single_string():
     client, _, _ = client_with()
     with pytest.raises(ValidationError, match="waybills"):
         client.track_many(WAYBILL)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://x/y", 42])
+def test_subscribe_with_a_bad_callback_url_is_a_validation_error(url):
+    client, transport, _ = client_with()
+    with pytest.raises(ValidationError, match="callback_url"):
+        client.subscribe(WAYBILL, callback_url=url)  # type: ignore[arg-type]
+    assert transport.requests == []
+
+
+def test_cancel_with_a_non_string_intercept_request_id_is_a_validation_error():
+    client, transport, _ = client_with()
+    with pytest.raises(ValidationError, match="intercept_request_id"):
+        client.cancel_intercept(WAYBILL, intercept_request_id=7)  # type: ignore[arg-type]
+    assert transport.requests == []
