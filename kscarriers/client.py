@@ -9,24 +9,20 @@ import uuid
 from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
-from attrs import evolve
-
 from .carriers import CarrierAdapter
 from .config import ClientConfig
+from .derived import intercept_from_tracking, relabel_returns
 from .errors import (
     CarrierError,
     ConfigurationError,
     KsCarriersError,
     NotFoundError,
-    OutcomeUnknownError,
-    RateLimitError,
     TransportError,
     UnsupportedOperationError,
     ValidationError,
 )
 from .models import (
     Address,
-    InterceptFailure,
     InterceptKind,
     InterceptRequest,
     InterceptResult,
@@ -35,12 +31,11 @@ from .models import (
     PushAck,
     PushMessage,
     SubscribeResult,
-    TrackingStatus,
-    TrackingSubStatus,
     TrackResult,
 )
+from .once import StateChange, send_once
 from .registry import CarrierRegistry, default_registry
-from .retry import Retrier, RetryBudget, is_retryable
+from .retry import Retrier, RetryBudget
 from .rules.eligibility import EligibilityReport, check_eligibility
 from .rules.facts import Merchant, Order, Refund
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
@@ -50,17 +45,6 @@ __all__ = ["Client"]
 log = logging.getLogger("kscarriers.client")
 
 _MAX_ID = 64
-
-
-def _not_applied(exc: BaseException) -> bool:
-    """Whether ``exc`` proves the carrier did not act on the request.
-
-    A connection that was never made, and a rate-limit refusal, are safe to resend; a timeout
-    after sending, a reset or a 5xx may hide a request the carrier did process.
-    """
-    if isinstance(exc, TransportError):
-        return not exc.maybe_sent
-    return isinstance(exc, RateLimitError)
 
 
 def _check_text(name: str, value: object, *, required: bool = True) -> str:
@@ -75,24 +59,6 @@ def _check_text(name: str, value: object, *, required: bool = True) -> str:
             field=name, reason=f"is not valid Unicode text (lone surrogate at {exc.start})"
         ) from None
     return value.strip()
-
-
-def relabel_returns(result: TrackResult) -> TrackResult:
-    """Read a delivery that follows a return scan as the parcel reaching its sender.
-
-    Most carriers end the return leg with their ordinary sign scan; only the order of events
-    tells it apart from a delivery to the buyer. The raw code is kept unchanged.
-    """
-    events = list(result.events)
-    returning = False
-    for index, event in enumerate(events):
-        if event.status is TrackingStatus.RETURNING:
-            returning = True
-        elif returning and event.status is TrackingStatus.DELIVERED:
-            events[index] = evolve(
-                event, status=TrackingStatus.RETURNED, sub_status=TrackingSubStatus.RETURNED_TO_SENDER
-            )
-    return evolve(result, events=events) if events != list(result.events) else result
 
 
 class Client:
@@ -327,15 +293,12 @@ class Client:
             except NotFoundError:
                 return None  # the carrier has no intercept: ours never landed
 
-        return self._write(
-            slug,
-            "intercept",
-            number,
-            request.request_id,
-            build=lambda: adapter.build_intercept(request),
-            parse=lambda resp: adapter.parse_intercept(request, resp),
-            settle=settle if Operation.INTERCEPT_STATUS in adapter.operations else None,
+        return send_once(
+            self._retrier,
+            lambda: adapter.parse_intercept(request, self._send(adapter.build_intercept(request))),
+            StateChange(carrier=slug, operation="intercept", waybill=number, request_id=request.request_id),
             deduped=adapter.intercept_takes_request_id,
+            settle=settle if Operation.INTERCEPT_STATUS in adapter.operations else None,
         )
 
     def cancel_intercept(
@@ -369,17 +332,18 @@ class Client:
             status = self.intercept_status(number, carrier=slug)
             return status if status.status is InterceptStatus.CANCELLED else None
 
-        return self._write(
-            slug,
-            "cancel_intercept",
-            number,
-            ref,
-            build=lambda: adapter.build_cancel_intercept(number, request_id=ref, reason=note),
-            parse=lambda resp: adapter.parse_cancel_intercept(number, resp),
-            settle=settle if can_query else None,
+        def cancel_once() -> InterceptResult:
+            request = adapter.build_cancel_intercept(number, request_id=ref, reason=note)
+            return adapter.parse_cancel_intercept(number, self._send(request))
+
+        return send_once(
+            self._retrier,
+            cancel_once,
+            StateChange(carrier=slug, operation="cancel_intercept", waybill=number, request_id=ref),
             # No carrier dedupes cancels (ZTO's cancel carries no requestId): a resend of a
             # cancel that landed would come back "no intercept in progress".
             deduped=False,
+            settle=settle if can_query else None,
         )
 
     def intercept_status(
@@ -410,33 +374,7 @@ class Client:
             )
             assert isinstance(result, InterceptResult)
             return result
-        return self._status_from_tracking(slug, self.track(number, slug), kind)
-
-    @staticmethod
-    def _status_from_tracking(slug: str, tracking: TrackResult, kind: InterceptKind) -> InterceptResult:
-        latest = tracking.latest
-        common = {
-            "carrier": slug,
-            "waybill": tracking.waybill,
-            "raw_status": "derived_from_tracking",
-            "raw_code": latest.raw_code if latest else "",
-            "updated_at": latest.time if latest else None,
-        }
-        statuses = {e.status for e in tracking.events}
-        if kind is InterceptKind.CHANGE_ADDRESS:
-            forwarded = any(e.sub_status is TrackingSubStatus.FORWARDED for e in tracking.events)
-            if forwarded or TrackingStatus.DELIVERED in statuses:
-                return InterceptResult(status=InterceptStatus.SUCCEEDED, **common)  # type: ignore[arg-type]
-            return InterceptResult(status=InterceptStatus.PENDING, **common)  # type: ignore[arg-type]
-        if statuses & {TrackingStatus.RETURNING, TrackingStatus.RETURNED}:
-            return InterceptResult(status=InterceptStatus.SUCCEEDED, **common)  # type: ignore[arg-type]
-        if TrackingStatus.DELIVERED in statuses:
-            return InterceptResult(
-                status=InterceptStatus.FAILED,
-                failure=InterceptFailure.ALREADY_SIGNED,
-                **common,  # type: ignore[arg-type]
-            )
-        return InterceptResult(status=InterceptStatus.PENDING, **common)  # type: ignore[arg-type]
+        return intercept_from_tracking(slug, self.track(number, slug), kind)
 
     def _request_id(self, key: Optional[str]) -> str:
         if key is None:
@@ -447,72 +385,6 @@ class Client:
                 field="idempotency_key", reason=f"must be printable and at most {_MAX_ID} chars"
             )
         return key
-
-    def _write(
-        self,
-        slug: str,
-        operation: str,
-        waybill: str,
-        request_id: str,
-        *,
-        build: Callable[[], HttpRequest],
-        parse: Callable[[HttpResponse], InterceptResult],
-        settle: Optional[Callable[[], Optional[InterceptResult]]],
-        deduped: bool,
-    ) -> InterceptResult:
-        """Send a state-changing request without ever duplicating it silently.
-
-        ``deduped`` says the carrier recognises a resend of this very request by its id.
-        """
-        describe = f"{slug} {operation} {waybill} (request {request_id})"
-        if deduped:
-            # The carrier dedupes by our request id, so every retryable error may be retried.
-            try:
-                return self._retrier.call(lambda: parse(self._send(build())), describe=describe)
-            except KsCarriersError as exc:
-                if not is_retryable(exc) or _not_applied(exc):
-                    raise
-                # Out of retries and the last attempt may have landed: hand back the id, since
-                # resending with the same idempotency_key is safe for this carrier.
-                raise OutcomeUnknownError(
-                    carrier=slug,
-                    operation=operation,
-                    waybill=waybill,
-                    request_id=request_id,
-                    cause=f"{exc}; resending with idempotency_key={request_id!r} is safe",
-                ) from exc
-
-        def attempt() -> InterceptResult:
-            try:
-                return parse(self._send(build()))
-            except KsCarriersError as exc:
-                if not is_retryable(exc) or _not_applied(exc):
-                    raise
-                # The request may have been applied: look before resending.
-                if settle is None:
-                    raise OutcomeUnknownError(
-                        carrier=slug,
-                        operation=operation,
-                        waybill=waybill,
-                        request_id=request_id,
-                        cause=str(exc),
-                    ) from exc
-                try:
-                    found = settle()
-                except KsCarriersError as settle_exc:
-                    raise OutcomeUnknownError(
-                        carrier=slug,
-                        operation=operation,
-                        waybill=waybill,
-                        request_id=request_id,
-                        cause=f"{exc}; status check failed: {settle_exc}",
-                    ) from exc
-                if found is not None:
-                    log.info("%s settled by status check: %s", describe, found.status.value)
-                    return found
-                raise  # settled as "not applied": the retry policy may resend
-
-        return self._retrier.call(attempt, describe=describe)
 
     # -- platform rules ---------------------------------------------------------------------
 

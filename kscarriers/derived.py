@@ -1,0 +1,73 @@
+"""Results derived from tracking alone: returns reaching the sender, intercept outcomes."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from attrs import evolve
+
+from .models import (
+    InterceptFailure,
+    InterceptKind,
+    InterceptResult,
+    InterceptStatus,
+    TrackingStatus,
+    TrackingSubStatus,
+    TrackResult,
+)
+
+__all__ = ["intercept_from_tracking", "relabel_returns"]
+
+
+def relabel_returns(result: TrackResult) -> TrackResult:
+    """Read a delivery that follows a return scan as the parcel reaching its sender.
+
+    Most carriers end the return leg with their ordinary sign scan; only the order of events
+    tells it apart from a delivery to the buyer. The raw code is kept unchanged.
+    """
+    events = list(result.events)
+    returning = False
+    for index, event in enumerate(events):
+        if event.status is TrackingStatus.RETURNING:
+            returning = True
+        elif returning and event.status is TrackingStatus.DELIVERED:
+            events[index] = evolve(
+                event, status=TrackingStatus.RETURNED, sub_status=TrackingSubStatus.RETURNED_TO_SENDER
+            )
+    return evolve(result, events=events) if events != list(result.events) else result
+
+
+def _outcome(
+    tracking: TrackResult, kind: InterceptKind
+) -> Tuple[InterceptStatus, Optional[InterceptFailure]]:
+    statuses = {e.status for e in tracking.events}
+    if kind is InterceptKind.CHANGE_ADDRESS:
+        forwarded = any(e.sub_status is TrackingSubStatus.FORWARDED for e in tracking.events)
+        if forwarded or TrackingStatus.DELIVERED in statuses:
+            return InterceptStatus.SUCCEEDED, None
+        return InterceptStatus.PENDING, None
+    if statuses & {TrackingStatus.RETURNING, TrackingStatus.RETURNED}:
+        return InterceptStatus.SUCCEEDED, None
+    if TrackingStatus.DELIVERED in statuses:
+        return InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED
+    return InterceptStatus.PENDING, None
+
+
+def intercept_from_tracking(carrier: str, tracking: TrackResult, kind: InterceptKind) -> InterceptResult:
+    """An accepted intercept's state, read from the parcel's tracking (``raw_status`` says so).
+
+    Return to sender: return scans mean SUCCEEDED, a delivery means FAILED (already signed),
+    anything else PENDING. Change address: a forwarding scan or a delivery means SUCCEEDED,
+    anything else PENDING. Meaningful only after the carrier accepted an intercept.
+    """
+    status, failure = _outcome(tracking, kind)
+    latest = tracking.latest
+    return InterceptResult(
+        carrier=carrier,
+        waybill=tracking.waybill,
+        status=status,
+        failure=failure,
+        raw_status="derived_from_tracking",
+        raw_code=latest.raw_code if latest else "",
+        updated_at=latest.time if latest else None,
+    )
