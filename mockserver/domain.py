@@ -2,6 +2,9 @@
 
 Nothing here knows Flask or any carrier's wire format. Each carrier blueprint translates its
 requests into these values and renders them back in its own dialect.
+The intercept values (:class:`InterceptRecord`, :class:`InterceptPlan`, :class:`InterceptOutcome`,
+their enums and :class:`Address`) live in :mod:`mockserver.intercept_model` and are re-exported
+here; the rules that produce them stay below.
 
 Parcels
     A parcel belongs to one account, identified by ``(carrier, app_key)``. Its ``route`` is the
@@ -52,10 +55,19 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any, Optional
 
-from attrs import asdict, field, frozen
+from attrs import field, frozen
 
-from mockserver.clock import ensure_aware
+from mockserver._values import aware, optional_aware, plain
 from mockserver.geo import Place, Site
+from mockserver.intercept_model import (
+    Address,
+    FailReason,
+    InterceptKind,
+    InterceptOutcome,
+    InterceptPlan,
+    InterceptRecord,
+    InterceptStatus,
+)
 
 __all__ = [
     "Account",
@@ -100,59 +112,12 @@ class Stage(str, Enum):
     SIGNED = "signed"
 
 
-class InterceptKind(str, Enum):
-    RETURN = "return"
-    CHANGE_ADDRESS = "change_address"
-
-
-class InterceptStatus(str, Enum):
-    PENDING = "PENDING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-
-
-class FailReason(str, Enum):
-    """Why an intercept (or a cancel) was refused; each carrier maps these to its own codes."""
-
-    ALREADY_SIGNED = "ALREADY_SIGNED"
-    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
-    DUPLICATE = "DUPLICATE"
-    NOT_FOUND = "NOT_FOUND"
-    NOT_SUPPORTED = "NOT_SUPPORTED"
-    NO_INTERCEPT = "NO_INTERCEPT"
-    OTHER = "OTHER"
-
-
 def _frozen_mapping(value: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
-def _aware(value: datetime) -> datetime:
-    return ensure_aware(value)
-
-
-def _optional_aware(value: Optional[datetime]) -> Optional[datetime]:
-    return ensure_aware(value) if value is not None else None
-
-
 def _scans(value: Iterable[Scan]) -> tuple[Scan, ...]:
     return tuple(value)
-
-
-def _jsonable(instance: Any, attribute: Any, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, MappingProxyType):
-        return dict(value)
-    return value
-
-
-def _plain(instance: Any) -> dict[str, Any]:
-    """An attrs value as JSON-ready data: datetimes as ISO 8601, enums as their values."""
-    return asdict(instance, value_serializer=_jsonable)
 
 
 @frozen(kw_only=True)
@@ -166,7 +131,7 @@ class Account:
     carrier: str
     app_key: str
     app_secret: str = field(repr=False)
-    epoch: datetime = field(converter=_aware)
+    epoch: datetime = field(converter=aware)
     auto_parcels: bool = True
     extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
 
@@ -182,7 +147,7 @@ class Account:
 
     def to_dict(self) -> dict[str, Any]:
         """Full serialisation (secret included) for stores."""
-        return _plain(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Account:
@@ -197,35 +162,11 @@ class Account:
 
 
 @frozen(kw_only=True)
-class Address:
-    """A delivery address given with a change-address intercept."""
-
-    name: str
-    phone: str
-    province: str
-    city: str
-    district: str = ""
-    detail: str = ""
-
-    @property
-    def place(self) -> Place:
-        return Place(province=self.province, city=self.city)
-
-    def to_dict(self) -> dict[str, str]:
-        return _plain(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, str]) -> Address:
-        return cls(**{k: data[k] for k in ("name", "phone", "province", "city")},
-                   district=data.get("district", ""), detail=data.get("detail", ""))
-
-
-@frozen(kw_only=True)
 class Scan:
     """One scan on a parcel's route."""
 
     kind: ScanKind
-    time: datetime = field(converter=_aware)
+    time: datetime = field(converter=aware)
     site: Site
     description: str
     courier: Optional[str] = None
@@ -235,7 +176,7 @@ class Scan:
     next_site: Optional[Site] = None
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scan:
@@ -262,7 +203,7 @@ class Parcel:
     origin: Place
     destination: Place
     route: tuple[Scan, ...] = field(converter=_scans)
-    created_at: datetime = field(converter=_aware)
+    created_at: datetime = field(converter=aware)
     source: str = "auto"  # "auto" (materialised on first use) or "admin"
 
     def visible(self, now: datetime) -> tuple[Scan, ...]:
@@ -278,7 +219,7 @@ class Parcel:
 
     def to_dict(self, *, now: Optional[datetime] = None) -> dict[str, Any]:
         """Serialise; with ``now``, each scan also says whether it is already ``visible``."""
-        data = _plain(self)
+        data = plain(self)
         if now is not None:
             for scan, item in zip(self.route, data["route"]):
                 item["visible"] = scan.time <= now
@@ -299,108 +240,6 @@ class Parcel:
 
 
 @frozen(kw_only=True)
-class InterceptRecord:
-    """An accepted intercept work order and its current state.
-
-    ``external_ref`` is the carrier-side business number the client may quote later (ZTO's
-    ``thirdBizNo``); ``updated_at`` is when ``status`` last changed; ``resolve_at`` is ``None``
-    when a scenario keeps it pending for good, and ``planned_status``/``planned_reason`` hold a
-    scenario's forced result (see :class:`InterceptPlan`).
-    """
-
-    id: str
-    carrier: str
-    app_key: str
-    waybill: str
-    kind: InterceptKind
-    request_id: str
-    external_ref: str
-    status: InterceptStatus
-    created_at: datetime = field(converter=_aware)
-    resolve_at: Optional[datetime] = field(converter=_optional_aware)
-    updated_at: datetime = field(converter=_aware)
-    fail_reason: Optional[FailReason] = None
-    new_address: Optional[Address] = None
-    planned_status: Optional[InterceptStatus] = None
-    planned_reason: Optional[FailReason] = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> InterceptRecord:
-        return cls(
-            id=data["id"],
-            carrier=data["carrier"],
-            app_key=data["app_key"],
-            waybill=data["waybill"],
-            kind=InterceptKind(data["kind"]),
-            request_id=data["request_id"],
-            external_ref=data["external_ref"],
-            status=InterceptStatus(data["status"]),
-            fail_reason=FailReason(data["fail_reason"]) if data.get("fail_reason") else None,
-            created_at=datetime.fromisoformat(data["created_at"]),
-            resolve_at=datetime.fromisoformat(data["resolve_at"]) if data.get("resolve_at") else None,
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            new_address=Address.from_dict(data["new_address"]) if data.get("new_address") else None,
-            planned_status=InterceptStatus(data["planned_status"])
-            if data.get("planned_status") else None,
-            planned_reason=FailReason(data["planned_reason"]) if data.get("planned_reason") else None,
-        )
-
-
-def _check_plan(instance: InterceptPlan, attribute: Any, value: InterceptStatus) -> None:
-    if value not in (InterceptStatus.SUCCEEDED, InterceptStatus.FAILED):
-        raise ValueError(f"an intercept plan resolves to SUCCEEDED or FAILED, not {value.value}")
-
-
-@frozen(kw_only=True)
-class InterceptPlan:
-    """A scenario's decision on how an accepted intercept resolves.
-
-    Attributes:
-        result: ``SUCCEEDED`` or ``FAILED``.
-        reason: the failure reason (``OTHER`` when a failure names none).
-        delay_seconds: mock seconds until it resolves; ``None`` keeps it pending for good.
-    """
-
-    result: InterceptStatus = field(validator=_check_plan)
-    reason: Optional[FailReason] = None
-    delay_seconds: Optional[float] = None
-
-
-@frozen(kw_only=True)
-class InterceptOutcome:
-    """The answer to an intercept or cancel request: the record, or why it was refused.
-
-    ``replayed`` is true when the answer was recalled for a repeated ``request_id``.
-    """
-
-    record: Optional[InterceptRecord] = None
-    fail_reason: Optional[FailReason] = None
-    replayed: bool = False
-
-    @property
-    def accepted(self) -> bool:
-        return self.fail_reason is None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "record": self.record.to_dict() if self.record else None,
-            "fail_reason": self.fail_reason.value if self.fail_reason else None,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> InterceptOutcome:
-        record = data.get("record")
-        reason = data.get("fail_reason")
-        return cls(
-            record=InterceptRecord.from_dict(record) if record else None,
-            fail_reason=FailReason(reason) if reason else None,
-        )
-
-
-@frozen(kw_only=True)
 class Subscription:
     """A request to have a waybill's scans pushed to the account's callback.
 
@@ -411,12 +250,12 @@ class Subscription:
     carrier: str
     app_key: str
     waybill: str
-    created_at: datetime = field(converter=_aware)
+    created_at: datetime = field(converter=aware)
     extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
-    pushed_until: Optional[datetime] = field(default=None, converter=_optional_aware)
+    pushed_until: Optional[datetime] = field(default=None, converter=optional_aware)
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
+        return plain(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Subscription:
