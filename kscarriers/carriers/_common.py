@@ -17,7 +17,15 @@ from ..errors import (
     ResponseFormatError,
     SignatureError,
 )
-from ..models import CHINA_TZ, InterceptFailure, InterceptStatus, TrackingStatus, TrackingSubStatus
+from ..models import (
+    CHINA_TZ,
+    Address,
+    InterceptFailure,
+    InterceptStatus,
+    PushAck,
+    TrackingStatus,
+    TrackingSubStatus,
+)
 from ..signing import b64_md5, digests_match, is_base64
 from ..transport import HttpResponse
 
@@ -33,11 +41,13 @@ __all__ = [
     "from_epoch_ms",
     "header",
     "intercept_outcome",
+    "json_ack",
     "json_loads",
     "load_json",
     "parse_china_time",
     "parse_form",
     "raise_for_http",
+    "receive_fields",
     "require",
     "retry_after_seconds",
     "verified_form_json",
@@ -292,3 +302,20 @@ def verified_form_json(
         return json_loads(text)
     except ValueError:
         raise SignatureError(carrier=carrier, reason="malformed", detail=f"{field} is not JSON") from None
+
+
+def json_ack(body: Mapping[str, Any], *, status: int = 200) -> PushAck:
+    """A push acknowledgement whose body is compact JSON (what every carrier here expects)."""
+    return PushAck(status=status, content_type=JSON_CONTENT_TYPE, body=compact_json(body).encode("utf-8"))
+
+
+def receive_fields(address: Address) -> Dict[str, str]:
+    """A new delivery address in the ``receive*`` field names ZTO and J&T share."""
+    return {
+        "receiveUsername": address.name,
+        "receivePhone": address.phone,
+        "receiveProvince": address.province,
+        "receiveCity": address.city,
+        "receiveDistrict": address.district,
+        "receiveAddress": address.detail,
+    }

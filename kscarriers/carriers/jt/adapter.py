@@ -22,12 +22,13 @@ from ...transport import HttpRequest, HttpResponse
 from .._base import AdapterBase
 from .._common import (
     FORM_CONTENT_TYPE,
-    JSON_CONTENT_TYPE,
     compact_json,
     encode_form,
     header,
+    json_ack,
     json_loads,
     parse_form,
+    receive_fields,
 )
 from . import codes, wire
 
@@ -109,12 +110,7 @@ class JtAdapter(AdapterBase):
             assert address is not None  # InterceptRequest guarantees it
             payload.update(
                 applyTypeCode=codes.APPLY_CHANGE_ADDRESS,
-                receiveUsername=address.name,
-                receivePhone=address.phone,
-                receiveProvince=address.province,
-                receiveCity=address.city,
-                receiveDistrict=address.district,
-                receiveAddress=address.detail,
+                **receive_fields(address),
             )
         return self._request(PATH_INTERCEPT, payload)
 
@@ -271,8 +267,4 @@ class JtAdapter(AdapterBase):
         The failure answer (modelled) also uses HTTP 500, so that a pusher retries whether it
         looks at the status or at ``code``.
         """
-        return PushAck(
-            status=200 if ok else 500,
-            content_type=JSON_CONTENT_TYPE,
-            body=compact_json(ACK_OK if ok else ACK_FAIL).encode("utf-8"),
-        )
+        return json_ack(ACK_OK if ok else ACK_FAIL, status=200 if ok else 500)

@@ -23,9 +23,9 @@ from ...transport import HttpRequest, HttpResponse
 from .._base import AdapterBase
 from .._common import (
     FORM_CONTENT_TYPE,
-    JSON_CONTENT_TYPE,
     compact_json,
     encode_form,
+    json_ack,
     parse_form,
     require,
     verified_form_json,
@@ -268,6 +268,4 @@ class YtoAdapter(AdapterBase):
             if ok
             else {"success": False, "code": "S06", "message": "处理失败，请重试"}
         )
-        return PushAck(
-            status=200, content_type=JSON_CONTENT_TYPE, body=compact_json(body).encode("utf-8")
-        )
+        return json_ack(body)

@@ -22,7 +22,16 @@ from ...models import (
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
 from .._base import AdapterBase
-from .._common import JSON_CONTENT_TYPE, compact_json, dedupe_key, parse_form, require, verified_form_json
+from .._common import (
+    JSON_CONTENT_TYPE,
+    compact_json,
+    dedupe_key,
+    json_ack,
+    parse_form,
+    receive_fields,
+    require,
+    verified_form_json,
+)
 from . import codes, wire
 
 API_TRACK = "zto.merchant.waybill.track.query"
@@ -88,12 +97,7 @@ class ZtoAdapter(AdapterBase):
                 )
             payload.update(
                 destinationType=codes.DESTINATION_CHANGE_ADDRESS,
-                receiveUsername=address.name,
-                receivePhone=address.phone,
-                receiveProvince=address.province,
-                receiveCity=address.city,
-                receiveDistrict=address.district,
-                receiveAddress=address.detail,
+                **receive_fields(address),
             )
         return self._request(API_INTERCEPT, payload)
 
@@ -235,6 +239,4 @@ class ZtoAdapter(AdapterBase):
             if ok
             else {"status": False, "message": "处理失败", "statusCode": "S202"}
         )
-        return PushAck(
-            status=200, content_type=JSON_CONTENT_TYPE, body=compact_json(body).encode("utf-8")
-        )
+        return json_ack(body)
