@@ -1,4 +1,5 @@
 """Packaging for kscarriers (the SDK) and mockserver (the carrier simulator)."""
+
 from setuptools import find_packages, setup
 
 BUILTIN_CARRIERS = [
@@ -31,7 +32,7 @@ setup(
     extras_require={
         "test": ["pytest>=7.4", "responses>=0.23", "hypothesis>=6.80", "cpca>=0.5", "jsonschema>=4"],
         "address": ["cpca>=0.5"],
-        "dev": ["ruff>=0.5", "mypy>=1.8", "types-requests", "tox>=4"],
+        "dev": ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"],
     },
     entry_points={
         "kscarriers.carriers": BUILTIN_CARRIERS,

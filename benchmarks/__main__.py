@@ -34,9 +34,15 @@ def _mock() -> Tuple[object, Client]:
     app = create_app({"CLOCK": "manual", "DEMO_ACCOUNTS": False}, clock=ManualClock())
     admin = app.test_client()
     admin.post("/__admin/accounts", json={"carrier": "zto", "app_key": KEY, "app_secret": SECRET})
-    admin.post("/__admin/parcels", json={"carrier": "zto", "app_key": KEY, "waybill": WAYBILL, "stage": "signed"})
+    admin.post(
+        "/__admin/parcels", json={"carrier": "zto", "app_key": KEY, "waybill": WAYBILL, "stage": "signed"}
+    )
     config = ClientConfig(
-        carriers={"zto": CarrierConfig(credentials=Credentials(app_key=KEY, app_secret=SECRET), base_url="http://m/zto")}
+        carriers={
+            "zto": CarrierConfig(
+                credentials=Credentials(app_key=KEY, app_secret=SECRET), base_url="http://m/zto"
+            )
+        }
     )
     return app, Client(config, transport=WSGITransport(app), sleep=lambda s: None)
 
@@ -62,7 +68,9 @@ def bench_parse(number: int, repeat: int) -> Tuple[float, float]:
     app, client = _mock()
     adapter = ZtoAdapter(client.config.carrier("zto"))
     req = adapter.build_track(WAYBILL)
-    raw = app.test_client().post("/zto/" + req.url.rsplit("/", 1)[1], data=req.body, headers=dict(req.headers))  # type: ignore[attr-defined]
+    raw = app.test_client().post(
+        "/zto/" + req.url.rsplit("/", 1)[1], data=req.body, headers=dict(req.headers)
+    )  # type: ignore[attr-defined]
     response = HttpResponse(status=200, headers={}, body=raw.data)
 
     return (
@@ -102,7 +110,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     number, repeat = (3, 1) if args.quick else (300, 5)
     for name, bench in BENCHMARKS.items():
         subject, baseline = bench(number, repeat)
-        print(f"{name}: {subject / baseline:.2f}x ({subject * 1e6:.1f} µs vs baseline {baseline * 1e6:.1f} µs)")
+        print(
+            f"{name}: {subject / baseline:.2f}x ({subject * 1e6:.1f} µs vs baseline {baseline * 1e6:.1f} µs)"
+        )
     return 0
 
 

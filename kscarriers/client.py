@@ -264,9 +264,7 @@ class Client:
         slug, adapter, number = self._resolve(waybill, carrier)
         if not isinstance(kind, InterceptKind):
             raise ValidationError(field="kind", reason=f"must be an InterceptKind, got {kind!r}")
-        operation = (
-            Operation.CHANGE_ADDRESS if kind is InterceptKind.CHANGE_ADDRESS else Operation.INTERCEPT
-        )
+        operation = Operation.CHANGE_ADDRESS if kind is InterceptKind.CHANGE_ADDRESS else Operation.INTERCEPT
         self._require(slug, adapter, operation)
         if kind is InterceptKind.CHANGE_ADDRESS and new_address is None:
             raise ValidationError(field="new_address", reason="required to change the address")

@@ -169,7 +169,7 @@ class ClientConfig:
         env = dict(os.environ if environ is None else environ)
         slugs = sorted(
             {
-                key[len(prefix):].split("_", 1)[0].lower()
+                key[len(prefix) :].split("_", 1)[0].lower()
                 for key in env
                 if key.startswith(prefix) and key.endswith(("_APP_KEY", "_APP_SECRET", "_BASE_URL"))
             }
@@ -182,7 +182,7 @@ class ClientConfig:
             if missing:
                 raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
             extra = {
-                key[len(f"{head}EXTRA_"):].lower(): value
+                key[len(f"{head}EXTRA_") :].lower(): value
                 for key, value in env.items()
                 if key.startswith(f"{head}EXTRA_")
             }

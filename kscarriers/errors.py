@@ -48,9 +48,7 @@ __all__ = [
     "redact",
 ]
 
-_SECRET_KEYS = re.compile(
-    r"(secret|password|private|token|sign|digest|phone|tel|mobile|key)", re.IGNORECASE
-)
+_SECRET_KEYS = re.compile(r"(secret|password|private|token|sign|digest|phone|tel|mobile|key)", re.IGNORECASE)
 _MASK = "***"
 
 
@@ -145,12 +143,9 @@ class OutcomeUnknownError(KsCarriersError):
     (pass it back as ``idempotency_key`` to retry safely where the carrier supports one).
     """
 
-    def __init__(
-        self, *, carrier: str, operation: str, waybill: str, request_id: str, cause: str
-    ) -> None:
+    def __init__(self, *, carrier: str, operation: str, waybill: str, request_id: str, cause: str) -> None:
         super().__init__(
-            f"[{carrier}] outcome of {operation} for {waybill} is unknown "
-            f"(request {request_id}): {cause}",
+            f"[{carrier}] outcome of {operation} for {waybill} is unknown (request {request_id}): {cause}",
             retryable=False,
         )
         self.carrier = carrier
@@ -205,9 +200,7 @@ class CarrierError(KsCarriersError):
         text = f"[{carrier}] {code}: {message}"
         if request_id:
             text += f" (request {request_id})"
-        super().__init__(
-            text, retryable=self.default_retryable if retryable is None else retryable
-        )
+        super().__init__(text, retryable=self.default_retryable if retryable is None else retryable)
         self.carrier = carrier
         self.code = code
         self.carrier_message = message

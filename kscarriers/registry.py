@@ -48,9 +48,7 @@ class CarrierRegistry:
         with self._lock:
             existing = self._adapters.get(slug)
             if existing is not None and existing is not adapter and not replace:
-                raise ConfigurationError(
-                    f"carrier {slug!r} is already registered by {existing.__module__}"
-                )
+                raise ConfigurationError(f"carrier {slug!r} is already registered by {existing.__module__}")
             self._adapters[slug] = adapter
 
     def _ensure_loaded(self) -> None:
@@ -65,8 +63,9 @@ class CarrierRegistry:
                     log.error("could not load carrier plug-in %s: %s", ep.name, exc)
                     continue
                 if getattr(adapter, "name", None) != ep.name:
-                    log.error("carrier plug-in %s names itself %r; skipped", ep.name,
-                              getattr(adapter, "name", None))
+                    log.error(
+                        "carrier plug-in %s names itself %r; skipped", ep.name, getattr(adapter, "name", None)
+                    )
                     continue
                 self._adapters.setdefault(ep.name, adapter)
 
@@ -102,9 +101,7 @@ class CarrierRegistry:
             raise ValidationError(field="waybill", reason="must not be empty")
         candidates = self.slugs() if among is None else sorted(set(among) & set(self.slugs()))
         matches = [
-            slug
-            for slug in candidates
-            if any(p.fullmatch(number) for p in self.get(slug).waybill_patterns)
+            slug for slug in candidates if any(p.fullmatch(number) for p in self.get(slug).waybill_patterns)
         ]
         if not matches:
             raise ValidationError(
@@ -115,8 +112,7 @@ class CarrierRegistry:
         if len(matches) > 1:
             raise ValidationError(
                 field="waybill",
-                reason=f"{number!r} is ambiguous between {', '.join(matches)}; "
-                "pass carrier= explicitly",
+                reason=f"{number!r} is ambiguous between {', '.join(matches)}; pass carrier= explicitly",
             )
         return matches[0]
 

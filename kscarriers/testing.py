@@ -37,7 +37,7 @@ class WSGITransport:
         url = urlsplit(request.url)
         path = url.path or "/"
         if self.script_name and path.startswith(self.script_name):
-            path = path[len(self.script_name):] or "/"
+            path = path[len(self.script_name) :] or "/"
         environ = {
             "REQUEST_METHOD": request.method.upper(),
             "SCRIPT_NAME": self.script_name,

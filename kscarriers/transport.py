@@ -65,8 +65,9 @@ class Transport(Protocol):
 def _never_connected(exc: BaseException) -> bool:
     """Whether a requests ConnectionError happened before any byte was sent."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, NewConnectionError) or isinstance(exc.args[0] if exc.args else None,
-                                                                 NewConnectionError)
+    return isinstance(reason, NewConnectionError) or isinstance(
+        exc.args[0] if exc.args else None, NewConnectionError
+    )
 
 
 @contextlib.contextmanager

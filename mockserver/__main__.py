@@ -48,47 +48,67 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    parser.add_argument("--port", type=_whole(0, 65535), default=8080,
-                        help="port to listen on, 0 for any free one (default: %(default)s)")
     parser.add_argument(
-        "--clock", choices=("system", "manual"), default=None,
-        help="system: real time, optionally sped up; manual: time moves only through "
-             "POST /__admin/clock/advance or POST /__admin/clock (default: system)",
+        "--port",
+        type=_whole(0, 65535),
+        default=8080,
+        help="port to listen on, 0 for any free one (default: %(default)s)",
     )
     parser.add_argument(
-        "--speed", type=float, default=None,
+        "--clock",
+        choices=("system", "manual"),
+        default=None,
+        help="system: real time, optionally sped up; manual: time moves only through "
+        "POST /__admin/clock/advance or POST /__admin/clock (default: system)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=None,
         help="virtual seconds per real second for the system clock, e.g. 60 (default: 1)",
     )
     parser.add_argument(
-        "--start", default=None,
+        "--start",
+        default=None,
         help="ISO 8601 start time of the clock with offset, e.g. 2025-01-06T10:00:00+08:00",
     )
     parser.add_argument(
-        "--result-delay", type=float, default=None,
+        "--result-delay",
+        type=float,
+        default=None,
         help="seconds of mock time before an accepted intercept resolves (default: 1800)",
     )
     parser.add_argument(
         "--threads", type=_whole(1), default=8, help="waitress worker threads (default: %(default)s)"
     )
     parser.add_argument(
-        "--store", metavar="SPEC", default=None,
+        "--store",
+        metavar="SPEC",
+        default=None,
         help="where state lives: memory (the default) or sqlite:PATH, which survives a restart",
     )
     parser.add_argument(
-        "--scenarios", metavar="FILE", default=None,
+        "--scenarios",
+        metavar="FILE",
+        default=None,
         help="scenario file (JSON, see docs/scenarios.md) to install at start; an invalid file "
-             "is reported with the path at fault and nothing is served (exit status 2)",
+        "is reported with the path at fault and nothing is served (exit status 2)",
     )
     parser.add_argument(
-        "--proxy", metavar="URL", action="append", default=None,
+        "--proxy",
+        metavar="URL",
+        action="append",
+        default=None,
         help="proxy mode: forward carrier requests to this upstream and answer with its answers. "
-             "A bare URL keeps the request path (/zto/...); carrier=URL (repeatable) strips the "
-             "/<carrier> prefix, e.g. zto=https://japi-test.zto.com",
+        "A bare URL keeps the request path (/zto/...); carrier=URL (repeatable) strips the "
+        "/<carrier> prefix, e.g. zto=https://japi-test.zto.com",
     )
     parser.add_argument(
-        "--record", metavar="FILE", default=None,
+        "--record",
+        metavar="FILE",
+        default=None,
         help="with --proxy: save what the upstream answered as a replayable scenario file at "
-             "shutdown and on POST /__admin/recordings/save (secrets stripped)",
+        "shutdown and on POST /__admin/recordings/save (secrets stripped)",
     )
     return parser
 
@@ -117,8 +137,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     server = create_server(app, sockets=[listener], threads=args.threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     shown = f"[{args.host}]" if family == socket.AF_INET6 else args.host
-    print(f"mockserver listening on http://{shown}:{server.effective_port} "
-          "(admin: /__admin/health)", flush=True)
+    print(
+        f"mockserver listening on http://{shown}:{server.effective_port} (admin: /__admin/health)", flush=True
+    )
     if recorder is not None:
         # SIGTERM (how CI stops a server) ends waitress like Ctrl-C, so the recording is saved.
         signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -138,8 +159,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The ``MOCKSERVER_*`` environment, overridden by the options given."""
     settings: dict[str, Any] = from_env()
-    for option, key in (("clock", "CLOCK"), ("speed", "CLOCK_SPEED"), ("start", "CLOCK_START"),
-                        ("result_delay", "RESULT_DELAY_SECONDS"), ("store", "STORE")):
+    for option, key in (
+        ("clock", "CLOCK"),
+        ("speed", "CLOCK_SPEED"),
+        ("start", "CLOCK_START"),
+        ("result_delay", "RESULT_DELAY_SECONDS"),
+        ("store", "STORE"),
+    ):
         value = getattr(args, option)
         if value is not None:
             settings[key] = value
@@ -172,8 +198,7 @@ def _prepare(app: Any, args: argparse.Namespace) -> Optional[Recorder]:
         # Found out now, not when the recording is saved at shutdown and would be lost.
         folder = os.path.dirname(os.path.abspath(args.record))
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            raise _Refused(f"--record {args.record}: the folder {folder} does not exist "
-                           "or cannot be written")
+            raise _Refused(f"--record {args.record}: the folder {folder} does not exist or cannot be written")
     if not args.proxy:
         return None
     try:
@@ -183,6 +208,7 @@ def _prepare(app: Any, args: argparse.Namespace) -> Optional[Recorder]:
     decider = enable_proxy(app, upstreams, record=args.record)
     print(f"mockserver: proxying to {', '.join(f'{k}={v}' for k, v in upstreams.items())}", flush=True)
     return decider.recorder if args.record is not None else None
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -59,8 +59,9 @@ def _place(data: Mapping[str, Any], name: str) -> Optional[Place]:
     province = _string(value, "province", required=True) if "province" in value else None
     city = _string(value, "city", required=True) if "city" in value else None
     if province is None or city is None:
-        raise _invalid(f"{name}.province" if province is None else f"{name}.city",
-                       f"{name} needs both province and city")
+        raise _invalid(
+            f"{name}.province" if province is None else f"{name}.city", f"{name} needs both province and city"
+        )
     return Place(province=province, city=city)
 
 
@@ -77,16 +78,21 @@ def _move_clock(hub: Services, move: Any, field: str) -> None:
     except ValueError as exc:  # e.g. past the last time a datetime can hold
         raise _invalid(field, str(exc)) from None
     except ClockModeError:
-        raise ApiError(code="clock_not_manual", status=409,
-                       message="the clock can only be moved when it is manual (start the server "
-                               "with --clock manual, or POST /__admin/clock/mode "
-                               "{\"mode\": \"manual\"})") from None
+        raise ApiError(
+            code="clock_not_manual",
+            status=409,
+            message="the clock can only be moved when it is manual (start the server "
+            "with --clock manual, or POST /__admin/clock/mode "
+            '{"mode": "manual"})',
+        ) from None
 
 
 def _clock_state(hub: Services) -> dict[str, Any]:
     clock = _switchable(hub)
-    state: dict[str, Any] = {"time": hub.clock.now().isoformat(),
-                             "kind": clock.mode if clock else type(hub.clock).__name__}
+    state: dict[str, Any] = {
+        "time": hub.clock.now().isoformat(),
+        "kind": clock.mode if clock else type(hub.clock).__name__,
+    }
     if clock is not None and clock.speed is not None:
         state["speed"] = clock.speed
     return state
@@ -95,8 +101,7 @@ def _clock_state(hub: Services) -> dict[str, Any]:
 @bp.get("/health")
 def health() -> Response:
     hub = get_services()
-    return jsonify({"status": "ok", "time": hub.clock.now().isoformat(),
-                    "carriers": list(CARRIER_SLUGS)})
+    return jsonify({"status": "ok", "time": hub.clock.now().isoformat(), "carriers": list(CARRIER_SLUGS)})
 
 
 @bp.post("/reset")
@@ -110,15 +115,23 @@ def reset() -> Response:
     app_key = _string(data, "app_key") or ""
     account = hub.ops.reset_account(_account(hub, carrier, app_key))
     hub.journal.clear(carrier=carrier, account=app_key)
-    removed = [stub.id for stub in hub.scenarios.stubs()
-               if stub.match.account == app_key and stub.match.carrier in (None, carrier)]
+    removed = [
+        stub.id
+        for stub in hub.scenarios.stubs()
+        if stub.match.account == app_key and stub.match.carrier in (None, carrier)
+    ]
     for stub_id in removed:
         try:
             hub.scenarios.remove(stub_id)
         except KeyError:  # removed meanwhile by another admin call
             pass
-    return jsonify({"reset": {"carrier": carrier, "app_key": app_key},
-                    "account": account.public_dict(), "scenarios_removed": removed})
+    return jsonify(
+        {
+            "reset": {"carrier": carrier, "app_key": app_key},
+            "account": account.public_dict(),
+            "scenarios_removed": removed,
+        }
+    )
 
 
 @bp.post("/accounts")
@@ -133,11 +146,12 @@ def create_account() -> tuple[Response, int]:
         raise _invalid("auto_parcels", "auto_parcels must be true or false")
     extra = data.get("extra", {})
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-        raise _invalid("extra", "extra must be an object of strings (e.g. {\"client_id\": \"C1\"})")
+        raise _invalid("extra", 'extra must be an object of strings (e.g. {"client_id": "C1"})')
     wants_callback = "callback_url" in data
     url = callback_url(data["callback_url"], "callback_url") if wants_callback else None
     account, created = hub.ops.register_account(
-        carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra)
+        carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra
+    )
     if wants_callback:
         set_callback(get_pushes(), account.carrier, account.app_key, url)
     return jsonify({"account": account.public_dict(), "created": created}), 201 if created else 200
@@ -162,11 +176,10 @@ def create_parcel() -> tuple[Response, int]:
     try:
         stage = Stage(stage_text)
     except ValueError:
-        raise _invalid("stage", f"stage must be one of {', '.join(s.value for s in Stage)}"
-                       ) from None
-    parcel = hub.ops.create_parcel(account, waybill, stage=stage,
-                                   origin=_place(data, "origin"),
-                                   destination=_place(data, "destination"))
+        raise _invalid("stage", f"stage must be one of {', '.join(s.value for s in Stage)}") from None
+    parcel = hub.ops.create_parcel(
+        account, waybill, stage=stage, origin=_place(data, "origin"), destination=_place(data, "destination")
+    )
     return jsonify({"parcel": parcel.to_dict(now=hub.clock.now()), "stage": stage.value}), 201
 
 
@@ -179,11 +192,16 @@ def get_parcel(carrier: str, waybill: str) -> Response:
     number = _waybill(slug, waybill)
     parcel = hub.ops.parcel(account, number)
     if parcel is None:
-        raise ApiError(code="not_found", status=404, field="waybill",
-                       message=f"{number} does not exist (the account has auto_parcels off)")
+        raise ApiError(
+            code="not_found",
+            status=404,
+            field="waybill",
+            message=f"{number} does not exist (the account has auto_parcels off)",
+        )
     records = hub.ops.intercepts(account, number)
-    return jsonify({"parcel": parcel.to_dict(now=hub.clock.now()),
-                    "intercepts": [r.to_dict() for r in records]})
+    return jsonify(
+        {"parcel": parcel.to_dict(now=hub.clock.now()), "intercepts": [r.to_dict() for r in records]}
+    )
 
 
 @bp.get("/clock")
@@ -209,8 +227,9 @@ def set_clock() -> Response:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _invalid("time", f"time must be ISO 8601, e.g. 2025-01-06T10:00:00+08:00 "
-                               f"(got {text!r})") from None
+        raise _invalid(
+            "time", f"time must be ISO 8601, e.g. 2025-01-06T10:00:00+08:00 (got {text!r})"
+        ) from None
     if moment.tzinfo is None:
         raise _invalid("time", "time needs a UTC offset, e.g. +08:00 or Z")
     _move_clock(hub, lambda clock: clock.set(moment), "time")
@@ -232,8 +251,7 @@ def clock_mode() -> Response:
         raise _invalid("speed", f"speed must be a number > 0 and <= {MAX_SPEED:g}")
     clock = _switchable(hub)
     if clock is None:
-        raise ApiError(code="clock_not_switchable", status=409,
-                       message="this app's clock cannot change mode")
+        raise ApiError(code="clock_not_switchable", status=409, message="this app's clock cannot change mode")
     clock.switch(mode, speed_value)
     return jsonify(_clock_state(hub))
 
@@ -250,69 +268,117 @@ def list_intercepts() -> Response:
     if carrier is not None:
         _carrier({"carrier": carrier})
     app_key = request.args.get("app_key") or None
-    accounts = [a for a in hub.store.list_accounts(carrier)
-                if app_key is None or a.app_key == app_key]
+    accounts = [a for a in hub.store.list_accounts(carrier) if app_key is None or a.app_key == app_key]
     records = [r.to_dict() for account in accounts for r in hub.ops.intercepts(account)]
     return jsonify({"intercepts": records})
 
 
 _CARRIER = {"type": "string", "enum": list(CARRIER_SLUGS)}
 _APP_KEY_QUERY = query("app_key", "the account's app key")
-_CLOCK_ANSWERS = {200: "the clock: time, kind (manual|system), speed?", 400: "bad field",
-                  409: "the clock is not manual"}
+_CLOCK_ANSWERS = {
+    200: "the clock: time, kind (manual|system), speed?",
+    400: "bad field",
+    409: "the clock is not manual",
+}
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
-    "/__admin/health": {"get": operation(
-        "Liveness, mock time and the carriers served", answers={200: "{status, time, carriers}"})},
-    "/__admin/reset": {"post": operation(
-        "Reset everything, or one account (its parcels, intercepts, journal and scenario stubs)",
-        body=json_body({"carrier": _CARRIER, "app_key": {"type": "string"}},
-                       description="empty body: reset all; carrier + app_key: that account only"),
-        answers={200: "what was reset", 400: "bad field", 404: "no such account"})},
+    "/__admin/health": {
+        "get": operation(
+            "Liveness, mock time and the carriers served", answers={200: "{status, time, carriers}"}
+        )
+    },
+    "/__admin/reset": {
+        "post": operation(
+            "Reset everything, or one account (its parcels, intercepts, journal and scenario stubs)",
+            body=json_body(
+                {"carrier": _CARRIER, "app_key": {"type": "string"}},
+                description="empty body: reset all; carrier + app_key: that account only",
+            ),
+            answers={200: "what was reset", 400: "bad field", 404: "no such account"},
+        )
+    },
     "/__admin/accounts": {
         "post": operation(
             "Register an account (201) or update it (200)",
-            body=json_body({"carrier": _CARRIER, "app_key": {"type": "string"},
-                            "app_secret": {"type": "string"}, "auto_parcels": {"type": "boolean"},
-                            "extra": {"type": "object"},
-                            "callback_url": {"type": ["string", "null"], "format": "uri"}},
-                           ("carrier", "app_key", "app_secret")),
-            answers={200: "updated", 201: "created", 400: "bad field"}),
-        "get": operation("List accounts (never their secrets)",
-                         params=(query("carrier", "only this carrier"),)),
+            body=json_body(
+                {
+                    "carrier": _CARRIER,
+                    "app_key": {"type": "string"},
+                    "app_secret": {"type": "string"},
+                    "auto_parcels": {"type": "boolean"},
+                    "extra": {"type": "object"},
+                    "callback_url": {"type": ["string", "null"], "format": "uri"},
+                },
+                ("carrier", "app_key", "app_secret"),
+            ),
+            answers={200: "updated", 201: "created", 400: "bad field"},
+        ),
+        "get": operation(
+            "List accounts (never their secrets)", params=(query("carrier", "only this carrier"),)
+        ),
     },
-    "/__admin/parcels": {"post": operation(
-        "Create a parcel at a stage",
-        body=json_body({"carrier": _CARRIER, "app_key": {"type": "string"},
-                        "waybill": {"type": "string"},
-                        "stage": {"enum": [stage.value for stage in Stage]},
-                        "origin": {"type": "object"}, "destination": {"type": "object"}},
-                       ("carrier", "app_key", "waybill")),
-        answers={201: "the parcel", 400: "bad field", 404: "no such account"})},
-    "/__admin/parcels/{carrier}/{waybill}": {"get": operation(
-        "A parcel with its route and intercepts",
-        params=(query("carrier", "carrier slug", location="path"),
+    "/__admin/parcels": {
+        "post": operation(
+            "Create a parcel at a stage",
+            body=json_body(
+                {
+                    "carrier": _CARRIER,
+                    "app_key": {"type": "string"},
+                    "waybill": {"type": "string"},
+                    "stage": {"enum": [stage.value for stage in Stage]},
+                    "origin": {"type": "object"},
+                    "destination": {"type": "object"},
+                },
+                ("carrier", "app_key", "waybill"),
+            ),
+            answers={201: "the parcel", 400: "bad field", 404: "no such account"},
+        )
+    },
+    "/__admin/parcels/{carrier}/{waybill}": {
+        "get": operation(
+            "A parcel with its route and intercepts",
+            params=(
+                query("carrier", "carrier slug", location="path"),
                 query("waybill", "waybill number", location="path"),
-                {**_APP_KEY_QUERY, "required": True}),
-        answers={200: "{parcel, intercepts}", 400: "bad field", 404: "no such account or parcel"})},
+                {**_APP_KEY_QUERY, "required": True},
+            ),
+            answers={200: "{parcel, intercepts}", 400: "bad field", 404: "no such account or parcel"},
+        )
+    },
     "/__admin/clock": {
         "get": operation("The mock time and clock mode", answers={200: "the clock"}),
-        "post": operation("Set a manual clock to a time",
-                          body=json_body({"time": {"type": "string", "format": "date-time"}}, ("time",)),
-                          answers=_CLOCK_ANSWERS),
+        "post": operation(
+            "Set a manual clock to a time",
+            body=json_body({"time": {"type": "string", "format": "date-time"}}, ("time",)),
+            answers=_CLOCK_ANSWERS,
+        ),
     },
-    "/__admin/clock/advance": {"post": operation(
-        "Move a manual clock forward", body=json_body({"seconds": {"type": "number", "minimum": 0}},
-                                                      ("seconds",)),
-        answers=_CLOCK_ANSWERS)},
-    "/__admin/clock/mode": {"post": operation(
-        "Switch the clock between manual and (sped-up) system time, continuing from now",
-        body=json_body({"mode": {"enum": ["manual", "system"]},
-                        "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED}},
-                       ("mode",)),
-        answers={200: "the clock", 400: "bad field"})},
+    "/__admin/clock/advance": {
+        "post": operation(
+            "Move a manual clock forward",
+            body=json_body({"seconds": {"type": "number", "minimum": 0}}, ("seconds",)),
+            answers=_CLOCK_ANSWERS,
+        )
+    },
+    "/__admin/clock/mode": {
+        "post": operation(
+            "Switch the clock between manual and (sped-up) system time, continuing from now",
+            body=json_body(
+                {
+                    "mode": {"enum": ["manual", "system"]},
+                    "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED},
+                },
+                ("mode",),
+            ),
+            answers={200: "the clock", 400: "bad field"},
+        )
+    },
     "/__admin/openapi.json": {"get": operation("This OpenAPI document")},
-    "/__admin/intercepts": {"get": operation(
-        "Intercept records", params=(query("carrier", "only this carrier"), _APP_KEY_QUERY),
-        answers={200: "{intercepts}", 400: "bad field"})},
+    "/__admin/intercepts": {
+        "get": operation(
+            "Intercept records",
+            params=(query("carrier", "only this carrier"), _APP_KEY_QUERY),
+            answers={200: "{intercepts}", 400: "bad field"},
+        )
+    },
 }

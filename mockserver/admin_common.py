@@ -40,8 +40,9 @@ def body() -> dict[str, Any]:
     return data
 
 
-def string(data: Mapping[str, Any], name: str, *, required: bool = True,
-           path: Optional[str] = None) -> Optional[str]:
+def string(
+    data: Mapping[str, Any], name: str, *, required: bool = True, path: Optional[str] = None
+) -> Optional[str]:
     """A non-empty string field (``None`` when optional and absent); ``path`` names it in errors."""
     value = data.get(name)
     if value is None and not required:
@@ -52,9 +53,15 @@ def string(data: Mapping[str, Any], name: str, *, required: bool = True,
     return value.strip()
 
 
-def number(data: Mapping[str, Any], name: str, *, default: Optional[float] = None,
-           minimum: float = 0.0, maximum: Optional[float] = None,
-           path: Optional[str] = None) -> Optional[float]:
+def number(
+    data: Mapping[str, Any],
+    name: str,
+    *,
+    default: Optional[float] = None,
+    minimum: float = 0.0,
+    maximum: Optional[float] = None,
+    path: Optional[str] = None,
+) -> Optional[float]:
     """A finite number field within ``[minimum, maximum]`` (``default`` when absent).
 
     Python's JSON parser accepts ``NaN`` and ``Infinity``; both are refused here.
@@ -63,15 +70,21 @@ def number(data: Mapping[str, Any], name: str, *, default: Optional[float] = Non
         return default
     value = data[name]
     where = path or name
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
-            value) or value < minimum or (maximum is not None and value > maximum):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
         upper = f" and <= {maximum:g}" if maximum is not None else ""
         raise invalid(where, f"{where} must be a number >= {minimum:g}{upper}")
     return float(value)
 
 
-def carrier(data: Mapping[str, Any], name: str = "carrier", *, required: bool = True,
-            path: Optional[str] = None) -> Optional[str]:
+def carrier(
+    data: Mapping[str, Any], name: str = "carrier", *, required: bool = True, path: Optional[str] = None
+) -> Optional[str]:
     """A known carrier slug."""
     slug = string(data, name, required=required, path=path)
     if slug is None:
@@ -85,6 +98,10 @@ def account(hub: Services, carrier_slug: str, app_key: str) -> Account:
     """The account, or a 404 ``not_found`` naming ``app_key``."""
     found = hub.ops.account(carrier_slug, app_key)
     if found is None:
-        raise ApiError(code="not_found", status=404, field="app_key",
-                       message=f"no {carrier_slug} account with app_key {app_key!r}")
+        raise ApiError(
+            code="not_found",
+            status=404,
+            field="app_key",
+            message=f"no {carrier_slug} account with app_key {app_key!r}",
+        )
     return found

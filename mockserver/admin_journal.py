@@ -35,8 +35,9 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Journal criteria from a match object (or query string); errors name ``prefix`` + field."""
     unknown = sorted(set(data) - set(_MATCH_KEYS))
     if unknown:
-        raise invalid(prefix + unknown[0], f"unknown match field {unknown[0]!r}; "
-                                           f"known: {', '.join(_MATCH_KEYS)}")
+        raise invalid(
+            prefix + unknown[0], f"unknown match field {unknown[0]!r}; known: {', '.join(_MATCH_KEYS)}"
+        )
     found: dict[str, Any] = {}
     for name in _MATCH_KEYS:
         value = data.get(name)
@@ -87,8 +88,11 @@ def _expectation(data: Mapping[str, Any]) -> tuple[Callable[[int], bool], dict[s
 
 
 def _near_misses(entries: list[JournalEntry], wanted: Mapping[str, Any]) -> list[dict[str, Any]]:
-    scored = [(len(found), entry, found) for entry in entries
-              if 0 < len(found := entry.mismatches(wanted)) < max(len(wanted), 1)]
+    scored = [
+        (len(found), entry, found)
+        for entry in entries
+        if 0 < len(found := entry.mismatches(wanted)) < max(len(wanted), 1)
+    ]
     scored.sort(key=lambda item: (item[0], -item[1].id))
     return [{**entry.to_dict(), "mismatches": found} for _, entry, found in scored[:_NEAR_MISSES]]
 
@@ -100,7 +104,7 @@ def list_requests() -> Response:
     if limit is not None:
         if not limit.isdigit():
             raise invalid("limit", "limit must be a whole number >= 0")
-        entries = entries[-int(limit):] if int(limit) else []
+        entries = entries[-int(limit) :] if int(limit) else []
     return jsonify({"count": len(entries), "requests": [e.to_dict() for e in entries]})
 
 
@@ -116,8 +120,7 @@ def clear_requests() -> Response:
     extra = sorted(set(wanted) - {"carrier", "account"})
     if extra:
         raise invalid(extra[0], "requests can only be cleared by carrier and app_key")
-    return jsonify({"cleared": journal.clear(carrier=wanted.get("carrier"),
-                                             account=wanted.get("account"))})
+    return jsonify({"cleared": journal.clear(carrier=wanted.get("carrier"), account=wanted.get("account"))})
 
 
 @bp.post("/verify")
@@ -129,11 +132,15 @@ def verify() -> tuple[Response, int]:
     count = journal.count(**wanted)
     if check(count):
         return jsonify({"ok": True, "count": count}), 200
-    return jsonify({
-        "ok": False, "count": count, "expected": expected,
-        "message": f"expected {_words(expected)} matching requests, found {count}",
-        "requests": _near_misses(journal.entries(), wanted),
-    }), 409
+    return jsonify(
+        {
+            "ok": False,
+            "count": count,
+            "expected": expected,
+            "message": f"expected {_words(expected)} matching requests, found {count}",
+            "requests": _near_misses(journal.entries(), wanted),
+        }
+    ), 409
 
 
 @bp.post("/wait/requests")
@@ -147,9 +154,11 @@ def wait_for_requests() -> tuple[Response, int]:
     reached, count = get_services().journal.wait_for(check, timeout or 0.0, **wanted)
     if reached:
         return jsonify({"ok": True, "count": count}), 200
-    error = ApiError(code="timeout", status=408,
-                     message=f"waited {timeout:g}s for {_words(expected)} matching requests; "
-                             f"{count} arrived")
+    error = ApiError(
+        code="timeout",
+        status=408,
+        message=f"waited {timeout:g}s for {_words(expected)} matching requests; {count} arrived",
+    )
     return jsonify({**error.to_dict(), "ok": False, "count": count, "expected": expected}), 408
 
 
@@ -161,42 +170,72 @@ def _words(expected: Mapping[str, int]) -> str:
     return " and ".join(parts)
 
 
-_MATCH_SCHEMA = json_body({
-    "carrier": {"enum": list(CARRIER_SLUGS)},
-    "operation": {"enum": _OPERATIONS},
-    "waybill": {"type": "string"},
-    "app_key": {"type": "string"},
-    "decided_by": {"type": "string", "description": "stub id, or \"default\""},
-    "status": {"type": "integer", "description": "HTTP status answered"},
-}, description="journal criteria; all optional")
+_MATCH_SCHEMA = json_body(
+    {
+        "carrier": {"enum": list(CARRIER_SLUGS)},
+        "operation": {"enum": _OPERATIONS},
+        "waybill": {"type": "string"},
+        "app_key": {"type": "string"},
+        "decided_by": {"type": "string", "description": 'stub id, or "default"'},
+        "status": {"type": "integer", "description": "HTTP status answered"},
+    },
+    description="journal criteria; all optional",
+)
 _FILTERS = (
-    query("carrier", "carrier slug"), query("operation", "track, intercept, ..."),
-    query("waybill", "waybill number"), query("app_key", "account"),
-    query("decided_by", "stub id or default"), query("status", "HTTP status", schema={"type": "integer"}),
+    query("carrier", "carrier slug"),
+    query("operation", "track, intercept, ..."),
+    query("waybill", "waybill number"),
+    query("app_key", "account"),
+    query("decided_by", "stub id or default"),
+    query("status", "HTTP status", schema={"type": "integer"}),
 )
 _WHOLE = {"type": "integer", "minimum": 0}
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/requests": {
-        "get": operation("Journalled carrier requests, oldest first",
-                         params=(*_FILTERS, query("limit", "only the newest N", schema=_WHOLE)),
-                         answers={200: "{count, requests}", 400: "bad filter"}),
-        "delete": operation("Clear the journal (or one carrier's / account's entries)",
-                            params=_FILTERS[:1] + _FILTERS[3:4],
-                            answers={200: "{cleared}", 400: "bad filter"}),
+        "get": operation(
+            "Journalled carrier requests, oldest first",
+            params=(*_FILTERS, query("limit", "only the newest N", schema=_WHOLE)),
+            answers={200: "{count, requests}", 400: "bad filter"},
+        ),
+        "delete": operation(
+            "Clear the journal (or one carrier's / account's entries)",
+            params=_FILTERS[:1] + _FILTERS[3:4],
+            answers={200: "{cleared}", 400: "bad filter"},
+        ),
     },
-    "/__admin/requests/count": {"get": operation(
-        "How many journalled requests match", params=_FILTERS,
-        answers={200: "{count}", 400: "bad filter"})},
-    "/__admin/verify": {"post": operation(
-        "Assert how many requests matched (exactly count, or at_least / at_most; default at_least 1)",
-        body=json_body({"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE, "at_most": _WHOLE}),
-        answers={200: "{ok: true, count}", 400: "bad field",
-                 409: "{ok: false, count, expected, message, requests: near misses with mismatches}"})},
-    "/__admin/wait/requests": {"post": operation(
-        "Block until count (or at_least) matching requests are in the journal, up to timeout seconds",
-        body=json_body({"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE,
-                        "timeout": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS}}),
-        answers={200: "{ok: true, count}", 400: "bad field",
-                 408: "{error: timeout, ok: false, count, expected}"})},
+    "/__admin/requests/count": {
+        "get": operation(
+            "How many journalled requests match", params=_FILTERS, answers={200: "{count}", 400: "bad filter"}
+        )
+    },
+    "/__admin/verify": {
+        "post": operation(
+            "Assert how many requests matched (exactly count, or at_least / at_most; default at_least 1)",
+            body=json_body({"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE, "at_most": _WHOLE}),
+            answers={
+                200: "{ok: true, count}",
+                400: "bad field",
+                409: "{ok: false, count, expected, message, requests: near misses with mismatches}",
+            },
+        )
+    },
+    "/__admin/wait/requests": {
+        "post": operation(
+            "Block until count (or at_least) matching requests are in the journal, up to timeout seconds",
+            body=json_body(
+                {
+                    "match": _MATCH_SCHEMA,
+                    "count": _WHOLE,
+                    "at_least": _WHOLE,
+                    "timeout": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
+                }
+            ),
+            answers={
+                200: "{ok: true, count}",
+                400: "bad field",
+                408: "{error: timeout, ok: false, count, expected}",
+            },
+        )
+    },
 }

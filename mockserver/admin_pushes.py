@@ -85,10 +85,12 @@ def set_callback_url() -> Response:
 @bp.get("/pushes")
 def list_pushes() -> Response:
     """Pushes with every delivery attempt, filtered by carrier, app_key, waybill and state."""
-    records = get_pushes().pushes(carrier(request.args, required=False),
-                                  request.args.get("app_key") or None,
-                                  request.args.get("waybill") or None,
-                                  _state(request.args.get("state")))
+    records = get_pushes().pushes(
+        carrier(request.args, required=False),
+        request.args.get("app_key") or None,
+        request.args.get("waybill") or None,
+        _state(request.args.get("state")),
+    )
     return jsonify({"count": len(records), "pushes": [r.to_dict() for r in records]})
 
 
@@ -111,75 +113,154 @@ def wait_for_pushes() -> tuple[Response, int]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise invalid("count", "count must be a whole number >= 1")
     timeout = _seconds(data, "timeout", 5.0)
-    delivered = get_pushes().wait_delivered(account.carrier, account.app_key, count=count,
-                                            waybill=waybill, timeout=timeout)
+    delivered = get_pushes().wait_delivered(
+        account.carrier, account.app_key, count=count, waybill=waybill, timeout=timeout
+    )
     pushes = [r.to_dict() for r in delivered]
     if len(delivered) >= count:
         return jsonify({"delivered": len(delivered), "pushes": pushes}), 200
-    return jsonify({"error": "timeout", "delivered": len(delivered), "pushes": pushes,
-                    "message": f"{len(delivered)} of {count} pushes delivered within {timeout:g} s"}), 408
+    return jsonify(
+        {
+            "error": "timeout",
+            "delivered": len(delivered),
+            "pushes": pushes,
+            "message": f"{len(delivered)} of {count} pushes delivered within {timeout:g} s",
+        }
+    ), 408
 
 
 def _json(schema: Mapping[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": dict(schema)}}}
 
 
-_ERROR = _json({"type": "object", "required": ["error", "message"], "properties": {
-    "error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}},
-    "Error ({error, message, field?})")
+_ERROR = _json(
+    {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "field": {"type": "string"},
+        },
+    },
+    "Error ({error, message, field?})",
+)
 _OBJ: dict[str, Any] = {"type": "object"}
-_ACCOUNT_PROPS = {"carrier": {"type": "string", "enum": ["zto", "yto", "sto", "jt"]},
-                  "app_key": {"type": "string"}}
-_FILTERS = [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-            for name in ("carrier", "app_key")]
+_ACCOUNT_PROPS = {
+    "carrier": {"type": "string", "enum": ["zto", "yto", "sto", "jt"]},
+    "app_key": {"type": "string"},
+}
+_FILTERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+    for name in ("carrier", "app_key")
+]
 
 
-def _post(summary: str, props: Mapping[str, Any], required: list[str], ok: Mapping[str, Any],
-          **extra: Any) -> dict[str, Any]:
+def _post(
+    summary: str, props: Mapping[str, Any], required: list[str], ok: Mapping[str, Any], **extra: Any
+) -> dict[str, Any]:
     body = {"type": "object", "required": required, "properties": {**_ACCOUNT_PROPS, **props}}
-    return {"summary": summary, "requestBody": {"required": True, "content": {
-        "application/json": {"schema": body}}}, "responses": {**ok, "400": _ERROR,
-                                                             "404": _ERROR, **extra}}
+    return {
+        "summary": summary,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "responses": {**ok, "400": _ERROR, "404": _ERROR, **extra},
+    }
 
 
 #: OpenAPI 3.1 path items of these routes, merged into ``/__admin/openapi.json``.
 OPENAPI_PATHS: dict[str, Any] = {
     "/__admin/subscriptions": {
-        "get": {"summary": "List callback URLs and waybill subscriptions",
-                "parameters": _FILTERS,
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "callbacks": {"type": "array", "items": _OBJ},
-                    "subscriptions": {"type": "array", "items": _OBJ}}}), "400": _ERROR}},
-        "post": _post("Subscribe to a waybill's scans", {"waybill": {"type": "string"}},
-                      ["carrier", "app_key", "waybill"], {"201": _json(_OBJ, "Subscribed")}),
+        "get": {
+            "summary": "List callback URLs and waybill subscriptions",
+            "parameters": _FILTERS,
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "callbacks": {"type": "array", "items": _OBJ},
+                            "subscriptions": {"type": "array", "items": _OBJ},
+                        },
+                    }
+                ),
+                "400": _ERROR,
+            },
+        },
+        "post": _post(
+            "Subscribe to a waybill's scans",
+            {"waybill": {"type": "string"}},
+            ["carrier", "app_key", "waybill"],
+            {"201": _json(_OBJ, "Subscribed")},
+        ),
     },
     "/__admin/subscriptions/callback": {
-        "post": _post("Set or remove an account's callback URL",
-                      {"url": {"type": ["string", "null"], "format": "uri"}},
-                      ["carrier", "app_key", "url"], {"200": _json(_OBJ)}),
+        "post": _post(
+            "Set or remove an account's callback URL",
+            {"url": {"type": ["string", "null"], "format": "uri"}},
+            ["carrier", "app_key", "url"],
+            {"200": _json(_OBJ)},
+        ),
     },
     "/__admin/pushes": {
-        "get": {"summary": "List pushes with their delivery attempts",
-                "parameters": [*_FILTERS, *[
+        "get": {
+            "summary": "List pushes with their delivery attempts",
+            "parameters": [
+                *_FILTERS,
+                *[
                     {"name": "waybill", "in": "query", "required": False, "schema": {"type": "string"}},
-                    {"name": "state", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": [s.value for s in PushState]}}]],
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "count": {"type": "integer"}, "pushes": {"type": "array", "items": _OBJ}}}),
-                    "400": _ERROR}},
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "enum": [s.value for s in PushState]},
+                    },
+                ],
+            ],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "count": {"type": "integer"},
+                            "pushes": {"type": "array", "items": _OBJ},
+                        },
+                    }
+                ),
+                "400": _ERROR,
+            },
+        },
     },
     "/__admin/pushes/flush": {
-        "post": {"summary": "Deliver every push due now and wait for the deliveries",
-                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
-                     "type": "object", "properties": {"timeout": {"type": "number", "maximum": 30}}}}}},
-                 "responses": {"200": _json({"type": "object", "properties": {
-                     "done": {"type": "boolean"}, "counts": _OBJ}}), "400": _ERROR}},
+        "post": {
+            "summary": "Deliver every push due now and wait for the deliveries",
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"timeout": {"type": "number", "maximum": 30}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _json({"type": "object", "properties": {"done": {"type": "boolean"}, "counts": _OBJ}}),
+                "400": _ERROR,
+            },
+        },
     },
     "/__admin/wait/pushes": {
-        "post": _post("Block until pushes to an account have been delivered",
-                      {"waybill": {"type": "string"}, "count": {"type": "integer", "minimum": 1},
-                       "timeout": {"type": "number", "minimum": 0, "maximum": 30}},
-                      ["carrier", "app_key"], {"200": _json(_OBJ, "Delivered")},
-                      **{"408": _json(_OBJ, "Timed out ({error: timeout, delivered, pushes})")}),
+        "post": _post(
+            "Block until pushes to an account have been delivered",
+            {
+                "waybill": {"type": "string"},
+                "count": {"type": "integer", "minimum": 1},
+                "timeout": {"type": "number", "minimum": 0, "maximum": 30},
+            },
+            ["carrier", "app_key"],
+            {"200": _json(_OBJ, "Delivered")},
+            **{"408": _json(_OBJ, "Timed out ({error: timeout, delivered, pushes})")},
+        ),
     },
 }

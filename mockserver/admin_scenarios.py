@@ -39,8 +39,9 @@ def _scenario_error(exc: ScenarioFileError) -> ApiError:
 
 def _scoped(stub: Stub, account: str) -> Stub:
     if stub.match.account not in (None, account):
-        raise invalid("account", f"stub {stub.id!r} is scoped to account {stub.match.account!r}, "
-                                 f"not {account!r}")
+        raise invalid(
+            "account", f"stub {stub.id!r} is scoped to account {stub.match.account!r}, not {account!r}"
+        )
     return evolve(stub, match=evolve(stub.match, account=account))
 
 
@@ -53,8 +54,10 @@ def add_scenarios() -> tuple[Response, int]:
     hub = get_services()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ApiError(code="invalid_json", message="the body must be a JSON object: one stub, a preset "
-                                                    "reference or a whole scenario file")
+        raise ApiError(
+            code="invalid_json",
+            message="the body must be a JSON object: one stub, a preset reference or a whole scenario file",
+        )
     try:
         loaded = load_payload(data)
     except ScenarioFileError as exc:
@@ -75,8 +78,13 @@ def list_scenarios() -> Response:
     counts = engine.fire_counts()
     account = request.args.get("account") or None
     stubs = [s for s in engine.stubs() if account is None or s.match.account == account]
-    return jsonify({"stubs": [_stub_view(s, counts.get(s.id, 0)) for s in stubs],
-                    "states": engine.scenario_states(), "seed": engine.seed})
+    return jsonify(
+        {
+            "stubs": [_stub_view(s, counts.get(s.id, 0)) for s in stubs],
+            "states": engine.scenario_states(),
+            "seed": engine.seed,
+        }
+    )
 
 
 @bp.get("/scenarios/schema")
@@ -95,8 +103,9 @@ def remove_scenario(stub_id: str) -> Response:
     try:
         removed = get_services().scenarios.remove(stub_id)
     except KeyError:
-        raise ApiError(code="not_found", status=404, field="id",
-                       message=f"no scenario stub with id {stub_id!r}") from None
+        raise ApiError(
+            code="not_found", status=404, field="id", message=f"no scenario stub with id {stub_id!r}"
+        ) from None
     return jsonify({"removed": removed.to_dict()})
 
 
@@ -131,20 +140,27 @@ def explain() -> Response:
     op = string(data, "operation") or ""
     if op not in OPERATIONS:
         raise invalid("operation", f"unknown operation {op!r}; known: {', '.join(OPERATIONS)}")
-    question = ScenarioRequest(carrier=slug, operation=op,
-                               waybill=string(data, "waybill", required=False),
-                               account=string(data, "app_key", required=False))
+    question = ScenarioRequest(
+        carrier=slug,
+        operation=op,
+        waybill=string(data, "waybill", required=False),
+        account=string(data, "app_key", required=False),
+    )
     checks = get_services().scenarios.explain(question)
     first = next((check.stub_id for check in checks if check.matched), None)
-    return jsonify({"request": question.to_dict(), "would_fire": first,
-                    "checks": [check.to_dict() for check in checks]})
+    return jsonify(
+        {"request": question.to_dict(), "would_fire": first, "checks": [check.to_dict() for check in checks]}
+    )
 
 
 def _recorder() -> Any:
     proxy = proxy_decider(get_services())
     if proxy is None or proxy.recorder is None:
-        raise ApiError(code="not_recording", status=409,
-                       message="the server is not recording (start it with --proxy URL --record FILE)")
+        raise ApiError(
+            code="not_recording",
+            status=409,
+            message="the server is not recording (start it with --proxy URL --record FILE)",
+        )
     return proxy.recorder
 
 
@@ -165,54 +181,98 @@ def save_recording() -> Response:
     return jsonify({"saved": path, "stubs": len(recorder.stubs())})
 
 
-_STUB_BODY = json_body({
-    "id": {"type": "string"}, "name": {"type": "string"}, "match": {"type": "object"},
-    "outcome": {"type": "object"}, "preset": {"type": "string"}, "args": {"type": "object"},
-    "lifetime": {}, "probability": {"type": "number"}, "priority": {"type": "integer"},
-    "scenario": {"type": "string"}, "required_state": {"type": "string"}, "new_state": {"type": "string"},
-    "version": {"const": 1}, "seed": {"type": "integer"}, "stubs": {"type": "array"},
-}, description="one stubs[] element (full stub or preset reference) or a whole scenario file; "
-               "see GET /__admin/scenarios/schema and docs/scenarios.md")
+_STUB_BODY = json_body(
+    {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "match": {"type": "object"},
+        "outcome": {"type": "object"},
+        "preset": {"type": "string"},
+        "args": {"type": "object"},
+        "lifetime": {},
+        "probability": {"type": "number"},
+        "priority": {"type": "integer"},
+        "scenario": {"type": "string"},
+        "required_state": {"type": "string"},
+        "new_state": {"type": "string"},
+        "version": {"const": 1},
+        "seed": {"type": "integer"},
+        "stubs": {"type": "array"},
+    },
+    description="one stubs[] element (full stub or preset reference) or a whole scenario file; "
+    "see GET /__admin/scenarios/schema and docs/scenarios.md",
+)
 _ADDED = {201: "{added: [stub with fired]}", 400: "invalid_scenario / invalid_json, field names the path"}
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/scenarios": {
         "post": operation(
-            "Add stubs (validated in full first; nothing is installed on error)", body=_STUB_BODY,
-            params=(query("account", "scope every posted stub to this app key"),
-                    query("replace", "true: drop all stubs and states first", schema={"type": "boolean"})),
-            answers=_ADDED),
-        "get": operation("Stubs (with fire counts), scenario states and the seed",
-                         params=(query("account", "only stubs scoped to this app key"),)),
+            "Add stubs (validated in full first; nothing is installed on error)",
+            body=_STUB_BODY,
+            params=(
+                query("account", "scope every posted stub to this app key"),
+                query("replace", "true: drop all stubs and states first", schema={"type": "boolean"}),
+            ),
+            answers=_ADDED,
+        ),
+        "get": operation(
+            "Stubs (with fire counts), scenario states and the seed",
+            params=(query("account", "only stubs scoped to this app key"),),
+        ),
     },
     "/__admin/scenarios/schema": {"get": operation("JSON Schema of a scenario file")},
-    "/__admin/scenarios/misses": {"get": operation(
-        "Recent requests no stub matched, with each stub's reasons")},
-    "/__admin/scenarios/{stub_id}": {"delete": operation(
-        "Remove one stub", params=(query("stub_id", "the stub's id", location="path"),),
-        answers={200: "{removed}", 404: "no such stub"})},
-    "/__admin/scenarios/reset": {"post": operation(
-        "Remove every stub (and state), or only the stubs scoped to one account",
-        body=json_body({"account": {"type": "string"}}),
-        answers={200: "{removed, account}", 400: "bad field"})},
+    "/__admin/scenarios/misses": {
+        "get": operation("Recent requests no stub matched, with each stub's reasons")
+    },
+    "/__admin/scenarios/{stub_id}": {
+        "delete": operation(
+            "Remove one stub",
+            params=(query("stub_id", "the stub's id", location="path"),),
+            answers={200: "{removed}", 404: "no such stub"},
+        )
+    },
+    "/__admin/scenarios/reset": {
+        "post": operation(
+            "Remove every stub (and state), or only the stubs scoped to one account",
+            body=json_body({"account": {"type": "string"}}),
+            answers={200: "{removed, account}", 400: "bad field"},
+        )
+    },
     "/__admin/scenarios/states": {"get": operation("The state of every scenario")},
     "/__admin/scenarios/states/{name}": {
         "get": operation("One scenario's state", params=(query("name", "scenario name", location="path"),)),
-        "put": operation("Move a scenario to a state",
-                         body=json_body({"state": {"type": "string"}}, ("state",)),
-                         params=(query("name", "scenario name", location="path"),),
-                         answers={200: "{scenario, state}", 400: "bad field"}),
+        "put": operation(
+            "Move a scenario to a state",
+            body=json_body({"state": {"type": "string"}}, ("state",)),
+            params=(query("name", "scenario name", location="path"),),
+            answers={200: "{scenario, state}", 400: "bad field"},
+        ),
     },
-    "/__admin/scenarios/explain": {"post": operation(
-        "Why each stub would or would not match a request (nothing fires or counts)",
-        body=json_body({"carrier": {"enum": list(CARRIER_SLUGS)}, "operation": {"enum": list(OPERATIONS)},
-                        "waybill": {"type": "string"}, "app_key": {"type": "string"}},
-                       ("carrier", "operation")),
-        answers={200: "{request, would_fire, checks: [{stub_id, matched, reasons}]}", 400: "bad field"})},
-    "/__admin/recordings": {"get": operation(
-        "What the proxy recorded so far, as a scenario file",
-        answers={200: "scenario file", 409: "not recording"})},
-    "/__admin/recordings/save": {"post": operation(
-        "Write the recording to the --record file", answers={200: "{saved, stubs}", 409: "not recording",
-                                                              500: "cannot write"})},
+    "/__admin/scenarios/explain": {
+        "post": operation(
+            "Why each stub would or would not match a request (nothing fires or counts)",
+            body=json_body(
+                {
+                    "carrier": {"enum": list(CARRIER_SLUGS)},
+                    "operation": {"enum": list(OPERATIONS)},
+                    "waybill": {"type": "string"},
+                    "app_key": {"type": "string"},
+                },
+                ("carrier", "operation"),
+            ),
+            answers={200: "{request, would_fire, checks: [{stub_id, matched, reasons}]}", 400: "bad field"},
+        )
+    },
+    "/__admin/recordings": {
+        "get": operation(
+            "What the proxy recorded so far, as a scenario file",
+            answers={200: "scenario file", 409: "not recording"},
+        )
+    },
+    "/__admin/recordings/save": {
+        "post": operation(
+            "Write the recording to the --record file",
+            answers={200: "{saved, stubs}", 409: "not recording", 500: "cannot write"},
+        )
+    },
 }

@@ -26,9 +26,7 @@ __all__ = ["Services", "build_clock", "close_app", "create_app", "get_services"]
 def build_clock(settings: Mapping[str, Any]) -> Clock:
     """The clock the settings ask for (``CLOCK``, ``CLOCK_SPEED``, ``CLOCK_START``)."""
     start_text = settings.get("CLOCK_START")
-    start = (
-        datetime.fromisoformat(str(start_text).replace("Z", "+00:00")) if start_text else None
-    )
+    start = datetime.fromisoformat(str(start_text).replace("Z", "+00:00")) if start_text else None
     if settings.get("CLOCK") == "manual":
         return ManualClock(start)
     return SystemClock(float(settings.get("CLOCK_SPEED", 1.0)), start=start)
@@ -74,8 +72,7 @@ def create_app(
         store=the_store,
         clock=the_clock,
         journal=Journal(limit=int(settings["JOURNAL_LIMIT"])),
-        ops=Operations(the_store, the_clock,
-                       result_delay=float(settings["RESULT_DELAY_SECONDS"])),
+        ops=Operations(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"])),
     )
     hub.seed_accounts()
     app.extensions["mockserver"] = hub

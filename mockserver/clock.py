@@ -109,8 +109,10 @@ class ManualClock:
             try:
                 self._now = self._now + timedelta(seconds=seconds)
             except OverflowError:
-                raise ValueError(f"advancing {seconds:g} s from {self._now.isoformat()} goes past "
-                                 f"the last time a clock can show (year 9999)") from None
+                raise ValueError(
+                    f"advancing {seconds:g} s from {self._now.isoformat()} goes past "
+                    f"the last time a clock can show (year 9999)"
+                ) from None
             moment = self._now
         self._notify(moment)
         return moment
@@ -243,8 +245,11 @@ class SwitchableClock:
             raise ValueError(f"mode must be 'manual' or 'system', not {mode!r}")
         with self._lock:
             start = self._inner.now()
-            fresh: Clock = (ManualClock(start) if mode == "manual"
-                            else SystemClock(1.0 if speed is None else speed, start=start))
+            fresh: Clock = (
+                ManualClock(start)
+                if mode == "manual"
+                else SystemClock(1.0 if speed is None else speed, start=start)
+            )
             self._inner = fresh
         self._follow(fresh)
         self._notify(start)

@@ -114,8 +114,15 @@ def from_env(environ: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
     return found
 
 
-def check_number(key: str, value: Any, *, minimum: float = 0.0, above: bool = False,
-                 maximum: Optional[float] = None, whole: bool = False) -> float:
+def check_number(
+    key: str,
+    value: Any,
+    *,
+    minimum: float = 0.0,
+    above: bool = False,
+    maximum: Optional[float] = None,
+    whole: bool = False,
+) -> float:
     """``value`` as a float, if it is a finite number from ``minimum`` to ``maximum``.
 
     Args:

@@ -260,10 +260,14 @@ class Subscription:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Subscription:
         pushed = data.get("pushed_until")
-        return cls(carrier=data["carrier"], app_key=data["app_key"], waybill=data["waybill"],
-                   created_at=datetime.fromisoformat(data["created_at"]),
-                   extra=data.get("extra") or {},
-                   pushed_until=datetime.fromisoformat(pushed) if pushed else None)
+        return cls(
+            carrier=data["carrier"],
+            app_key=data["app_key"],
+            waybill=data["waybill"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            extra=data.get("extra") or {},
+            pushed_until=datetime.fromisoformat(pushed) if pushed else None,
+        )
 
 
 def intercept_rejection(

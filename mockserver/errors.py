@@ -28,9 +28,7 @@ class ApiError(Exception):
         field: the request field at fault, when there is one.
     """
 
-    def __init__(
-        self, *, code: str, message: str, status: int = 400, field: Optional[str] = None
-    ) -> None:
+    def __init__(self, *, code: str, message: str, status: int = 400, field: Optional[str] = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -63,5 +61,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:
         log.exception("unexpected error")
-        return jsonify({"error": "internal_error",
-                        "message": f"unexpected {type(error).__name__}: {error}"}), 500
+        return jsonify(
+            {"error": "internal_error", "message": f"unexpected {type(error).__name__}: {error}"}
+        ), 500

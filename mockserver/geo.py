@@ -39,9 +39,7 @@ class Site:
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> Site:
-        return cls(
-            name=data["name"], code=data["code"], province=data["province"], city=data["city"]
-        )
+        return cls(name=data["name"], code=data["code"], province=data["province"], city=data["city"])
 
 
 @frozen(kw_only=True)
@@ -105,13 +103,45 @@ CITIES: tuple[City, ...] = (
 
 #: Cities big enough to act as transit hubs between two other cities.
 TRANSIT_CITIES: tuple[City, ...] = tuple(
-    c for c in CITIES if c.city in {"上海市", "广州市", "杭州市", "武汉市", "郑州市", "北京市",
-                                       "成都市", "南京市", "长沙市", "西安市", "临沂市"}
+    c
+    for c in CITIES
+    if c.city
+    in {
+        "上海市",
+        "广州市",
+        "杭州市",
+        "武汉市",
+        "郑州市",
+        "北京市",
+        "成都市",
+        "南京市",
+        "长沙市",
+        "西安市",
+        "临沂市",
+    }
 )
 
 COURIER_NAMES: tuple[str, ...] = (
-    "王军", "李强", "张伟", "刘洋", "陈杰", "杨磊", "赵勇", "黄涛", "周斌", "吴刚",
-    "徐明", "孙浩", "马超", "朱峰", "胡平", "郭亮", "何鑫", "林海", "罗兵", "高翔",
+    "王军",
+    "李强",
+    "张伟",
+    "刘洋",
+    "陈杰",
+    "杨磊",
+    "赵勇",
+    "黄涛",
+    "周斌",
+    "吴刚",
+    "徐明",
+    "孙浩",
+    "马超",
+    "朱峰",
+    "胡平",
+    "郭亮",
+    "何鑫",
+    "林海",
+    "罗兵",
+    "高翔",
 )
 
 _BY_CITY = {c.city: c for c in CITIES}
@@ -128,8 +158,9 @@ def city_for(place: Place) -> City:
         return known
     digest = hashlib.sha256(f"{place.province}/{place.city}".encode()).hexdigest()
     area_code = "9" + str(int(digest[:8], 16) % 1000).zfill(3)
-    return City(province=place.province, city=place.city, area_code=area_code,
-                districts=("城区", "开发区", "新区"))
+    return City(
+        province=place.province, city=place.city, area_code=area_code, districts=("城区", "开发区", "新区")
+    )
 
 
 def outlet_site(city: City, index: int, *, district: Optional[str] = None) -> Site:
@@ -137,5 +168,4 @@ def outlet_site(city: City, index: int, *, district: Optional[str] = None) -> Si
     name = f"{city.short}{district or city.districts[index % len(city.districts)]}营业部"
     # The code is derived from the name so that one outlet always has one code.
     number = int(hashlib.sha256(name.encode()).hexdigest()[:6], 16) % 90 + 10
-    return Site(name=name, code=f"{city.area_code}{number:02d}", province=city.province,
-                city=city.city)
+    return Site(name=name, code=f"{city.area_code}{number:02d}", province=city.province, city=city.city)

@@ -72,8 +72,11 @@ class Address:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, str]) -> Address:
-        return cls(**{k: data[k] for k in ("name", "phone", "province", "city")},
-                   district=data.get("district", ""), detail=data.get("detail", ""))
+        return cls(
+            **{k: data[k] for k in ("name", "phone", "province", "city")},
+            district=data.get("district", ""),
+            detail=data.get("detail", ""),
+        )
 
 
 @frozen(kw_only=True)
@@ -121,8 +124,7 @@ class InterceptRecord:
             resolve_at=datetime.fromisoformat(data["resolve_at"]) if data.get("resolve_at") else None,
             updated_at=datetime.fromisoformat(data["updated_at"]),
             new_address=Address.from_dict(data["new_address"]) if data.get("new_address") else None,
-            planned_status=InterceptStatus(data["planned_status"])
-            if data.get("planned_status") else None,
+            planned_status=InterceptStatus(data["planned_status"]) if data.get("planned_status") else None,
             planned_reason=FailReason(data["planned_reason"]) if data.get("planned_reason") else None,
         )
 

@@ -118,9 +118,7 @@ class Journal:
         """How many entries :meth:`filter` would return for the same criteria."""
         return len(self.filter(**criteria))
 
-    def wait_for(
-        self, predicate: Callable[[int], bool], timeout: float, **criteria: Any
-    ) -> tuple[bool, int]:
+    def wait_for(self, predicate: Callable[[int], bool], timeout: float, **criteria: Any) -> tuple[bool, int]:
         """Block until ``predicate(count of matching entries)`` holds, or ``timeout`` seconds pass.
 
         Returns:
@@ -141,8 +139,9 @@ class Journal:
             keep = [
                 e
                 for e in self._entries
-                if not ((carrier is None or e.carrier == carrier)
-                        and (account is None or e.account == account))
+                if not (
+                    (carrier is None or e.carrier == carrier) and (account is None or e.account == account)
+                )
             ]
             removed = len(self._entries) - len(keep)
             self._entries.clear()

@@ -36,8 +36,9 @@ ERROR: dict[str, Any] = {
 _OBJECT: dict[str, Any] = {"type": "object"}
 
 
-def json_body(properties: Mapping[str, Any], required: tuple[str, ...] = (),
-              description: str = "") -> dict[str, Any]:
+def json_body(
+    properties: Mapping[str, Any], required: tuple[str, ...] = (), description: str = ""
+) -> dict[str, Any]:
     """A JSON request body schema with these properties."""
     schema: dict[str, Any] = {"type": "object", "properties": dict(properties)}
     if required:
@@ -47,11 +48,22 @@ def json_body(properties: Mapping[str, Any], required: tuple[str, ...] = (),
     return schema
 
 
-def query(name: str, description: str, *, schema: Optional[Mapping[str, Any]] = None,
-          location: str = "query", required: bool = False) -> dict[str, Any]:
+def query(
+    name: str,
+    description: str,
+    *,
+    schema: Optional[Mapping[str, Any]] = None,
+    location: str = "query",
+    required: bool = False,
+) -> dict[str, Any]:
     """A parameter (``location``: ``query`` or ``path``; path parameters are always required)."""
-    return {"name": name, "in": location, "required": required or location == "path",
-            "description": description, "schema": dict(schema or {"type": "string"})}
+    return {
+        "name": name,
+        "in": location,
+        "required": required or location == "path",
+        "description": description,
+        "schema": dict(schema or {"type": "string"}),
+    }
 
 
 def operation(
@@ -74,16 +86,14 @@ def operation(
     responses: dict[str, Any] = {}
     for status, text in (answers or {200: "OK"}).items():
         schema = _OBJECT if 200 <= status < 300 else {"$ref": "#/components/schemas/Error"}
-        responses[str(status)] = {"description": text,
-                                  "content": {"application/json": {"schema": schema}}}
+        responses[str(status)] = {"description": text, "content": {"application/json": {"schema": schema}}}
     found: dict[str, Any] = {"summary": summary, "responses": responses}
     if description:
         found["description"] = description
     if params:
         found["parameters"] = [dict(p) for p in params]
     if body is not None:
-        found["requestBody"] = {"required": False,
-                                "content": {"application/json": {"schema": dict(body)}}}
+        found["requestBody"] = {"required": False, "content": {"application/json": {"schema": dict(body)}}}
     return found
 
 
@@ -118,9 +128,9 @@ def build_document(modules: tuple[str, ...] = ADMIN_MODULES) -> dict[str, Any]:
             "title": "kscarriers mockserver admin API",
             "version": "1",
             "description": "Control and inspect the mock carrier server: accounts, parcels, clock, "
-                           "scenarios, the request journal, verification and waiting. Carrier "
-                           "endpoints (/zto, /yto, /sto, /jt) speak each carrier's own protocol "
-                           "and are not described here.",
+            "scenarios, the request journal, verification and waiting. Carrier "
+            "endpoints (/zto, /yto, /sto, /jt) speak each carrier's own protocol "
+            "and are not described here.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": {"Error": ERROR}},

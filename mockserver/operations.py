@@ -152,9 +152,16 @@ class Operations:
         first, last, route = plan_stage_route(
             account.carrier, waybill, stage, now=now, origin=origin, destination=destination
         )
-        parcel = Parcel(carrier=account.carrier, app_key=account.app_key, waybill=waybill,
-                        origin=first, destination=last, route=route, created_at=now,
-                        source="admin")
+        parcel = Parcel(
+            carrier=account.carrier,
+            app_key=account.app_key,
+            waybill=waybill,
+            origin=first,
+            destination=last,
+            route=route,
+            created_at=now,
+            source="admin",
+        )
         with self.store.atomic():
             self.store.delete_parcel(account.carrier, account.app_key, waybill)
             self.store.put_parcel(parcel)
@@ -164,9 +171,16 @@ class Operations:
         parcel = self.store.get_parcel(account.carrier, account.app_key, waybill)
         if parcel is None and account.auto_parcels:
             first, last, route = plan_auto_route(account.carrier, waybill, anchor=account.epoch)
-            parcel = Parcel(carrier=account.carrier, app_key=account.app_key, waybill=waybill,
-                            origin=first, destination=last, route=route,
-                            created_at=self.clock.now(), source="auto")
+            parcel = Parcel(
+                carrier=account.carrier,
+                app_key=account.app_key,
+                waybill=waybill,
+                origin=first,
+                destination=last,
+                route=route,
+                created_at=self.clock.now(),
+                source="auto",
+            )
             self.store.put_parcel(parcel)
         return parcel
 
@@ -176,9 +190,13 @@ class Operations:
         self, account: Account, waybill: str, extra: Optional[Mapping[str, Any]] = None
     ) -> Subscription:
         """Register (or refresh) a push subscription for ``waybill``."""
-        subscription = Subscription(carrier=account.carrier, app_key=account.app_key,
-                                    waybill=waybill, created_at=self.clock.now(),
-                                    extra=extra or {})
+        subscription = Subscription(
+            carrier=account.carrier,
+            app_key=account.app_key,
+            waybill=waybill,
+            created_at=self.clock.now(),
+            extra=extra or {},
+        )
         self.store.put_subscription(subscription)
         return subscription
 
@@ -243,8 +261,7 @@ class Operations:
                 if record.status is InterceptStatus.PENDING and (
                     external_ref is None or record.external_ref == external_ref
                 ):
-                    cancelled = evolve(record, status=InterceptStatus.CANCELLED,
-                                       updated_at=self.clock.now())
+                    cancelled = evolve(record, status=InterceptStatus.CANCELLED, updated_at=self.clock.now())
                     self.store.put_intercept(cancelled)
                     return InterceptOutcome(record=cancelled)
             return InterceptOutcome(fail_reason=FailReason.NO_INTERCEPT)
@@ -270,19 +287,28 @@ class Operations:
                 continue
             parcel = self.store.get_parcel(account.carrier, account.app_key, waybill)
             if record.planned_status is InterceptStatus.FAILED:
-                failed = evolve(record, status=InterceptStatus.FAILED, updated_at=at,
-                                fail_reason=record.planned_reason or FailReason.OTHER)
+                failed = evolve(
+                    record,
+                    status=InterceptStatus.FAILED,
+                    updated_at=at,
+                    fail_reason=record.planned_reason or FailReason.OTHER,
+                )
                 self.store.put_intercept(failed)
                 continue
             if parcel is None:
-                failed = evolve(record, status=InterceptStatus.FAILED,
-                                fail_reason=FailReason.NOT_FOUND, updated_at=at)
+                failed = evolve(
+                    record, status=InterceptStatus.FAILED, fail_reason=FailReason.NOT_FOUND, updated_at=at
+                )
                 self.store.put_intercept(failed)
                 continue
             forced = record.planned_status is InterceptStatus.SUCCEEDED
             if not forced and parcel.has_visible(at, ScanKind.SIGNED, ScanKind.RETURNED):
-                failed = evolve(record, status=InterceptStatus.FAILED,
-                                fail_reason=FailReason.ALREADY_SIGNED, updated_at=at)
+                failed = evolve(
+                    record,
+                    status=InterceptStatus.FAILED,
+                    fail_reason=FailReason.ALREADY_SIGNED,
+                    updated_at=at,
+                )
                 self.store.put_intercept(failed)
                 continue
             if record.kind is InterceptKind.CHANGE_ADDRESS and record.new_address is not None:
@@ -290,8 +316,7 @@ class Operations:
             else:
                 parcel = relay_for_return(parcel, at, salt=record.id)
             self.store.put_parcel(parcel)
-            self.store.put_intercept(evolve(record, status=InterceptStatus.SUCCEEDED,
-                                            updated_at=at))
+            self.store.put_intercept(evolve(record, status=InterceptStatus.SUCCEEDED, updated_at=at))
 
     # -- whole simulator -------------------------------------------------------------------
 

@@ -30,13 +30,36 @@ from mockserver.scenarios import Lifetime, Match, ResponseOutcome, Stub, dump_st
 __all__ = ["ProxyDecider", "Recorded", "Recorder", "enable_proxy", "parse_upstreams", "proxy_decider"]
 
 #: Request headers not forwarded (hop-by-hop, or recomputed by ``requests``).
-_DROP_REQUEST = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding",
-                           "te", "trailer", "upgrade", "proxy-authorization", "accept-encoding"})
+_DROP_REQUEST = frozenset(
+    {
+        "host",
+        "content-length",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "accept-encoding",
+    }
+)
 #: Response headers forwarded to the client and saved (nothing else: no cookies, no digests).
 _KEEP_RESPONSE = ("Content-Type", "Retry-After")
 #: JSON keys removed from saved bodies, compared lower-case without ``_``/``-``.
-_SECRET_KEYS = frozenset({"sign", "signature", "digest", "datadigest", "xdatadigest", "secret",
-                          "appsecret", "token", "accesstoken"})
+_SECRET_KEYS = frozenset(
+    {
+        "sign",
+        "signature",
+        "digest",
+        "datadigest",
+        "xdatadigest",
+        "secret",
+        "appsecret",
+        "token",
+        "accesstoken",
+    }
+)
 
 
 def parse_upstreams(values: Sequence[str]) -> dict[str, str]:
@@ -76,8 +99,11 @@ def _kept(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()
-                if k.lower().replace("_", "").replace("-", "") not in _SECRET_KEYS}
+        return {
+            k: _clean(v)
+            for k, v in value.items()
+            if k.lower().replace("_", "").replace("-", "") not in _SECRET_KEYS
+        }
     if isinstance(value, list):
         return [_clean(item) for item in value]
     return value
@@ -103,17 +129,28 @@ class Recorder:
         self._lock = threading.Lock()
         self._seen: list[Recorded] = []
 
-    def add(self, request: DecisionRequest, status: int, headers: Mapping[str, str], text: str,
-            secrets: Sequence[str] = ()) -> Recorded:
+    def add(
+        self,
+        request: DecisionRequest,
+        status: int,
+        headers: Mapping[str, str],
+        text: str,
+        secrets: Sequence[str] = (),
+    ) -> Recorded:
         """Keep one exchange; JSON bodies are kept as JSON, signature/digest keys and secrets removed."""
         try:
             body: Any = _clean(json.loads(text))
         except ValueError:
             body = text
         kept = _kept(headers)
-        entry = Recorded(carrier=request.carrier, operation=request.operation.value,
-                         waybill=request.waybill, status=status, headers=_masked(kept, secrets),
-                         body=_masked(body, secrets))
+        entry = Recorded(
+            carrier=request.carrier,
+            operation=request.operation.value,
+            waybill=request.waybill,
+            status=status,
+            headers=_masked(kept, secrets),
+            body=_masked(body, secrets),
+        )
         with self._lock:
             self._seen.append(entry)
         return entry
@@ -136,13 +173,17 @@ class Recorder:
         stubs = []
         for index, (entry, times) in enumerate(runs):
             final = last_of_key[_key(entry)] == index
-            stubs.append(Stub(
-                id=f"rec-{index + 1}",
-                name=f"recorded {entry.carrier} {entry.operation} {entry.waybill or ''}".strip(),
-                match=Match(carrier=entry.carrier, operation=entry.operation, waybill=entry.waybill),
-                outcome=ResponseOutcome(status=entry.status, headers=dict(entry.headers), body=entry.body),
-                lifetime=Lifetime.permanent() if final else Lifetime.times(times),
-            ))
+            stubs.append(
+                Stub(
+                    id=f"rec-{index + 1}",
+                    name=f"recorded {entry.carrier} {entry.operation} {entry.waybill or ''}".strip(),
+                    match=Match(carrier=entry.carrier, operation=entry.operation, waybill=entry.waybill),
+                    outcome=ResponseOutcome(
+                        status=entry.status, headers=dict(entry.headers), body=entry.body
+                    ),
+                    lifetime=Lifetime.permanent() if final else Lifetime.times(times),
+                )
+            )
         return stubs
 
     def document(self) -> dict[str, Any]:
@@ -190,9 +231,15 @@ class ProxyDecider:
         timeout: seconds the upstream has to answer; then the client gets a 502.
     """
 
-    def __init__(self, upstreams: Mapping[str, str], *, recorder: Optional[Recorder] = None,
-                 first: Optional[Decider] = None, session: Optional[requests.Session] = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        upstreams: Mapping[str, str],
+        *,
+        recorder: Optional[Recorder] = None,
+        first: Optional[Decider] = None,
+        session: Optional[requests.Session] = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.upstreams = dict(upstreams)
         self.recorder = recorder
         self.first = first
@@ -203,7 +250,7 @@ class ProxyDecider:
         """The upstream URL of a request to ``path`` (``/<carrier>/...``), or ``None``."""
         if carrier in self.upstreams:
             prefix = f"/{carrier}"
-            return self.upstreams[carrier] + (path[len(prefix):] if path.startswith(prefix) else path)
+            return self.upstreams[carrier] + (path[len(prefix) :] if path.startswith(prefix) else path)
         if "*" in self.upstreams:
             return self.upstreams["*"] + path
         return None
@@ -219,8 +266,14 @@ class ProxyDecider:
             return None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
         try:
-            answer = self.session.request(request.method, url, data=request.raw_body, headers=headers,
-                                          timeout=self.timeout, allow_redirects=False)
+            answer = self.session.request(
+                request.method,
+                url,
+                data=request.raw_body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             body = json.dumps({"error": "upstream_unreachable", "message": f"{url}: {exc}"})
             return Decision(name="proxy", response=RawResponse(status=502, body=body))
@@ -229,14 +282,24 @@ class ProxyDecider:
         content_type = kept.pop("Content-Type", "application/octet-stream")
         if self.recorder is not None:
             secret = exchange().secret
-            self.recorder.add(request, answer.status_code, answer.headers, text,
-                              secrets=(secret,) if secret else ())
-        return Decision(name="proxy", response=RawResponse(
-            status=answer.status_code, body=text, headers=kept, content_type=content_type))
+            self.recorder.add(
+                request, answer.status_code, answer.headers, text, secrets=(secret,) if secret else ()
+            )
+        return Decision(
+            name="proxy",
+            response=RawResponse(
+                status=answer.status_code, body=text, headers=kept, content_type=content_type
+            ),
+        )
 
 
-def enable_proxy(app: Flask, upstreams: Mapping[str, str], *, record: Optional[str] = None,
-                 session: Optional[requests.Session] = None) -> ProxyDecider:
+def enable_proxy(
+    app: Flask,
+    upstreams: Mapping[str, str],
+    *,
+    record: Optional[str] = None,
+    session: Optional[requests.Session] = None,
+) -> ProxyDecider:
     """Put ``app`` in proxy mode (its scenarios still apply first) and return the decider.
 
     Args:

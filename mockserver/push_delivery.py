@@ -21,13 +21,13 @@ def requests_sender(url: str, headers: Mapping[str, str], body: bytes, timeout: 
     """The default sender: one ``requests.post`` (no redirects followed, no retries of its own)."""
     import requests
 
-    answer = requests.post(url, data=body, headers=dict(headers), timeout=timeout,
-                           allow_redirects=False)
+    answer = requests.post(url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False)
     return answer.status_code, answer.content
 
 
-def _number(settings: Mapping[str, Any], key: str, default: float, *, minimum: float = 0.0,
-            whole: bool = False) -> float:
+def _number(
+    settings: Mapping[str, Any], key: str, default: float, *, minimum: float = 0.0, whole: bool = False
+) -> float:
     value = settings.get(key, default)
     if isinstance(value, str):
         try:

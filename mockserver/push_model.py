@@ -55,13 +55,21 @@ class Callback:
     since: datetime = field(converter=_aware)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"carrier": self.carrier, "app_key": self.app_key, "url": self.url,
-                "since": self.since.isoformat()}
+        return {
+            "carrier": self.carrier,
+            "app_key": self.app_key,
+            "url": self.url,
+            "since": self.since.isoformat(),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Callback:
-        return cls(carrier=data["carrier"], app_key=data["app_key"], url=data["url"],
-                   since=datetime.fromisoformat(data["since"]))
+        return cls(
+            carrier=data["carrier"],
+            app_key=data["app_key"],
+            url=data["url"],
+            since=datetime.fromisoformat(data["since"]),
+        )
 
 
 @frozen(kw_only=True)
@@ -79,14 +87,23 @@ class Attempt:
     acked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"time": self.time.isoformat(), "status": self.status, "response": self.response,
-                "error": self.error, "acked": self.acked}
+        return {
+            "time": self.time.isoformat(),
+            "status": self.status,
+            "response": self.response,
+            "error": self.error,
+            "acked": self.acked,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Attempt:
-        return cls(time=datetime.fromisoformat(data["time"]), status=data.get("status"),
-                   response=data.get("response") or "", error=data.get("error"),
-                   acked=bool(data.get("acked")))
+        return cls(
+            time=datetime.fromisoformat(data["time"]),
+            status=data.get("status"),
+            response=data.get("response") or "",
+            error=data.get("error"),
+            acked=bool(data.get("acked")),
+        )
 
 
 def _attempts(value: Iterable[Attempt]) -> tuple[Attempt, ...]:

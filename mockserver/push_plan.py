@@ -60,14 +60,20 @@ def decide_push(engine: Any, account: Account, waybill: str, default_delay: floa
     default = Plan(delay=default_delay)
     if engine is None:
         return default
-    decision = engine.decide(ScenarioRequest(carrier=account.carrier, operation="push",
-                                             waybill=waybill, account=account.app_key))
+    decision = engine.decide(
+        ScenarioRequest(carrier=account.carrier, operation="push", waybill=waybill, account=account.app_key)
+    )
     if decision is None or not isinstance(decision.outcome, PushOutcome):
         return default
     outcome = decision.outcome
-    return Plan(delay=outcome.delay_seconds or default_delay, drop=outcome.drop,
-                copies=outcome.copies, out_of_order=outcome.out_of_order, batch=outcome.batch,
-                decided_by=decision.stub_name or decision.stub_id)
+    return Plan(
+        delay=outcome.delay_seconds or default_delay,
+        drop=outcome.drop,
+        copies=outcome.copies,
+        out_of_order=outcome.out_of_order,
+        batch=outcome.batch,
+        decided_by=decision.stub_name or decision.stub_id,
+    )
 
 
 def build_requests(account: Account, events: Sequence[Event]) -> list[PushRequest]:

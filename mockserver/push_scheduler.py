@@ -81,8 +81,9 @@ class PushScheduler:
         self._busy: set[_Key] = set()
         self._held: dict[tuple[str, str, int], list[Held]] = {}
         self._seq: dict[_Key, int] = {}
-        self._executor = ThreadPoolExecutor(max_workers=settings.workers,
-                                            thread_name_prefix="mockserver-push")
+        self._executor = ThreadPoolExecutor(
+            max_workers=settings.workers, thread_name_prefix="mockserver-push"
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._ticker: Optional[threading.Thread] = None
@@ -169,8 +170,11 @@ class PushScheduler:
             if self.ticking or self._stop.is_set():
                 return
             self._ticker = threading.Thread(
-                target=_run_ticker, name="mockserver-push-ticker", daemon=True,
-                args=(weakref.ref(self), self._wake, self._stop, self.settings.tick_seconds))
+                target=_run_ticker,
+                name="mockserver-push-ticker",
+                daemon=True,
+                args=(weakref.ref(self), self._wake, self._stop, self.settings.tick_seconds),
+            )
             self._ticker.start()
 
     def close(self) -> None:
@@ -192,7 +196,8 @@ class PushScheduler:
         events = [
             Event(waybill=record.waybill, time=record.updated_at, record=record)
             for record in self.ops.intercepts(account)
-            if record.status in _FINAL and record.id not in pushed
+            if record.status in _FINAL
+            and record.id not in pushed
             and callback.since <= record.updated_at <= now
         ]
         subscribed = set()
@@ -203,8 +208,11 @@ class PushScheduler:
                 continue
             parcel = self.ops.parcel(account, subscription.waybill)
             route = parcel.route if parcel is not None else ()
-            events += [Event(waybill=subscription.waybill, time=scan.time, scan=scan)
-                       for scan in route if cursor < scan.time <= now]
+            events += [
+                Event(waybill=subscription.waybill, time=scan.time, scan=scan)
+                for scan in route
+                if cursor < scan.time <= now
+            ]
             self.store.put_subscription(evolve(subscription, pushed_until=now))
         events.sort(key=lambda event: (event.time, event.record is not None))
         groups: dict[Plan, list[Event]] = {}
@@ -216,15 +224,17 @@ class PushScheduler:
                 self._queue(account, callback, [event], plan, now)
             elif plan.batch > 1:
                 self._held.setdefault((carrier, app_key, plan.batch), []).append(
-                    Held(event=event, plan=plan, since=now))
+                    Held(event=event, plan=plan, since=now)
+                )
             else:
                 groups.setdefault(plan, []).append(event)
         for plan, grouped in groups.items():
             self._queue(account, callback, grouped, plan, now)
         self._release_batches(account, callback, now, subscribed)
 
-    def _release_batches(self, account: Account, callback: Callback, now: datetime,
-                         subscribed: set[str]) -> None:
+    def _release_batches(
+        self, account: Account, callback: Callback, now: datetime, subscribed: set[str]
+    ) -> None:
         window = timedelta(seconds=self.settings.batch_window_seconds)
         for key in [k for k in self._held if k[:2] == account.key]:
             # An account reset drops its subscriptions: forget what was held for them.
@@ -239,21 +249,41 @@ class PushScheduler:
     def _plan(self, account: Account, waybill: str) -> Plan:
         return decide_push(self._scenarios(), account, waybill, self.settings.delay_seconds)
 
-    def _queue(self, account: Account, callback: Callback, events: Sequence[Event], plan: Plan,
-               now: datetime, *, state: PushState = PushState.PENDING) -> None:
+    def _queue(
+        self,
+        account: Account,
+        callback: Callback,
+        events: Sequence[Event],
+        plan: Plan,
+        now: datetime,
+        *,
+        state: PushState = PushState.PENDING,
+    ) -> None:
         ordered = list(reversed(events)) if plan.out_of_order else list(events)
         due = max(e.time for e in events) + timedelta(seconds=plan.delay)
         intercept_id = next((e.record.id for e in events if e.record is not None), None)
         for request in build_requests(account, ordered):
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)
-                self.store.put_push(PushRecord(
-                    id=f"P{seq:06d}-{account.carrier}-{account.app_key}",
-                    seq=seq, carrier=account.carrier, app_key=account.app_key,
-                    kind=request.kind, waybills=request.waybills, url=callback.url,
-                    headers=request.headers, body=request.body.decode("utf-8"), state=state,
-                    created_at=now, due_at=due if state is PushState.PENDING else None,
-                    intercept_id=intercept_id, copy=copy, decided_by=plan.decided_by))
+                self.store.put_push(
+                    PushRecord(
+                        id=f"P{seq:06d}-{account.carrier}-{account.app_key}",
+                        seq=seq,
+                        carrier=account.carrier,
+                        app_key=account.app_key,
+                        kind=request.kind,
+                        waybills=request.waybills,
+                        url=callback.url,
+                        headers=request.headers,
+                        body=request.body.decode("utf-8"),
+                        state=state,
+                        created_at=now,
+                        due_at=due if state is PushState.PENDING else None,
+                        intercept_id=intercept_id,
+                        copy=copy,
+                        decided_by=plan.decided_by,
+                    )
+                )
 
     def _next_seq(self, key: _Key) -> int:
         if key not in self._seq:
@@ -296,9 +326,13 @@ class PushScheduler:
             record = self.store.get_push(*key, push_id)
         if record is None or record.state is not PushState.PENDING:
             return
-        attempt = attempt_delivery(record, sender=self.sender,
-                                   is_ack=pushes_of(record.carrier).is_push_ack,
-                                   timeout=self.settings.timeout_seconds, now=self.clock.now)
+        attempt = attempt_delivery(
+            record,
+            sender=self.sender,
+            is_ack=pushes_of(record.carrier).is_push_ack,
+            timeout=self.settings.timeout_seconds,
+            now=self.clock.now,
+        )
         with self._lock:
             current = self.store.get_push(*key, push_id)
             # The account may have been reset while the push was on the wire.
@@ -320,31 +354,46 @@ class PushScheduler:
         for _ in range(1000):
             self.tick()
             with self._lock:
-                if not self._changed.wait_for(lambda: not self._busy,
-                                              max(0.0, deadline - time.monotonic())):
+                if not self._changed.wait_for(lambda: not self._busy, max(0.0, deadline - time.monotonic())):
                     return False
                 now = self.clock.now()
                 if not any(self._due((c.carrier, c.app_key), now) for c in self.callbacks()):
                     return True
         return False
 
-    def pushes(self, carrier: Optional[str] = None, app_key: Optional[str] = None,
-               waybill: Optional[str] = None, state: Optional[PushState] = None) -> list[PushRecord]:
+    def pushes(
+        self,
+        carrier: Optional[str] = None,
+        app_key: Optional[str] = None,
+        waybill: Optional[str] = None,
+        state: Optional[PushState] = None,
+    ) -> list[PushRecord]:
         """Push records, filtered; ordered by account then ``seq``."""
         found: list[PushRecord] = []
         for account in self.store.list_accounts(carrier):
             if app_key is None or account.app_key == app_key:
-                found += [r for r in self.store.list_pushes(*account.key, state=state)
-                          if waybill is None or waybill in r.waybills]
+                found += [
+                    r
+                    for r in self.store.list_pushes(*account.key, state=state)
+                    if waybill is None or waybill in r.waybills
+                ]
         return found
 
-    def wait_delivered(self, carrier: str, app_key: str, *, count: int = 1,
-                       waybill: Optional[str] = None, timeout: float = 5.0) -> list[PushRecord]:
+    def wait_delivered(
+        self,
+        carrier: str,
+        app_key: str,
+        *,
+        count: int = 1,
+        waybill: Optional[str] = None,
+        timeout: float = 5.0,
+    ) -> list[PushRecord]:
         """Block until ``count`` pushes to the account (for ``waybill``) are delivered, or time runs out.
 
         Returns:
             The delivered pushes (fewer than ``count`` if the wait timed out).
         """
+
         def delivered() -> list[PushRecord]:
             return self.pushes(carrier, app_key, waybill, PushState.DELIVERED)
 
@@ -353,8 +402,9 @@ class PushScheduler:
             return delivered()
 
 
-def _run_ticker(ref: weakref.ReferenceType[PushScheduler], wake: threading.Event,
-                stop: threading.Event, interval: float) -> None:
+def _run_ticker(
+    ref: weakref.ReferenceType[PushScheduler], wake: threading.Event, stop: threading.Event, interval: float
+) -> None:
     # Holding the scheduler only weakly between ticks lets an app that is dropped without
     # close() be collected; its ticker then ends by itself.
     while not stop.is_set():

@@ -39,9 +39,12 @@ def callback_url(value: Any, field: str = "url") -> Optional[str]:
     except ValueError:  # urlsplit refuses some strings outright, e.g. "http://[::1"
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ApiError(code="invalid_field", field=field,
-                       message=f"{field} must be an absolute http(s) URL, e.g. "
-                               f"http://127.0.0.1:9000/push (got {value!r})")
+        raise ApiError(
+            code="invalid_field",
+            field=field,
+            message=f"{field} must be an absolute http(s) URL, e.g. "
+            f"http://127.0.0.1:9000/push (got {value!r})",
+        )
     return str(value).strip()
 
 
@@ -98,8 +101,12 @@ def init_pushes(app: Flask, hub: Services, *, sender: Optional[Sender] = None) -
     if not callable(chosen):
         raise ConfigError(key="PUSH_SENDER", reason="must be a callable sender(url, headers, body, timeout)")
     scheduler = PushScheduler(
-        store=hub.store, clock=hub.clock, ops=hub.ops, settings=settings,
-        scenarios=lambda: getattr(hub, "scenarios", None), sender=chosen,
+        store=hub.store,
+        clock=hub.clock,
+        ops=hub.ops,
+        settings=settings,
+        scenarios=lambda: getattr(hub, "scenarios", None),
+        sender=chosen,
         default_callbacks=_default_callbacks(hub.config),
     )
     app.extensions[EXTENSION] = scheduler

@@ -93,51 +93,119 @@ def _deliver(
         long_haul = stop.city != current.city
         text = f"{reason}快件已从【{current.name}】发出，准备发往【{stop.name}】"
         reason = ""
-        planned.append(("depart", Scan(kind=ScanKind.DEPART, time=line.after(1, 3), site=current,
-                                       description=text, next_site=stop)))
+        planned.append(
+            (
+                "depart",
+                Scan(
+                    kind=ScanKind.DEPART,
+                    time=line.after(1, 3),
+                    site=current,
+                    description=text,
+                    next_site=stop,
+                ),
+            )
+        )
         arrived = line.after(3, 10) if long_haul else line.after(1, 3)
-        planned.append(("arrive", Scan(kind=ScanKind.ARRIVE, time=arrived, site=stop,
-                                       description=f"快件已到达【{stop.name}】")))
+        planned.append(
+            (
+                "arrive",
+                Scan(kind=ScanKind.ARRIVE, time=arrived, site=stop, description=f"快件已到达【{stop.name}】"),
+            )
+        )
         current = stop
 
     name, phone = _courier(rng)
     delivering = f"【{outlet.name}】的派件员{name}（{phone}）正在为您派件"
 
     def out_for_delivery(low: float, high: float) -> Scan:
-        return Scan(kind=ScanKind.OUT_FOR_DELIVERY, time=line.after(low, high), site=outlet,
-                    description=delivering, courier=name, courier_phone=phone)
+        return Scan(
+            kind=ScanKind.OUT_FOR_DELIVERY,
+            time=line.after(low, high),
+            site=outlet,
+            description=delivering,
+            courier=name,
+            courier_phone=phone,
+        )
 
     planned.append(("out_for_delivery", out_for_delivery(0.5, 1.5)))
     if rng.random() < 1 / 8:
-        planned.append(("problem", Scan(
-            kind=ScanKind.PROBLEM, time=line.after(2, 5), site=outlet, problem_code="UNREACHABLE",
-            description=f"【{outlet.name}】收件人电话无人接听，快件将于次日再次派送",
-            courier=name, courier_phone=phone)))
+        planned.append(
+            (
+                "problem",
+                Scan(
+                    kind=ScanKind.PROBLEM,
+                    time=line.after(2, 5),
+                    site=outlet,
+                    problem_code="UNREACHABLE",
+                    description=f"【{outlet.name}】收件人电话无人接听，快件将于次日再次派送",
+                    courier=name,
+                    courier_phone=phone,
+                ),
+            )
+        )
         planned.append(("redelivery", out_for_delivery(14, 20)))
     if rng.random() < 0.3:
-        locker = Site(name=f"{outlet.name[:-3]}丰巢智能柜", code=f"FC{outlet.code}",
-                      province=outlet.province, city=outlet.city)
-        planned.append(("locker", Scan(
-            kind=ScanKind.LOCKER_IN, time=line.after(1, 3), site=locker, courier=name,
-            courier_phone=phone, description=f"快件已存放至【{locker.name}】，请凭取件码取件")))
-        planned.append(("signed", Scan(
-            kind=ScanKind.SIGNED, time=line.after(2, 10), site=locker, signer="本人",
-            description=f"快件已从【{locker.name}】取出，已签收，签收人：本人")))
+        locker = Site(
+            name=f"{outlet.name[:-3]}丰巢智能柜",
+            code=f"FC{outlet.code}",
+            province=outlet.province,
+            city=outlet.city,
+        )
+        planned.append(
+            (
+                "locker",
+                Scan(
+                    kind=ScanKind.LOCKER_IN,
+                    time=line.after(1, 3),
+                    site=locker,
+                    courier=name,
+                    courier_phone=phone,
+                    description=f"快件已存放至【{locker.name}】，请凭取件码取件",
+                ),
+            )
+        )
+        planned.append(
+            (
+                "signed",
+                Scan(
+                    kind=ScanKind.SIGNED,
+                    time=line.after(2, 10),
+                    site=locker,
+                    signer="本人",
+                    description=f"快件已从【{locker.name}】取出，已签收，签收人：本人",
+                ),
+            )
+        )
     else:
         signer = rng.choice(_SIGNERS)
-        planned.append(("signed", Scan(
-            kind=ScanKind.SIGNED, time=line.after(0.5, 4), site=outlet, signer=signer,
-            courier=name, courier_phone=phone, description=f"快件已签收，签收人：{signer}")))
+        planned.append(
+            (
+                "signed",
+                Scan(
+                    kind=ScanKind.SIGNED,
+                    time=line.after(0.5, 4),
+                    site=outlet,
+                    signer=signer,
+                    courier=name,
+                    courier_phone=phone,
+                    description=f"快件已签收，签收人：{signer}",
+                ),
+            )
+        )
     return planned
 
 
-def _forward(
-    rng: random.Random, origin: City, destination: City, start: datetime
-) -> list[tuple[str, Scan]]:
+def _forward(rng: random.Random, origin: City, destination: City, start: datetime) -> list[tuple[str, Scan]]:
     outlet = outlet_site(origin, rng.randrange(1000))
     name, phone = _courier(rng)
-    pickup = Scan(kind=ScanKind.PICKUP, time=start, site=outlet, courier=name, courier_phone=phone,
-                  description=f"【{outlet.name}】的快递员{name}（{phone}）已揽收")
+    pickup = Scan(
+        kind=ScanKind.PICKUP,
+        time=start,
+        site=outlet,
+        courier=name,
+        courier_phone=phone,
+        description=f"【{outlet.name}】的快递员{name}（{phone}）已揽收",
+    )
     planned = [("pickup", pickup), *_deliver(rng, _Timeline(rng, start), outlet, destination)]
     arrivals = [i for i, (role, _) in enumerate(planned) if role == "arrive"]
     # "In transit" means the parcel has reached a hub beyond its own city's hub.
@@ -146,9 +214,7 @@ def _forward(
     return planned
 
 
-def _cities(
-    rng: random.Random, origin: Optional[Place], destination: Optional[Place]
-) -> tuple[City, City]:
+def _cities(rng: random.Random, origin: Optional[Place], destination: Optional[Place]) -> tuple[City, City]:
     first = city_for(origin) if origin is not None else rng.choice(CITIES)
     if destination is not None:
         return first, city_for(destination)
@@ -220,8 +286,14 @@ def relay_for_return(parcel: Parcel, at: datetime, *, salt: str) -> Parcel:
     current = shown[-1].site
     home = shown[0].site
     origin_hub = city_for(parcel.origin).hub
-    shown.append(Scan(kind=ScanKind.RETURN, time=at, site=current,
-                      description=f"快件已在【{current.name}】办理退回，将退回寄件人"))
+    shown.append(
+        Scan(
+            kind=ScanKind.RETURN,
+            time=at,
+            site=current,
+            description=f"快件已在【{current.name}】办理退回，将退回寄件人",
+        )
+    )
     line = _Timeline(rng, at)
     chain: list[Site] = []
     if current.city != home.city and current != _hub_of(current):
@@ -231,17 +303,37 @@ def relay_for_return(parcel: Parcel, at: datetime, *, salt: str) -> Parcel:
     if current != home:
         chain.append(home)
     for stop in chain:
-        shown.append(Scan(kind=ScanKind.RETURN_TRANSIT, time=line.after(1, 3), site=current,
-                          next_site=stop,
-                          description=f"退件已从【{current.name}】发出，发往【{stop.name}】"))
+        shown.append(
+            Scan(
+                kind=ScanKind.RETURN_TRANSIT,
+                time=line.after(1, 3),
+                site=current,
+                next_site=stop,
+                description=f"退件已从【{current.name}】发出，发往【{stop.name}】",
+            )
+        )
         hours = (3, 10) if stop.city != current.city else (1, 3)
-        shown.append(Scan(kind=ScanKind.RETURN_TRANSIT, time=line.after(*hours), site=stop,
-                          description=f"退件已到达【{stop.name}】"))
+        shown.append(
+            Scan(
+                kind=ScanKind.RETURN_TRANSIT,
+                time=line.after(*hours),
+                site=stop,
+                description=f"退件已到达【{stop.name}】",
+            )
+        )
         current = stop
     name, phone = _courier(rng)
-    shown.append(Scan(kind=ScanKind.RETURNED, time=line.after(1, 4), site=home, signer="寄件人",
-                      courier=name, courier_phone=phone,
-                      description="快件已退回寄件人，已由寄件人签收"))
+    shown.append(
+        Scan(
+            kind=ScanKind.RETURNED,
+            time=line.after(1, 4),
+            site=home,
+            signer="寄件人",
+            courier=name,
+            courier_phone=phone,
+            description="快件已退回寄件人，已由寄件人签收",
+        )
+    )
     return evolve(parcel, route=tuple(shown))
 
 
@@ -256,7 +348,12 @@ def relay_for_address(parcel: Parcel, at: datetime, address: Address, *, salt: s
         start = parcel.route[0].time
         planned = _forward(rng, city_for(parcel.origin), destination, start)
         return evolve(parcel, destination=address.place, route=tuple(s for _, s in planned))
-    planned = _deliver(rng, _Timeline(rng, at), shown[-1].site, destination,
-                       district=address.district or None, reason="收件人要求改址，")
-    return evolve(parcel, destination=address.place,
-                  route=tuple(shown) + tuple(scan for _, scan in planned))
+    planned = _deliver(
+        rng,
+        _Timeline(rng, at),
+        shown[-1].site,
+        destination,
+        district=address.district or None,
+        reason="收件人要求改址，",
+    )
+    return evolve(parcel, destination=address.place, route=tuple(shown) + tuple(scan for _, scan in planned))

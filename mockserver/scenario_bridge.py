@@ -92,8 +92,10 @@ _STATUS_TEXT = {
 def _gateway_page(status: int) -> str:
     # What an nginx in front of a carrier API answers: an HTML page, not the carrier's JSON.
     title = f"{status} {_STATUS_TEXT.get(status, 'Error')}"
-    return (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1>"
-            "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+    return (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1>"
+        "</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
 
 
 # -- track mutations ---------------------------------------------------------------------------
@@ -117,7 +119,8 @@ def _holds_records(value: Any) -> bool:
 def scan_lists(payload: Any) -> list[list[Any]]:
     """The innermost non-empty arrays of records in ``payload`` (the scan lists), in document order."""
     return [
-        node for node in _walk(payload)
+        node
+        for node in _walk(payload)
         if _is_record_list(node) and not any(_holds_records(record) for record in node)
     ]
 
@@ -163,8 +166,9 @@ def _edit_lists(payload: Any, edit: Callable[[list[Any]], list[Any]]) -> None:
         scans[:] = edit(list(scans))
 
 
-def track_transform(outcome: TrackOutcome, scan_code_fields: Sequence[str] = DEFAULT_SCAN_CODE_FIELDS
-                    ) -> Callable[[Any], Any]:
+def track_transform(
+    outcome: TrackOutcome, scan_code_fields: Sequence[str] = DEFAULT_SCAN_CODE_FIELDS
+) -> Callable[[Any], Any]:
     """A function that applies ``outcome``'s mutation to a carrier's JSON track answer.
 
     Args:
@@ -200,8 +204,9 @@ def track_transform(outcome: TrackOutcome, scan_code_fields: Sequence[str] = DEF
 
 def _intercept_decision(name: str, outcome: InterceptOutcome) -> Decision:
     if outcome.result == "fail":
-        return Decision(name=name, reject=FailReason[(outcome.reason or "other").upper()],
-                        message=outcome.message)
+        return Decision(
+            name=name, reject=FailReason[(outcome.reason or "other").upper()], message=outcome.message
+        )
     if outcome.result == "succeed":
         plan = InterceptPlan(result=InterceptStatus.SUCCEEDED, delay_seconds=0.0)
     elif outcome.then is None:
@@ -217,8 +222,12 @@ def _http_fault_decision(name: str, outcome: HttpFaultOutcome) -> Decision:
     if outcome.kind == "status":
         status = outcome.status or 500
         headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after is not None else {}
-        return Decision(name=name, response=RawResponse(
-            status=status, body=_gateway_page(status), content_type="text/html", headers=headers))
+        return Decision(
+            name=name,
+            response=RawResponse(
+                status=status, body=_gateway_page(status), content_type="text/html", headers=headers
+            ),
+        )
     if outcome.kind == "slow":
         return Decision(name=name, delay_seconds=outcome.delay_seconds)
     return Decision(name=name, breakage=Breakage(outcome.kind), content_type=outcome.content_type)
@@ -245,14 +254,21 @@ def decision_for(carrier: str, outcome: Outcome, name: str) -> Optional[Decision
     if isinstance(outcome, TrackOutcome):
         return Decision(name=name, transform=track_transform(outcome, _scan_code_fields(carrier)))
     if isinstance(outcome, CarrierErrorOutcome):
-        return Decision(name=name, fault=_FAULTS[outcome.kind], field_name=outcome.field_name,
-                        message=outcome.message)
+        return Decision(
+            name=name, fault=_FAULTS[outcome.kind], field_name=outcome.field_name, message=outcome.message
+        )
     if isinstance(outcome, HttpFaultOutcome):
         return _http_fault_decision(name, outcome)
     if isinstance(outcome, ResponseOutcome):
-        return Decision(name=name, response=RawResponse(
-            status=outcome.status, body=outcome.text, content_type=outcome.content_type,
-            headers=outcome.extra_headers()))
+        return Decision(
+            name=name,
+            response=RawResponse(
+                status=outcome.status,
+                body=outcome.text,
+                content_type=outcome.content_type,
+                headers=outcome.extra_headers(),
+            ),
+        )
     return None
 
 
@@ -260,8 +276,12 @@ def scenario_request(request: DecisionRequest) -> Optional[ScenarioRequest]:
     """The engine's view of a carrier request (``None`` for an unknown operation)."""
     if request.operation is Operation.UNKNOWN:
         return None
-    return ScenarioRequest(carrier=request.carrier, operation=request.operation.value,
-                           waybill=request.waybill, account=request.app_key)
+    return ScenarioRequest(
+        carrier=request.carrier,
+        operation=request.operation.value,
+        waybill=request.waybill,
+        account=request.app_key,
+    )
 
 
 class ScenarioDecider:

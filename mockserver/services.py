@@ -37,8 +37,7 @@ class Services:
     journal: Journal
     ops: Operations
     scenarios: ScenarioEngine = field(factory=ScenarioEngine)
-    decider: Decider = field(
-        default=Factory(lambda hub: ScenarioDecider(hub.scenarios), takes_self=True))
+    decider: Decider = field(default=Factory(lambda hub: ScenarioDecider(hub.scenarios), takes_self=True))
     sleep: Callable[[float], None] = time.sleep
 
     def seed_accounts(self) -> None:
@@ -46,16 +45,21 @@ class Services:
         configured = list(self.config.get("ACCOUNTS", []))
         for index, item in enumerate(configured):
             if item["carrier"] not in CARRIER_SLUGS:
-                raise ConfigError(key=f"ACCOUNTS[{index}].carrier",
-                                  reason=f"unknown carrier {item['carrier']!r}")
+                raise ConfigError(
+                    key=f"ACCOUNTS[{index}].carrier", reason=f"unknown carrier {item['carrier']!r}"
+                )
         wanted: list[Mapping[str, Any]] = []
         if self.config.get("DEMO_ACCOUNTS", True):
-            wanted += [{"carrier": slug, "app_key": f"{slug}-demo",
-                        "app_secret": f"{slug}-demo-secret"} for slug in CARRIER_SLUGS]
+            wanted += [
+                {"carrier": slug, "app_key": f"{slug}-demo", "app_secret": f"{slug}-demo-secret"}
+                for slug in CARRIER_SLUGS
+            ]
         for item in wanted + configured:
             if self.store.get_account(item["carrier"], item["app_key"]) is None:
                 self.ops.register_account(
-                    item["carrier"], item["app_key"], item["app_secret"],
+                    item["carrier"],
+                    item["app_key"],
+                    item["app_secret"],
                     auto_parcels=bool(item.get("auto_parcels", True)),
                     extra=item.get("extra") or {},
                 )

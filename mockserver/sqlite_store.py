@@ -99,8 +99,10 @@ class SqliteStore:
             self._conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         elif row[0] != str(SCHEMA_VERSION):
             self._conn.close()
-            raise StoreError(f"{self.path!r} has schema version {row[0]}; this mock server "
-                             f"reads version {SCHEMA_VERSION} (use a new file)")
+            raise StoreError(
+                f"{self.path!r} has schema version {row[0]}; this mock server "
+                f"reads version {SCHEMA_VERSION} (use a new file)"
+            )
 
     def close(self) -> None:
         """Close the connection; the store cannot be used afterwards."""
@@ -140,86 +142,133 @@ class SqliteStore:
     # -- accounts -------------------------------------------------------------------------------
 
     def put_account(self, account: Account) -> None:
-        self._write("INSERT INTO accounts VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
-                    "DO UPDATE SET data = excluded.data", *account.key, _dump(account.to_dict()))
+        self._write(
+            "INSERT INTO accounts VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
+            "DO UPDATE SET data = excluded.data",
+            *account.key,
+            _dump(account.to_dict()),
+        )
 
     def get_account(self, carrier: str, app_key: str) -> Optional[Account]:
         data = self._one("SELECT data FROM accounts WHERE carrier = ? AND app_key = ?", carrier, app_key)
         return Account.from_dict(data) if data is not None else None
 
     def list_accounts(self, carrier: Optional[str] = None) -> list[Account]:
-        rows = (self._rows("SELECT data FROM accounts ORDER BY rowid") if carrier is None else
-                self._rows("SELECT data FROM accounts WHERE carrier = ? ORDER BY rowid", carrier))
+        rows = (
+            self._rows("SELECT data FROM accounts ORDER BY rowid")
+            if carrier is None
+            else self._rows("SELECT data FROM accounts WHERE carrier = ? ORDER BY rowid", carrier)
+        )
         return [Account.from_dict(data) for data in rows]
 
     # -- parcels and intercepts -----------------------------------------------------------------
 
     def put_parcel(self, parcel: Parcel) -> None:
-        self._write("INSERT INTO parcels VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
-                    "DO UPDATE SET data = excluded.data", parcel.carrier, parcel.app_key,
-                    parcel.waybill, _dump(parcel.to_dict()))
+        self._write(
+            "INSERT INTO parcels VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
+            "DO UPDATE SET data = excluded.data",
+            parcel.carrier,
+            parcel.app_key,
+            parcel.waybill,
+            _dump(parcel.to_dict()),
+        )
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
-        data = self._one("SELECT data FROM parcels WHERE carrier = ? AND app_key = ? AND waybill = ?",
-                         carrier, app_key, waybill)
+        data = self._one(
+            "SELECT data FROM parcels WHERE carrier = ? AND app_key = ? AND waybill = ?",
+            carrier,
+            app_key,
+            waybill,
+        )
         return Parcel.from_dict(data) if data is not None else None
 
     def list_parcels(self, carrier: str, app_key: str) -> list[Parcel]:
-        rows = self._rows("SELECT data FROM parcels WHERE carrier = ? AND app_key = ? ORDER BY rowid",
-                          carrier, app_key)
+        rows = self._rows(
+            "SELECT data FROM parcels WHERE carrier = ? AND app_key = ? ORDER BY rowid", carrier, app_key
+        )
         return [Parcel.from_dict(data) for data in rows]
 
     def delete_parcel(self, carrier: str, app_key: str, waybill: str) -> None:
         with self.atomic():
             for table in ("parcels", "intercepts"):
-                self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ? AND waybill = ?",
-                            carrier, app_key, waybill)
+                self._write(
+                    f"DELETE FROM {table} WHERE carrier = ? AND app_key = ? AND waybill = ?",
+                    carrier,
+                    app_key,
+                    waybill,
+                )
 
     def put_intercept(self, record: InterceptRecord) -> None:
-        self._write("INSERT INTO intercepts VALUES (?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
-                    "DO UPDATE SET waybill = excluded.waybill, data = excluded.data",
-                    record.carrier, record.app_key, record.id, record.waybill, _dump(record.to_dict()))
+        self._write(
+            "INSERT INTO intercepts VALUES (?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
+            "DO UPDATE SET waybill = excluded.waybill, data = excluded.data",
+            record.carrier,
+            record.app_key,
+            record.id,
+            record.waybill,
+            _dump(record.to_dict()),
+        )
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[InterceptRecord]:
         sql = "SELECT data FROM intercepts WHERE carrier = ? AND app_key = ?"
-        rows = (self._rows(sql + " ORDER BY rowid", carrier, app_key) if waybill is None else
-                self._rows(sql + " AND waybill = ? ORDER BY rowid", carrier, app_key, waybill))
+        rows = (
+            self._rows(sql + " ORDER BY rowid", carrier, app_key)
+            if waybill is None
+            else self._rows(sql + " AND waybill = ? ORDER BY rowid", carrier, app_key, waybill)
+        )
         return [InterceptRecord.from_dict(data) for data in rows]
 
-    def remember_answer(
-        self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome
-    ) -> None:
-        self._write("INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?)",
-                    carrier, app_key, request_id, _dump(outcome.to_dict()))
+    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?)",
+            carrier,
+            app_key,
+            request_id,
+            _dump(outcome.to_dict()),
+        )
 
-    def recall_answer(
-        self, carrier: str, app_key: str, request_id: str
-    ) -> Optional[InterceptOutcome]:
-        data = self._one("SELECT data FROM answers WHERE carrier = ? AND app_key = ? AND request_id = ?",
-                         carrier, app_key, request_id)
+    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptOutcome]:
+        data = self._one(
+            "SELECT data FROM answers WHERE carrier = ? AND app_key = ? AND request_id = ?",
+            carrier,
+            app_key,
+            request_id,
+        )
         return InterceptOutcome.from_dict(data) if data is not None else None
 
     # -- subscriptions, callbacks and pushes ----------------------------------------------------
 
     def put_subscription(self, subscription: Subscription) -> None:
-        self._write("INSERT INTO subscriptions VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
-                    "DO UPDATE SET data = excluded.data", subscription.carrier, subscription.app_key,
-                    subscription.waybill, _dump(subscription.to_dict()))
+        self._write(
+            "INSERT INTO subscriptions VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
+            "DO UPDATE SET data = excluded.data",
+            subscription.carrier,
+            subscription.app_key,
+            subscription.waybill,
+            _dump(subscription.to_dict()),
+        )
 
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[Subscription]:
         sql = "SELECT data FROM subscriptions WHERE carrier = ? AND app_key = ?"
-        rows = (self._rows(sql + " ORDER BY rowid", carrier, app_key) if waybill is None else
-                self._rows(sql + " AND waybill = ? ORDER BY rowid", carrier, app_key, waybill))
+        rows = (
+            self._rows(sql + " ORDER BY rowid", carrier, app_key)
+            if waybill is None
+            else self._rows(sql + " AND waybill = ? ORDER BY rowid", carrier, app_key, waybill)
+        )
         return [Subscription.from_dict(data) for data in rows]
 
     def put_callback(self, callback: Callback) -> None:
-        self._write("INSERT INTO callbacks VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
-                    "DO UPDATE SET data = excluded.data", callback.carrier, callback.app_key,
-                    _dump(callback.to_dict()))
+        self._write(
+            "INSERT INTO callbacks VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
+            "DO UPDATE SET data = excluded.data",
+            callback.carrier,
+            callback.app_key,
+            _dump(callback.to_dict()),
+        )
 
     def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]:
         data = self._one("SELECT data FROM callbacks WHERE carrier = ? AND app_key = ?", carrier, app_key)
@@ -232,22 +281,30 @@ class SqliteStore:
         return [Callback.from_dict(data) for data in self._rows("SELECT data FROM callbacks ORDER BY rowid")]
 
     def put_push(self, record: PushRecord) -> None:
-        self._write("INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
-                    "DO UPDATE SET seq = excluded.seq, state = excluded.state, data = excluded.data",
-                    record.carrier, record.app_key, record.id, record.seq, record.state.value,
-                    _dump(record.to_dict()))
+        self._write(
+            "INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
+            "DO UPDATE SET seq = excluded.seq, state = excluded.state, data = excluded.data",
+            record.carrier,
+            record.app_key,
+            record.id,
+            record.seq,
+            record.state.value,
+            _dump(record.to_dict()),
+        )
 
     def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]:
-        data = self._one("SELECT data FROM pushes WHERE carrier = ? AND app_key = ? AND id = ?",
-                         carrier, app_key, push_id)
+        data = self._one(
+            "SELECT data FROM pushes WHERE carrier = ? AND app_key = ? AND id = ?", carrier, app_key, push_id
+        )
         return PushRecord.from_dict(data) if data is not None else None
 
-    def list_pushes(
-        self, carrier: str, app_key: str, state: Optional[PushState] = None
-    ) -> list[PushRecord]:
+    def list_pushes(self, carrier: str, app_key: str, state: Optional[PushState] = None) -> list[PushRecord]:
         sql = "SELECT data FROM pushes WHERE carrier = ? AND app_key = ?"
-        rows = (self._rows(sql + " ORDER BY seq", carrier, app_key) if state is None else
-                self._rows(sql + " AND state = ? ORDER BY seq", carrier, app_key, state.value))
+        rows = (
+            self._rows(sql + " ORDER BY seq", carrier, app_key)
+            if state is None
+            else self._rows(sql + " AND state = ? ORDER BY seq", carrier, app_key, state.value)
+        )
         return [PushRecord.from_dict(data) for data in rows]
 
     # -- resets ---------------------------------------------------------------------------------
@@ -274,7 +331,7 @@ def open_store(spec: str) -> Store:
     """
     if spec == "memory":
         return MemoryStore()
-    path = spec[len("sqlite:"):].strip() if spec.startswith("sqlite:") else ""
+    path = spec[len("sqlite:") :].strip() if spec.startswith("sqlite:") else ""
     if not path:
         raise ConfigError(key="STORE", reason=f"unknown store {spec!r}: use 'memory' or 'sqlite:PATH'")
     try:

@@ -59,15 +59,11 @@ class Store(Protocol):
         """The account's intercepts (optionally for one waybill), oldest first."""
         ...
 
-    def remember_answer(
-        self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome
-    ) -> None:
+    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome) -> None:
         """Keep the first answer given to ``request_id`` (for idempotent replays)."""
         ...
 
-    def recall_answer(
-        self, carrier: str, app_key: str, request_id: str
-    ) -> Optional[InterceptOutcome]: ...
+    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptOutcome]: ...
 
     def put_subscription(self, subscription: Subscription) -> None:
         """Insert or replace (by waybill) a subscription."""
@@ -97,9 +93,7 @@ class Store(Protocol):
 
     def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]: ...
 
-    def list_pushes(
-        self, carrier: str, app_key: str, state: Optional[PushState] = None
-    ) -> list[PushRecord]:
+    def list_pushes(self, carrier: str, app_key: str, state: Optional[PushState] = None) -> list[PushRecord]:
         """The account's pushes (optionally in one state), ordered by ``seq``."""
         ...
 
@@ -201,9 +195,7 @@ class MemoryStore:
         with self._lock:
             state = self._of(carrier, app_key)
             state.parcels.pop(waybill, None)
-            state.intercepts = {
-                k: r for k, r in state.intercepts.items() if r.waybill != waybill
-            }
+            state.intercepts = {k: r for k, r in state.intercepts.items() if r.waybill != waybill}
 
     def put_intercept(self, record: InterceptRecord) -> None:
         with self._lock:
@@ -216,15 +208,11 @@ class MemoryStore:
             records = self._of(carrier, app_key).intercepts.values()
             return [r for r in records if waybill is None or r.waybill == waybill]
 
-    def remember_answer(
-        self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome
-    ) -> None:
+    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome) -> None:
         with self._lock:
             self._of(carrier, app_key).answers.setdefault(request_id, outcome)
 
-    def recall_answer(
-        self, carrier: str, app_key: str, request_id: str
-    ) -> Optional[InterceptOutcome]:
+    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptOutcome]:
         with self._lock:
             return self._of(carrier, app_key).answers.get(request_id)
 
@@ -264,9 +252,7 @@ class MemoryStore:
         with self._lock:
             return self._of(carrier, app_key).pushes.get(push_id)
 
-    def list_pushes(
-        self, carrier: str, app_key: str, state: Optional[PushState] = None
-    ) -> list[PushRecord]:
+    def list_pushes(self, carrier: str, app_key: str, state: Optional[PushState] = None) -> list[PushRecord]:
         with self._lock:
             records = self._of(carrier, app_key).pushes.values()
             chosen = [r for r in records if state is None or r.state is state]

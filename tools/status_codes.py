@@ -21,13 +21,24 @@ SCANS: Dict[str, List[Tuple[str, Mapping]]] = {
     "zto": [("", zto.SCAN_TYPES), ("push ", zto.PUSH_ACTIONS)],
     "yto": [("", yto.SCAN_CODES)],
     "sto": [("", sto.SCAN_TYPES)],
-    "jt": [("", {k: v for k, v in jt.SCAN_TYPES.items() if not k.isdigit()}), ("node ", jt.NODE_STATUSES),
-           ("problem ", {code: pair for code, (_, pair) in jt.PROBLEM_CODES.items()})],
+    "jt": [
+        ("", {k: v for k, v in jt.SCAN_TYPES.items() if not k.isdigit()}),
+        ("node ", jt.NODE_STATUSES),
+        ("problem ", {code: pair for code, (_, pair) in jt.PROBLEM_CODES.items()}),
+    ],
 }
-FAILURES = {"zto": zto.INTERCEPT_FAILURES, "yto": yto.INTERCEPT_FAILURES,
-            "sto": sto.INTERCEPT_FAILURES, "jt": jt.INTERCEPT_FAILURES}
-STATES = {"zto": zto.INTERCEPT_STATES, "yto": yto.INTERCEPT_STATES,
-          "sto": sto.INTERCEPT_STATES, "jt": jt.INTERCEPT_STATES}
+FAILURES = {
+    "zto": zto.INTERCEPT_FAILURES,
+    "yto": yto.INTERCEPT_FAILURES,
+    "sto": sto.INTERCEPT_FAILURES,
+    "jt": jt.INTERCEPT_FAILURES,
+}
+STATES = {
+    "zto": zto.INTERCEPT_STATES,
+    "yto": yto.INTERCEPT_STATES,
+    "sto": sto.INTERCEPT_STATES,
+    "jt": jt.INTERCEPT_STATES,
+}
 
 
 def _cell(values: Iterable[str]) -> str:
@@ -57,13 +68,23 @@ def render() -> str:
     for sub in TrackingSubStatus:
         row = [sub.status.value, sub.value] + [_cell(by_sub[sub][slug]) for slug in CARRIERS]
         out.append("| " + " | ".join(row) + " |")
-    out += ["", "## Intercept failures", "", "| failure | " + " | ".join(CARRIERS) + " |",
-            "|---|" + "---|" * len(CARRIERS)]
+    out += [
+        "",
+        "## Intercept failures",
+        "",
+        "| failure | " + " | ".join(CARRIERS) + " |",
+        "|---|" + "---|" * len(CARRIERS),
+    ]
     for failure in InterceptFailure:
         cells = [_cell(code for code, f in FAILURES[slug].items() if f is failure) for slug in CARRIERS]
         out.append(f"| {failure.value} | " + " | ".join(cells) + " |")
-    out += ["", "## Intercept states (status query or result push)", "",
-            "| state | " + " | ".join(CARRIERS) + " |", "|---|" + "---|" * len(CARRIERS)]
+    out += [
+        "",
+        "## Intercept states (status query or result push)",
+        "",
+        "| state | " + " | ".join(CARRIERS) + " |",
+        "|---|" + "---|" * len(CARRIERS),
+    ]
     for state in InterceptStatus:
         cells = [_cell(raw for raw, s in STATES[slug].items() if s is state) for slug in CARRIERS]
         out.append(f"| {state.value} | " + " | ".join(cells) + " |")

@@ -123,9 +123,7 @@ def raise_for_http(carrier: str, response: HttpResponse) -> None:
     if status == 429:
         raise RateLimitError(retry_after=retry_after_seconds(response.header("Retry-After")), **common)
     if status >= 500:
-        raise CarrierServerError(
-            retry_after=retry_after_seconds(response.header("Retry-After")), **common
-        )
+        raise CarrierServerError(retry_after=retry_after_seconds(response.header("Retry-After")), **common)
     cls: Type[CarrierError] = CarrierError
     if status in (401, 403):
         cls = AuthenticationError
@@ -188,9 +186,7 @@ def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
             return from_epoch_ms(carrier, value, where=where)
     elif isinstance(value, int) and not isinstance(value, bool):
         return from_epoch_ms(carrier, value, where=where)
-    raise ResponseFormatError(
-        carrier=carrier, code="BAD_TIME", message=f"{where} is not a time: {value!r}"
-    )
+    raise ResponseFormatError(carrier=carrier, code="BAD_TIME", message=f"{where} is not a time: {value!r}")
 
 
 def from_epoch_ms(carrier: str, value: Any, *, where: str) -> datetime:

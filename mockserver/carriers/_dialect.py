@@ -93,7 +93,10 @@ class Dialect:
         return fault(*self.fault_codes[Fault.SYSTEM_ERROR])
 
     def refusal(
-        self, reason: Optional[FailReason], *, default: FailReason = FailReason.OTHER,
+        self,
+        reason: Optional[FailReason],
+        *,
+        default: FailReason = FailReason.OTHER,
         message: Optional[str] = None,
     ) -> CarrierFault:
         """The carrier's refusal for ``reason`` (``default`` when ``None``), worded ``message`` if given."""

@@ -70,6 +70,7 @@ __all__ = [
 
 log = logging.getLogger("mockserver.carriers")
 
+
 class Operation(str, Enum):
     """Carrier-neutral operation names, used by the journal and the Decider."""
 
@@ -232,18 +233,20 @@ def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[s
     note = exchange()
     hub = services()
     raw = request.get_data(cache=True)
-    decision = hub.decider.decide(DecisionRequest(
-        carrier=note.carrier,
-        operation=operation,
-        app_key=app_key,
-        waybill=waybill,
-        now=hub.clock.now(),
-        body=raw.decode("utf-8", errors="replace"),
-        method=request.method,
-        path=request.full_path.rstrip("?"),
-        headers=dict(request.headers.items()),
-        raw_body=raw,
-    ))
+    decision = hub.decider.decide(
+        DecisionRequest(
+            carrier=note.carrier,
+            operation=operation,
+            app_key=app_key,
+            waybill=waybill,
+            now=hub.clock.now(),
+            body=raw.decode("utf-8", errors="replace"),
+            method=request.method,
+            path=request.full_path.rstrip("?"),
+            headers=dict(request.headers.items()),
+            raw_body=raw,
+        )
+    )
     if decision is None:
         return None
     note.decided_by = decision.name
@@ -330,23 +333,24 @@ def _journal(response: Response) -> Response:
         body = request.get_data(cache=True).decode("utf-8", errors="replace")
     except RequestEntityTooLarge:  # over MAX_CONTENT_LENGTH: never read, still journalled
         body = ""
-    answer = (response.get_data().decode("utf-8", errors="replace")
-              if not response.direct_passthrough else "")
-    hub.journal.append(JournalEntry(
-        time=hub.clock.now(),
-        carrier=note.carrier,
-        operation=note.operation.value,
-        account=note.app_key,
-        waybill=note.waybill,
-        method=request.method,
-        path=request.full_path.rstrip("?"),
-        request_headers={k: _masked(v, note.secret) for k, v in request.headers.items()},
-        request_body=_masked(body, note.secret)[:limit],
-        response_status=response.status_code,
-        response_body=_masked(answer, note.secret)[:limit],
-        decided_by=note.decided_by,
-        error=note.error,
-    ))
+    answer = response.get_data().decode("utf-8", errors="replace") if not response.direct_passthrough else ""
+    hub.journal.append(
+        JournalEntry(
+            time=hub.clock.now(),
+            carrier=note.carrier,
+            operation=note.operation.value,
+            account=note.app_key,
+            waybill=note.waybill,
+            method=request.method,
+            path=request.full_path.rstrip("?"),
+            request_headers={k: _masked(v, note.secret) for k, v in request.headers.items()},
+            request_body=_masked(body, note.secret)[:limit],
+            response_status=response.status_code,
+            response_body=_masked(answer, note.secret)[:limit],
+            decided_by=note.decided_by,
+            error=note.error,
+        )
+    )
     return response
 
 

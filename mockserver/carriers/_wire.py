@@ -12,6 +12,7 @@ __all__ = ["ConnectionDropped", "break_answer"]
 try:  # waitress closes the socket without answering when the app raises this
     from waitress.channel import ClientDisconnected as _Disconnected
 except ImportError:  # pragma: no cover - waitress is a dependency of the server
+
     class _Disconnected(Exception):  # type: ignore[no-redef]
         """Stand-in when waitress is not installed."""
 
@@ -25,7 +26,7 @@ class ConnectionDropped(ConnectionResetError, _Disconnected):  # type: ignore[mi
 
 
 _HTML_PAGE = (
-    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>系统维护中</title></head>"
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><title>系统维护中</title></head>'
     "<body><h1>系统维护中</h1><p>The service is under maintenance. Please try again later.</p>"
     "</body></html>"
 )
@@ -51,8 +52,10 @@ def break_answer(response: Response, kind: str, content_type: Optional[str] = No
     """
     body = response.get_data()
     if kind == "connection_reset":
-        return (Response(_dropped(), status=response.status_code, direct_passthrough=True),
-                "connection dropped before answering (scenario)")
+        return (
+            Response(_dropped(), status=response.status_code, direct_passthrough=True),
+            "connection dropped before answering (scenario)",
+        )
     if kind == "truncated_body":
         response.set_data(body[: len(body) // 2])
         # Announce the whole length: a real client waits for bytes that never come.

@@ -144,8 +144,13 @@ def _ok(data: Any) -> Response:
 
 
 bp = Blueprint("jt", __name__)
-DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
-                  field_code=PLATFORM_ERRORS["illegal"][0], bad_body="bizContent格式错误")
+DIALECT = Dialect(
+    fail_codes=FAIL_CODES,
+    fault_codes=FAULT_CODES,
+    render_envelope=_render_envelope,
+    field_code=PLATFORM_ERRORS["illegal"][0],
+    bad_body="bizContent格式错误",
+)
 DIALECT.install(bp)
 
 
@@ -272,9 +277,11 @@ def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     DIALECT.reject(decision)
     request_id = "jt-" + uuid.uuid4().hex  # J&T sends no request id: every request is new
-    outcome = services().ops.create_intercept(account, InterceptRequest(
-        waybill=waybill, kind=kind, request_id=request_id, new_address=address),
-        decision.intercept if decision is not None else None)
+    outcome = services().ops.create_intercept(
+        account,
+        InterceptRequest(waybill=waybill, kind=kind, request_id=request_id, new_address=address),
+        decision.intercept if decision is not None else None,
+    )
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
     record = outcome.record
@@ -305,6 +312,10 @@ def gateway(path: str) -> Response:
     if operation is None:
         raise _platform("unknown_api", f": /{path}")
     body = json_object((biz or "").encode("utf-8"))
-    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
-                          default_field="billCodes",
-                          handler=lambda decision: _HANDLERS[operation](account, body, decision))
+    return DIALECT.answer(
+        operation,
+        app_key=account.app_key,
+        waybill=note.waybill,
+        default_field="billCodes",
+        handler=lambda decision: _HANDLERS[operation](account, body, decision),
+    )

@@ -264,4 +264,5 @@ def is_push_ack(status: int, body: bytes) -> bool:
         return False
     code = answer.get("code")
     return (code == "1" or (isinstance(code, int) and not isinstance(code, bool) and code == 1)) and (
-        answer.get("data", "SUCCESS") == "SUCCESS")
+        answer.get("data", "SUCCESS") == "SUCCESS"
+    )

@@ -165,8 +165,14 @@ def _render_envelope(fault: CarrierFault) -> Response:
 
 
 bp = Blueprint("sto", __name__)
-DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
-                  field_code="S02", bad_body="content格式错误", literal_json=_literal_json)
+DIALECT = Dialect(
+    fail_codes=FAIL_CODES,
+    fault_codes=FAULT_CODES,
+    render_envelope=_render_envelope,
+    field_code="S02",
+    bad_body="content格式错误",
+    literal_json=_literal_json,
+)
 DIALECT.install(bp)
 
 
@@ -241,8 +247,10 @@ def _list_field(body: Mapping[str, Any], name: str) -> list[Any]:
 
 
 def _new_address(body: Mapping[str, Any]) -> Address:
-    fields = {name: required_text(body, name) for name in (
-        "receiverName", "receiverTel", "receiverProvince", "receiverCity", "receiverAddress")}
+    fields = {
+        name: required_text(body, name)
+        for name in ("receiverName", "receiverTel", "receiverProvince", "receiverCity", "receiverAddress")
+    }
     return Address(
         name=fields["receiverName"],
         phone=fields["receiverTel"],
@@ -278,9 +286,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     return ok_response(None)
 
 
-def _create_intercept(
-    account: Account, body: Mapping[str, Any], decision: Optional[Decision]
-) -> Response:
+def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body.get("waybillNo"), "waybillNo")
     kind = _ACTS.get(required_text(body, "interceptForAct"))
     if kind is None:
@@ -288,17 +294,17 @@ def _create_intercept(
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     DIALECT.reject(decision)
     request_id = "STO" + uuid.uuid4().hex
-    outcome = services().ops.create_intercept(account, InterceptRequest(
-        waybill=waybill, kind=kind, request_id=request_id, new_address=address),
-        decision.intercept if decision is not None else None)
+    outcome = services().ops.create_intercept(
+        account,
+        InterceptRequest(waybill=waybill, kind=kind, request_id=request_id, new_address=address),
+        decision.intercept if decision is not None else None,
+    )
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
     return ok_response(intercept_data(outcome.record))
 
 
-def _cancel_intercept(
-    account: Account, body: Mapping[str, Any], decision: Optional[Decision]
-) -> Response:
+def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body.get("waybillNo"), "waybillNo")
     DIALECT.reject(decision)
     outcome = services().ops.cancel_intercept(account, waybill)
@@ -331,9 +337,13 @@ def gateway() -> Response:
     account = _authenticate(fields)
     operation = _route(fields)
     body = json_object(fields["content"].encode("utf-8"))
-    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
-                          default_field=_WAYBILL_FIELDS.get(operation, "waybillNo"),
-                          handler=lambda decision: _HANDLERS[operation](account, body, decision))
+    return DIALECT.answer(
+        operation,
+        app_key=account.app_key,
+        waybill=note.waybill,
+        default_field=_WAYBILL_FIELDS.get(operation, "waybillNo"),
+        handler=lambda decision: _HANDLERS[operation](account, body, decision),
+    )
 
 
 # -- pushes ------------------------------------------------------------------------------------
@@ -345,8 +355,9 @@ def _push_target(account: Account) -> tuple[str, str]:
 
 
 def _push(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
-    return PushRequest(kind=kind, waybills=(waybill,), headers=PUSH_HEADERS,
-                       body=form_body(fields).encode("ascii"))
+    return PushRequest(
+        kind=kind, waybills=(waybill,), headers=PUSH_HEADERS, body=form_body(fields).encode("ascii")
+    )
 
 
 def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
@@ -361,8 +372,13 @@ def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> l
     """
     to_appkey, to_code = _push_target(account)
     return [
-        _push("trace", waybill, push_form(TRACE_PUSH_API, trace_push_content(waybill, scan),
-                                          account.app_secret, to_appkey, to_code))
+        _push(
+            "trace",
+            waybill,
+            push_form(
+                TRACE_PUSH_API, trace_push_content(waybill, scan), account.app_secret, to_appkey, to_code
+            ),
+        )
         for waybill, scan in items
     ]
 
@@ -378,6 +394,7 @@ def build_intercept_push(account: Account, record: InterceptRecord) -> PushReque
         The signed form POST.
     """
     to_appkey, to_code = _push_target(account)
-    fields = push_form(INTERCEPT_PUSH_API, intercept_push_content(record), account.app_secret,
-                       to_appkey, to_code)
+    fields = push_form(
+        INTERCEPT_PUSH_API, intercept_push_content(record), account.app_secret, to_appkey, to_code
+    )
     return _push("intercept", record.waybill, fields)

@@ -129,8 +129,10 @@ def error_response(code: str, message: str, status: int = 200) -> Response:
 
 def xml_error_response(code: str, message: str, status: int = 200) -> Response:
     """An XML failure body, as the gateway answers a bad signature."""
-    body = ('<?xml version="1.0" encoding="UTF-8"?><response><success>false</success>'
-            f"<errorCode>{escape(code)}</errorCode><errorMsg>{escape(message)}</errorMsg></response>")
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><response><success>false</success>'
+        f"<errorCode>{escape(code)}</errorCode><errorMsg>{escape(message)}</errorMsg></response>"
+    )
     return Response(body, status=status, content_type="text/xml;charset=UTF-8")
 
 
@@ -157,8 +159,7 @@ def render_scan(waybill: str, scan: Scan) -> dict[str, Any]:
 
 def intercept_data(record: InterceptRecord) -> dict[str, str]:
     """``data`` of an accepted intercept or cancel answer."""
-    return {"waybillNo": record.waybill, "interceptId": record.id,
-            "status": INTERCEPT_STATUS[record.status]}
+    return {"waybillNo": record.waybill, "interceptId": record.id, "status": INTERCEPT_STATUS[record.status]}
 
 
 def trace_push_content(waybill: str, scan: Scan) -> str:
@@ -170,14 +171,16 @@ def intercept_push_content(record: InterceptRecord) -> str:
     """The ``content`` of the (modelled) ``INTERCEPT_RESULT_PUSH``."""
     failed = record.status is InterceptStatus.FAILED
     code, message = FAIL_CODES[record.fail_reason or FailReason.OTHER] if failed else ("", "")
-    return compact_json({
-        "waybillNo": record.waybill,
-        "interceptId": record.id,
-        "status": INTERCEPT_STATUS[record.status],
-        "errorCode": code,
-        "errorMsg": message,
-        "opTime": china_time(record.updated_at),
-    })
+    return compact_json(
+        {
+            "waybillNo": record.waybill,
+            "interceptId": record.id,
+            "status": INTERCEPT_STATUS[record.status],
+            "errorCode": code,
+            "errorMsg": message,
+            "opTime": china_time(record.updated_at),
+        }
+    )
 
 
 def push_form(api_name: str, content: str, secret: str, to_appkey: str, to_code: str) -> dict[str, str]:

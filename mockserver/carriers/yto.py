@@ -156,8 +156,13 @@ def _ok(data: Optional[Mapping[str, Any]] = None) -> Response:
 
 
 bp = Blueprint("yto", __name__)
-DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
-                  field_code="S02", bad_body="请求体必须是表单或JSON对象")
+DIALECT = Dialect(
+    fail_codes=FAIL_CODES,
+    fault_codes=FAULT_CODES,
+    render_envelope=_render_envelope,
+    field_code="S02",
+    bad_body="请求体必须是表单或JSON对象",
+)
 DIALECT.install(bp)
 
 
@@ -245,8 +250,11 @@ def _peek_waybill(method: str, param: str) -> Optional[str]:
             body = loads(inner) if isinstance(inner, str) else inner
         if not isinstance(body, dict):
             return None
-        value = body.get("NUMBER", body.get("Number")) if method == "track_query_adapter" \
+        value = (
+            body.get("NUMBER", body.get("Number"))
+            if method == "track_query_adapter"
             else body.get("waybillNo")
+        )
         return value.strip() if isinstance(value, str) and value.strip() else None
     except (TypeError, ValueError):
         return None
@@ -261,8 +269,10 @@ def _waybill(body: Mapping[str, Any], name: str) -> str:
 
 
 def _new_address(param: Mapping[str, Any]) -> Address:
-    fields = {name: required_text(param, name) for name in (
-        "receiverName", "receiverTel", "receiveProvName", "receiveCityName", "receiveAddress")}
+    fields = {
+        name: required_text(param, name)
+        for name in ("receiverName", "receiverTel", "receiveProvName", "receiveCityName", "receiveAddress")
+    }
     if not _PHONE_RE.match(fields["receiverTel"]):
         raise _fault("S02", "receiverTel格式错误")
     return Address(
@@ -278,18 +288,14 @@ def _new_address(param: Mapping[str, Any]) -> Address:
 # -- rendering ---------------------------------------------------------------------------------
 
 
-
 def _no_data(waybill: str) -> Response:
-    return json_response({"code": "1001", "map": {waybill: []}, "message": "查询结果为空。",
-                          "success": True})
-
+    return json_response({"code": "1001", "map": {waybill: []}, "message": "查询结果为空。", "success": True})
 
 
 # -- operations --------------------------------------------------------------------------------
 
 
-def _track(account: Account, method: str, param: Mapping[str, Any],
-           decision: Optional[Decision]) -> Response:
+def _track(account: Account, method: str, param: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     name = "NUMBER" if "NUMBER" in param or "Number" not in param else "Number"
     waybill = _waybill(param, name)
     scans = services().ops.trace(account, waybill)
@@ -298,36 +304,50 @@ def _track(account: Account, method: str, param: Mapping[str, Any],
     return json_response([render_scan(waybill, scan) for scan in scans])
 
 
-def _subscribe(account: Account, method: str, param: Mapping[str, Any],
-               decision: Optional[Decision]) -> Response:
+def _subscribe(
+    account: Account, method: str, param: Mapping[str, Any], decision: Optional[Decision]
+) -> Response:
     inner = _subscription(param)
     waybill = _waybill(inner, "waybillNo")
-    services().ops.subscribe(account, waybill, extra={
-        "client_id": text_field(param, "client_id", required=False) or client_id_of(account),
-        "msg_type": text_field(param, "msg_type", required=False) or "online",
-    })
+    services().ops.subscribe(
+        account,
+        waybill,
+        extra={
+            "client_id": text_field(param, "client_id", required=False) or client_id_of(account),
+            "msg_type": text_field(param, "msg_type", required=False) or "online",
+        },
+    )
     return _ok()
 
 
-def _create_intercept(account: Account, method: str, param: Mapping[str, Any],
-                      decision: Optional[Decision]) -> Response:
+def _create_intercept(
+    account: Account, method: str, param: Mapping[str, Any], decision: Optional[Decision]
+) -> Response:
     waybill = _waybill(param, "waybillNo")
     change = method == "wanted_change_adapter"
     address = _new_address(param) if change else None
     required_text(param, "wantedDesc")
     DIALECT.reject(decision)
     wanted_id = "W" + uuid.uuid4().hex[:16].upper()
-    outcome = services().ops.create_intercept(account, InterceptRequest(
-        waybill=waybill, kind=InterceptKind.CHANGE_ADDRESS if change else InterceptKind.RETURN,
-        request_id=wanted_id, external_ref=wanted_id, new_address=address),
-        decision.intercept if decision is not None else None)
+    outcome = services().ops.create_intercept(
+        account,
+        InterceptRequest(
+            waybill=waybill,
+            kind=InterceptKind.CHANGE_ADDRESS if change else InterceptKind.RETURN,
+            request_id=wanted_id,
+            external_ref=wanted_id,
+            new_address=address,
+        ),
+        decision.intercept if decision is not None else None,
+    )
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
     return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
 
 
-def _cancel_intercept(account: Account, method: str, param: Mapping[str, Any],
-                      decision: Optional[Decision]) -> Response:
+def _cancel_intercept(
+    account: Account, method: str, param: Mapping[str, Any], decision: Optional[Decision]
+) -> Response:
     waybill = _waybill(param, "waybillNo")
     text_field(param, "dealRemark", required=False)
     DIALECT.reject(decision)
@@ -367,6 +387,10 @@ def gateway(method: str, version: str, partner_code: str, client_id: str) -> Res
         raise _fault("S02", "method不存在")
     _check_envelope(envelope)
     param = _param_object(param_text)
-    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
-                          default_field="NUMBER" if method == "track_query_adapter" else "waybillNo",
-                          handler=lambda decision: _HANDLERS[operation](account, method, param, decision))
+    return DIALECT.answer(
+        operation,
+        app_key=account.app_key,
+        waybill=note.waybill,
+        default_field="NUMBER" if method == "track_query_adapter" else "waybillNo",
+        handler=lambda decision: _HANDLERS[operation](account, method, param, decision),
+    )

@@ -145,14 +145,19 @@ def intercept_push_form(account: Account, record: InterceptRecord) -> dict[str, 
 
 
 def _push_request(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
-    return PushRequest(kind=kind, waybills=(waybill,), headers={"Content-Type": _FORM_TYPE},
-                       body=form_body(fields).encode("ascii"))
+    return PushRequest(
+        kind=kind,
+        waybills=(waybill,),
+        headers={"Content-Type": _FORM_TYPE},
+        body=form_body(fields).encode("ascii"),
+    )
 
 
 def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
     """One TRACE push per scan, oldest first (YTO pushes one event per request)."""
-    return [_push_request("trace", waybill, trace_push_form(account, waybill, scan))
-            for waybill, scan in items]
+    return [
+        _push_request("trace", waybill, trace_push_form(account, waybill, scan)) for waybill, scan in items
+    ]
 
 
 def build_intercept_push(account: Account, record: InterceptRecord) -> PushRequest:

@@ -118,13 +118,14 @@ _VIRTUAL_RE = re.compile(r"^1\d{10}[-_,#转]\d{1,6}$")
 
 
 def _render_envelope(fault: CarrierFault) -> Response:
-    return json_response({"result": None, "message": fault.message, "status": False,
-                          "statusCode": fault.code}, status=fault.http_status)
+    return json_response(
+        {"result": None, "message": fault.message, "status": False, "statusCode": fault.code},
+        status=fault.http_status,
+    )
 
 
 def _ok(result: Any) -> Response:
-    return json_response({"result": result, "message": "成功", "status": True,
-                          "statusCode": "SYS000"})
+    return json_response({"result": result, "message": "成功", "status": True, "statusCode": "SYS000"})
 
 
 bp = Blueprint("zto", __name__)
@@ -183,8 +184,10 @@ def _phone(value: str) -> str:
 
 
 def _new_address(body: Mapping[str, Any]) -> Address:
-    fields = {name: required_text(body, name) for name in (
-        "receiveUsername", "receivePhone", "receiveProvince", "receiveCity", "receiveAddress")}
+    fields = {
+        name: required_text(body, name)
+        for name in ("receiveUsername", "receivePhone", "receiveProvince", "receiveCity", "receiveAddress")
+    }
     return Address(
         name=fields["receiveUsername"],
         phone=_phone(fields["receivePhone"]),
@@ -195,8 +198,13 @@ def _new_address(body: Mapping[str, Any]) -> Address:
     )
 
 
-DIALECT = Dialect(fail_codes=FAIL_CODES, fault_codes=FAULT_CODES, render_envelope=_render_envelope,
-                  field_code="S208", bad_body="请求体必须是JSON对象")
+DIALECT = Dialect(
+    fail_codes=FAIL_CODES,
+    fault_codes=FAULT_CODES,
+    render_envelope=_render_envelope,
+    field_code="S208",
+    bad_body="请求体必须是JSON对象",
+)
 DIALECT.install(bp)
 
 
@@ -218,28 +226,29 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     return _ok(None)
 
 
-def _create_intercept(
-    account: Account, body: Mapping[str, Any], decision: Optional[Decision]
-) -> Response:
+def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
     request_id = required_text(body, "requestId")
     kind = _destination_type(body)
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     external_ref = text_field(body, "thirdBizNo", required=False) or request_id
     DIALECT.reject(decision)
-    outcome = services().ops.create_intercept(account, InterceptRequest(
-        waybill=waybill, kind=kind, request_id=request_id, external_ref=external_ref,
-        new_address=address), decision.intercept if decision is not None else None)
+    outcome = services().ops.create_intercept(
+        account,
+        InterceptRequest(
+            waybill=waybill, kind=kind, request_id=request_id, external_ref=external_ref, new_address=address
+        ),
+        decision.intercept if decision is not None else None,
+    )
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
     status, name = INTERCEPT_STATUS[outcome.record.status]
-    return _ok({"billCode": waybill, "thirdBizNo": outcome.record.external_ref,
-                "status": status, "statusName": name})
+    return _ok(
+        {"billCode": waybill, "thirdBizNo": outcome.record.external_ref, "status": status, "statusName": name}
+    )
 
 
-def _cancel_intercept(
-    account: Account, body: Mapping[str, Any], decision: Optional[Decision]
-) -> Response:
+def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
     external_ref = text_field(body, "thirdBizNo", required=False)
     text_field(body, "dealRemark", required=False)
@@ -250,9 +259,7 @@ def _cancel_intercept(
     return _ok(None)
 
 
-def _intercept_status(
-    account: Account, body: Mapping[str, Any], decision: Optional[Decision]
-) -> Response:
+def _intercept_status(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
     record = services().ops.latest_intercept(account, waybill)
     if record is None:
@@ -285,6 +292,10 @@ def gateway(api_name: str) -> Response:
     if operation is None:
         raise _fault("S207", "API不存在")
     body = json_object(raw)
-    return DIALECT.answer(operation, app_key=account.app_key, waybill=note.waybill,
-                          default_field="billCode",
-                          handler=lambda decision: _HANDLERS[operation](account, body, decision))
+    return DIALECT.answer(
+        operation,
+        app_key=account.app_key,
+        waybill=note.waybill,
+        default_field="billCode",
+        handler=lambda decision: _HANDLERS[operation](account, body, decision),
+    )

@@ -121,6 +121,7 @@ INTERCEPT_STATUS: Mapping[InterceptStatus, tuple[str, str]] = {
     InterceptStatus.CANCELLED: ("4", "已取消"),
 }
 
+
 def is_valid_waybill(waybill: str) -> bool:
     """Whether ``waybill`` is a ZTO number: 14 digits ``7[3-68]…`` or a legacy 12-digit one."""
     return bool(WAYBILL_RE.match(waybill))
@@ -132,15 +133,22 @@ def render_scan(waybill: str, scan: Scan) -> dict[str, Any]:
         "billCode": waybill,
         "scanType": SCAN_TYPES[scan.kind],
         "scanDate": epoch_ms(scan.time),
-        "scanSite": {"name": scan.site.name, "code": scan.site.code, "city": scan.site.city,
-                     "prov": scan.site.province},
+        "scanSite": {
+            "name": scan.site.name,
+            "code": scan.site.code,
+            "city": scan.site.city,
+            "prov": scan.site.province,
+        },
         "desc": scan.description,
     }
     if scan.kind in (ScanKind.SIGNED, ScanKind.RETURNED):
         item["signMan"] = scan.signer or ""
     if scan.next_site is not None:
-        item["preOrNextSite"] = {"name": scan.next_site.name, "city": scan.next_site.city,
-                                 "prov": scan.next_site.province}
+        item["preOrNextSite"] = {
+            "name": scan.next_site.name,
+            "city": scan.next_site.city,
+            "prov": scan.next_site.province,
+        }
     return item
 
 

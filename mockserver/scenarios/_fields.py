@@ -118,14 +118,10 @@ class Fields:
         if value is None and default is None:
             return None
         if not isinstance(value, str):
-            raise ScenarioFileError(
-                path=self.at(key), message=f"expected a string, got {describe(value)}"
-            )
+            raise ScenarioFileError(path=self.at(key), message=f"expected a string, got {describe(value)}")
         return value
 
-    def choice(
-        self, key: str, choices: Sequence[str], noun: str, default: Any = MISSING
-    ) -> Optional[str]:
+    def choice(self, key: str, choices: Sequence[str], noun: str, default: Any = MISSING) -> Optional[str]:
         """A string that must be one of ``choices``."""
         value = self.raw(key, default)
         if value is None and default is None:
@@ -138,9 +134,7 @@ class Fields:
         if value is None and default is None:
             return None
         if not is_number(value):
-            raise ScenarioFileError(
-                path=self.at(key), message=f"expected a number, got {describe(value)}"
-            )
+            raise ScenarioFileError(path=self.at(key), message=f"expected a number, got {describe(value)}")
         return value
 
     def integer(self, key: str, default: Any = MISSING) -> Any:
@@ -149,9 +143,7 @@ class Fields:
         if value is None and default is None:
             return None
         if not isinstance(value, int) or isinstance(value, bool):
-            raise ScenarioFileError(
-                path=self.at(key), message=f"expected an integer, got {describe(value)}"
-            )
+            raise ScenarioFileError(path=self.at(key), message=f"expected an integer, got {describe(value)}")
         return value
 
     def boolean(self, key: str, default: Any = MISSING) -> bool:

@@ -156,9 +156,7 @@ class ScenarioEngine:
         with self._lock:
             self._add(stubs)
 
-    def install(
-        self, stubs: Iterable[Stub], *, seed: Optional[int] = None, replace: bool = True
-    ) -> None:
+    def install(self, stubs: Iterable[Stub], *, seed: Optional[int] = None, replace: bool = True) -> None:
         """Install a validated set of stubs in one step (what loading a file does).
 
         Args:
@@ -279,9 +277,7 @@ class ScenarioEngine:
                 reasons = self._reasons(entry, request)
                 if not reasons and entry.stub.probability < 1:
                     if self._rng.random() >= entry.stub.probability:
-                        reasons.append(
-                            f"probability: not drawn this time (p={entry.stub.probability})"
-                        )
+                        reasons.append(f"probability: not drawn this time (p={entry.stub.probability})")
                 checks.append(_check(entry.stub, reasons))
                 if not reasons:
                     decision = self._fire(entry)
@@ -339,8 +335,7 @@ class ScenarioEngine:
             state = self._states.get(stub.scenario, STARTED)
             if state != stub.required_state:
                 reasons.append(
-                    f"scenario {stub.scenario!r}: is in state {state!r}, "
-                    f"stub needs {stub.required_state!r}"
+                    f"scenario {stub.scenario!r}: is in state {state!r}, stub needs {stub.required_state!r}"
                 )
         if stub.lifetime.used_up(entry.fired):
             reasons.append(f"lifetime: used up after {entry.fired} of {stub.lifetime.limit}")
@@ -354,15 +349,11 @@ class ScenarioEngine:
         outcome = stub.outcome
         if isinstance(outcome, PushOutcome):
             outcome = outcome.resolve(self._rng)
-        return Decision(
-            stub_id=stub.id, stub_name=stub.name, outcome=outcome, scenario=stub.scenario
-        )
+        return Decision(stub_id=stub.id, stub_name=stub.name, outcome=outcome, scenario=stub.scenario)
 
 
 def _check(stub: Stub, reasons: List[str]) -> StubCheck:
-    return StubCheck(
-        stub_id=stub.id, stub_name=stub.name, matched=not reasons, reasons=tuple(reasons)
-    )
+    return StubCheck(stub_id=stub.id, stub_name=stub.name, matched=not reasons, reasons=tuple(reasons))
 
 
 def _check_unique(stubs: Iterable[Stub]) -> None:

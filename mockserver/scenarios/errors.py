@@ -83,9 +83,7 @@ class ScenarioFileError(ValueError):
 def _rebuild(
     path: str, message: str, line: Optional[int], column: Optional[int], source: Optional[str]
 ) -> ScenarioFileError:
-    return ScenarioFileError(
-        path=path, message=message, line=line, column=column, source=source
-    )
+    return ScenarioFileError(path=path, message=message, line=line, column=column, source=source)
 
 
 @contextmanager

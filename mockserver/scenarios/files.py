@@ -81,15 +81,11 @@ def _read(source: Source, fmt: str) -> Tuple[Any, Optional[str]]:
             with open(name, encoding="utf-8") as handle:
                 text = handle.read()
         except OSError as exc:
-            raise ScenarioFileError(
-                message=f"cannot read file: {exc.strerror}", source=name
-            ) from exc
+            raise ScenarioFileError(message=f"cannot read file: {exc.strerror}", source=name) from exc
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_keys), name
     except json.JSONDecodeError as exc:
-        raise ScenarioFileError(
-            message=exc.msg, line=exc.lineno, column=exc.colno, source=name
-        ) from None
+        raise ScenarioFileError(message=exc.msg, line=exc.lineno, column=exc.colno, source=name) from None
 
 
 def _preset_stubs(fields: Fields) -> List[Stub]:
@@ -157,9 +153,7 @@ def _parse_document(data: Any) -> ScenarioFile:
     seed = fields.integer("seed", None)
     entries = fields.raw("stubs")
     if not isinstance(entries, list):
-        raise ScenarioFileError(
-            path="stubs", message=f"expected an array of stubs, got {describe(entries)}"
-        )
+        raise ScenarioFileError(path="stubs", message=f"expected an array of stubs, got {describe(entries)}")
     built: List[Tuple[str, Stub]] = []
     for index, entry in enumerate(entries):
         path = f"stubs[{index}]"

@@ -104,9 +104,7 @@ class Match:
     waybill: Optional[str] = field(default=None, converter=normalize_waybill)
     waybill_pattern: Optional[str] = None
     account: Optional[str] = None
-    _regex: Optional[re.Pattern[str]] = field(
-        init=False, eq=False, repr=False, default=None
-    )
+    _regex: Optional[re.Pattern[str]] = field(init=False, eq=False, repr=False, default=None)
 
     def __attrs_post_init__(self) -> None:
         if self.carrier is not None:
@@ -129,12 +127,8 @@ class Match:
                 found.append(f"{name}: wanted {wanted!r}, got {got!r}")
         if self.waybill is not None and self.waybill != request.waybill:
             found.append(f"waybill: wanted {self.waybill!r}, got {request.waybill!r}")
-        if self._regex is not None and (
-            request.waybill is None or not self._regex.search(request.waybill)
-        ):
-            found.append(
-                f"waybill: {request.waybill!r} does not match pattern {self.waybill_pattern!r}"
-            )
+        if self._regex is not None and (request.waybill is None or not self._regex.search(request.waybill)):
+            found.append(f"waybill: {request.waybill!r} does not match pattern {self.waybill_pattern!r}")
         return found
 
     def matches(self, request: ScenarioRequest) -> Tuple[bool, str]:
@@ -156,9 +150,7 @@ class Match:
     @classmethod
     def from_dict(cls, data: Any, path: str = "match") -> Match:
         """Build from a JSON object; errors name ``path`` and the field."""
-        fields = Fields(
-            data, path, ("carrier", "operation", "waybill", "waybill_pattern", "account")
-        )
+        fields = Fields(data, path, ("carrier", "operation", "waybill", "waybill_pattern", "account"))
         kwargs = {
             "carrier": fields.choice("carrier", CARRIERS, "carrier", None),
             "operation": fields.choice("operation", OPERATIONS, "operation", None),

@@ -85,9 +85,7 @@ class InterceptOutcome:
     def __attrs_post_init__(self) -> None:
         check_choice(self.result, INTERCEPT_RESULTS, "intercept result", "result")
         optional_string(self.message, "message")
-        object.__setattr__(
-            self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds")
-        )
+        object.__setattr__(self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds"))
         if self.then is not None:
             check_choice(self.then, ("succeed", "fail"), "final result", "then")
             if self.result != "pending":
@@ -118,9 +116,7 @@ class InterceptOutcome:
     @classmethod
     def from_dict(cls, data: Any, path: str = "outcome") -> InterceptOutcome:
         """Build from a JSON object; errors name ``path`` and the field."""
-        fields = Fields(
-            data, path, ("type", "result", "reason", "message", "delay_seconds", "then")
-        )
+        fields = Fields(data, path, ("type", "result", "reason", "message", "delay_seconds", "then"))
         return _build(
             cls,
             path,
@@ -327,7 +323,11 @@ Outcome = Union[
 OUTCOME_TYPES: Dict[str, Type[Any]] = {
     cls.TYPE: cls
     for cls in (
-        InterceptOutcome, TrackOutcome, CarrierErrorOutcome, HttpFaultOutcome, PushOutcome,
+        InterceptOutcome,
+        TrackOutcome,
+        CarrierErrorOutcome,
+        HttpFaultOutcome,
+        PushOutcome,
         ResponseOutcome,
     )
 }

@@ -61,8 +61,7 @@ def _check_options(options: Mapping[str, Any], allowed: Sequence[str], preset: s
         if key not in allowed:
             raise ScenarioFileError(
                 path=key,
-                message=f"not an option of preset {preset!r} "
-                f"(expected one of {', '.join(allowed)})",
+                message=f"not an option of preset {preset!r} (expected one of {', '.join(allowed)})",
             )
 
 
@@ -120,9 +119,7 @@ def late_result(
         reason: The failure reason when ``result`` is ``fail``.
     """
     try:
-        outcome = InterceptOutcome(
-            result="pending", then=result, reason=reason, delay_seconds=delay_seconds
-        )
+        outcome = InterceptOutcome(result="pending", then=result, reason=reason, delay_seconds=delay_seconds)
     except ScenarioFileError as exc:
         raise _renamed(exc, {"then": "result"}) from None
     return _stub(outcome, options, "late_result")
@@ -263,9 +260,7 @@ def _as_outcome(value: Any, path: str) -> Outcome:
     return value  # type: ignore[no-any-return]
 
 
-def flaky(
-    first_fails: int = 1, fault: Any = None, then: Any = None, **options: Any
-) -> List[Stub]:
+def flaky(first_fails: int = 1, fault: Any = None, then: Any = None, **options: Any) -> List[Stub]:
     """A stateful sequence: the first ``first_fails`` matching calls fail, later ones do not.
 
     Built on scenario states: the scenario moves ``Started`` -> ``failed 1`` -> ... ->

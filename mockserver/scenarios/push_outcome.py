@@ -50,9 +50,7 @@ class PushOutcome:
     batch: int = 1
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds")
-        )
+        object.__setattr__(self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds"))
         if self.delay_range is not None and self.delay_seconds:
             fail("delay_range", "give either delay_seconds or delay_range, not both")
         for name in ("copies", "batch"):
@@ -60,8 +58,7 @@ class PushOutcome:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 fail(name, f"must be a whole number >= 1, got {value!r}")
         if self.drop and (
-            self.delay_seconds or self.delay_range or self.copies != 1
-            or self.out_of_order or self.batch != 1
+            self.delay_seconds or self.delay_range or self.copies != 1 or self.out_of_order or self.batch != 1
         ):
             fail("drop", "a dropped push cannot also be delayed, copied, reordered or batched")
 
@@ -112,8 +109,6 @@ class PushOutcome:
             out_of_order=fields.boolean("out_of_order", False),
             batch=fields.integer("batch", 1),
         )
-
-
 
 
 def _build_push(path: str, **kwargs: Any) -> PushOutcome:

@@ -49,8 +49,10 @@ class ResponseOutcome:
     body: Any = field(default="", hash=False)
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.status, int) or isinstance(self.status, bool) or not (
-            100 <= self.status <= 599
+        if (
+            not isinstance(self.status, int)
+            or isinstance(self.status, bool)
+            or not (100 <= self.status <= 599)
         ):
             fail("status", f"must be an HTTP status 100-599, got {self.status!r}")
         try:
@@ -97,4 +99,3 @@ class ResponseOutcome:
             )
         except ScenarioFileError as exc:
             raise exc.within(path) from None
-

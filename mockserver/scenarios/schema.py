@@ -29,9 +29,7 @@ def _object(properties: Dict[str, Any], required: Tuple[str, ...] = ()) -> Dict[
     return schema
 
 
-def _outcome(
-    type_name: str, properties: Dict[str, Any], required: Tuple[str, ...] = ()
-) -> Dict[str, Any]:
+def _outcome(type_name: str, properties: Dict[str, Any], required: Tuple[str, ...] = ()) -> Dict[str, Any]:
     return _object({"type": {"const": type_name}, **properties}, ("type", *required))
 
 
@@ -164,9 +162,7 @@ SCENARIO_FILE_SCHEMA: Dict[str, Any] = {
             },
             ("preset",),
         ),
-        "stub_entry": {
-            "oneOf": [{"$ref": "#/$defs/full_stub"}, {"$ref": "#/$defs/preset_stub"}]
-        },
+        "stub_entry": {"oneOf": [{"$ref": "#/$defs/full_stub"}, {"$ref": "#/$defs/preset_stub"}]},
     },
 }
 """JSON Schema (draft 2020-12) of a scenario file, e.g. for editors and docs."""

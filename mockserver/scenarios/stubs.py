@@ -98,7 +98,7 @@ class Lifetime:
                 raise ScenarioFileError(path=fields.at("times"), message=exc.message) from None
         raise ScenarioFileError(
             path=path,
-            message=f"expected \"permanent\", \"once\" or {{\"times\": n}}, got {data!r}",
+            message=f'expected "permanent", "once" or {{"times": n}}, got {data!r}',
         )
 
 
@@ -188,9 +188,7 @@ class Stub:
         kwargs: Dict[str, Any] = {
             "match": Match.from_dict(fields.raw("match", {}), fields.at("match")),
             "outcome": outcome_from_dict(fields.raw("outcome"), fields.at("outcome")),
-            "lifetime": Lifetime.from_dict(
-                fields.raw("lifetime", "permanent"), fields.at("lifetime")
-            ),
+            "lifetime": Lifetime.from_dict(fields.raw("lifetime", "permanent"), fields.at("lifetime")),
         }
         kwargs.update(stub_options(fields))
         with at(path):

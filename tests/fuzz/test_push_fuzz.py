@@ -63,9 +63,19 @@ def _form_field(slug: str, name: str, field: str) -> Any:
 #: (carrier, kind, payload) of real pushes: the JSON each carrier signs.
 SAMPLES: List[Tuple[str, str, Any]] = [
     ("zto", "trace", fixture("zto", "sdk_push_trace")["data"]),
-    ("zto", "intercept", {"billCode": "73100130019486", "serviceCode": "req-1", "status": "3",
-                          "statusName": "拦截失败", "failCode": "E23101", "failReason": "快件已签收",
-                          "updateTime": "2024-05-03 10:00:00"}),
+    (
+        "zto",
+        "intercept",
+        {
+            "billCode": "73100130019486",
+            "serviceCode": "req-1",
+            "status": "3",
+            "statusName": "拦截失败",
+            "failCode": "E23101",
+            "failReason": "快件已签收",
+            "updateTime": "2024-05-03 10:00:00",
+        },
+    ),
     ("yto", "trace", _form_field("yto", "sdk_push_trace", "logistics_interface")),
     ("yto", "intercept", _form_field("yto", "sdk_push_intercept", "logistics_interface")),
     ("sto", "trace", _form_field("sto", "sdk_push_trace", "content")),
@@ -119,14 +129,20 @@ def resigned(draw: Callable[..., Any]) -> Tuple[str, Dict[str, str], bytes]:
 
 @fuzz_settings(max_examples=250)
 @given(case=resigned())
-def test_mutated_and_resigned_push_gives_events_or_typed_error(case: Tuple[str, Dict[str, str], bytes]) -> None:
+def test_mutated_and_resigned_push_gives_events_or_typed_error(
+    case: Tuple[str, Dict[str, str], bytes],
+) -> None:
     exc = parse_or_typed_error(*case)
     assert not isinstance(exc, SignatureError) or exc.reason == "malformed", repr(exc)
 
 
 @fuzz_settings(max_examples=150)
-@given(slug=st.sampled_from(CARRIERS), kind=st.sampled_from(["trace", "intercept"]), value=json_values,
-       depth=st.sampled_from([3, 100_000]))
+@given(
+    slug=st.sampled_from(CARRIERS),
+    kind=st.sampled_from(["trace", "intercept"]),
+    value=json_values,
+    depth=st.sampled_from([3, 100_000]),
+)
 def test_random_json_signed_gives_events_or_typed_error(slug: str, kind: str, value: Any, depth: int) -> None:
     headers, body = push(slug, kind, dumps_with_depth(value, depth))
     exc = parse_or_typed_error(slug, headers, body)
@@ -135,7 +151,9 @@ def test_random_json_signed_gives_events_or_typed_error(slug: str, kind: str, va
 
 @fuzz_settings(max_examples=120)
 @given(sample=st.sampled_from(SAMPLES), data=st.data())
-def test_odd_text_in_fields_gives_events_or_typed_error(sample: Tuple[str, str, Any], data: st.DataObject) -> None:
+def test_odd_text_in_fields_gives_events_or_typed_error(
+    sample: Tuple[str, str, Any], data: st.DataObject
+) -> None:
     slug, kind, payload = sample
     headers, body = push(slug, kind, json.dumps(data.draw(retexted(payload))))
     parse_or_typed_error(slug, headers, body)
@@ -155,33 +173,39 @@ def one_byte_changed(draw: Callable[..., Any]) -> Tuple[str, Dict[str, str], byt
     headers, body = push(slug, kind, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
     index = draw(st.integers(0, len(body) - 1))
     new = draw(st.integers(0, 255).filter(lambda b: b != body[index]))
-    return slug, headers, body, body[:index] + bytes([new]) + body[index + 1:]
+    return slug, headers, body, body[:index] + bytes([new]) + body[index + 1 :]
 
 
 @fuzz_settings(max_examples=400)
 @given(case=one_byte_changed())
 def test_single_byte_change_is_rejected_unless_outside_signed_payload(
-    case: Tuple[str, Dict[str, str], bytes, bytes]
+    case: Tuple[str, Dict[str, str], bytes, bytes],
 ) -> None:
     slug, headers, original, changed = case
     signed, digest = SIGNED_FIELD[slug]
     before, after = _decoded(original), _decoded(changed)
     assert before is not None
-    same_payload = after is not None and after.get(signed) == before[signed] and (
-        digest is None or after.get(digest) == before[digest])
+    same_payload = (
+        after is not None
+        and after.get(signed) == before[signed]
+        and (digest is None or after.get(digest) == before[digest])
+    )
     exc = parse_or_typed_error(slug, headers, changed)
     if not same_payload:
         assert isinstance(exc, SignatureError), f"accepted a tampered push: {changed!r} -> {exc!r}"
 
 
 @fuzz_settings(max_examples=100)
-@given(index=st.integers(0, 23), char=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= ="),
-       kind=st.sampled_from(["trace", "intercept"]))
+@given(
+    index=st.integers(0, 23),
+    char=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= ="),
+    kind=st.sampled_from(["trace", "intercept"]),
+)
 def test_jt_digest_header_change_is_rejected(index: int, char: str, kind: str) -> None:
     payload = next(p for s, k, p in SAMPLES if s == "jt" and k == kind)
     headers, body = push("jt", kind, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
     digest = headers["digest"]
-    changed = digest[:index] + char + digest[index + 1:]
+    changed = digest[:index] + char + digest[index + 1 :]
     if changed == digest:
         return
     exc = parse_or_typed_error("jt", {**headers, "digest": changed}, body)

@@ -54,13 +54,19 @@ WAYBILLS = {
     "jt": "JT2099306666983",
 }
 
-METHODS = ("parse_track", "parse_subscribe", "parse_intercept", "parse_cancel_intercept",
-           "parse_intercept_status")
+METHODS = (
+    "parse_track",
+    "parse_subscribe",
+    "parse_intercept",
+    "parse_cancel_intercept",
+    "parse_intercept_status",
+)
 
 
 def adapter(slug: str) -> Any:
-    creds = Credentials(app_key=f"{slug}-key", app_secret=f"{slug}-secret",
-                        extra={"client_id": f"{slug}-client"})
+    creds = Credentials(
+        app_key=f"{slug}-key", app_secret=f"{slug}-secret", extra={"client_id": f"{slug}-client"}
+    )
     return default_registry.get(slug)(CarrierConfig(credentials=creds, base_url="https://carrier.test"))
 
 
@@ -68,14 +74,27 @@ ADAPTERS = {slug: adapter(slug) for slug in CARRIERS}
 
 
 def _zto_samples() -> List[Any]:
-    errors = [{"result": None, "message": case["message"], "status": False, "statusCode": case["statusCode"]}
-              for case in fixture("zto", "mock_error_cases")["cases"][:4]]
+    errors = [
+        {"result": None, "message": case["message"], "status": False, "statusCode": case["statusCode"]}
+        for case in fixture("zto", "mock_error_cases")["cases"][:4]
+    ]
     return [
         fixture("zto", "sdk_track_response")["response"],
         fixture("zto", "mock_create_intercept")["answer"],
-        {"status": True, "statusCode": "SYS000", "message": "成功", "result": {
-            "billCode": WAYBILLS["zto"], "serviceCode": "req-1", "status": "3", "statusName": "拦截失败",
-            "failCode": "E23101", "failReason": "快件已签收", "updateTime": "2024-05-03 10:00:00"}},
+        {
+            "status": True,
+            "statusCode": "SYS000",
+            "message": "成功",
+            "result": {
+                "billCode": WAYBILLS["zto"],
+                "serviceCode": "req-1",
+                "status": "3",
+                "statusName": "拦截失败",
+                "failCode": "E23101",
+                "failReason": "快件已签收",
+                "updateTime": "2024-05-03 10:00:00",
+            },
+        },
         {"status": False, "statusCode": "E23130", "message": "非拦截中拦截件,不能取消", "result": None},
         *errors,
     ]
@@ -85,11 +104,27 @@ def _samples(slug: str) -> List[Any]:
     if slug == "zto":
         return _zto_samples()
     names = {
-        "yto": ["sdk_track_answer", "sdk_track_no_data", "sdk_intercept_accepted", "sdk_intercept_refused",
-                "sdk_cancel_nothing", "sdk_error_bad_sign"],
-        "sto": ["sdk_track_response", "sdk_track_empty", "sdk_intercept_accepted", "sdk_intercept_refused",
-                "sdk_error_flow_limit"],
-        "jt": ["sdk_track_answer", "sdk_intercept_accepted", "sdk_intercept_refused", "sdk_error_bad_signature"],
+        "yto": [
+            "sdk_track_answer",
+            "sdk_track_no_data",
+            "sdk_intercept_accepted",
+            "sdk_intercept_refused",
+            "sdk_cancel_nothing",
+            "sdk_error_bad_sign",
+        ],
+        "sto": [
+            "sdk_track_response",
+            "sdk_track_empty",
+            "sdk_intercept_accepted",
+            "sdk_intercept_refused",
+            "sdk_error_flow_limit",
+        ],
+        "jt": [
+            "sdk_track_answer",
+            "sdk_intercept_accepted",
+            "sdk_intercept_refused",
+            "sdk_error_bad_signature",
+        ],
     }[slug]
     return [fixture(slug, name)["response"] for name in names]
 
@@ -102,8 +137,9 @@ def _call(slug: str, method: str, response: HttpResponse) -> Any:
     subject = ADAPTERS[slug]
     waybill = WAYBILLS[slug]
     if method == "parse_intercept":
-        request = InterceptRequest(waybill=waybill, kind=InterceptKind.RETURN_TO_SENDER,
-                                   reason="退款", request_id="req-1")
+        request = InterceptRequest(
+            waybill=waybill, kind=InterceptKind.RETURN_TO_SENDER, reason="退款", request_id="req-1"
+        )
         return subject.parse_intercept(request, response)
     return getattr(subject, method)(waybill, response)
 
@@ -112,8 +148,15 @@ def _check_event(event: TrackingEvent) -> None:
     assert isinstance(event.time, datetime) and event.time.utcoffset() is not None
     assert isinstance(event.status, TrackingStatus) and isinstance(event.sub_status, TrackingSubStatus)
     assert isinstance(event.raw_code, str)
-    for text in (event.description, event.location, event.province, event.city, event.operator,
-                 event.signer, event.problem_code):
+    for text in (
+        event.description,
+        event.location,
+        event.province,
+        event.city,
+        event.operator,
+        event.signer,
+        event.problem_code,
+    ):
         assert isinstance(text, str)
 
 
@@ -133,8 +176,13 @@ def check_well_formed(slug: str, method: str, result: Any) -> None:
             _check_event(event)
     if isinstance(result, InterceptResult):
         assert isinstance(result.status, InterceptStatus)
-        for text in (result.raw_code, result.raw_status, result.message, result.request_id,
-                     result.carrier_reference):
+        for text in (
+            result.raw_code,
+            result.raw_status,
+            result.message,
+            result.request_id,
+            result.carrier_reference,
+        ):
             assert isinstance(text, str)
 
 
@@ -159,20 +207,32 @@ def test_arbitrary_bytes(case: Tuple[str, str], body: bytes, status: int, header
 
 
 @fuzz_settings(max_examples=150)
-@given(case=cases, value=json_values, status=statuses, headers=headers_strategy,
-       depth=st.sampled_from([1, 50, 5000, 100_000]))
-def test_json_of_random_shape(case: Tuple[str, str], value: Any, status: int, headers: Dict[str, str],
-                              depth: int) -> None:
+@given(
+    case=cases,
+    value=json_values,
+    status=statuses,
+    headers=headers_strategy,
+    depth=st.sampled_from([1, 50, 5000, 100_000]),
+)
+def test_json_of_random_shape(
+    case: Tuple[str, str], value: Any, status: int, headers: Dict[str, str], depth: int
+) -> None:
     body = dumps_with_depth(value, depth).encode("utf-8")
     parse_or_typed_error(*case, HttpResponse(status=status, headers=headers, body=body))
 
 
 @fuzz_settings(max_examples=150)
-@given(case=cases, status=st.sampled_from([400, 401, 403, 404, 429, 500, 502, 503, 504]),
-       retry_after=header_values, request_id=header_values,
-       body=st.sampled_from([b"", b"<html>busy</html>", b"{}", b"not json", b"\xff\xfe"]) | st.binary(max_size=40))
-def test_http_errors_with_random_headers(case: Tuple[str, str], status: int, retry_after: str, request_id: str,
-                                         body: bytes) -> None:
+@given(
+    case=cases,
+    status=st.sampled_from([400, 401, 403, 404, 429, 500, 502, 503, 504]),
+    retry_after=header_values,
+    request_id=header_values,
+    body=st.sampled_from([b"", b"<html>busy</html>", b"{}", b"not json", b"\xff\xfe"])
+    | st.binary(max_size=40),
+)
+def test_http_errors_with_random_headers(
+    case: Tuple[str, str], status: int, retry_after: str, request_id: str, body: bytes
+) -> None:
     headers = {"Retry-After": retry_after, "X-Request-Id": request_id}
     parse_or_typed_error(*case, HttpResponse(status=status, headers=headers, body=body))
 
@@ -194,8 +254,13 @@ def test_real_samples_mutated(case: Tuple[str, str, bytes], status: int, headers
 
 
 @fuzz_settings(max_examples=60)
-@given(method=st.sampled_from(METHODS), status=statuses, cut=st.integers(0, 400),
-       junk=st.binary(max_size=20), encoding=st.sampled_from(["utf-8", "utf-16", "gbk"]))
+@given(
+    method=st.sampled_from(METHODS),
+    status=statuses,
+    cut=st.integers(0, 400),
+    junk=st.binary(max_size=20),
+    encoding=st.sampled_from(["utf-8", "utf-16", "gbk"]),
+)
 def test_sto_xml_answers_damaged(method: str, status: int, cut: int, junk: bytes, encoding: str) -> None:
     body = STO_XML.encode(encoding, errors="replace")
     body = body[:cut] + junk + body[cut:]
@@ -293,24 +358,33 @@ class SecretProbeTransport:
         slug = request.url.split("/")[3]
         if self.mode == "raise":
             with map_requests_errors(request.url):
-                raise requests.exceptions.ConnectionError(f"reset while sending {request.body!r} {request.headers!r}")
+                raise requests.exceptions.ConnectionError(
+                    f"reset while sending {request.body!r} {request.headers!r}"
+                )
         if self.mode == "invalid":
             with map_requests_errors(request.url):
                 raise requests.exceptions.InvalidHeader(f"bad header in {request.headers!r}")
         if self.mode == "echo":  # a carrier that quotes the whole request back in its error page
-            return HttpResponse(status=self.status, headers=dict(request.headers),
-                                body=request.body + repr(dict(request.headers)).encode("utf-8"))
+            return HttpResponse(
+                status=self.status,
+                headers=dict(request.headers),
+                body=request.body + repr(dict(request.headers)).encode("utf-8"),
+            )
         if slug == "sto":
             return HttpResponse(status=200, body=STO_XML.encode("utf-8"))
-        return HttpResponse(status=200, body=json.dumps(BAD_SIGNATURE[slug], ensure_ascii=False).encode("utf-8"))
+        return HttpResponse(
+            status=200, body=json.dumps(BAD_SIGNATURE[slug], ensure_ascii=False).encode("utf-8")
+        )
 
 
 def _secret_client(slug: str, secret: str, transport: Any) -> Any:
     from kscarriers import Client, ClientConfig, RetryPolicy
 
     creds = Credentials(app_key=f"{slug}-key", app_secret=secret, extra={"client_id": f"{slug}-client"})
-    config = ClientConfig(carriers={slug: CarrierConfig(credentials=creds, base_url=f"https://carrier.test/{slug}")},
-                          retry=RetryPolicy(max_attempts=2, initial=0.0, max_wait=0.0))
+    config = ClientConfig(
+        carriers={slug: CarrierConfig(credentials=creds, base_url=f"https://carrier.test/{slug}")},
+        retry=RetryPolicy(max_attempts=2, initial=0.0, max_wait=0.0),
+    )
     return Client(config, transport=transport, sleep=lambda seconds: None)
 
 
@@ -322,12 +396,16 @@ secrets = st.text(min_size=8, max_size=24).filter(lambda s: bool(s.strip()))
 
 
 @fuzz_settings(max_examples=150)
-@given(slug=st.sampled_from(CARRIERS), secret=secrets,
-       mode=st.sampled_from(["bad_signature", "echo", "raise", "invalid"]),
-       operation=st.sampled_from(["track", "subscribe", "intercept", "cancel", "push"]),
-       status=st.sampled_from([200, 400, 401, 500, 503]))
-def test_secret_never_appears_in_errors_or_logs(caplog: Any, slug: str, secret: str, mode: str, operation: str,
-                                                status: int) -> None:
+@given(
+    slug=st.sampled_from(CARRIERS),
+    secret=secrets,
+    mode=st.sampled_from(["bad_signature", "echo", "raise", "invalid"]),
+    operation=st.sampled_from(["track", "subscribe", "intercept", "cancel", "push"]),
+    status=st.sampled_from([200, 400, 401, 500, 503]),
+)
+def test_secret_never_appears_in_errors_or_logs(
+    caplog: Any, slug: str, secret: str, mode: str, operation: str, status: int
+) -> None:
     import logging
 
     from fuzzkit import signed_push
@@ -358,9 +436,17 @@ def test_secret_never_appears_in_errors_or_logs(caplog: Any, slug: str, secret: 
     except KsCarriersError as exc:
         outcome = exc
     for request in transport.sent:  # requests carry digests, never the secret itself
-        assert not _leaks(secret, request.body.decode("utf-8", "replace") + repr(request.headers) + request.url)
-    texts = [caplog.text, repr(client), repr(client.config), str(client.config.carriers[slug].credentials),
-             repr(client.config.carriers[slug].credentials), repr(client.adapter(slug))]
+        assert not _leaks(
+            secret, request.body.decode("utf-8", "replace") + repr(request.headers) + request.url
+        )
+    texts = [
+        caplog.text,
+        repr(client),
+        repr(client.config),
+        str(client.config.carriers[slug].credentials),
+        repr(client.config.carriers[slug].credentials),
+        repr(client.adapter(slug)),
+    ]
     if isinstance(outcome, KsCarriersError):
         chain: Any = outcome
         while chain is not None:
@@ -385,17 +471,32 @@ any_char = st.characters(exclude_categories=()) | st.sampled_from(["\ud800", "\u
 
 
 @fuzz_settings(max_examples=100)
-@given(slug=st.sampled_from(CARRIERS), reason=st.text(any_char, max_size=12),
-       key=st.none() | st.text(any_char, max_size=70), detail=st.text(any_char, max_size=12))
-def test_any_caller_text_gives_a_result_or_validation_error(slug: str, reason: str, key: Any, detail: str) -> None:
+@given(
+    slug=st.sampled_from(CARRIERS),
+    reason=st.text(any_char, max_size=12),
+    key=st.none() | st.text(any_char, max_size=70),
+    detail=st.text(any_char, max_size=12),
+)
+def test_any_caller_text_gives_a_result_or_validation_error(
+    slug: str, reason: str, key: Any, detail: str
+) -> None:
     from kscarriers import Address, InterceptKind
 
     client = _secret_client(slug, f"{slug}-secret", AcceptingTransport())
     address = Address(name="王五", phone="13800138000", province="四川省", city="成都市", detail=detail)
-    for kind, new_address in ((InterceptKind.RETURN_TO_SENDER, None), (InterceptKind.CHANGE_ADDRESS, address)):
+    for kind, new_address in (
+        (InterceptKind.RETURN_TO_SENDER, None),
+        (InterceptKind.CHANGE_ADDRESS, address),
+    ):
         try:
-            result = client.intercept(WAYBILLS[slug], carrier=slug, reason=reason, idempotency_key=key, kind=kind,
-                                      new_address=new_address)
+            result = client.intercept(
+                WAYBILLS[slug],
+                carrier=slug,
+                reason=reason,
+                idempotency_key=key,
+                kind=kind,
+                new_address=new_address,
+            )
         except KsCarriersError:
             continue
         assert isinstance(result, InterceptResult)

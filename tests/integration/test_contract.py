@@ -41,7 +41,12 @@ def make_parcel(admin: Any, carrier: str, stage: str, waybill: str | None = None
     number = waybill or WAYBILLS[carrier]
     answer = admin.post(
         "/__admin/parcels",
-        json={"carrier": carrier, "app_key": test_account(carrier)["app_key"], "waybill": number, "stage": stage},
+        json={
+            "carrier": carrier,
+            "app_key": test_account(carrier)["app_key"],
+            "waybill": number,
+            "stage": stage,
+        },
     )
     assert answer.status_code == 201, answer.get_json()
     return number
@@ -51,7 +56,9 @@ def advance(admin: Any, seconds: int) -> None:
     assert admin.post("/__admin/clock/advance", json={"seconds": seconds}).status_code == 200
 
 
-def test_track_gives_normalised_events_with_raw_codes(ks_client: Client, ks_accounts: Any, carrier: str) -> None:
+def test_track_gives_normalised_events_with_raw_codes(
+    ks_client: Client, ks_accounts: Any, carrier: str
+) -> None:
     waybill = make_parcel(ks_accounts, carrier, "in_transit")
     result = ks_client.track(waybill)  # carrier detected from the number
     assert result.carrier == carrier and result.waybill == waybill
@@ -73,7 +80,9 @@ def test_subscribe_is_accepted(ks_client: Client, ks_accounts: Any, carrier: str
     assert ks_client.subscribe(waybill).subscribed
 
 
-def test_intercept_before_dispatch_is_pending_then_succeeds(ks_client: Client, ks_accounts: Any, carrier: str) -> None:
+def test_intercept_before_dispatch_is_pending_then_succeeds(
+    ks_client: Client, ks_accounts: Any, carrier: str
+) -> None:
     waybill = make_parcel(ks_accounts, carrier, "in_transit")
     accepted = ks_client.intercept(waybill, reason="buyer asked for a refund")
     assert accepted.status is InterceptStatus.PENDING and not accepted.refund_auto_approvable
@@ -84,14 +93,18 @@ def test_intercept_before_dispatch_is_pending_then_succeeds(ks_client: Client, k
     assert later.status in (TrackingStatus.RETURNING, TrackingStatus.RETURNED)
 
 
-def test_returned_parcel_ends_as_returned_not_delivered(ks_client: Client, ks_accounts: Any, carrier: str) -> None:
+def test_returned_parcel_ends_as_returned_not_delivered(
+    ks_client: Client, ks_accounts: Any, carrier: str
+) -> None:
     waybill = make_parcel(ks_accounts, carrier, "in_transit")
     ks_client.intercept(waybill, reason="refund")
     advance(ks_accounts, 30 * 24 * 3600)
     assert ks_client.track(waybill).status is TrackingStatus.RETURNED
 
 
-def test_intercept_after_signing_is_rejected_as_already_signed(ks_client: Client, ks_accounts: Any, carrier: str) -> None:
+def test_intercept_after_signing_is_rejected_as_already_signed(
+    ks_client: Client, ks_accounts: Any, carrier: str
+) -> None:
     waybill = make_parcel(ks_accounts, carrier, "signed")
     result = ks_client.intercept(waybill, reason="refund")
     assert (result.status, result.failure) == (InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED)
@@ -131,7 +144,11 @@ def test_cancel_or_not_supported(ks_client: Client, ks_accounts: Any, carrier: s
 
 
 def test_wrong_secret_is_an_authentication_error(mock_app: Any, ks_accounts: Any, carrier: str) -> None:
-    client = Client(sdk_config(secrets={carrier: "not-the-secret"}), transport=WSGITransport(mock_app), sleep=lambda s: None)
+    client = Client(
+        sdk_config(secrets={carrier: "not-the-secret"}),
+        transport=WSGITransport(mock_app),
+        sleep=lambda s: None,
+    )
     with pytest.raises(AuthenticationError) as info:
         client.track(WAYBILLS[carrier])
     assert info.value.carrier == carrier and not info.value.retryable
@@ -149,7 +166,9 @@ def _mock_push(mock_app: Any, carrier: str, waybill: str) -> Any:
     return module, push
 
 
-def test_valid_push_is_parsed_and_acknowledged(ks_client: Client, ks_accounts: Any, mock_app: Any, carrier: str) -> None:
+def test_valid_push_is_parsed_and_acknowledged(
+    ks_client: Client, ks_accounts: Any, mock_app: Any, carrier: str
+) -> None:
     waybill = make_parcel(ks_accounts, carrier, "in_transit")
     module, push = _mock_push(mock_app, carrier, waybill)
     message = ks_client.parse_push(carrier, push.headers, push.body)
@@ -165,26 +184,38 @@ def test_valid_push_is_parsed_and_acknowledged(ks_client: Client, ks_accounts: A
 def test_tampered_push_is_rejected(ks_client: Client, ks_accounts: Any, mock_app: Any, carrier: str) -> None:
     waybill = make_parcel(ks_accounts, carrier, "in_transit")
     _, push = _mock_push(mock_app, carrier, waybill)
-    tampered = push.body.replace(waybill.encode(), waybill[:-1].encode() + (b"8" if waybill[-1] != "8" else b"7"))
+    tampered = push.body.replace(
+        waybill.encode(), waybill[:-1].encode() + (b"8" if waybill[-1] != "8" else b"7")
+    )
     assert tampered != push.body
     with pytest.raises(SignatureError) as info:
         ks_client.parse_push(carrier, push.headers, tampered)
     assert info.value.reason == "mismatch"
 
 
-def test_check_intercept_tracks_the_parcel_and_predicts_the_refusal(ks_client: Client, ks_accounts: Any) -> None:
+def test_check_intercept_tracks_the_parcel_and_predicts_the_refusal(
+    ks_client: Client, ks_accounts: Any
+) -> None:
     from datetime import datetime, timedelta, timezone
 
     from kscarriers.rules import Merchant, Order, OrderStatus, Parcel, Refund, RefundType
 
     waybill = make_parcel(ks_accounts, "zto", "out_for_delivery")
     paid = datetime(2024, 5, 1, 10, tzinfo=timezone(timedelta(hours=8)))
-    order = Order(order_id="o-1", status=OrderStatus.SHIPPED, amount_paid_fen=9900, paid_at=paid,
-                  shipped_at=paid + timedelta(hours=2), parcels=(Parcel(carrier="zto", waybill=waybill),))
+    order = Order(
+        order_id="o-1",
+        status=OrderStatus.SHIPPED,
+        amount_paid_fen=9900,
+        paid_at=paid,
+        shipped_at=paid + timedelta(hours=2),
+        parcels=(Parcel(carrier="zto", waybill=waybill),),
+    )
     report = ks_client.check_intercept(
         order=order,
         merchant=Merchant(intercept_agreement_signed=True, e_waybill_carriers=frozenset({"zto"})),
-        refund=Refund(refund_id="r-1", type=RefundType.REFUND_ONLY, requested_after_shipment=True, amount_fen=9900),
+        refund=Refund(
+            refund_id="r-1", type=RefundType.REFUND_ONLY, requested_after_shipment=True, amount_fen=9900
+        ),
     )
     assert report.eligible
     assert report.carrier_prediction is not None

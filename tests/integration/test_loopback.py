@@ -27,15 +27,28 @@ def test_track_and_intercept_over_http(live_client: Client, mockserver_live: Any
     waybill = WAYBILLS["zto"]
     answer = requests.post(
         f"{mockserver_live.url}/__admin/parcels",
-        json={"carrier": "zto", "app_key": test_account("zto")["app_key"], "waybill": waybill, "stage": "in_transit"},
+        json={
+            "carrier": "zto",
+            "app_key": test_account("zto")["app_key"],
+            "waybill": waybill,
+            "stage": "in_transit",
+        },
         timeout=5,
     )
     assert answer.status_code == 201
     assert live_client.track(waybill).status is TrackingStatus.IN_TRANSIT
-    assert live_client.intercept(waybill, reason="refund", idempotency_key="loop-1").status is InterceptStatus.PENDING
+    assert (
+        live_client.intercept(waybill, reason="refund", idempotency_key="loop-1").status
+        is InterceptStatus.PENDING
+    )
     # The same request id again gets the first answer, not a duplicate refusal.
-    assert live_client.intercept(waybill, reason="refund", idempotency_key="loop-1").status is InterceptStatus.PENDING
-    journal = requests.get(f"{mockserver_live.url}/__admin/requests", params={"waybill": waybill}, timeout=5).json()
+    assert (
+        live_client.intercept(waybill, reason="refund", idempotency_key="loop-1").status
+        is InterceptStatus.PENDING
+    )
+    journal = requests.get(
+        f"{mockserver_live.url}/__admin/requests", params={"waybill": waybill}, timeout=5
+    ).json()
     assert journal["count"] == 3
 
 
@@ -48,7 +61,10 @@ def _closed_port() -> int:
 def test_refused_connection_is_a_retryable_connect_error_that_was_never_sent() -> None:
     waits: list = []
     config = sdk_config(f"http://127.0.0.1:{_closed_port()}")
-    client = Client(config.__class__(carriers=config.carriers, retry=RetryPolicy(max_attempts=2, initial=0.01)), sleep=waits.append)
+    client = Client(
+        config.__class__(carriers=config.carriers, retry=RetryPolicy(max_attempts=2, initial=0.01)),
+        sleep=waits.append,
+    )
     with pytest.raises(ConnectError) as info:
         client.track(WAYBILLS["zto"])
     assert info.value.retryable and info.value.maybe_sent is False and len(waits) == 1

@@ -21,13 +21,15 @@ from mockserver.domain import InterceptKind
 from mockserver.operations import InterceptRequest
 from mockserver.serving import serve_in_thread
 
-CARRIERS = [slug for slug in CARRIER_SLUGS
-            if importlib.util.find_spec(f"kscarriers.carriers.{slug}") is not None]
+CARRIERS = [
+    slug for slug in CARRIER_SLUGS if importlib.util.find_spec(f"kscarriers.carriers.{slug}") is not None
+]
 
 
 def _headers(environ: Dict[str, Any]) -> Dict[str, str]:
-    found = {key[5:].replace("_", "-").title(): value
-             for key, value in environ.items() if key.startswith("HTTP_")}
+    found = {
+        key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")
+    }
     if environ.get("CONTENT_TYPE"):
         found["Content-Type"] = environ["CONTENT_TYPE"]
     return found
@@ -95,8 +97,9 @@ def test_trace_and_intercept_pushes_reach_an_sdk_receiver_and_are_acked(
     hub = get_services(app)
     mock_account = hub.ops.account(carrier, key["app_key"])
     assert mock_account is not None
-    record = hub.ops.create_intercept(mock_account, InterceptRequest(
-        waybill=waybill, kind=InterceptKind.RETURN, request_id="it-1")).record
+    record = hub.ops.create_intercept(
+        mock_account, InterceptRequest(waybill=waybill, kind=InterceptKind.RETURN, request_id="it-1")
+    ).record
     assert record is not None
     clock.advance(600)
     admin.post("/__admin/pushes/flush", json={"timeout": 10})

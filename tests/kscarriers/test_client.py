@@ -87,7 +87,9 @@ def test_non_string_waybill_is_a_validation_error():
 
 
 def test_reads_are_retried_on_envelope_busy_codes():
-    client, transport, sleep = client_with(BUSY, BUSY, json_response('{"status":true,"statusCode":"SYS000","result":[]}'))
+    client, transport, sleep = client_with(
+        BUSY, BUSY, json_response('{"status":true,"statusCode":"SYS000","result":[]}')
+    )
     client.track(WAYBILL)
     assert len(transport.requests) == 3 and len(sleep.calls) == 2
 
@@ -109,7 +111,9 @@ def test_rate_limit_that_persists_raises_typed_error_with_retry_after():
 
 
 def test_the_request_id_stays_the_same_on_every_retry_of_one_intercept():
-    client, transport, _ = client_with(BUSY, TimeoutError("read timeout"), OK_INTERCEPT, id_factory=lambda: "minted-1")
+    client, transport, _ = client_with(
+        BUSY, TimeoutError("read timeout"), OK_INTERCEPT, id_factory=lambda: "minted-1"
+    )
     result = client.intercept(WAYBILL, reason="buyer refund")
     assert result.status is InterceptStatus.PENDING
     ids = {body_of(r)["requestId"] for r in transport.requests}
@@ -124,9 +128,15 @@ def test_callers_idempotency_key_is_used_as_the_request_id():
 
 
 def test_intercept_refusal_is_a_failed_result_with_raw_code():
-    client, _, _ = client_with(json_response('{"status":false,"statusCode":"E23101","message":"快件已签收","result":null}'))
+    client, _, _ = client_with(
+        json_response('{"status":false,"statusCode":"E23101","message":"快件已签收","result":null}')
+    )
     result = client.intercept(WAYBILL, reason="buyer refund")
-    assert (result.status, result.failure, result.raw_code) == (InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED, "E23101")
+    assert (result.status, result.failure, result.raw_code) == (
+        InterceptStatus.FAILED,
+        InterceptFailure.ALREADY_SIGNED,
+        "E23101",
+    )
     assert result.refund_auto_approvable is False
 
 
@@ -138,7 +148,14 @@ def test_change_address_needs_an_address():
 
 def test_change_address_sends_destination_type_3_with_the_address():
     client, transport, _ = client_with(OK_INTERCEPT)
-    address = Address(name="张三", phone="13800000000", province="浙江省", city="杭州市", district="西湖区", detail="文三路1号")
+    address = Address(
+        name="张三",
+        phone="13800000000",
+        province="浙江省",
+        city="杭州市",
+        district="西湖区",
+        detail="文三路1号",
+    )
     client.intercept(WAYBILL, kind=InterceptKind.CHANGE_ADDRESS, new_address=address, reason="r")
     body = body_of(transport.requests[0])
     assert body["destinationType"] == 3 and body["receiveCity"] == "杭州市"
@@ -161,7 +178,9 @@ def test_cancel_looks_up_the_intercept_reference_when_not_given():
     status = json_response(
         '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486","serviceCode":"k1","status":"1","statusName":"拦截中"}}'
     )
-    client, transport, _ = client_with(status, json_response('{"status":true,"statusCode":"SYS000","result":null}'))
+    client, transport, _ = client_with(
+        status, json_response('{"status":true,"statusCode":"SYS000","result":null}')
+    )
     result = client.cancel_intercept(WAYBILL)
     assert result.status is InterceptStatus.CANCELLED
     assert body_of(transport.requests[1])["thirdBizNo"] == "k1"
@@ -188,7 +207,9 @@ def _no_id_registry(with_status: bool):
 
 
 def test_a_timed_out_intercept_is_never_resent_blindly():
-    client, transport, _ = client_with(TimeoutError("read timeout"), registry=_no_id_registry(with_status=False))
+    client, transport, _ = client_with(
+        TimeoutError("read timeout"), registry=_no_id_registry(with_status=False)
+    )
     with pytest.raises(OutcomeUnknownError) as info:
         client.intercept(WAYBILL, reason="r", idempotency_key="k-9")
     assert len(transport.requests) == 1 and info.value.request_id == "k-9"
@@ -198,7 +219,9 @@ def test_an_ambiguous_intercept_is_settled_by_the_status_query_when_it_landed():
     landed = json_response(
         '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486","serviceCode":"k-9","status":"1","statusName":"拦截中"}}'
     )
-    client, transport, _ = client_with(TimeoutError("read timeout"), landed, registry=_no_id_registry(with_status=True))
+    client, transport, _ = client_with(
+        TimeoutError("read timeout"), landed, registry=_no_id_registry(with_status=True)
+    )
     result = client.intercept(WAYBILL, reason="r", idempotency_key="k-9")
     assert result.status is InterceptStatus.PENDING
     assert [r.url.rsplit("/", 1)[1] for r in transport.requests] == [
@@ -209,7 +232,9 @@ def test_an_ambiguous_intercept_is_settled_by_the_status_query_when_it_landed():
 
 def test_an_ambiguous_intercept_that_did_not_land_is_resent_once_settled():
     none = json_response('{"status":false,"statusCode":"E23102","message":"订单信息不存在","result":null}')
-    client, transport, _ = client_with(TimeoutError("t"), none, OK_INTERCEPT, registry=_no_id_registry(with_status=True))
+    client, transport, _ = client_with(
+        TimeoutError("t"), none, OK_INTERCEPT, registry=_no_id_registry(with_status=True)
+    )
     assert client.intercept(WAYBILL, reason="r").status is InterceptStatus.PENDING
     assert len(transport.requests) == 3
 
@@ -237,7 +262,9 @@ def test_unsupported_operation_is_a_typed_error():
 
 
 def test_track_many_returns_results_and_errors_per_waybill():
-    client, _, _ = client_with(json_response('{"status":true,"statusCode":"SYS000","result":[]}'), retry=RetryPolicy(max_attempts=1))
+    client, _, _ = client_with(
+        json_response('{"status":true,"statusCode":"SYS000","result":[]}'), retry=RetryPolicy(max_attempts=1)
+    )
     out = client.track_many([WAYBILL, "nope"])
     assert out[0].waybill == WAYBILL and isinstance(out[1], ValidationError)
 
@@ -262,7 +289,11 @@ def test_a_delivery_after_a_return_scan_is_read_as_returned_to_sender():
         {"scanType": "退件", "scanDate": 1700000100000},
         {"scanType": "签收", "scanDate": 1700000200000, "signMan": "寄件人"},
     ]
-    client, _, _ = client_with(json_response(json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)))
+    client, _, _ = client_with(
+        json_response(
+            json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)
+        )
+    )
     result = client.track(WAYBILL)
     assert result.status.value == "returned" and result.events[-1].raw_code == "签收"
     assert result.sub_status.value == "returned_to_sender"
@@ -270,7 +301,11 @@ def test_a_delivery_after_a_return_scan_is_read_as_returned_to_sender():
 
 def test_a_delivery_without_a_return_scan_stays_delivered():
     scans = [{"scanType": "收件", "scanDate": 1700000000000}, {"scanType": "签收", "scanDate": 1700000200000}]
-    client, _, _ = client_with(json_response(json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)))
+    client, _, _ = client_with(
+        json_response(
+            json.dumps({"status": True, "statusCode": "SYS000", "result": scans}, ensure_ascii=False)
+        )
+    )
     assert client.track(WAYBILL).status.value == "delivered"
 
 
@@ -278,7 +313,9 @@ def test_waybill_of_an_unconfigured_carrier_says_which_carrier_is_missing():
     from kscarriers import ConfigurationError
 
     client, transport, _ = client_with()
-    with pytest.raises(ConfigurationError, match="YT2600227881409 is a yto waybill, but this client has no yto configuration"):
+    with pytest.raises(
+        ConfigurationError, match="YT2600227881409 is a yto waybill, but this client has no yto configuration"
+    ):
         client.track("YT2600227881409")
     assert transport.requests == []
 
@@ -293,9 +330,13 @@ def test_reason_with_lone_surrogate_is_a_validation_error_not_unicode_error():
 
 def test_new_address_with_lone_surrogate_names_the_field():
     client, transport, _ = client_with()
-    address = Address(name="王五", phone="13800138000", province="四川省", city="成都市", detail="春熙路\udc801号")
+    address = Address(
+        name="王五", phone="13800138000", province="四川省", city="成都市", detail="春熙路\udc801号"
+    )
     with pytest.raises(ValidationError) as info:
-        client.intercept("73100130019486", reason="改址", kind=InterceptKind.CHANGE_ADDRESS, new_address=address)
+        client.intercept(
+            "73100130019486", reason="改址", kind=InterceptKind.CHANGE_ADDRESS, new_address=address
+        )
     assert info.value.field == "new_address.detail" and not transport.requests
 
 

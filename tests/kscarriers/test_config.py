@@ -55,7 +55,13 @@ def test_base_url_must_be_http():
 
 
 def test_unconfigured_carrier_error_lists_configured_ones():
-    config = ClientConfig(carriers={"zto": CarrierConfig(credentials=Credentials(app_key="k", app_secret="s"), base_url="https://x.test")})
+    config = ClientConfig(
+        carriers={
+            "zto": CarrierConfig(
+                credentials=Credentials(app_key="k", app_secret="s"), base_url="https://x.test"
+            )
+        }
+    )
     with pytest.raises(ConfigurationError, match="configured: zto"):
         config.carrier("jt")
 
@@ -73,9 +79,15 @@ def test_timeouts_must_be_positive():
 
 def test_config_from_environment_variables():
     env = {
-        "KSCARRIERS_ZTO_APP_KEY": "zk", "KSCARRIERS_ZTO_APP_SECRET": "zs", "KSCARRIERS_ZTO_BASE_URL": "https://japi.zto.com",
-        "KSCARRIERS_YTO_APP_KEY": "yk", "KSCARRIERS_YTO_APP_SECRET": "ys", "KSCARRIERS_YTO_BASE_URL": "https://yto.test",
-        "KSCARRIERS_YTO_EXTRA_CLIENT_ID": "C1", "KSCARRIERS_READ_TIMEOUT": "4.5", "KSCARRIERS_MAX_ATTEMPTS": "2",
+        "KSCARRIERS_ZTO_APP_KEY": "zk",
+        "KSCARRIERS_ZTO_APP_SECRET": "zs",
+        "KSCARRIERS_ZTO_BASE_URL": "https://japi.zto.com",
+        "KSCARRIERS_YTO_APP_KEY": "yk",
+        "KSCARRIERS_YTO_APP_SECRET": "ys",
+        "KSCARRIERS_YTO_BASE_URL": "https://yto.test",
+        "KSCARRIERS_YTO_EXTRA_CLIENT_ID": "C1",
+        "KSCARRIERS_READ_TIMEOUT": "4.5",
+        "KSCARRIERS_MAX_ATTEMPTS": "2",
         "UNRELATED": "x",
     }
     config = ClientConfig.from_env(env)

@@ -41,9 +41,17 @@ def test_validation_error_is_a_value_error_with_field_and_reason():
 
 
 def test_raw_payload_is_redacted_before_it_is_stored():
-    raw = {"app_secret": "s3cret", "nested": {"receivePhone": "13800000000", "billCode": "7310"}, "list": [{"x-dataDigest": "abc"}]}
+    raw = {
+        "app_secret": "s3cret",
+        "nested": {"receivePhone": "13800000000", "billCode": "7310"},
+        "list": [{"x-dataDigest": "abc"}],
+    }
     err = errors.CarrierError(carrier="zto", code="S211", message="签名错误", raw=raw)
-    assert err.raw == {"app_secret": "***", "nested": {"receivePhone": "***", "billCode": "7310"}, "list": [{"x-dataDigest": "***"}]}
+    assert err.raw == {
+        "app_secret": "***",
+        "nested": {"receivePhone": "***", "billCode": "7310"},
+        "list": [{"x-dataDigest": "***"}],
+    }
     assert "s3cret" not in repr(err) and "s3cret" not in str(err)
 
 
@@ -53,5 +61,7 @@ def test_transport_errors_say_whether_the_request_may_have_been_sent():
 
 
 def test_outcome_unknown_is_not_retryable_and_carries_request_id():
-    err = errors.OutcomeUnknownError(carrier="yto", operation="intercept", waybill="YT1", request_id="abc", cause="timeout")
+    err = errors.OutcomeUnknownError(
+        carrier="yto", operation="intercept", waybill="YT1", request_id="abc", cause="timeout"
+    )
     assert err.retryable is False and err.request_id == "abc" and "abc" in str(err)

@@ -21,7 +21,21 @@ def test_every_public_name_is_exported():
     # pytest rewrites the modules of a plugin's distribution (ours ships the mockserver
     # plugin), which adds "@py_builtins"-style globals; they are not part of the API.
     public = {name for name in dir(kscarriers) if not name.startswith(("_", "@"))}
-    modules = {"carriers", "client", "config", "errors", "models", "registry", "retry", "signing", "transport", "testing", "rules", "once", "derived"}
+    modules = {
+        "carriers",
+        "client",
+        "config",
+        "errors",
+        "models",
+        "registry",
+        "retry",
+        "signing",
+        "transport",
+        "testing",
+        "rules",
+        "once",
+        "derived",
+    }
     assert public - modules == set(kscarriers.__all__) - {"__version__"}
 
 

@@ -22,7 +22,12 @@ from kscarriers import (
 
 
 def event(minutes, status=TrackingStatus.IN_TRANSIT, sub=TrackingSubStatus.ARRIVED_AT_FACILITY):
-    return TrackingEvent(time=datetime(2024, 1, 1, 8, 0) + timedelta(minutes=minutes), status=status, sub_status=sub, raw_code="x")
+    return TrackingEvent(
+        time=datetime(2024, 1, 1, 8, 0) + timedelta(minutes=minutes),
+        status=status,
+        sub_status=sub,
+        raw_code="x",
+    )
 
 
 def test_naive_times_are_taken_as_china_time():
@@ -30,8 +35,12 @@ def test_naive_times_are_taken_as_china_time():
 
 
 def test_aware_times_are_kept():
-    e = TrackingEvent(time=datetime(2024, 1, 1, tzinfo=timezone.utc), status=TrackingStatus.UNKNOWN,
-                      sub_status=TrackingSubStatus.UNRECOGNISED, raw_code="")
+    e = TrackingEvent(
+        time=datetime(2024, 1, 1, tzinfo=timezone.utc),
+        status=TrackingStatus.UNKNOWN,
+        sub_status=TrackingSubStatus.UNRECOGNISED,
+        raw_code="",
+    )
     assert e.time.tzinfo is timezone.utc
 
 
@@ -42,7 +51,11 @@ def test_every_sub_status_belongs_to_one_status():
 
 
 def test_latest_is_by_time_not_by_position():
-    result = TrackResult(carrier="zto", waybill=" yt1 ", events=[event(10, TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_RECIPIENT), event(0)])
+    result = TrackResult(
+        carrier="zto",
+        waybill=" yt1 ",
+        events=[event(10, TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_RECIPIENT), event(0)],
+    )
     assert result.waybill == "YT1"
     assert result.status is TrackingStatus.DELIVERED and result.is_signed
 
@@ -56,7 +69,12 @@ def test_failure_is_set_exactly_when_failed():
     with pytest.raises(ValueError):
         InterceptResult(carrier="zto", waybill="1", status=InterceptStatus.FAILED)
     with pytest.raises(ValueError):
-        InterceptResult(carrier="zto", waybill="1", status=InterceptStatus.PENDING, failure=InterceptFailure.ALREADY_SIGNED)
+        InterceptResult(
+            carrier="zto",
+            waybill="1",
+            status=InterceptStatus.PENDING,
+            failure=InterceptFailure.ALREADY_SIGNED,
+        )
 
 
 @pytest.mark.parametrize("status", list(InterceptStatus))
@@ -77,7 +95,13 @@ def test_raise_for_failure_raises_only_for_failed_results():
 
     ok = InterceptResult(carrier="zto", waybill="1", status=InterceptStatus.PENDING)
     assert ok.raise_for_failure() is ok
-    failed = InterceptResult(carrier="zto", waybill="1", status=InterceptStatus.FAILED,
-                             failure=InterceptFailure.ALREADY_SIGNED, raw_code="E23101", message="快件已签收")
+    failed = InterceptResult(
+        carrier="zto",
+        waybill="1",
+        status=InterceptStatus.FAILED,
+        failure=InterceptFailure.ALREADY_SIGNED,
+        raw_code="E23101",
+        message="快件已签收",
+    )
     with pytest.raises(InterceptRejectedError, match="E23101"):
         failed.raise_for_failure()

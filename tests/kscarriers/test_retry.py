@@ -29,7 +29,9 @@ def server_error():
 
 def make(policy=None, **kwargs):
     sleeps = []
-    retrier = Retrier(policy or RetryPolicy(max_attempts=3), sleep=sleeps.append, rng=random.Random(1), **kwargs)
+    retrier = Retrier(
+        policy or RetryPolicy(max_attempts=3), sleep=sleeps.append, rng=random.Random(1), **kwargs
+    )
     return retrier, sleeps
 
 

@@ -14,7 +14,9 @@ URL = "https://carrier.test/api"
 
 
 def send(**kwargs):
-    return RequestsTransport().send(HttpRequest(method="POST", url=URL, headers={"X-A": "1"}, body=b"{}"), timeouts=Timeouts())
+    return RequestsTransport().send(
+        HttpRequest(method="POST", url=URL, headers={"X-A": "1"}, body=b"{}"), timeouts=Timeouts()
+    )
 
 
 @responses.activate

@@ -40,10 +40,16 @@ class ZtoCaller:
         digest: Optional[str] = None,
         key_header: str = "x-appKey",
     ) -> Any:
-        raw = body if isinstance(body, bytes) else json.dumps(
-            body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = {key_header: app_key, "x-dataDigest": digest or sign(raw, secret),
-                   "Content-Type": "application/json; charset=utf-8"}
+        raw = (
+            body
+            if isinstance(body, bytes)
+            else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        )
+        headers = {
+            key_header: app_key,
+            "x-dataDigest": digest or sign(raw, secret),
+            "Content-Type": "application/json; charset=utf-8",
+        }
         return self.client.post(f"/zto/{api}", data=raw, headers=headers)
 
     def call(self, api: str, body: Union[dict[str, Any], bytes], **kwargs: Any) -> dict[str, Any]:
@@ -51,10 +57,16 @@ class ZtoCaller:
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()  # type: ignore[no-any-return]
 
-    def intercept(self, waybill: str, request_id: str, destination_type: int = 2,
-                  **extra: Any) -> dict[str, Any]:
-        body = {"billCode": waybill, "requestId": request_id, "thirdBizNo": request_id,
-                "destinationType": destination_type, **extra}
+    def intercept(
+        self, waybill: str, request_id: str, destination_type: int = 2, **extra: Any
+    ) -> dict[str, Any]:
+        body = {
+            "billCode": waybill,
+            "requestId": request_id,
+            "thirdBizNo": request_id,
+            "destinationType": destination_type,
+            **extra,
+        }
         return self.call(API_INTERCEPT, body)
 
 
@@ -68,8 +80,10 @@ def make_parcel(mock_client: Any) -> Any:
     """Create a parcel through the admin API at a stage; returns the admin answer's parcel."""
 
     def make(waybill: str, stage: str, **extra: Any) -> dict[str, Any]:
-        answer = mock_client.post("/__admin/parcels", json={
-            "carrier": "zto", "app_key": ZTO_KEY, "waybill": waybill, "stage": stage, **extra})
+        answer = mock_client.post(
+            "/__admin/parcels",
+            json={"carrier": "zto", "app_key": ZTO_KEY, "waybill": waybill, "stage": stage, **extra},
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()["parcel"]  # type: ignore[no-any-return]
 

@@ -24,8 +24,12 @@ def test_account_is_created_then_updated_and_never_lists_its_secret(mock_client:
     created = mock_client.post("/__admin/accounts", json={**ZTO, "extra": {"note": "x"}})
     assert created.status_code == 201
     assert created.get_json()["account"] == {
-        "carrier": "zto", "app_key": "qa-job-7", "auto_parcels": True, "extra": {"note": "x"},
-        "epoch": "2025-01-06T02:00:00+00:00"}
+        "carrier": "zto",
+        "app_key": "qa-job-7",
+        "auto_parcels": True,
+        "extra": {"note": "x"},
+        "epoch": "2025-01-06T02:00:00+00:00",
+    }
     updated = mock_client.post("/__admin/accounts", json={**ZTO, "auto_parcels": False})
     assert updated.status_code == 200
     assert updated.get_json()["created"] is False
@@ -36,15 +40,18 @@ def test_account_is_created_then_updated_and_never_lists_its_secret(mock_client:
     assert "zto-demo" in keys
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"app_key": "k", "app_secret": "s"}, "carrier"),
-    ({"carrier": "ups", "app_key": "k", "app_secret": "s"}, "carrier"),
-    ({"carrier": "zto", "app_secret": "s"}, "app_key"),
-    ({"carrier": "zto", "app_key": "k", "app_secret": ""}, "app_secret"),
-    ({"carrier": "zto", "app_key": "k", "app_secret": "s", "auto_parcels": "yes"}, "auto_parcels"),
-    ({"carrier": "zto", "app_key": "k", "app_secret": "s", "extra": []}, "extra"),
-    ({"carrier": "zto", "app_key": "k", "app_secret": "s", "extra": {"n": float("nan")}}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"app_key": "k", "app_secret": "s"}, "carrier"),
+        ({"carrier": "ups", "app_key": "k", "app_secret": "s"}, "carrier"),
+        ({"carrier": "zto", "app_secret": "s"}, "app_key"),
+        ({"carrier": "zto", "app_key": "k", "app_secret": ""}, "app_secret"),
+        ({"carrier": "zto", "app_key": "k", "app_secret": "s", "auto_parcels": "yes"}, "auto_parcels"),
+        ({"carrier": "zto", "app_key": "k", "app_secret": "s", "extra": []}, "extra"),
+        ({"carrier": "zto", "app_key": "k", "app_secret": "s", "extra": {"n": float("nan")}}, "extra"),
+    ],
+)
 def test_bad_account_input_answers_400_naming_the_field(
     mock_client: Any, body: dict[str, Any], field: str
 ) -> None:
@@ -61,10 +68,17 @@ def test_body_that_is_not_a_json_object_answers_invalid_json(mock_client: Any) -
 
 
 def test_parcel_created_at_a_stage_returns_its_full_planned_route(mock_client: Any) -> None:
-    answer = mock_client.post("/__admin/parcels", json={
-        "carrier": "zto", "app_key": "zto-demo", "waybill": "73100130019486",
-        "stage": "out_for_delivery", "origin": {"province": "广东省", "city": "深圳市"},
-        "destination": {"province": "浙江省", "city": "杭州市"}})
+    answer = mock_client.post(
+        "/__admin/parcels",
+        json={
+            "carrier": "zto",
+            "app_key": "zto-demo",
+            "waybill": "73100130019486",
+            "stage": "out_for_delivery",
+            "origin": {"province": "广东省", "city": "深圳市"},
+            "destination": {"province": "浙江省", "city": "杭州市"},
+        },
+    )
     assert answer.status_code == 201
     parcel = answer.get_json()["parcel"]
     assert parcel["origin"] == {"province": "广东省", "city": "深圳市"}
@@ -74,13 +88,16 @@ def test_parcel_created_at_a_stage_returns_its_full_planned_route(mock_client: A
     assert parcel["route"][-1]["kind"] == "SIGNED" and not parcel["route"][-1]["visible"]
 
 
-@pytest.mark.parametrize(("change", "status", "field"), [
-    ({"waybill": "12345"}, 400, "waybill"),
-    ({"stage": "lost"}, 400, "stage"),
-    ({"origin": {"city": "杭州市"}}, 400, "origin.province"),
-    ({"destination": "杭州"}, 400, "destination"),
-    ({"app_key": "nobody"}, 404, "app_key"),
-])
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"waybill": "12345"}, 400, "waybill"),
+        ({"stage": "lost"}, 400, "stage"),
+        ({"origin": {"city": "杭州市"}}, 400, "origin.province"),
+        ({"destination": "杭州"}, 400, "destination"),
+        ({"app_key": "nobody"}, 404, "app_key"),
+    ],
+)
 def test_bad_parcel_input_names_the_field(
     mock_client: Any, change: dict[str, Any], status: int, field: str
 ) -> None:
@@ -105,19 +122,24 @@ def test_get_parcel_materialises_auto_parcels_and_404s_without_them(mock_client:
 
 def test_clock_can_be_read_advanced_and_set(mock_client: Any) -> None:
     assert mock_client.get("/__admin/clock").get_json() == {
-        "time": "2025-01-06T02:00:00+00:00", "kind": "manual"}
+        "time": "2025-01-06T02:00:00+00:00",
+        "kind": "manual",
+    }
     advanced = mock_client.post("/__admin/clock/advance", json={"seconds": 3600})
     assert advanced.get_json()["time"] == "2025-01-06T03:00:00+00:00"
     moved = mock_client.post("/__admin/clock", json={"time": "2025-02-01T08:00:00+08:00"})
     assert moved.get_json()["time"] == "2025-02-01T00:00:00+00:00"
 
 
-@pytest.mark.parametrize(("path", "body", "field"), [
-    ("/__admin/clock/advance", {"seconds": -5}, "seconds"),
-    ("/__admin/clock/advance", {"seconds": "60"}, "seconds"),
-    ("/__admin/clock", {"time": "tomorrow"}, "time"),
-    ("/__admin/clock", {"time": "2025-02-01T08:00:00"}, "time"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/__admin/clock/advance", {"seconds": -5}, "seconds"),
+        ("/__admin/clock/advance", {"seconds": "60"}, "seconds"),
+        ("/__admin/clock", {"time": "tomorrow"}, "time"),
+        ("/__admin/clock", {"time": "2025-02-01T08:00:00"}, "time"),
+    ],
+)
 def test_bad_clock_input_names_the_field(
     mock_client: Any, path: str, body: dict[str, Any], field: str
 ) -> None:
@@ -126,13 +148,16 @@ def test_bad_clock_input_names_the_field(
     assert answer.get_json()["field"] == field
 
 
-@pytest.mark.parametrize(("path", "raw", "field"), [
-    ("/__admin/clock/advance", '{"seconds": NaN}', "seconds"),
-    ("/__admin/clock/advance", '{"seconds": Infinity}', "seconds"),
-    ("/__admin/clock/advance", '{"seconds": 1e15}', "seconds"),
-    ("/__admin/clock/mode", '{"mode": "system", "speed": Infinity}', "speed"),
-    ("/__admin/clock/mode", '{"mode": "system", "speed": 1e300}', "speed"),
-])
+@pytest.mark.parametrize(
+    ("path", "raw", "field"),
+    [
+        ("/__admin/clock/advance", '{"seconds": NaN}', "seconds"),
+        ("/__admin/clock/advance", '{"seconds": Infinity}', "seconds"),
+        ("/__admin/clock/advance", '{"seconds": 1e15}', "seconds"),
+        ("/__admin/clock/mode", '{"mode": "system", "speed": Infinity}', "speed"),
+        ("/__admin/clock/mode", '{"mode": "system", "speed": 1e300}', "speed"),
+    ],
+)
 def test_clock_input_out_of_range_is_a_400_and_the_clock_keeps_working(
     mock_client: Any, path: str, raw: str, field: str
 ) -> None:
@@ -168,8 +193,7 @@ def test_journal_lists_filters_and_clears_carrier_requests(mock_client: Any, zto
     assert listing["count"] == 2
     assert [r["response_status"] for r in listing["requests"]] == [200, 200]
     assert listing["requests"][1]["error"] == "S211: 签名错误"
-    assert mock_client.get("/__admin/requests?operation=track&app_key=zto-demo"
-                           ).get_json()["count"] == 3
+    assert mock_client.get("/__admin/requests?operation=track&app_key=zto-demo").get_json()["count"] == 3
     assert mock_client.get("/__admin/requests").get_json()["requests"][0]["operation"] == "track"
     assert mock_client.delete("/__admin/requests").get_json() == {"cleared": 3}
     assert mock_client.get("/__admin/requests").get_json()["count"] == 0
@@ -184,8 +208,9 @@ def test_reset_one_account_forgets_its_state_and_restarts_its_epoch(
     answer = mock_client.post("/__admin/reset", json={"carrier": "zto", "app_key": "zto-demo"})
     assert answer.get_json()["reset"] == {"carrier": "zto", "app_key": "zto-demo"}
     assert answer.get_json()["account"]["epoch"] == mock_clock.now().isoformat()
-    assert mock_client.get("/__admin/intercepts?carrier=zto&app_key=zto-demo"
-                           ).get_json() == {"intercepts": []}
+    assert mock_client.get("/__admin/intercepts?carrier=zto&app_key=zto-demo").get_json() == {
+        "intercepts": []
+    }
     assert mock_client.get("/__admin/requests?app_key=zto-demo").get_json()["count"] == 0
 
 
@@ -226,8 +251,9 @@ def test_unknown_routes_and_methods_answer_json(mock_client: Any) -> None:
 
 
 def test_configured_accounts_are_registered_at_start() -> None:
-    app = create_app({"CLOCK": "manual", "DEMO_ACCOUNTS": False,
-                      "ACCOUNTS": [{**ZTO, "auto_parcels": False}]})
+    app = create_app(
+        {"CLOCK": "manual", "DEMO_ACCOUNTS": False, "ACCOUNTS": [{**ZTO, "auto_parcels": False}]}
+    )
     accounts = app.test_client().get("/__admin/accounts").get_json()["accounts"]
     assert [(a["app_key"], a["auto_parcels"]) for a in accounts] == [("qa-job-7", False)]
     assert datetime.fromisoformat(accounts[0]["epoch"]).tzinfo is not None

@@ -18,9 +18,15 @@ OTHER = "73123456789029"
 def traffic(mock_client: Any, make_parcel: Any, zto: Any) -> Any:
     """Two intercepts for WAYBILL (one rejected by a stub), one track of OTHER."""
     make_parcel(WAYBILL, "created")
-    mock_client.post("/__admin/scenarios", json={"id": "no", "match": {"waybill": WAYBILL}, "lifetime": "once",
-                                                 "outcome": {"type": "intercept", "result": "fail",
-                                                             "reason": "other"}})
+    mock_client.post(
+        "/__admin/scenarios",
+        json={
+            "id": "no",
+            "match": {"waybill": WAYBILL},
+            "lifetime": "once",
+            "outcome": {"type": "intercept", "result": "fail", "reason": "other"},
+        },
+    )
     zto.post("thirdcenter.createIntercept", {"billCode": WAYBILL, "requestId": "r1", "destinationType": 2})
     zto.intercept(WAYBILL, "r2")
     zto.call("zto.merchant.waybill.track.query", {"billCode": OTHER})
@@ -48,34 +54,49 @@ def test_verify_exact_count(mock_client: Any, traffic: Any) -> None:
     match = {"carrier": "zto", "operation": "intercept", "waybill": WAYBILL}
     ok = mock_client.post("/__admin/verify", json={"match": match, "count": 2})
     assert (ok.status_code, ok.get_json()) == (200, {"ok": True, "count": 2})
-    assert mock_client.post("/__admin/verify", json={"match": match, "at_least": 1, "at_most": 2}).status_code == 200
+    assert (
+        mock_client.post("/__admin/verify", json={"match": match, "at_least": 1, "at_most": 2}).status_code
+        == 200
+    )
     assert mock_client.post("/__admin/verify", json={"match": {"waybill": OTHER}}).status_code == 200
 
 
 def test_verify_failure_lists_near_misses(mock_client: Any, traffic: Any) -> None:
-    answer = mock_client.post("/__admin/verify", json={
-        "match": {"operation": "intercept", "waybill": OTHER}, "count": 1})
+    answer = mock_client.post(
+        "/__admin/verify", json={"match": {"operation": "intercept", "waybill": OTHER}, "count": 1}
+    )
     assert answer.status_code == 409
     body = answer.get_json()
     assert (body["ok"], body["count"], body["expected"]) == (False, 0, {"count": 1})
     assert body["message"] == "expected exactly 1 matching requests, found 0"
     assert len(body["requests"]) == 3
-    assert body["requests"][0]["mismatches"] in (["operation: wanted 'intercept', got 'track'"],
-                                                 [f"waybill: wanted '{OTHER}', got '{WAYBILL}'"])
+    assert body["requests"][0]["mismatches"] in (
+        ["operation: wanted 'intercept', got 'track'"],
+        [f"waybill: wanted '{OTHER}', got '{WAYBILL}'"],
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"count": -1}, "count"), ({"count": 1, "at_least": 1}, "count"), ({"at_least": 3, "at_most": 1}, "at_most"),
-    ({"match": []}, "match"), ({"match": {"carrier": "ups"}}, "match.carrier"),
-    ({"match": {"status": "x"}}, "match.status"), ({"match": {"wat": 1}}, "match.wat")])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"count": -1}, "count"),
+        ({"count": 1, "at_least": 1}, "count"),
+        ({"at_least": 3, "at_most": 1}, "at_most"),
+        ({"match": []}, "match"),
+        ({"match": {"carrier": "ups"}}, "match.carrier"),
+        ({"match": {"status": "x"}}, "match.status"),
+        ({"match": {"wat": 1}}, "match.wat"),
+    ],
+)
 def test_verify_bad_bodies_name_the_field(mock_client: Any, body: dict[str, Any], field: str) -> None:
     answer = mock_client.post("/__admin/verify", json=body)
     assert answer.status_code == 400 and answer.get_json()["field"] == field
 
 
 def test_wait_returns_at_once_when_enough_have_arrived(mock_client: Any, traffic: Any) -> None:
-    answer = mock_client.post("/__admin/wait/requests", json={"match": {"waybill": WAYBILL}, "count": 2,
-                                                              "timeout": 0})
+    answer = mock_client.post(
+        "/__admin/wait/requests", json={"match": {"waybill": WAYBILL}, "count": 2, "timeout": 0}
+    )
     assert (answer.status_code, answer.get_json()) == (200, {"ok": True, "count": 2})
 
 
@@ -94,8 +115,12 @@ def test_wait_wakes_up_when_the_request_arrives(mock_app: Any, make_parcel: Any,
 
     def waiter() -> None:
         started.set()
-        results.append(mock_app.test_client().post("/__admin/wait/requests", json={
-            "match": {"operation": "track", "waybill": WAYBILL}, "count": 1, "timeout": 10}))
+        results.append(
+            mock_app.test_client().post(
+                "/__admin/wait/requests",
+                json={"match": {"operation": "track", "waybill": WAYBILL}, "count": 1, "timeout": 10},
+            )
+        )
 
     thread = threading.Thread(target=waiter)
     thread.start()
@@ -113,9 +138,14 @@ def test_wait_refuses_long_timeouts(mock_client: Any) -> None:
 
 def test_wait_refuses_a_timeout_that_is_not_a_number(mock_client: Any) -> None:
     results: list[Any] = []
-    waiter = threading.Thread(target=lambda: results.append(mock_client.post(
-        "/__admin/wait/requests", data='{"timeout": NaN}', content_type="application/json")),
-        daemon=True)
+    waiter = threading.Thread(
+        target=lambda: results.append(
+            mock_client.post(
+                "/__admin/wait/requests", data='{"timeout": NaN}', content_type="application/json"
+            )
+        ),
+        daemon=True,
+    )
     waiter.start()
     waiter.join(timeout=2)  # a NaN timeout used to block the request thread for good
     assert not waiter.is_alive()
@@ -132,8 +162,11 @@ def test_clock_mode_switches_at_runtime_keeping_the_time(mock_client: Any, mock_
     assert state["kind"] == "manual"
     frozen = mock_client.post("/__admin/clock/advance", json={"seconds": 60}).get_json()["time"]
     assert mock_client.get("/__admin/clock").get_json()["time"] == frozen
-    for body, field in (({"mode": "fast"}, "mode"), ({"mode": "manual", "speed": 2}, "speed"),
-                        ({"mode": "system", "speed": 0}, "speed")):
+    for body, field in (
+        ({"mode": "fast"}, "mode"),
+        ({"mode": "manual", "speed": 2}, "speed"),
+        ({"mode": "system", "speed": 0}, "speed"),
+    ):
         bad = mock_client.post("/__admin/clock/mode", json=body)
         assert bad.status_code == 400 and bad.get_json()["field"] == field
 

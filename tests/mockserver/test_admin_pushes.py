@@ -41,9 +41,9 @@ def _prepare(client: Any) -> datetime:
     return _first_scan(client)
 
 
-def test_subscribing_through_the_zto_api_shows_up_and_is_pushed(mock_client: Any, zto: Any,
-                                                                 mock_clock: ManualClock,
-                                                                 sender: RecordingSender) -> None:
+def test_subscribing_through_the_zto_api_shows_up_and_is_pushed(
+    mock_client: Any, zto: Any, mock_clock: ManualClock, sender: RecordingSender
+) -> None:
     first = _prepare(mock_client)
     zto.call("zto.merchant.waybill.track.subsrcibe", {"billCode": WAYBILL})
     listed = mock_client.get("/__admin/subscriptions?carrier=zto&app_key=zto-demo").get_json()
@@ -51,49 +51,70 @@ def test_subscribing_through_the_zto_api_shows_up_and_is_pushed(mock_client: Any
     assert [s["waybill"] for s in listed["subscriptions"]] == [WAYBILL]
     mock_clock.set(first)
     assert mock_client.post("/__admin/pushes/flush").get_json() == {
-        "done": True, "counts": {"pending": 0, "delivered": 1, "failed": 0, "dropped": 0}}
+        "done": True,
+        "counts": {"pending": 0, "delivered": 1, "failed": 0, "dropped": 0},
+    }
     assert len(sender.sent) == 1
-    pushes = mock_client.get(f"/__admin/pushes?carrier=zto&app_key=zto-demo&waybill={WAYBILL}"
-                             "&state=delivered").get_json()
+    pushes = mock_client.get(
+        f"/__admin/pushes?carrier=zto&app_key=zto-demo&waybill={WAYBILL}&state=delivered"
+    ).get_json()
     assert pushes["count"] == 1 and pushes["pushes"][0]["attempts"][0]["status"] == 200
 
 
 def test_a_callback_can_be_given_when_registering_and_removed_with_null(mock_client: Any) -> None:
-    created = mock_client.post("/__admin/accounts", json={
-        "carrier": "zto", "app_key": "k2", "app_secret": "s2", "callback_url": URL})
+    created = mock_client.post(
+        "/__admin/accounts", json={"carrier": "zto", "app_key": "k2", "app_secret": "s2", "callback_url": URL}
+    )
     assert created.status_code == 201
     listed = mock_client.get("/__admin/subscriptions?app_key=k2").get_json()
     assert [c["url"] for c in listed["callbacks"]] == [URL]
-    removed = mock_client.post("/__admin/subscriptions/callback", json={
-        "carrier": "zto", "app_key": "k2", "url": None})
+    removed = mock_client.post(
+        "/__admin/subscriptions/callback", json={"carrier": "zto", "app_key": "k2", "url": None}
+    )
     assert removed.get_json() == {"callback": None}
     assert mock_client.get("/__admin/subscriptions?app_key=k2").get_json()["callbacks"] == []
 
 
 def test_a_bad_callback_url_at_registration_creates_no_account(mock_client: Any) -> None:
-    answer = mock_client.post("/__admin/accounts", json={
-        "carrier": "zto", "app_key": "k3", "app_secret": "s", "callback_url": "ftp://x"})
+    answer = mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "zto", "app_key": "k3", "app_secret": "s", "callback_url": "ftp://x"},
+    )
     assert answer.status_code == 400 and answer.get_json()["field"] == "callback_url"
     accounts = mock_client.get("/__admin/accounts?carrier=zto").get_json()["accounts"]
     assert "k3" not in {a["app_key"] for a in accounts}
 
 
-@pytest.mark.parametrize(("path", "body", "status", "field"), [
-    ("/__admin/subscriptions/callback", {**DEMO, "url": "not a url"}, 400, "url"),
-    ("/__admin/subscriptions/callback", {**DEMO, "url": "http://[::1/push"}, 400, "url"),
-    ("/__admin/accounts", {**DEMO, "app_secret": "s", "callback_url": "http://[::1"}, 400, "callback_url"),
-    ("/__admin/subscriptions/callback", {**DEMO}, 400, "url"),
-    ("/__admin/subscriptions/callback", {"carrier": "ups", "app_key": "x", "url": URL}, 400, "carrier"),
-    ("/__admin/subscriptions/callback", {"carrier": "zto", "app_key": "nobody", "url": URL}, 404, "app_key"),
-    ("/__admin/subscriptions", {**DEMO, "waybill": "123"}, 400, "waybill"),
-    ("/__admin/subscriptions", {**DEMO}, 400, "waybill"),
-    ("/__admin/wait/pushes", {**DEMO, "count": 0}, 400, "count"),
-    ("/__admin/wait/pushes", {**DEMO, "timeout": 31}, 400, "timeout"),
-    ("/__admin/wait/pushes", {"app_key": "zto-demo"}, 400, "carrier"),
-    ("/__admin/pushes/flush", {"timeout": "soon"}, 400, "timeout"),
-])
-def test_bad_input_is_a_json_error_naming_the_field(mock_client: Any, path: str, body: Dict[str, Any],
-                                                    status: int, field: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/__admin/subscriptions/callback", {**DEMO, "url": "not a url"}, 400, "url"),
+        ("/__admin/subscriptions/callback", {**DEMO, "url": "http://[::1/push"}, 400, "url"),
+        (
+            "/__admin/accounts",
+            {**DEMO, "app_secret": "s", "callback_url": "http://[::1"},
+            400,
+            "callback_url",
+        ),
+        ("/__admin/subscriptions/callback", {**DEMO}, 400, "url"),
+        ("/__admin/subscriptions/callback", {"carrier": "ups", "app_key": "x", "url": URL}, 400, "carrier"),
+        (
+            "/__admin/subscriptions/callback",
+            {"carrier": "zto", "app_key": "nobody", "url": URL},
+            404,
+            "app_key",
+        ),
+        ("/__admin/subscriptions", {**DEMO, "waybill": "123"}, 400, "waybill"),
+        ("/__admin/subscriptions", {**DEMO}, 400, "waybill"),
+        ("/__admin/wait/pushes", {**DEMO, "count": 0}, 400, "count"),
+        ("/__admin/wait/pushes", {**DEMO, "timeout": 31}, 400, "timeout"),
+        ("/__admin/wait/pushes", {"app_key": "zto-demo"}, 400, "carrier"),
+        ("/__admin/pushes/flush", {"timeout": "soon"}, 400, "timeout"),
+    ],
+)
+def test_bad_input_is_a_json_error_naming_the_field(
+    mock_client: Any, path: str, body: Dict[str, Any], status: int, field: str
+) -> None:
     answer = mock_client.post(path, json=body)
     assert answer.status_code == status
     error = answer.get_json()
@@ -114,8 +135,9 @@ def test_waiting_returns_408_when_nothing_is_delivered_in_time(mock_client: Any)
     assert body["error"] == "timeout" and body["delivered"] == 0 and "0 of 1" in body["message"]
 
 
-def test_waiting_returns_200_once_a_push_is_delivered(mock_app: Any, mock_client: Any,
-                                                      mock_clock: ManualClock) -> None:
+def test_waiting_returns_200_once_a_push_is_delivered(
+    mock_app: Any, mock_client: Any, mock_clock: ManualClock
+) -> None:
     first = _prepare(mock_client)
     mock_client.post("/__admin/subscriptions", json={**DEMO, "waybill": WAYBILL})
     answers: List[Any] = []
@@ -123,8 +145,11 @@ def test_waiting_returns_200_once_a_push_is_delivered(mock_app: Any, mock_client
 
     def wait() -> None:
         started.set()
-        answers.append(mock_app.test_client().post("/__admin/wait/pushes", json={
-            **DEMO, "waybill": WAYBILL, "count": 1, "timeout": 10}))
+        answers.append(
+            mock_app.test_client().post(
+                "/__admin/wait/pushes", json={**DEMO, "waybill": WAYBILL, "count": 1, "timeout": 10}
+            )
+        )
 
     waiter = threading.Thread(target=wait)
     waiter.start()
@@ -139,21 +164,41 @@ def test_waiting_returns_200_once_a_push_is_delivered(mock_app: Any, mock_client
 def test_accounts_setting_gives_a_default_callback_url() -> None:
     sender = RecordingSender("zto")
     clock = ManualClock()
-    app = create_app({"CLOCK": "manual", "PUSH_SENDER": sender, "ACCOUNTS": [
-        {"carrier": "zto", "app_key": "cfg", "app_secret": "cfg-secret", "callback_url": URL}]}, clock=clock)
+    app = create_app(
+        {
+            "CLOCK": "manual",
+            "PUSH_SENDER": sender,
+            "ACCOUNTS": [
+                {"carrier": "zto", "app_key": "cfg", "app_secret": "cfg-secret", "callback_url": URL}
+            ],
+        },
+        clock=clock,
+    )
     client = app.test_client()
     assert client.get("/__admin/subscriptions?app_key=cfg").get_json()["callbacks"][0]["url"] == URL
     with pytest.raises(ConfigError) as caught:
-        create_app({"CLOCK": "manual", "ACCOUNTS": [
-            {"carrier": "zto", "app_key": "x", "app_secret": "y", "callback_url": "nope"}]})
+        create_app(
+            {
+                "CLOCK": "manual",
+                "ACCOUNTS": [{"carrier": "zto", "app_key": "x", "app_secret": "y", "callback_url": "nope"}],
+            }
+        )
     assert caught.value.key == "ACCOUNTS[0].callback_url"
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("PUSH_DELAY_SECONDS", -1), ("PUSH_RETRY_LIMIT", 1.5), ("PUSH_WORKERS", 0),
-    ("PUSH_TICKER", "sometimes"), ("PUSH_RETRY_BASE_SECONDS", "x"), ("PUSH_SENDER", "requests"),
-    ("PUSH_DELAY_SECONDS", float("inf")), ("PUSH_TICK_SECONDS", "nan"),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("PUSH_DELAY_SECONDS", -1),
+        ("PUSH_RETRY_LIMIT", 1.5),
+        ("PUSH_WORKERS", 0),
+        ("PUSH_TICKER", "sometimes"),
+        ("PUSH_RETRY_BASE_SECONDS", "x"),
+        ("PUSH_SENDER", "requests"),
+        ("PUSH_DELAY_SECONDS", float("inf")),
+        ("PUSH_TICK_SECONDS", "nan"),
+    ],
+)
 def test_bad_push_settings_are_refused_by_name(key: str, value: Any) -> None:
     with pytest.raises(ConfigError) as caught:
         create_app({"CLOCK": "manual", key: value})
@@ -177,7 +222,9 @@ def test_with_a_running_clock_the_ticker_delivers_due_pushes_by_itself() -> None
     assert not scheduler.ticking
 
 
-def test_a_manual_clock_needs_no_ticker_and_switching_mode_starts_one(mock_app: Any, mock_client: Any) -> None:
+def test_a_manual_clock_needs_no_ticker_and_switching_mode_starts_one(
+    mock_app: Any, mock_client: Any
+) -> None:
     scheduler = get_pushes(mock_app)
     assert not scheduler.ticking
     assert mock_client.post("/__admin/clock/mode", json={"mode": "system", "speed": 1}).status_code == 200
@@ -193,8 +240,12 @@ def test_backoff_doubles_from_the_base() -> None:
 
 
 def test_openapi_paths_cover_every_push_route(mock_app: Any) -> None:
-    routes = {(rule.rule, method.lower()) for rule in mock_app.url_map.iter_rules()
-              if rule.endpoint.startswith("admin_pushes.") for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (rule.rule, method.lower())
+        for rule in mock_app.url_map.iter_rules()
+        if rule.endpoint.startswith("admin_pushes.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     documented = {(path, method) for path, item in OPENAPI_PATHS.items() for method in item}
     assert routes == documented
     assert all("responses" in op for item in OPENAPI_PATHS.values() for op in item.values())

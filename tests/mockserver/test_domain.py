@@ -32,14 +32,32 @@ WAYBILL = "73100130019486"
 
 def _parcel(stage: Stage, waybill: str = WAYBILL, **places: Place) -> Parcel:
     origin, destination, route = plan_stage_route("zto", waybill, stage, now=NOW, **places)
-    return Parcel(carrier="zto", app_key="k", waybill=waybill, origin=origin,
-                  destination=destination, route=route, created_at=NOW, source="admin")
+    return Parcel(
+        carrier="zto",
+        app_key="k",
+        waybill=waybill,
+        origin=origin,
+        destination=destination,
+        route=route,
+        created_at=NOW,
+        source="admin",
+    )
 
 
 def _record(status: InterceptStatus) -> InterceptRecord:
-    return InterceptRecord(id="I1", carrier="zto", app_key="k", waybill=WAYBILL,
-                           kind=InterceptKind.RETURN, request_id="r1", external_ref="r1",
-                           status=status, created_at=NOW, resolve_at=NOW, updated_at=NOW)
+    return InterceptRecord(
+        id="I1",
+        carrier="zto",
+        app_key="k",
+        waybill=WAYBILL,
+        kind=InterceptKind.RETURN,
+        request_id="r1",
+        external_ref="r1",
+        status=status,
+        created_at=NOW,
+        resolve_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def test_auto_route_is_the_same_for_the_same_waybill() -> None:
@@ -49,12 +67,19 @@ def test_auto_route_is_the_same_for_the_same_waybill() -> None:
 
 
 def test_auto_route_does_not_depend_on_python_hash_seed() -> None:
-    code = ("from datetime import datetime, timezone; from mockserver.routes import plan_auto_route;"
-            "print(plan_auto_route('zto', '73100130019486',"
-            " anchor=datetime(2025, 1, 1, tzinfo=timezone.utc))[2][-1].to_dict())")
+    code = (
+        "from datetime import datetime, timezone; from mockserver.routes import plan_auto_route;"
+        "print(plan_auto_route('zto', '73100130019486',"
+        " anchor=datetime(2025, 1, 1, tzinfo=timezone.utc))[2][-1].to_dict())"
+    )
     outputs = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
@@ -71,19 +96,21 @@ def test_forward_route_goes_from_pickup_through_hubs_to_signing() -> None:
 
 
 def test_auto_routes_spread_around_the_anchor() -> None:
-    starts = [plan_auto_route("zto", f"7310013001{n:04d}", anchor=NOW)[2][0].time
-              for n in range(200)]
+    starts = [plan_auto_route("zto", f"7310013001{n:04d}", anchor=NOW)[2][0].time for n in range(200)]
     assert min(starts) >= NOW - timedelta(hours=96)
     assert max(starts) <= NOW + timedelta(hours=6)
     assert any(start > NOW for start in starts)  # some are not picked up yet
 
 
-@pytest.mark.parametrize(("stage", "last_kind"), [
-    (Stage.PICKED_UP, ScanKind.PICKUP),
-    (Stage.IN_TRANSIT, ScanKind.ARRIVE),
-    (Stage.OUT_FOR_DELIVERY, ScanKind.OUT_FOR_DELIVERY),
-    (Stage.SIGNED, ScanKind.SIGNED),
-])
+@pytest.mark.parametrize(
+    ("stage", "last_kind"),
+    [
+        (Stage.PICKED_UP, ScanKind.PICKUP),
+        (Stage.IN_TRANSIT, ScanKind.ARRIVE),
+        (Stage.OUT_FOR_DELIVERY, ScanKind.OUT_FOR_DELIVERY),
+        (Stage.SIGNED, ScanKind.SIGNED),
+    ],
+)
 def test_stage_route_has_just_reached_its_stage(stage: Stage, last_kind: ScanKind) -> None:
     parcel = _parcel(stage)
     shown = parcel.visible(NOW)
@@ -99,8 +126,11 @@ def test_created_stage_has_no_visible_scan_yet() -> None:
 
 
 def test_stage_route_honours_origin_and_destination_even_unknown_cities() -> None:
-    parcel = _parcel(Stage.IN_TRANSIT, origin=Place(province="浙江省", city="杭州市"),
-                     destination=Place(province="西藏自治区", city="拉萨市"))
+    parcel = _parcel(
+        Stage.IN_TRANSIT,
+        origin=Place(province="浙江省", city="杭州市"),
+        destination=Place(province="西藏自治区", city="拉萨市"),
+    )
     assert parcel.route[0].site.city == "杭州市"
     assert parcel.route[-1].site.city == "拉萨市"
     assert any(scan.site.name == "拉萨转运中心" for scan in parcel.route)
@@ -111,7 +141,7 @@ def test_return_relay_drops_future_scans_and_ends_returned_at_the_pickup_outlet(
     at = NOW + timedelta(minutes=5)
     returned = relay_for_return(parcel, at, salt="I1")
     assert returned.route[: len(parcel.visible(at))] == parcel.visible(at)
-    tail = returned.route[len(parcel.visible(at)):]
+    tail = returned.route[len(parcel.visible(at)) :]
     assert tail[0].kind is ScanKind.RETURN and tail[0].time == at
     assert tail[0].site == parcel.visible(at)[-1].site
     assert {scan.kind for scan in tail[1:-1]} == {ScanKind.RETURN_TRANSIT}
@@ -126,8 +156,14 @@ def test_return_before_pickup_leaves_no_scans() -> None:
 
 def test_address_relay_sends_the_rest_of_the_route_to_the_new_city() -> None:
     parcel = _parcel(Stage.IN_TRANSIT, destination=Place(province="上海市", city="上海市"))
-    address = Address(name="王五", phone="13800138000", province="四川省", city="成都市",
-                      district="锦江区", detail="春熙路1号")
+    address = Address(
+        name="王五",
+        phone="13800138000",
+        province="四川省",
+        city="成都市",
+        district="锦江区",
+        detail="春熙路1号",
+    )
     moved = relay_for_address(parcel, NOW, address, salt="I1")
     assert moved.destination == Place(province="四川省", city="成都市")
     assert moved.route[-1].kind is ScanKind.SIGNED
@@ -140,13 +176,10 @@ def test_intercept_rejection_rules_apply_in_order() -> None:
     assert intercept_rejection(None, [], NOW) is FailReason.NOT_FOUND
     assert intercept_rejection(_parcel(Stage.SIGNED), [], NOW) is FailReason.ALREADY_SIGNED
     ofd = _parcel(Stage.OUT_FOR_DELIVERY)
-    assert intercept_rejection(ofd, [_record(InterceptStatus.PENDING)], NOW) \
-        is FailReason.OUT_FOR_DELIVERY
+    assert intercept_rejection(ofd, [_record(InterceptStatus.PENDING)], NOW) is FailReason.OUT_FOR_DELIVERY
     moving = _parcel(Stage.IN_TRANSIT)
-    assert intercept_rejection(moving, [_record(InterceptStatus.PENDING)], NOW) \
-        is FailReason.DUPLICATE
-    assert intercept_rejection(moving, [_record(InterceptStatus.SUCCEEDED)], NOW) \
-        is FailReason.NOT_SUPPORTED
+    assert intercept_rejection(moving, [_record(InterceptStatus.PENDING)], NOW) is FailReason.DUPLICATE
+    assert intercept_rejection(moving, [_record(InterceptStatus.SUCCEEDED)], NOW) is FailReason.NOT_SUPPORTED
     assert intercept_rejection(moving, [_record(InterceptStatus.CANCELLED)], NOW) is None
     assert intercept_rejection(_parcel(Stage.CREATED), [], NOW) is None
 
@@ -155,14 +188,23 @@ def test_values_round_trip_through_dicts() -> None:
     parcel = _parcel(Stage.OUT_FOR_DELIVERY)
     assert Parcel.from_dict(parcel.to_dict()) == parcel
     record = InterceptRecord(
-        id="I1", carrier="zto", app_key="k", waybill=WAYBILL, kind=InterceptKind.CHANGE_ADDRESS,
-        request_id="r", external_ref="r", status=InterceptStatus.FAILED,
-        fail_reason=FailReason.ALREADY_SIGNED, created_at=NOW, resolve_at=NOW, updated_at=NOW,
-        new_address=Address(name="a", phone="13800138000", province="p", city="c"))
+        id="I1",
+        carrier="zto",
+        app_key="k",
+        waybill=WAYBILL,
+        kind=InterceptKind.CHANGE_ADDRESS,
+        request_id="r",
+        external_ref="r",
+        status=InterceptStatus.FAILED,
+        fail_reason=FailReason.ALREADY_SIGNED,
+        created_at=NOW,
+        resolve_at=NOW,
+        updated_at=NOW,
+        new_address=Address(name="a", phone="13800138000", province="p", city="c"),
+    )
     assert InterceptRecord.from_dict(record.to_dict()) == record
     stuck = _record(InterceptStatus.PENDING)
-    stuck = InterceptRecord.from_dict({**stuck.to_dict(), "resolve_at": None,
-                                       "planned_status": "SUCCEEDED"})
+    stuck = InterceptRecord.from_dict({**stuck.to_dict(), "resolve_at": None, "planned_status": "SUCCEEDED"})
     assert stuck.resolve_at is None and stuck.planned_status is InterceptStatus.SUCCEEDED
     assert InterceptRecord.from_dict(stuck.to_dict()) == stuck
     outcome = InterceptOutcome(fail_reason=FailReason.DUPLICATE)

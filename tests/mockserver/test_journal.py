@@ -15,9 +15,16 @@ NOW = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 def _entry(**fields: Any) -> JournalEntry:
-    base: dict[str, Any] = {"time": NOW, "carrier": "zto", "operation": "track", "account": "a",
-                            "waybill": "73100130019486", "method": "POST", "path": "/zto/x",
-                            "response_status": 200}
+    base: dict[str, Any] = {
+        "time": NOW,
+        "carrier": "zto",
+        "operation": "track",
+        "account": "a",
+        "waybill": "73100130019486",
+        "method": "POST",
+        "path": "/zto/x",
+        "response_status": 200,
+    }
     return JournalEntry(**{**base, **fields})
 
 
@@ -61,8 +68,9 @@ def test_oldest_entries_go_first_past_the_limit() -> None:
 
 def test_concurrent_appends_get_distinct_ids() -> None:
     journal = Journal()
-    threads = [threading.Thread(target=lambda: [journal.append(_entry()) for _ in range(100)])
-               for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: [journal.append(_entry()) for _ in range(100)]) for _ in range(5)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -28,8 +28,9 @@ def live() -> Iterator[tuple[str, Any]]:
 
 
 def _fault(url: str, kind: str) -> None:
-    answer = requests.post(f"{url}/__admin/scenarios", json={"outcome": {"type": "http_fault", "kind": kind}},
-                           timeout=5)
+    answer = requests.post(
+        f"{url}/__admin/scenarios", json={"outcome": {"type": "http_fault", "kind": kind}}, timeout=5
+    )
     assert answer.status_code == 201
 
 
@@ -44,8 +45,16 @@ def test_connection_reset_drops_the_connection_without_an_answer(live: Any, slug
 @pytest.mark.parametrize("slug", SLUGS)
 def test_truncated_body_breaks_the_read(live: Any, slug: str) -> None:
     url, app = live
-    requests.post(f"{url}/__admin/parcels", timeout=5, json={
-        "carrier": slug, "app_key": f"{slug}-demo", "waybill": CARRIERS[slug].waybill, "stage": "in_transit"})
+    requests.post(
+        f"{url}/__admin/parcels",
+        timeout=5,
+        json={
+            "carrier": slug,
+            "app_key": f"{slug}-demo",
+            "waybill": CARRIERS[slug].waybill,
+            "stage": "in_transit",
+        },
+    )
     _fault(url, "truncated_body")
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         CARRIERS[slug](HttpClient(url)).track()
@@ -57,8 +66,11 @@ def test_slow_response_sleeps_in_the_server_then_answers(live: Any, slug: str) -
     url, app = live
     slept: list[float] = []
     app.extensions["mockserver"].sleep = slept.append
-    requests.post(f"{url}/__admin/scenarios", timeout=5, json={
-        "outcome": {"type": "http_fault", "kind": "slow", "delay_seconds": 12.5}})
+    requests.post(
+        f"{url}/__admin/scenarios",
+        timeout=5,
+        json={"outcome": {"type": "http_fault", "kind": "slow", "delay_seconds": 12.5}},
+    )
     assert CARRIERS[slug](HttpClient(url)).track().status_code == 200
     assert slept == [12.5]
 
@@ -71,8 +83,11 @@ def test_concurrent_jobs_are_isolated_and_every_request_is_journalled(live: Any)
     admin = requests.Session()
     for job in range(JOBS):
         for slug in SLUGS:
-            admin.post(f"{url}/__admin/accounts", timeout=5, json={
-                "carrier": slug, "app_key": f"job-{job}", "app_secret": f"secret-{job}"})
+            admin.post(
+                f"{url}/__admin/accounts",
+                timeout=5,
+                json={"carrier": slug, "app_key": f"job-{job}", "app_secret": f"secret-{job}"},
+            )
     failures: list[BaseException] = []
     outcomes: dict[int, dict[str, int]] = {}
 
@@ -81,8 +96,11 @@ def test_concurrent_jobs_are_isolated_and_every_request_is_journalled(live: Any)
             client = HttpClient(url)
             key = f"job-{job}"
             if job % 2 == 0:  # even jobs make their own intercepts fail; odd jobs must not notice
-                answer = client.session.post(f"{url}/__admin/scenarios?account={key}", timeout=10, json={
-                    "outcome": {"type": "intercept", "result": "fail", "reason": "other"}})
+                answer = client.session.post(
+                    f"{url}/__admin/scenarios?account={key}",
+                    timeout=10,
+                    json={"outcome": {"type": "intercept", "result": "fail", "reason": "other"}},
+                )
                 assert answer.status_code == 201
             statuses: dict[str, int] = {}
             for round_ in range(ROUNDS):

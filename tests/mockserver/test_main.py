@@ -25,8 +25,9 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def test_help_explains_every_option() -> None:
-    result = subprocess.run([sys.executable, "-m", "mockserver", "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "--help"], capture_output=True, text=True, check=True
+    )
     for option in ("--host", "--port", "--clock", "--speed", "--start", "--result-delay"):
         assert option in result.stdout
 
@@ -45,12 +46,19 @@ def test_main_refuses_a_bad_setting_with_exit_code_2(
 
 
 def test_environment_settings_are_parsed_by_type() -> None:
-    env = {"MOCKSERVER_RESULT_DELAY_SECONDS": "60", "MOCKSERVER_DEMO_ACCOUNTS": "false",
-           "MOCKSERVER_ACCOUNTS": json.dumps([{"carrier": "zto", "app_key": "k", "app_secret": "s"}]),
-           "MOCKSERVER_CLOCK": "manual", "OTHER": "x"}
-    assert from_env(env) == {"RESULT_DELAY_SECONDS": 60.0, "DEMO_ACCOUNTS": False,
-                             "ACCOUNTS": [{"carrier": "zto", "app_key": "k", "app_secret": "s"}],
-                             "CLOCK": "manual"}
+    env = {
+        "MOCKSERVER_RESULT_DELAY_SECONDS": "60",
+        "MOCKSERVER_DEMO_ACCOUNTS": "false",
+        "MOCKSERVER_ACCOUNTS": json.dumps([{"carrier": "zto", "app_key": "k", "app_secret": "s"}]),
+        "MOCKSERVER_CLOCK": "manual",
+        "OTHER": "x",
+    }
+    assert from_env(env) == {
+        "RESULT_DELAY_SECONDS": 60.0,
+        "DEMO_ACCOUNTS": False,
+        "ACCOUNTS": [{"carrier": "zto", "app_key": "k", "app_secret": "s"}],
+        "CLOCK": "manual",
+    }
     assert load_config(environ=env)["RESULT_DELAY_SECONDS"] == 60.0
 
 
@@ -59,18 +67,21 @@ def test_test_mapping_replaces_the_environment() -> None:
     assert load_config({}, environ=env)["RESULT_DELAY_SECONDS"] == 1800.0
 
 
-@pytest.mark.parametrize(("settings", "key"), [
-    ({"CLOCK": "sundial"}, "CLOCK"),
-    ({"CLOCK_SPEED": 0}, "CLOCK_SPEED"),
-    ({"CLOCK_START": "2025-01-01T00:00:00"}, "CLOCK_START"),
-    ({"ACCOUNTS": [{"carrier": "zto", "app_key": ""}]}, "ACCOUNTS[0].app_key"),
-    ({"CLOCK_SPEED": float("inf")}, "CLOCK_SPEED"),
-    ({"CLOCK_SPEED": 1e300}, "CLOCK_SPEED"),
-    ({"RESULT_DELAY_SECONDS": float("nan")}, "RESULT_DELAY_SECONDS"),
-    ({"JOURNAL_LIMIT": 0}, "JOURNAL_LIMIT"),
-    ({"JOURNAL_LIMIT": "many"}, "JOURNAL_LIMIT"),
-    ({"JOURNAL_BODY_LIMIT": -1}, "JOURNAL_BODY_LIMIT"),
-])
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        ({"CLOCK": "sundial"}, "CLOCK"),
+        ({"CLOCK_SPEED": 0}, "CLOCK_SPEED"),
+        ({"CLOCK_START": "2025-01-01T00:00:00"}, "CLOCK_START"),
+        ({"ACCOUNTS": [{"carrier": "zto", "app_key": ""}]}, "ACCOUNTS[0].app_key"),
+        ({"CLOCK_SPEED": float("inf")}, "CLOCK_SPEED"),
+        ({"CLOCK_SPEED": 1e300}, "CLOCK_SPEED"),
+        ({"RESULT_DELAY_SECONDS": float("nan")}, "RESULT_DELAY_SECONDS"),
+        ({"JOURNAL_LIMIT": 0}, "JOURNAL_LIMIT"),
+        ({"JOURNAL_LIMIT": "many"}, "JOURNAL_LIMIT"),
+        ({"JOURNAL_BODY_LIMIT": -1}, "JOURNAL_BODY_LIMIT"),
+    ],
+)
 def test_bad_settings_name_their_key(settings: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(settings)
@@ -131,11 +142,13 @@ def test_a_recording_that_cannot_be_saved_at_shutdown_is_reported_without_a_trac
 ) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
-    monkeypatch.setattr("mockserver.__main__.create_server",
-                        lambda app, **kw: _FakeServer(folder.rmdir))  # gone while serving
+    monkeypatch.setattr(
+        "mockserver.__main__.create_server", lambda app, **kw: _FakeServer(folder.rmdir)
+    )  # gone while serving
     monkeypatch.setattr("signal.signal", lambda *args: None)
-    code = main(["--clock", "manual", "--proxy", "http://127.0.0.1:9",
-                 "--record", str(folder / "recorded.json")])
+    code = main(
+        ["--clock", "manual", "--proxy", "http://127.0.0.1:9", "--record", str(folder / "recorded.json")]
+    )
     assert code == 1
     assert "mockserver: cannot save the recording" in capsys.readouterr().err
 
@@ -167,10 +180,12 @@ def test_real_waitress_server_answers_a_signed_zto_request_over_loopback() -> No
     url, stop = serve_in_thread(app)
     try:
         body = json.dumps({"billCode": "73100130019486"}).encode()
-        answer = requests.post(f"{url}/zto/zto.merchant.waybill.track.query", data=body,
-                               headers={"x-appKey": "zto-demo",
-                                        "x-dataDigest": sign(body, "zto-demo-secret")},
-                               timeout=5)
+        answer = requests.post(
+            f"{url}/zto/zto.merchant.waybill.track.query",
+            data=body,
+            headers={"x-appKey": "zto-demo", "x-dataDigest": sign(body, "zto-demo-secret")},
+            timeout=5,
+        )
         assert answer.status_code == 200
         assert answer.json()["statusCode"] == "SYS000"
     finally:
@@ -180,11 +195,16 @@ def test_real_waitress_server_answers_a_signed_zto_request_over_loopback() -> No
 
 
 def test_live_fixture_serves_over_http_and_starts_each_test_clean(mockserver_live: Any) -> None:
-    created = requests.post(f"{mockserver_live.url}/__admin/accounts", timeout=5, json={
-        "carrier": "zto", "app_key": "live", "app_secret": "live-secret"})
+    created = requests.post(
+        f"{mockserver_live.url}/__admin/accounts",
+        timeout=5,
+        json={"carrier": "zto", "app_key": "live", "app_secret": "live-secret"},
+    )
     assert created.status_code == 201
     mockserver_live.reset()
     listing = requests.get(f"{mockserver_live.url}/__admin/accounts", timeout=5).json()
     from mockserver.carriers import CARRIER_SLUGS
 
-    assert sorted(a["app_key"] for a in listing["accounts"]) == sorted(f"{slug}-demo" for slug in CARRIER_SLUGS)
+    assert sorted(a["app_key"] for a in listing["accounts"]) == sorted(
+        f"{slug}-demo" for slug in CARRIER_SLUGS
+    )

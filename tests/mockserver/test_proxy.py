@@ -25,20 +25,34 @@ WAYBILL = "73123456789012"
 def _post(client: Any, api: str, body: dict[str, Any]) -> Any:
     raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
     digest = base64.b64encode(hashlib.md5(raw + SECRET.encode()).digest()).decode()
-    return client.post(f"/zto/{api}", data=raw, content_type="application/json",
-                       headers={"x-appKey": "zto-demo", "x-dataDigest": digest})
+    return client.post(
+        f"/zto/{api}",
+        data=raw,
+        content_type="application/json",
+        headers={"x-appKey": "zto-demo", "x-dataDigest": digest},
+    )
 
 
 @pytest.fixture
 def upstream() -> Iterator[Any]:
     app = create_app({"CLOCK": "manual", "TESTING": True})
     admin = app.test_client()
-    admin.post("/__admin/parcels", json={"carrier": "zto", "app_key": "zto-demo", "waybill": WAYBILL,
-                                         "stage": "in_transit"})
+    admin.post(
+        "/__admin/parcels",
+        json={"carrier": "zto", "app_key": "zto-demo", "waybill": WAYBILL, "stage": "in_transit"},
+    )
     # An upstream that leaks a secret and signs its answer: none of it may reach the recording.
-    admin.post("/__admin/scenarios", json={"match": {"operation": "subscribe"}, "outcome": {
-        "type": "response", "headers": {"X-Data-Digest": "abc", "Set-Cookie": "s=1"},
-        "body": {"status": True, "sign": "c2ln", "result": {"digest": "x", "echo": SECRET}}}})
+    admin.post(
+        "/__admin/scenarios",
+        json={
+            "match": {"operation": "subscribe"},
+            "outcome": {
+                "type": "response",
+                "headers": {"X-Data-Digest": "abc", "Set-Cookie": "s=1"},
+                "body": {"status": True, "sign": "c2ln", "result": {"digest": "x", "echo": SECRET}},
+            },
+        },
+    )
     url, stop = serve_in_thread(app)
     try:
         yield url, app
@@ -72,11 +86,21 @@ def test_proxy_forwards_records_and_replays(upstream: Any, tmp_path: Path) -> No
     replay = create_app({"CLOCK": "manual", "TESTING": True})
     install_scenarios(replay.extensions["mockserver"].scenarios, str(record))
     again = replay.test_client()
-    assert _post(again, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).get_json() == first.get_json()
-    assert _post(again, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).get_json() == second.get_json()
-    assert _post(again, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).get_json() == second.get_json()
+    assert (
+        _post(again, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).get_json() == first.get_json()
+    )
+    assert (
+        _post(again, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).get_json()
+        == second.get_json()
+    )
+    assert (
+        _post(again, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).get_json()
+        == second.get_json()
+    )
     assert _post(again, "zto.merchant.waybill.track.subsrcibe", {"billCode": WAYBILL}).get_json() == {
-        "status": True, "result": {"echo": "***"}}
+        "status": True,
+        "result": {"echo": "***"},
+    }
 
 
 def test_scenarios_still_apply_first_in_proxy_mode(upstream: Any) -> None:
@@ -84,8 +108,10 @@ def test_scenarios_still_apply_first_in_proxy_mode(upstream: Any) -> None:
     app = create_app({"CLOCK": "manual", "TESTING": True})
     proxy = enable_proxy(app, parse_upstreams([url]))
     client = app.test_client()
-    client.post("/__admin/scenarios", json={"id": "down", "outcome": {"type": "http_fault", "kind": "status",
-                                                                      "status": 503}})
+    client.post(
+        "/__admin/scenarios",
+        json={"id": "down", "outcome": {"type": "http_fault", "kind": "status", "status": 503}},
+    )
     assert _post(client, "zto.merchant.waybill.track.query", {"billCode": WAYBILL}).status_code == 503
     assert upstream_app.extensions["mockserver"].journal.count() == 0
     assert proxy.recorder is not None and len(proxy.recorder) == 0
@@ -100,16 +126,21 @@ def test_unreachable_upstream_answers_502(tmp_path: Path) -> None:
 
 def test_upstream_urls() -> None:
     assert parse_upstreams(["http://a:1/", "zto=https://japi.zto.com"]) == {
-        "*": "http://a:1", "zto": "https://japi.zto.com"}
+        "*": "http://a:1",
+        "zto": "https://japi.zto.com",
+    }
     decider = ProxyDecider(parse_upstreams(["zto=https://z", "http://mock"]))
-    assert decider.url_for("zto", "/zto/thirdcenter.createIntercept") == "https://z/thirdcenter.createIntercept"
+    assert (
+        decider.url_for("zto", "/zto/thirdcenter.createIntercept") == "https://z/thirdcenter.createIntercept"
+    )
     assert decider.url_for("jt", "/jt/webopenplatformapi/api/x") == "http://mock/jt/webopenplatformapi/api/x"
     with pytest.raises(ValueError, match="ftp://x"):
         parse_upstreams(["ftp://x"])
 
 
 def test_cli_refuses_a_bad_scenario_file_with_the_path_at_fault(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "qa.json"
     bad.write_text(json.dumps({"version": 1, "stubs": [{"outcome": {"type": "intercept", "result": "x"}}]}))
     assert main(["--clock", "manual", "--scenarios", str(bad)]) == 2
@@ -117,10 +148,13 @@ def test_cli_refuses_a_bad_scenario_file_with_the_path_at_fault(
     assert str(bad) in error and "stubs[0].outcome.result: unknown intercept result 'x'" in error
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--record", "out.json"], "--record needs --proxy"), (["--proxy", "ftp://x"], "ftp://x")])
-def test_cli_refuses_unusable_proxy_options(argv: list[str], message: str,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [(["--record", "out.json"], "--record needs --proxy"), (["--proxy", "ftp://x"], "ftp://x")],
+)
+def test_cli_refuses_unusable_proxy_options(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--clock", "manual", *argv]) == 2
     assert message in capsys.readouterr().err
 
@@ -130,7 +164,8 @@ def test_cli_loads_scenarios_and_sets_up_recording(tmp_path: Path) -> None:
     good.write_text(json.dumps({"version": 1, "stubs": [{"preset": "outage"}]}))
     app = create_app({"CLOCK": "manual", "TESTING": True})
     args: argparse.Namespace = build_parser().parse_args(
-        ["--scenarios", str(good), "--proxy", "http://up", "--record", str(tmp_path / "r.json")])
+        ["--scenarios", str(good), "--proxy", "http://up", "--record", str(tmp_path / "r.json")]
+    )
     recorder = _prepare(app, args)
     assert recorder is not None and recorder.path == str(tmp_path / "r.json")
     assert len(app.extensions["mockserver"].scenarios.stubs()) == 1

@@ -12,9 +12,20 @@ NOW = datetime(2025, 1, 6, 2, 0, tzinfo=timezone.utc)
 
 
 def _record() -> PushRecord:
-    return PushRecord(id="P000001-zto-k", seq=1, carrier="zto", app_key="k", kind="trace",
-                      waybills=("73100130019486",), url="http://x.test/push", headers={},
-                      body="{}", state=PushState.PENDING, created_at=NOW, due_at=NOW)
+    return PushRecord(
+        id="P000001-zto-k",
+        seq=1,
+        carrier="zto",
+        app_key="k",
+        kind="trace",
+        waybills=("73100130019486",),
+        url="http://x.test/push",
+        headers={},
+        body="{}",
+        state=PushState.PENDING,
+        created_at=NOW,
+        due_at=NOW,
+    )
 
 
 def test_an_ack_check_that_raises_becomes_an_unacknowledged_attempt() -> None:

@@ -28,8 +28,9 @@ class World:
         self.carrier = carrier
         self.clock = ManualClock()
         self.sender = RecordingSender(carrier)
-        self.app = create_app({"CLOCK": "manual", "TESTING": True, "PUSH_SENDER": self.sender,
-                               **config}, clock=self.clock)
+        self.app = create_app(
+            {"CLOCK": "manual", "TESTING": True, "PUSH_SENDER": self.sender, **config}, clock=self.clock
+        )
         self.client = self.app.test_client()
         self.app_key = f"{carrier}-demo"
         self.secret = f"{carrier}-demo-secret"
@@ -51,7 +52,9 @@ class World:
         return waybill
 
     def future_scans(self, waybill: Optional[str] = None) -> List[datetime]:
-        parcel = self.admin("GET", f"/parcels/{self.carrier}/{waybill or self.waybill}?app_key={self.app_key}")
+        parcel = self.admin(
+            "GET", f"/parcels/{self.carrier}/{waybill or self.waybill}?app_key={self.app_key}"
+        )
         return [datetime.fromisoformat(s["time"]) for s in parcel["parcel"]["route"] if not s["visible"]]
 
     def stub(self, stub: Any) -> None:
@@ -250,8 +253,9 @@ def test_an_intercept_result_is_pushed_once_the_intercept_resolves(world: World)
     world.admin("POST", "/parcels", 201, **world.account(waybill=world.waybill, stage="in_transit"))
     account = hub.ops.account(world.carrier, world.app_key)
     assert account is not None
-    outcome = hub.ops.create_intercept(account, InterceptRequest(
-        waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1"))
+    outcome = hub.ops.create_intercept(
+        account, InterceptRequest(waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1")
+    )
     assert outcome.record is not None
     world.clock.advance(1799)
     world.flush()
@@ -306,8 +310,9 @@ def test_a_cancelled_intercept_is_pushed_too(world: World) -> None:
     world.admin("POST", "/parcels", 201, **world.account(waybill=world.waybill, stage="in_transit"))
     account = hub.ops.account(world.carrier, world.app_key)
     assert account is not None
-    hub.ops.create_intercept(account, InterceptRequest(
-        waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1"))
+    hub.ops.create_intercept(
+        account, InterceptRequest(waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1")
+    )
     assert hub.ops.cancel_intercept(account, world.waybill).accepted
     world.flush()
     (record,) = world.pushes()
@@ -323,8 +328,10 @@ def test_many_accounts_at_once_lose_no_push_and_get_none_twice() -> None:
     def job(n: int) -> None:
         client = world.app.test_client()
         key = {"carrier": "zto", "app_key": f"job-{n}"}
-        client.post("/__admin/accounts", json={**key, "app_secret": f"secret-{n}",
-                                               "callback_url": f"http://job-{n}.test/push"})
+        client.post(
+            "/__admin/accounts",
+            json={**key, "app_secret": f"secret-{n}", "callback_url": f"http://job-{n}.test/push"},
+        )
         client.post("/__admin/parcels", json={**key, "waybill": world.waybill, "stage": "picked_up"})
         client.post("/__admin/subscriptions", json={**key, "waybill": world.waybill})
         for _ in range(3):

@@ -29,15 +29,27 @@ class Harness:
         self.carrier = CARRIERS[slug](self.app.test_client())
 
     def stub(self, outcome: dict[str, Any], **extra: Any) -> str:
-        answer = self.admin.post("/__admin/scenarios", json={
-            "match": {"carrier": self.carrier.slug, **extra.pop("match", {})}, "outcome": outcome, **extra})
+        answer = self.admin.post(
+            "/__admin/scenarios",
+            json={
+                "match": {"carrier": self.carrier.slug, **extra.pop("match", {})},
+                "outcome": outcome,
+                **extra,
+            },
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()["added"][0]["id"]  # type: ignore[no-any-return]
 
     def parcel(self, stage: str = "in_transit") -> None:
-        answer = self.admin.post("/__admin/parcels", json={
-            "carrier": self.carrier.slug, "app_key": self.carrier.key, "waybill": self.carrier.waybill,
-            "stage": stage})
+        answer = self.admin.post(
+            "/__admin/parcels",
+            json={
+                "carrier": self.carrier.slug,
+                "app_key": self.carrier.key,
+                "waybill": self.carrier.waybill,
+                "stage": stage,
+            },
+        )
         assert answer.status_code == 201, answer.get_json()
 
     def intercepts(self) -> list[dict[str, Any]]:
@@ -62,7 +74,11 @@ def test_intercept_succeeds_and_the_journal_names_the_stub(h: Harness) -> None:
     assert answer.status_code == 200
     assert h.intercepts()[0]["status"] == "SUCCEEDED"
     entry = h.last_entry()
-    assert (entry["decided_by"], entry["operation"], entry["waybill"]) == (stub, "intercept", h.carrier.waybill)
+    assert (entry["decided_by"], entry["operation"], entry["waybill"]) == (
+        stub,
+        "intercept",
+        h.carrier.waybill,
+    )
 
 
 @pytest.mark.parametrize("reason", INTERCEPT_FAILURE_REASONS)
@@ -74,10 +90,13 @@ def test_intercept_fails_with_each_reason_in_the_carriers_code(h: Harness, reaso
     assert h.intercepts() == []
 
 
-@pytest.mark.parametrize(("then", "extra", "final"), [
-    ("succeed", {}, "SUCCEEDED"), ("fail", {"reason": "out_for_delivery"}, "FAILED")])
+@pytest.mark.parametrize(
+    ("then", "extra", "final"),
+    [("succeed", {}, "SUCCEEDED"), ("fail", {"reason": "out_for_delivery"}, "FAILED")],
+)
 def test_intercept_stays_pending_then_resolves_on_the_mock_clock(
-        h: Harness, then: str, extra: dict[str, Any], final: str) -> None:
+    h: Harness, then: str, extra: dict[str, Any], final: str
+) -> None:
     h.stub({"type": "intercept", "result": "pending", "delay_seconds": 600, "then": then, **extra})
     h.parcel("created")
     assert h.carrier.intercept().status_code == 200
@@ -108,14 +127,16 @@ def _normal_and_mutated(h: Harness, outcome: dict[str, Any]) -> tuple[list[Any],
 
 def test_track_missing_fields(h: Harness) -> None:
     normal, mutated = _normal_and_mutated(
-        h, {"type": "track", "mutation": "missing_fields", "fields": [h.carrier.time_field]})
+        h, {"type": "track", "mutation": "missing_fields", "fields": [h.carrier.time_field]}
+    )
     assert len(mutated) == len(normal)
     assert all(h.carrier.time_field not in scan for scan in mutated)
 
 
 def test_track_null_values(h: Harness) -> None:
     _, mutated = _normal_and_mutated(
-        h, {"type": "track", "mutation": "null_values", "fields": [h.carrier.time_field]})
+        h, {"type": "track", "mutation": "null_values", "fields": [h.carrier.time_field]}
+    )
     assert all(scan[h.carrier.time_field] is None for scan in mutated)
 
 
@@ -142,7 +163,9 @@ def test_track_duplicate_scans(h: Harness) -> None:
 # -- carrier envelope errors -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["bad_signature", "rate_limited", "unavailable", "missing_field", "not_found"])
+@pytest.mark.parametrize(
+    "kind", ["bad_signature", "rate_limited", "unavailable", "missing_field", "not_found"]
+)
 def test_carrier_envelope_errors_use_the_carriers_codes(h: Harness, kind: str) -> None:
     h.stub({"type": "carrier_error", "kind": kind})
     for send in (h.carrier.track, h.carrier.intercept):
@@ -158,7 +181,8 @@ def test_carrier_envelope_errors_use_the_carriers_codes(h: Harness, kind: str) -
 
 @pytest.mark.parametrize(("status", "retry_after"), [(500, None), (502, None), (503, None), (429, 7)])
 def test_http_status_faults_answer_a_gateway_page_and_change_nothing(
-        h: Harness, status: int, retry_after: Any) -> None:
+    h: Harness, status: int, retry_after: Any
+) -> None:
     outcome = {"type": "http_fault", "kind": "status", "status": status}
     if retry_after is not None:
         outcome["retry_after"] = retry_after
@@ -228,11 +252,21 @@ def test_wrong_content_type(h: Harness, content_type: Any) -> None:
 
 
 def test_a_response_outcome_answers_exactly_that(h: Harness) -> None:
-    h.stub({"type": "response", "status": 418, "headers": {"Content-Type": "text/plain", "X-Run": "7"},
-            "body": "teapot"})
+    h.stub(
+        {
+            "type": "response",
+            "status": 418,
+            "headers": {"Content-Type": "text/plain", "X-Run": "7"},
+            "body": "teapot",
+        }
+    )
     answer = h.carrier.intercept()
     assert (answer.status_code, answer.content_type, answer.headers["X-Run"], answer.get_data()) == (
-        418, "text/plain", "7", b"teapot")
+        418,
+        "text/plain",
+        "7",
+        b"teapot",
+    )
 
 
 def test_first_call_fails_then_succeeds(h: Harness) -> None:
@@ -241,4 +275,3 @@ def test_first_call_fails_then_succeeds(h: Harness) -> None:
     assert h.carrier.track().status_code == 200
     entries = h.admin.get("/__admin/requests").get_json()["requests"]
     assert [e["decided_by"] == "default" for e in entries] == [False, True]
-

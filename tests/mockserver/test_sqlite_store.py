@@ -27,16 +27,26 @@ WAYBILL = "73100130019486"
 def _zto(client: Any, api: str, body: Dict[str, Any]) -> Dict[str, Any]:
     raw = json.dumps(body, separators=(",", ":")).encode()
     digest = base64.b64encode(hashlib.md5(raw + SECRET.encode()).digest()).decode()
-    answer = client.post(f"/zto/{api}", data=raw, headers={
-        "x-appKey": KEY, "x-dataDigest": digest, "Content-Type": "application/json"})
+    answer = client.post(
+        f"/zto/{api}",
+        data=raw,
+        headers={"x-appKey": KEY, "x-dataDigest": digest, "Content-Type": "application/json"},
+    )
     assert answer.status_code == 200
     return answer.get_json()  # type: ignore[no-any-return]
 
 
 def _app(path: Path, clock: ManualClock, sender: Any = None) -> Any:
-    return create_app({"CLOCK": "manual", "TESTING": True, "STORE": f"sqlite:{path}",
-                       "RESULT_DELAY_SECONDS": 600, "PUSH_SENDER": sender or RecordingSender("zto")},
-                      clock=clock)
+    return create_app(
+        {
+            "CLOCK": "manual",
+            "TESTING": True,
+            "STORE": f"sqlite:{path}",
+            "RESULT_DELAY_SECONDS": 600,
+            "PUSH_SENDER": sender or RecordingSender("zto"),
+        },
+        clock=clock,
+    )
 
 
 def test_a_new_app_on_the_same_file_sees_everything_and_the_intercept_still_resolves(tmp_path: Path) -> None:
@@ -44,12 +54,25 @@ def test_a_new_app_on_the_same_file_sees_everything_and_the_intercept_still_reso
     clock = ManualClock()
     first = _app(db, clock)
     admin = first.test_client()
-    assert admin.post("/__admin/accounts", json={"carrier": "zto", "app_key": KEY, "app_secret": SECRET,
-                                                 "auto_parcels": False}).status_code == 201
-    assert admin.post("/__admin/parcels", json={"carrier": "zto", "app_key": KEY, "waybill": WAYBILL,
-                                                "stage": "in_transit"}).status_code == 201
-    answer = _zto(admin, "thirdcenter.createIntercept", {
-        "billCode": WAYBILL, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2})
+    assert (
+        admin.post(
+            "/__admin/accounts",
+            json={"carrier": "zto", "app_key": KEY, "app_secret": SECRET, "auto_parcels": False},
+        ).status_code
+        == 201
+    )
+    assert (
+        admin.post(
+            "/__admin/parcels",
+            json={"carrier": "zto", "app_key": KEY, "waybill": WAYBILL, "stage": "in_transit"},
+        ).status_code
+        == 201
+    )
+    answer = _zto(
+        admin,
+        "thirdcenter.createIntercept",
+        {"billCode": WAYBILL, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2},
+    )
     assert answer["result"]["status"] == "1"
     before = admin.get(f"/__admin/parcels/zto/{WAYBILL}?app_key={KEY}").get_json()
     get_pushes(first).close()
@@ -62,8 +85,11 @@ def test_a_new_app_on_the_same_file_sees_everything_and_the_intercept_still_reso
     clock.advance(600)
     status = _zto(second, "thirdcenter.queryInterceptAndReturnStatus", {"billCode": WAYBILL})
     assert status["result"]["status"] == "2"
-    again = _zto(second, "thirdcenter.createIntercept", {
-        "billCode": WAYBILL, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2})
+    again = _zto(
+        second,
+        "thirdcenter.createIntercept",
+        {"billCode": WAYBILL, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2},
+    )
     assert again == answer, "the first answer to a request id is remembered across the restart"
 
 
@@ -74,10 +100,14 @@ def test_pending_pushes_and_the_callback_survive_a_restart(tmp_path: Path) -> No
     failing.answers = [(500, b"down")]
     first = _app(db, clock, failing)
     admin = first.test_client()
-    admin.post("/__admin/subscriptions/callback",
-               json={"carrier": "zto", "app_key": "zto-demo", "url": "http://cb.test/"})
-    admin.post("/__admin/parcels", json={"carrier": "zto", "app_key": "zto-demo", "waybill": WAYBILL,
-                                         "stage": "picked_up"})
+    admin.post(
+        "/__admin/subscriptions/callback",
+        json={"carrier": "zto", "app_key": "zto-demo", "url": "http://cb.test/"},
+    )
+    admin.post(
+        "/__admin/parcels",
+        json={"carrier": "zto", "app_key": "zto-demo", "waybill": WAYBILL, "stage": "picked_up"},
+    )
     admin.post("/__admin/subscriptions", json={"carrier": "zto", "app_key": "zto-demo", "waybill": WAYBILL})
     route = admin.get(f"/__admin/parcels/zto/{WAYBILL}?app_key=zto-demo").get_json()["parcel"]["route"]
     next_scan = next(s["time"] for s in route if not s["visible"])
@@ -89,7 +119,9 @@ def test_pending_pushes_and_the_callback_survive_a_restart(tmp_path: Path) -> No
     second = _app(db, clock, working)
     clock.advance(30)
     second.test_client().post("/__admin/pushes/flush")
-    pushes: List[Dict[str, Any]] = second.test_client().get("/__admin/pushes?app_key=zto-demo").get_json()["pushes"]
+    pushes: List[Dict[str, Any]] = (
+        second.test_client().get("/__admin/pushes?app_key=zto-demo").get_json()["pushes"]
+    )
     assert [p["state"] for p in pushes] == ["delivered"]
     assert [a["status"] for a in pushes[0]["attempts"]] == [500, 200]
     assert len(working.sent) == 1 and working.sent[0].body == failing.sent[0].body

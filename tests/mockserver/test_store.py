@@ -35,15 +35,31 @@ def _account(app_key: str) -> Account:
 
 
 def _parcel(app_key: str, waybill: str = "73100130019486") -> Parcel:
-    return Parcel(carrier="zto", app_key=app_key, waybill=waybill, origin=HERE, destination=HERE,
-                  route=(), created_at=NOW)
+    return Parcel(
+        carrier="zto",
+        app_key=app_key,
+        waybill=waybill,
+        origin=HERE,
+        destination=HERE,
+        route=(),
+        created_at=NOW,
+    )
 
 
 def _record(app_key: str, record_id: str, waybill: str = "73100130019486") -> InterceptRecord:
-    return InterceptRecord(id=record_id, carrier="zto", app_key=app_key, waybill=waybill,
-                           kind=InterceptKind.RETURN, request_id=record_id,
-                           external_ref=record_id, status=InterceptStatus.PENDING,
-                           created_at=NOW, resolve_at=NOW, updated_at=NOW)
+    return InterceptRecord(
+        id=record_id,
+        carrier="zto",
+        app_key=app_key,
+        waybill=waybill,
+        kind=InterceptKind.RETURN,
+        request_id=record_id,
+        external_ref=record_id,
+        status=InterceptStatus.PENDING,
+        created_at=NOW,
+        resolve_at=NOW,
+        updated_at=NOW,
+    )
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -115,8 +131,7 @@ def test_delete_parcel_drops_its_intercepts_only(store: Store) -> None:
 
 def test_subscribing_twice_keeps_one_subscription(store: Store) -> None:
     for _ in range(2):
-        store.put_subscription(Subscription(carrier="zto", app_key="a", waybill="w",
-                                            created_at=NOW))
+        store.put_subscription(Subscription(carrier="zto", app_key="a", waybill="w", created_at=NOW))
     assert len(store.list_subscriptions("zto", "a")) == 1
     assert store.list_subscriptions("zto", "a", "other") == []
 
@@ -147,9 +162,20 @@ def test_atomic_is_reentrant_and_serialises_writers(store: Store) -> None:
 
 
 def _push(app_key: str, push_id: str, seq: int, state: PushState = PushState.PENDING) -> PushRecord:
-    return PushRecord(id=push_id, seq=seq, carrier="zto", app_key=app_key, kind="trace",
-                      waybills=("73100130019486",), url="http://cb.test/", headers={"X": "1"},
-                      body="data=1", state=state, created_at=NOW, due_at=NOW)
+    return PushRecord(
+        id=push_id,
+        seq=seq,
+        carrier="zto",
+        app_key=app_key,
+        kind="trace",
+        waybills=("73100130019486",),
+        url="http://cb.test/",
+        headers={"X": "1"},
+        body="data=1",
+        state=state,
+        created_at=NOW,
+        due_at=NOW,
+    )
 
 
 def test_callbacks_are_kept_per_account_and_survive_an_account_reset(store: Store) -> None:
@@ -171,8 +197,12 @@ def test_pushes_are_ordered_by_seq_filtered_by_state_and_cleared_per_account(sto
     store.put_push(_push("a", "P2", 2))
     store.put_push(_push("a", "P1", 1))
     store.put_push(_push("b", "P1", 1))
-    delivered = evolve(_push("a", "P2", 2), state=PushState.DELIVERED, due_at=None,
-                       attempts=(Attempt(time=NOW, status=200, response="ok", acked=True),))
+    delivered = evolve(
+        _push("a", "P2", 2),
+        state=PushState.DELIVERED,
+        due_at=None,
+        attempts=(Attempt(time=NOW, status=200, response="ok", acked=True),),
+    )
     store.put_push(delivered)
     assert [p.id for p in store.list_pushes("zto", "a")] == ["P1", "P2"]
     assert store.list_pushes("zto", "a", PushState.DELIVERED) == [delivered]
@@ -183,8 +213,9 @@ def test_pushes_are_ordered_by_seq_filtered_by_state_and_cleared_per_account(sto
 
 
 def test_a_subscription_keeps_its_push_cursor(store: Store) -> None:
-    subscription = Subscription(carrier="zto", app_key="a", waybill="w", created_at=NOW,
-                                extra={"k": "v"}, pushed_until=NOW)
+    subscription = Subscription(
+        carrier="zto", app_key="a", waybill="w", created_at=NOW, extra={"k": "v"}, pushed_until=NOW
+    )
     store.put_subscription(subscription)
     assert store.list_subscriptions("zto", "a") == [subscription]
     assert store.list_subscriptions("zto", "a")[0].pushed_until == NOW

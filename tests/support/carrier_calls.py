@@ -36,8 +36,13 @@ class Carrier(ABC):
     code_field: str  # the scan-code key
     codes: dict[str, str]  # neutral outcome -> the carrier's code in the answer
 
-    def __init__(self, client: Any, key: Optional[str] = None, secret: Optional[str] = None,
-                 waybill: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        key: Optional[str] = None,
+        secret: Optional[str] = None,
+        waybill: Optional[str] = None,
+    ) -> None:
         self.client = client
         self.key = key or f"{self.slug}-demo"
         self.secret = secret or f"{self.slug}-demo-secret"
@@ -59,22 +64,37 @@ class Carrier(ABC):
 
 class Zto(Carrier):
     slug, waybill, time_field, code_field = "zto", "73123456789012", "scanDate", "scanType"
-    codes = {"already_signed": "E23101", "out_for_delivery": "E23120", "duplicate": "E23121",
-             "not_found": "E23102", "not_supported": "E23139", "other": "E23124",
-             "bad_signature": "S211", "rate_limited": "S221", "unavailable": "S203",
-             "missing_field": "S208", "not_found_error": "E23102"}
+    codes = {
+        "already_signed": "E23101",
+        "out_for_delivery": "E23120",
+        "duplicate": "E23121",
+        "not_found": "E23102",
+        "not_supported": "E23139",
+        "other": "E23124",
+        "bad_signature": "S211",
+        "rate_limited": "S221",
+        "unavailable": "S203",
+        "missing_field": "S208",
+        "not_found_error": "E23102",
+    }
 
     def _post(self, api: str, body: dict[str, Any]) -> Any:
         raw = _compact(body)
-        return self.client.post(f"/zto/{api}", data=raw.encode("utf-8"), content_type="application/json",
-                                headers={"x-appKey": self.key, "x-dataDigest": _b64md5(raw + self.secret)})
+        return self.client.post(
+            f"/zto/{api}",
+            data=raw.encode("utf-8"),
+            content_type="application/json",
+            headers={"x-appKey": self.key, "x-dataDigest": _b64md5(raw + self.secret)},
+        )
 
     def track(self) -> Any:
         return self._post("zto.merchant.waybill.track.query", {"billCode": self.waybill})
 
     def intercept(self) -> Any:
-        return self._post("thirdcenter.createIntercept", {
-            "billCode": self.waybill, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2})
+        return self._post(
+            "thirdcenter.createIntercept",
+            {"billCode": self.waybill, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2},
+        )
 
     def scans(self, answer: Any) -> list[dict[str, Any]]:
         return answer["result"]  # type: ignore[no-any-return]
@@ -82,17 +102,31 @@ class Zto(Carrier):
 
 class Yto(Carrier):
     slug, waybill, time_field, code_field = "yto", "YT1234567890123", "upload_Time", "infoContent"
-    codes = {"already_signed": "2001", "out_for_delivery": "2002", "duplicate": "2003",
-             "not_found": "2004", "not_supported": "2005", "other": "2099",
-             "bad_signature": "S01", "rate_limited": "S05", "unavailable": "S06",
-             "missing_field": "S02", "not_found_error": "2004"}
+    codes = {
+        "already_signed": "2001",
+        "out_for_delivery": "2002",
+        "duplicate": "2003",
+        "not_found": "2004",
+        "not_supported": "2005",
+        "other": "2099",
+        "bad_signature": "S01",
+        "rate_limited": "S05",
+        "unavailable": "S06",
+        "missing_field": "S02",
+        "not_found_error": "2004",
+    }
 
     def _post(self, method: str, param: dict[str, Any]) -> Any:
         text = _compact(param)
-        form = {"timestamp": "1736128800000", "param": text, "format": "JSON",
-                "sign": _b64md5(text + method + "v1" + self.secret)}
-        return self.client.post(f"/yto/open/{method}/v1/{self.key}/{self.key}",
-                                data=urlencode(form), content_type=FORM)
+        form = {
+            "timestamp": "1736128800000",
+            "param": text,
+            "format": "JSON",
+            "sign": _b64md5(text + method + "v1" + self.secret),
+        }
+        return self.client.post(
+            f"/yto/open/{method}/v1/{self.key}/{self.key}", data=urlencode(form), content_type=FORM
+        )
 
     def track(self) -> Any:
         return self._post("track_query_adapter", {"NUMBER": self.waybill})
@@ -106,24 +140,44 @@ class Yto(Carrier):
 
 class Sto(Carrier):
     slug, waybill, time_field, code_field = "sto", "773012345678901", "opTime", "scanType"
-    codes = {"already_signed": "I101", "out_for_delivery": "I102", "duplicate": "I103",
-             "not_found": "I104", "not_supported": "I105", "other": "I199",
-             "bad_signature": "S01", "rate_limited": "S05", "unavailable": "S06",
-             "missing_field": "S02", "not_found_error": "I104"}
+    codes = {
+        "already_signed": "I101",
+        "out_for_delivery": "I102",
+        "duplicate": "I103",
+        "not_found": "I104",
+        "not_supported": "I105",
+        "other": "I199",
+        "bad_signature": "S01",
+        "rate_limited": "S05",
+        "unavailable": "S06",
+        "missing_field": "S02",
+        "not_found_error": "I104",
+    }
 
     def _post(self, api_name: str, to: str, content: dict[str, Any]) -> Any:
         text = _compact(content)
-        form = {"content": text, "data_digest": _b64md5(text + self.secret), "api_name": api_name,
-                "from_appkey": self.key, "from_code": self.key, "to_appkey": to, "to_code": to}
+        form = {
+            "content": text,
+            "data_digest": _b64md5(text + self.secret),
+            "api_name": api_name,
+            "from_appkey": self.key,
+            "from_code": self.key,
+            "to_appkey": to,
+            "to_code": to,
+        }
         return self.client.post("/sto/gateway/link.do", data=urlencode(form), content_type=FORM)
 
     def track(self) -> Any:
-        return self._post("STO_TRACE_QUERY_COMMON", "sto_trace_query",
-                          {"order": "asc", "waybillNoList": [self.waybill]})
+        return self._post(
+            "STO_TRACE_QUERY_COMMON", "sto_trace_query", {"order": "asc", "waybillNoList": [self.waybill]}
+        )
 
     def intercept(self) -> Any:
-        return self._post("INTERCEPT_CREATE_STANDARD", "reverse-center",
-                          {"waybillNo": self.waybill, "interceptForAct": "DEFAULT"})
+        return self._post(
+            "INTERCEPT_CREATE_STANDARD",
+            "reverse-center",
+            {"waybillNo": self.waybill, "interceptForAct": "DEFAULT"},
+        )
 
     def scans(self, answer: Any) -> list[dict[str, Any]]:
         return answer["data"][self.waybill]  # type: ignore[no-any-return]
@@ -131,17 +185,32 @@ class Sto(Carrier):
 
 class Jt(Carrier):
     slug, waybill, time_field, code_field = "jt", "JT1234567890123", "scanTime", "scanType"
-    codes = {"already_signed": "173001", "out_for_delivery": "173002", "duplicate": "173003",
-             "not_found": "173004", "not_supported": "173005", "other": "173099",
-             "bad_signature": "145003030", "rate_limited": "145003061", "unavailable": "145003062",
-             "missing_field": "145003050", "not_found_error": "173004"}
+    codes = {
+        "already_signed": "173001",
+        "out_for_delivery": "173002",
+        "duplicate": "173003",
+        "not_found": "173004",
+        "not_supported": "173005",
+        "other": "173099",
+        "bad_signature": "145003030",
+        "rate_limited": "145003061",
+        "unavailable": "145003062",
+        "missing_field": "145003050",
+        "not_found_error": "173004",
+    }
 
     def _post(self, path: str, biz: dict[str, Any]) -> Any:
         text = _compact(biz)
-        return self.client.post(f"/jt/webopenplatformapi/api{path}", data=urlencode({"bizContent": text}),
-                                content_type=FORM,
-                                headers={"apiAccount": self.key, "digest": _b64md5(text + self.secret),
-                                         "timestamp": "1736128800000"})
+        return self.client.post(
+            f"/jt/webopenplatformapi/api{path}",
+            data=urlencode({"bizContent": text}),
+            content_type=FORM,
+            headers={
+                "apiAccount": self.key,
+                "digest": _b64md5(text + self.secret),
+                "timestamp": "1736128800000",
+            },
+        )
 
     def track(self) -> Any:
         return self._post("/logistics/trace", {"billCodes": self.waybill})
@@ -180,8 +249,10 @@ class HttpClient:
         self.session = requests.Session()
         self.timeout = timeout
 
-    def post(self, path: str, *, data: Any = None, content_type: str = "",
-             headers: Optional[dict[str, str]] = None) -> HttpResponse:
+    def post(
+        self, path: str, *, data: Any = None, content_type: str = "", headers: Optional[dict[str, str]] = None
+    ) -> HttpResponse:
         sent = {"Content-Type": content_type, **(headers or {})}
-        return HttpResponse(self.session.post(self.base_url + path, data=data, headers=sent,
-                                              timeout=self.timeout))
+        return HttpResponse(
+            self.session.post(self.base_url + path, data=data, headers=sent, timeout=self.timeout)
+        )

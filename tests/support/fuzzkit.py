@@ -33,8 +33,12 @@ def fuzz_settings(max_examples: int = EXAMPLES) -> settings:
         derandomize=True,
         database=None,
         print_blob=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+            HealthCheck.function_scoped_fixture,
+        ],
     )
 
 
@@ -64,8 +68,28 @@ scalars = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-    | st.sampled_from(["", " ", "true", "false", "1", "0", "SYS000", "null", "2024-05-01 09:12:00",
-                      "1700000000000", "²", "٣", "PENDING", "FAILED", "SUCCESS", "\u2028", "\ud800", DEEP])
+    | st.sampled_from(
+        [
+            "",
+            " ",
+            "true",
+            "false",
+            "1",
+            "0",
+            "SYS000",
+            "null",
+            "2024-05-01 09:12:00",
+            "1700000000000",
+            "²",
+            "٣",
+            "PENDING",
+            "FAILED",
+            "SUCCESS",
+            "\u2028",
+            "\ud800",
+            DEEP,
+        ]
+    )
 )
 
 json_values = st.recursive(
@@ -101,7 +125,9 @@ def paths(value: Any, prefix: Tuple[Any, ...] = ()) -> List[Tuple[Any, ...]]:
 
 def _retyped(value: Any, choice: int) -> Any:
     options: List[Any] = [
-        str(value) if not isinstance(value, str) else (int(value) if value.isascii() and value.isdigit() else 7),
+        str(value)
+        if not isinstance(value, str)
+        else (int(value) if value.isascii() and value.isdigit() else 7),
         [value],
         {"value": value},
         None,
@@ -116,13 +142,16 @@ def _retyped(value: Any, choice: int) -> Any:
 MUTATIONS = ("delete", "null", "retype", "deep", "replace", "text")
 
 #: Text with lone surrogates (legal as JSON ``\\ud800`` escapes), controls and odd digits.
-odd_text = st.text(st.characters(exclude_categories=()), max_size=8) | st.sampled_from(
-    ["\ud800", "a\udfff", "\x00", "\u202e", "\ufeff", " ", "9" * 5000]) | st.sampled_from(
-    ["²", "٣", "４", " 5 ", "1e999", "-0", "0x10", "1_000", "Infinity", "NaN", "½"])
+odd_text = (
+    st.text(st.characters(exclude_categories=()), max_size=8)
+    | st.sampled_from(["\ud800", "a\udfff", "\x00", "\u202e", "\ufeff", " ", "9" * 5000])
+    | st.sampled_from(["²", "٣", "４", " 5 ", "1e999", "-0", "0x10", "1_000", "Infinity", "NaN", "½"])
+)
 
 
-def mutate(sample: Any, path: Tuple[Any, ...], how: str, choice: int, replacement: Any,
-           text: str = "") -> Any:
+def mutate(
+    sample: Any, path: Tuple[Any, ...], how: str, choice: int, replacement: Any, text: str = ""
+) -> Any:
     """A deep copy of ``sample`` with the node at ``path`` deleted / nulled / retyped / nested."""
     data = copy.deepcopy(sample)
     parent = data
@@ -176,16 +205,43 @@ def mutated(draw: Callable[..., Any], sample: Any, rounds: int = 3) -> Any:
 
 # -- HTTP bits ---------------------------------------------------------------------------------
 
-statuses = st.sampled_from([200, 200, 200, 201, 204, 301, 400, 401, 403, 404, 409, 429, 500,
-                            502, 503, 504]) | st.integers(min_value=100, max_value=599)
+statuses = st.sampled_from(
+    [200, 200, 200, 201, 204, 301, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504]
+) | st.integers(min_value=100, max_value=599)
 
 header_values = st.text(max_size=30) | st.sampled_from(
-    ["", "0", "5", "²", "٣", "-1", "1e9", "Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
-     "Mon, 01 Jan 0001 00:00:00 GMT", "99999999999999999999999", "application/json", "text/xml"])
+    [
+        "",
+        "0",
+        "5",
+        "²",
+        "٣",
+        "-1",
+        "1e9",
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "Mon, 01 Jan 0001 00:00:00 GMT",
+        "99999999999999999999999",
+        "application/json",
+        "text/xml",
+    ]
+)
 
 headers_strategy = st.dictionaries(
-    st.sampled_from(["Content-Type", "Retry-After", "retry-after", "X-Request-Id", "x-request-id",
-                     "digest", "apiAccount", "timestamp", "Content-Length"]) | st.text(max_size=10),
+    st.sampled_from(
+        [
+            "Content-Type",
+            "Retry-After",
+            "retry-after",
+            "X-Request-Id",
+            "x-request-id",
+            "digest",
+            "apiAccount",
+            "timestamp",
+            "Content-Length",
+        ]
+    )
+    | st.text(max_size=10),
     header_values,
     max_size=4,
 )
@@ -194,26 +250,45 @@ headers_strategy = st.dictionaries(
 # -- signed pushes (as each carrier posts them) ------------------------------------------------
 
 
-def signed_push(slug: str, payload_text: str, *, secret: str, app_key: str,
-                client_id: str = "", kind: str = "trace") -> Tuple[Dict[str, str], bytes]:
+def signed_push(
+    slug: str, payload_text: str, *, secret: str, app_key: str, client_id: str = "", kind: str = "trace"
+) -> Tuple[Dict[str, str], bytes]:
     """Headers and form body of a push whose JSON text is ``payload_text``, signed with ``secret``."""
     form_type = "application/x-www-form-urlencoded; charset=utf-8"
     if slug == "zto":
-        fields = {"company_id": app_key, "msg_type": "Traces" if kind == "trace" else "InterceptResult",
-                  "data": payload_text, "data_digest": b64_md5(payload_text, secret)}
+        fields = {
+            "company_id": app_key,
+            "msg_type": "Traces" if kind == "trace" else "InterceptResult",
+            "data": payload_text,
+            "data_digest": b64_md5(payload_text, secret),
+        }
         return {"Content-Type": form_type}, urlencode(fields).encode("ascii")
     if slug == "yto":
-        fields = {"logistics_interface": payload_text, "data_digest": b64_md5(payload_text, secret),
-                  "type": "TRACE" if kind == "trace" else "INTERCEPT", "clientId": client_id or app_key}
+        fields = {
+            "logistics_interface": payload_text,
+            "data_digest": b64_md5(payload_text, secret),
+            "type": "TRACE" if kind == "trace" else "INTERCEPT",
+            "clientId": client_id or app_key,
+        }
         return {"Content-Type": form_type}, urlencode(fields).encode("ascii")
     if slug == "sto":
         api = "STO_TRACE_PLATFORM_PUSH" if kind == "trace" else "INTERCEPT_RESULT_PUSH"
-        fields = {"content": payload_text, "data_digest": b64_md5(payload_text, secret), "api_name": api,
-                  "from_appkey": "sto_trace_platform", "from_code": "sto_trace_platform",
-                  "to_appkey": app_key, "to_code": app_key + "-code"}
+        fields = {
+            "content": payload_text,
+            "data_digest": b64_md5(payload_text, secret),
+            "api_name": api,
+            "from_appkey": "sto_trace_platform",
+            "from_code": "sto_trace_platform",
+            "to_appkey": app_key,
+            "to_code": app_key + "-code",
+        }
         return {"Content-Type": form_type}, urlencode(fields).encode("ascii")
-    headers = {"Content-Type": form_type, "apiAccount": app_key,
-               "digest": b64_md5(payload_text, secret), "timestamp": "1714701600000"}
+    headers = {
+        "Content-Type": form_type,
+        "apiAccount": app_key,
+        "digest": b64_md5(payload_text, secret),
+        "timestamp": "1714701600000",
+    }
     return headers, urlencode({"bizContent": payload_text}).encode("ascii")
 
 

@@ -36,5 +36,3 @@ def sdk_config(base: str = MOCK_BASE, *, secrets: Optional[Dict[str, str]] = Non
             base_url=f"{base}/{slug}",
         )
     return ClientConfig(carriers=carriers, retry=RetryPolicy(max_attempts=3, initial=0.1, max_wait=1.0))
-
-

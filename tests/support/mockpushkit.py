@@ -94,7 +94,9 @@ class RecordingSender:
         self.answers: List[Any] = []
         self.lock = threading.Lock()
 
-    def __call__(self, url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> Tuple[int, bytes]:
+    def __call__(
+        self, url: str, headers: Mapping[str, str], body: bytes, timeout: float
+    ) -> Tuple[int, bytes]:
         with self.lock:
             self.sent.append(Sent(url, headers, body))
             answer = self.answers.pop(0) if self.answers else (200, ACKS[self.carrier])
@@ -103,8 +105,9 @@ class RecordingSender:
         return answer  # type: ignore[no-any-return]
 
 
-def routing_sender(routes: Mapping[str, Callable[[str, Mapping[str, str], bytes, float], Tuple[int, bytes]]]
-                   ) -> Callable[[str, Mapping[str, str], bytes, float], Tuple[int, bytes]]:
+def routing_sender(
+    routes: Mapping[str, Callable[[str, Mapping[str, str], bytes, float], Tuple[int, bytes]]],
+) -> Callable[[str, Mapping[str, str], bytes, float], Tuple[int, bytes]]:
     """A sender that hands each push to the sender registered for its URL."""
 
     def send(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> Tuple[int, bytes]:

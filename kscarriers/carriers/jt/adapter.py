@@ -43,7 +43,6 @@ ACK_OK: Mapping[str, str] = {"code": "1", "msg": "success", "data": "SUCCESS"}
 ACK_FAIL: Mapping[str, str] = {"code": "0", "msg": "fail", "data": "FAIL"}
 
 
-
 class JtAdapter(AdapterBase):
     """J&T Express China (极兔) over its open platform. See docs/carriers/jt.md.
 

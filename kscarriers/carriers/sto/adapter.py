@@ -50,7 +50,6 @@ ACK_OK = {"success": True, "errorCode": "", "errorMsg": ""}
 ACK_RETRY = {"success": False, "errorCode": "PUSH_FAILED", "errorMsg": "处理失败，请重推", "needRetry": True}
 
 
-
 class StoAdapter(AdapterBase):
     """STO (申通) over the LinkGateway open platform. See docs/carriers/sto.md.
 
@@ -109,9 +108,7 @@ class StoAdapter(AdapterBase):
 
     def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
         """``STO_TRACE_PLATFORM_SUBSCRIBE``; the callback URL is set in the STO console."""
-        return self._request(
-            API_SUBSCRIBE, TO_SUBSCRIBE, {"subscribeInfoList": [{"waybillNo": waybill}]}
-        )
+        return self._request(API_SUBSCRIBE, TO_SUBSCRIBE, {"subscribeInfoList": [{"waybillNo": waybill}]})
 
     def build_intercept(self, request: InterceptRequest) -> HttpRequest:
         """``INTERCEPT_CREATE_STANDARD``: ``DEFAULT`` returns the parcel, ``CHANGE_ADDRESS`` redirects it.
@@ -159,9 +156,7 @@ class StoAdapter(AdapterBase):
         if data is None:
             require(self.name, env, "data", where="answer")
         traces = wire.traces_of(data, waybill, where="data")
-        events = [
-            wire.trace_from_wire(trace, where=f"data.{waybill}[{i}]") for i, trace in enumerate(traces)
-        ]
+        events = [wire.trace_from_wire(trace, where=f"data.{waybill}[{i}]") for i, trace in enumerate(traces)]
         events.sort(key=lambda e: e.time)
         return TrackResult(carrier=self.name, waybill=waybill, events=events)
 

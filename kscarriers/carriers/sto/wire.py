@@ -184,9 +184,7 @@ def _refine_signed(
 def trace_from_wire(trace: Any, *, where: str) -> TrackingEvent:
     """One trace (track query entry or the push's ``trace``) as a TrackingEvent."""
     raw_code = str(require(CARRIER, trace, "scanType", where=where))
-    when = parse_china_time(
-        CARRIER, require(CARRIER, trace, "opTime", where=where), where=f"{where}.opTime"
-    )
+    when = parse_china_time(CARRIER, require(CARRIER, trace, "opTime", where=where), where=f"{where}.opTime")
     signer = str(trace.get("signoffPeople") or "")
     status, sub = _refine_signed(classify(codes.SCAN_TYPES, raw_code), signer)
     return TrackingEvent(
@@ -257,8 +255,13 @@ def intercept_result_from_wire(content: Any) -> InterceptResult:
     raw_status = str(require(CARRIER, content, "status", where="content")).strip().upper()
     error_code = str(content.get("errorCode") or "")
     state, failure = intercept_outcome(
-        CARRIER, codes.INTERCEPT_STATES, codes.INTERCEPT_FAILURES,
-        raw_status=raw_status, fail_code=error_code, where="content", raw=content,
+        CARRIER,
+        codes.INTERCEPT_STATES,
+        codes.INTERCEPT_FAILURES,
+        raw_status=raw_status,
+        fail_code=error_code,
+        where="content",
+        raw=content,
     )
     op_time = content.get("opTime")
     return InterceptResult(

@@ -40,7 +40,6 @@ METHOD_CANCEL = "wanted_cancel_adapter"
 VERSION = "v1"
 
 
-
 class YtoAdapter(AdapterBase):
     """YTO (圆通) over the open platform's "adapter" API. See docs/carriers/yto.md.
 
@@ -80,9 +79,7 @@ class YtoAdapter(AdapterBase):
     def _request(self, method: str, payload: Mapping[str, Any]) -> HttpRequest:
         param = compact_json(payload)
         sign = b64_md5(param, method, VERSION, self._config.credentials.app_secret)
-        body = encode_form(
-            {"timestamp": str(self._now_ms()), "param": param, "sign": sign, "format": "JSON"}
-        )
+        body = encode_form({"timestamp": str(self._now_ms()), "param": param, "sign": sign, "format": "JSON"})
         return HttpRequest(
             method="POST",
             url=f"{self._config.root}/open/{method}/{VERSION}/{self.partner_code}/{self.client_id}",
@@ -125,9 +122,7 @@ class YtoAdapter(AdapterBase):
                     "wantedDesc": request.reason,
                 },
             )
-        return self._request(
-            METHOD_INTERCEPT, {"waybillNo": request.waybill, "wantedDesc": request.reason}
-        )
+        return self._request(METHOD_INTERCEPT, {"waybillNo": request.waybill, "wantedDesc": request.reason})
 
     def build_cancel_intercept(self, waybill: str, *, request_id: str, reason: str) -> HttpRequest:
         """``wanted_cancel_adapter``; YTO cancels by waybill, so ``request_id`` is not sent."""

@@ -188,8 +188,13 @@ def intercept_push_from_wire(data: Any) -> PushEvent:
     raw_status = str(require(CARRIER, data, "status", where=where)).strip().upper()
     fail_code = str(data.get("failCode") or "")
     state, failure = intercept_outcome(
-        CARRIER, codes.INTERCEPT_STATES, codes.INTERCEPT_FAILURES,
-        raw_status=raw_status, fail_code=fail_code, where=where, raw=data,
+        CARRIER,
+        codes.INTERCEPT_STATES,
+        codes.INTERCEPT_FAILURES,
+        raw_status=raw_status,
+        fail_code=fail_code,
+        where=where,
+        raw=data,
     )
     updated = data.get("updateTime")
     result = InterceptResult(

@@ -117,9 +117,7 @@ INTERCEPT_FAILURES: Dict[str, InterceptFailure] = {
 }
 
 #: Envelope codes (carriers.md §2.4) by the error they become.
-AUTH_CODES: FrozenSet[str] = frozenset(
-    {"S210", "S211", "S212", "S214", "E404", "E409", "E413", "E418"}
-)
+AUTH_CODES: FrozenSet[str] = frozenset({"S210", "S211", "S212", "S214", "E404", "E409", "E413", "E418"})
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"S206", "S221"})
 SERVER_CODES: FrozenSet[str] = frozenset({"S200", "S202", "S203"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"E416", "E23102"})

@@ -131,9 +131,7 @@ def push_trace_from_wire(data: Mapping[str, Any]) -> PushEvent:
         carrier=CARRIER,
         kind=PushKind.TRACKING,
         waybill=waybill,
-        dedupe_key=dedupe_key(
-            CARRIER, waybill, "trace", action, when_text, data.get("facilityCode") or ""
-        ),
+        dedupe_key=dedupe_key(CARRIER, waybill, "trace", action, when_text, data.get("facilityCode") or ""),
         tracking=event,
         raw=data,
     )
@@ -144,8 +142,13 @@ def intercept_state_from_wire(waybill: str, result: Any, *, where: str) -> Inter
     raw_status = str(require(CARRIER, result, "status", where=where))
     fail_code = str(result.get("failCode") or "")
     state, failure = intercept_outcome(
-        CARRIER, codes.INTERCEPT_STATES, codes.INTERCEPT_FAILURES,
-        raw_status=raw_status, fail_code=fail_code, where=where, raw=result,
+        CARRIER,
+        codes.INTERCEPT_STATES,
+        codes.INTERCEPT_FAILURES,
+        raw_status=raw_status,
+        fail_code=fail_code,
+        where=where,
+        raw=result,
     )
     updated = result.get("updateTime")
     return InterceptResult(
@@ -158,7 +161,5 @@ def intercept_state_from_wire(waybill: str, result: Any, *, where: str) -> Inter
         message=str(result.get("failReason") or result.get("statusName") or ""),
         carrier_reference=str(result.get("serviceCode") or result.get("thirdBizNo") or ""),
         request_id=str(result.get("serviceCode") or result.get("thirdBizNo") or ""),
-        updated_at=(
-            parse_china_time(CARRIER, updated, where=f"{where}.updateTime") if updated else None
-        ),
+        updated_at=(parse_china_time(CARRIER, updated, where=f"{where}.updateTime") if updated else None),
     )

@@ -818,8 +818,11 @@ def _tolerant_adapter(now_ms: int, tolerance: float = 300.0):
     from kscarriers import CarrierConfig, Credentials
     from kscarriers.carriers.jt import JtAdapter
 
-    config = CarrierConfig(credentials=Credentials(app_key="100001", app_secret="pk-secret"),
-                           base_url="https://jt.test", push_tolerance=tolerance)
+    config = CarrierConfig(
+        credentials=Credentials(app_key="100001", app_secret="pk-secret"),
+        base_url="https://jt.test",
+        push_tolerance=tolerance,
+    )
     return JtAdapter(config, now_ms=lambda: now_ms)
 
 

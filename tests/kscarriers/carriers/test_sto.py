@@ -167,9 +167,7 @@ def test_adapter_constructs_from_config_alone() -> None:
     assert SECRET not in repr(adapter)
 
 
-@pytest.mark.parametrize(
-    "number", ["777031922725111", "772011975782987", "43" + "1" * 12, "77" + "0" * 15]
-)
+@pytest.mark.parametrize("number", ["777031922725111", "772011975782987", "43" + "1" * 12, "77" + "0" * 15])
 def test_waybill_pattern_accepts_sto_numbers(number: str) -> None:
     assert any(p.fullmatch(number) for p in StoAdapter.waybill_patterns)
 
@@ -205,7 +203,13 @@ def test_build_track_signs_the_exact_content_sent() -> None:
     request = make_adapter().build_track(WAYBILL)
     form = form_of(request)
     assert list(form) == [
-        "content", "data_digest", "api_name", "from_appkey", "from_code", "to_appkey", "to_code",
+        "content",
+        "data_digest",
+        "api_name",
+        "from_appkey",
+        "from_code",
+        "to_appkey",
+        "to_code",
     ]
     assert form["content"] == '{"order":"asc","waybillNoList":["777031922725111"]}'
     assert form["data_digest"] == sign(form["content"])
@@ -300,7 +304,8 @@ def test_track_parses_recorded_answer_with_string_booleans() -> None:
 def test_track_maps_signed_scan_to_delivered() -> None:
     result = make_adapter().parse_track(WAYBILL, track_answer(trace("签收", signoffPeople="本人")))
     assert (result.status, result.sub_status) == (
-        TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_RECIPIENT,
+        TrackingStatus.DELIVERED,
+        TrackingSubStatus.SIGNED_BY_RECIPIENT,
     )
 
 
@@ -655,7 +660,9 @@ def test_push_intercept_unknown_status_is_a_format_error() -> None:
 
 
 def test_push_without_api_name_is_a_trace() -> None:
-    (event,) = make_adapter().parse_push({}, push_body({"waybillNo": WAYBILL, "trace": trace("收件")}, api_name=None))
+    (event,) = make_adapter().parse_push(
+        {}, push_body({"waybillNo": WAYBILL, "trace": trace("收件")}, api_name=None)
+    )
     assert event.kind is PushKind.TRACKING
 
 
@@ -679,7 +686,9 @@ def test_push_tampered_body_is_a_mismatch() -> None:
 
 def test_push_signed_with_other_secret_is_a_mismatch() -> None:
     with pytest.raises(SignatureError) as info:
-        make_adapter().parse_push({}, push_body({"waybillNo": WAYBILL, "trace": trace("收件")}, secret="other"))
+        make_adapter().parse_push(
+            {}, push_body({"waybillNo": WAYBILL, "trace": trace("收件")}, secret="other")
+        )
     assert info.value.reason == "mismatch"
 
 
@@ -733,7 +742,11 @@ def test_push_dedupe_key_is_stable_on_redelivery() -> None:
 def test_push_dedupe_key_differs_between_events() -> None:
     adapter = make_adapter()
     keys: List[str] = []
-    for scan, when in [("收件", "2024-03-01 09:00:00"), ("发件", "2024-03-01 09:00:00"), ("收件", "2024-03-01 10:00:00")]:
+    for scan, when in [
+        ("收件", "2024-03-01 09:00:00"),
+        ("发件", "2024-03-01 09:00:00"),
+        ("收件", "2024-03-01 10:00:00"),
+    ]:
         body = push_body({"waybillNo": WAYBILL, "trace": trace(scan, when)})
         keys.append(adapter.parse_push({}, body)[0].dedupe_key)
     for status in ("SUCCESS", "FAILED"):
@@ -825,7 +838,9 @@ def test_client_intercept_retryable_failure_is_outcome_unknown() -> None:
 
 def test_client_parses_push_and_gives_ack() -> None:
     sample = fixture("sdk_push_trace.json")
-    message = make_client(FakeTransport()).parse_push("sto", sample["headers"], sample["body"].encode("ascii"))
+    message = make_client(FakeTransport()).parse_push(
+        "sto", sample["headers"], sample["body"].encode("ascii")
+    )
     assert len(message.events) == 1
     assert message.ack.body == b'{"success":true,"errorCode":"","errorMsg":""}'
 

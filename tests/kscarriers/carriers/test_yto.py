@@ -90,8 +90,12 @@ def intercept_request(kind: InterceptKind = InterceptKind.RETURN_TO_SENDER) -> I
     address = None
     if kind is InterceptKind.CHANGE_ADDRESS:
         address = Address(
-            name="王小明", phone="13800000000", province="浙江省", city="杭州市",
-            district="西湖区", detail="文三路 90 号",
+            name="王小明",
+            phone="13800000000",
+            province="浙江省",
+            city="杭州市",
+            district="西湖区",
+            detail="文三路 90 号",
         )
     return InterceptRequest(
         waybill=WAYBILL, kind=kind, reason="买家退款", request_id="req-1", new_address=address
@@ -101,7 +105,12 @@ def intercept_request(kind: InterceptKind = InterceptKind.RETURN_TO_SENDER) -> I
 def push_body(data: Any, *, push_type: str = "TRACE", secret: str = SECRET, client: str = CLIENT_ID) -> bytes:
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     digest = base64.b64encode(hashlib.md5((text + secret).encode("utf-8")).digest()).decode()
-    fields = [("logistics_interface", text), ("data_digest", digest), ("type", push_type), ("clientId", client)]
+    fields = [
+        ("logistics_interface", text),
+        ("data_digest", digest),
+        ("type", push_type),
+        ("clientId", client),
+    ]
     return urlencode(fields).encode("ascii")
 
 
@@ -111,8 +120,14 @@ def push_body(data: Any, *, push_type: str = "TRACE", secret: str = SECRET, clie
 def test_adapter_declares_slug_operations_and_no_request_id() -> None:
     assert YtoAdapter.name == "yto"
     assert YtoAdapter.operations == frozenset(
-        {Operation.TRACK, Operation.SUBSCRIBE, Operation.INTERCEPT, Operation.CHANGE_ADDRESS,
-         Operation.CANCEL_INTERCEPT, Operation.PUSH}
+        {
+            Operation.TRACK,
+            Operation.SUBSCRIBE,
+            Operation.INTERCEPT,
+            Operation.CHANGE_ADDRESS,
+            Operation.CANCEL_INTERCEPT,
+            Operation.PUSH,
+        }
     )
     assert Operation.INTERCEPT_STATUS not in YtoAdapter.operations
     assert YtoAdapter.intercept_takes_request_id is False
@@ -123,7 +138,9 @@ def test_waybill_pattern_matches_yto_numbers(number: str) -> None:
     assert any(p.fullmatch(number) for p in YtoAdapter.waybill_patterns)
 
 
-@pytest.mark.parametrize("number", ["YT909371808308", "YT90937180830881", "731001300194860", "JT1234567890123"])
+@pytest.mark.parametrize(
+    "number", ["YT909371808308", "YT90937180830881", "731001300194860", "JT1234567890123"]
+)
 def test_waybill_pattern_rejects_other_numbers(number: str) -> None:
     assert not any(p.fullmatch(number) for p in YtoAdapter.waybill_patterns)
 
@@ -264,12 +281,20 @@ def test_track_parses_fixture_answer_into_events_oldest_first() -> None:
 def test_track_maps_signed_scan_to_delivered() -> None:
     entry = {"waybill_No": WAYBILL, "upload_Time": "2021-06-20 14:02:55", "infoContent": "SIGNED"}
     result = make_adapter().parse_track(WAYBILL, respond([entry]))
-    assert (result.status, result.sub_status) == (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_RECIPIENT)
+    assert (result.status, result.sub_status) == (
+        TrackingStatus.DELIVERED,
+        TrackingSubStatus.SIGNED_BY_RECIPIENT,
+    )
 
 
 @pytest.mark.parametrize(("raw", "expected"), sorted(yto_codes.SCAN_CODES.items()))
 def test_track_maps_every_scan_code(raw: str, expected: Any) -> None:
-    entry = {"waybill_No": WAYBILL, "upload_Time": "2021-06-20 10:00:00", "infoContent": raw, "processInfo": "x"}
+    entry = {
+        "waybill_No": WAYBILL,
+        "upload_Time": "2021-06-20 10:00:00",
+        "infoContent": raw,
+        "processInfo": "x",
+    }
     event = make_adapter().parse_track(WAYBILL, respond([entry])).events[0]
     assert (event.status, event.sub_status) == expected
     assert event.sub_status.status is event.status
@@ -292,7 +317,12 @@ def test_track_maps_unknown_code_to_unknown_and_keeps_raw() -> None:
     ],
 )
 def test_track_refines_signed_by_the_text(text: str, sub: TrackingSubStatus) -> None:
-    entry = {"waybill_No": WAYBILL, "upload_Time": "2021-06-20 10:00:00", "infoContent": "SIGNED", "processInfo": text}
+    entry = {
+        "waybill_No": WAYBILL,
+        "upload_Time": "2021-06-20 10:00:00",
+        "infoContent": "SIGNED",
+        "processInfo": text,
+    }
     event = make_adapter().parse_track(WAYBILL, respond([entry])).events[0]
     assert (event.status, event.sub_status) == (TrackingStatus.DELIVERED, sub)
 
@@ -374,8 +404,13 @@ def test_track_fixture_bad_signature_is_authentication_error() -> None:
 
 @pytest.mark.parametrize(
     ("status", "cls", "retryable"),
-    [(500, CarrierServerError, True), (503, CarrierServerError, True), (429, RateLimitError, True),
-     (401, AuthenticationError, False), (404, NotFoundError, False)],
+    [
+        (500, CarrierServerError, True),
+        (503, CarrierServerError, True),
+        (429, RateLimitError, True),
+        (401, AuthenticationError, False),
+        (404, NotFoundError, False),
+    ],
 )
 def test_track_http_failure_raises_typed_error(status: int, cls: type, retryable: bool) -> None:
     with pytest.raises(CarrierError) as info:
@@ -389,7 +424,9 @@ def test_track_http_failure_raises_typed_error(status: int, cls: type, retryable
 
 
 def test_subscribe_success_is_subscribed() -> None:
-    result = make_adapter().parse_subscribe(WAYBILL, respond({"success": True, "code": "0", "message": "成功"}))
+    result = make_adapter().parse_subscribe(
+        WAYBILL, respond({"success": True, "code": "0", "message": "成功"})
+    )
     assert result.subscribed and result.raw_code == "0"
 
 
@@ -416,7 +453,9 @@ def test_intercept_fixture_refusal_is_already_signed() -> None:
     fx = load("sdk_intercept_refused.json")
     result = make_adapter().parse_intercept(intercept_request(), respond(fx["response"]))
     assert (result.status, result.failure, result.raw_code) == (
-        InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED, "2001"
+        InterceptStatus.FAILED,
+        InterceptFailure.ALREADY_SIGNED,
+        "2001",
     )
     assert result.message == "快件已签收，无法拦截"
     assert result.request_id == "req-1"
@@ -455,17 +494,28 @@ def test_intercept_accepted_without_wanted_id_raises_naming_the_field() -> None:
 
 
 def test_cancel_accepted_is_cancelled() -> None:
-    answer = {"success": True, "statusCode": 0, "code": "0", "message": "成功",
-              "data": {"waybillNo": WAYBILL, "wantedId": "W1"}}
+    answer = {
+        "success": True,
+        "statusCode": 0,
+        "code": "0",
+        "message": "成功",
+        "data": {"waybillNo": WAYBILL, "wantedId": "W1"},
+    }
     result = make_adapter().parse_cancel_intercept(WAYBILL, respond(answer))
-    assert (result.status, result.failure, result.carrier_reference) == (InterceptStatus.CANCELLED, None, "W1")
+    assert (result.status, result.failure, result.carrier_reference) == (
+        InterceptStatus.CANCELLED,
+        None,
+        "W1",
+    )
 
 
 def test_cancel_without_intercept_is_failed_no_intercept_to_cancel() -> None:
     fx = load("sdk_cancel_nothing.json")
     result = make_adapter().parse_cancel_intercept(WAYBILL, respond(fx["response"]))
     assert (result.status, result.failure, result.raw_code) == (
-        InterceptStatus.FAILED, InterceptFailure.NO_INTERCEPT_TO_CANCEL, "2006"
+        InterceptStatus.FAILED,
+        InterceptFailure.NO_INTERCEPT_TO_CANCEL,
+        "2006",
     )
 
 
@@ -486,7 +536,9 @@ def push_fixture(name: str) -> Dict[str, Any]:
 def test_push_trace_fixture_verifies_and_parses_one_event() -> None:
     fx = push_fixture("sdk_push_trace.json")
     form = dict(parse_qsl(fx["body"]))
-    recomputed = base64.b64encode(hashlib.md5((form["logistics_interface"] + SECRET).encode()).digest()).decode()
+    recomputed = base64.b64encode(
+        hashlib.md5((form["logistics_interface"] + SECRET).encode()).digest()
+    ).decode()
     assert recomputed == form["data_digest"]
     (event,) = make_adapter().parse_push(fx["headers"], fx["body"].encode("ascii"))
     assert event.kind is PushKind.TRACKING and event.carrier == "yto"
@@ -503,7 +555,10 @@ def test_push_intercept_fixture_is_failed_already_signed() -> None:
     result = event.intercept
     assert result is not None
     assert (result.status, result.failure, result.raw_code, result.raw_status) == (
-        InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED, "2001", "FAILED"
+        InterceptStatus.FAILED,
+        InterceptFailure.ALREADY_SIGNED,
+        "2001",
+        "FAILED",
     )
     assert result.carrier_reference == "W202106200001"
     assert result.updated_at == datetime(2021, 6, 20, 15, 0, 0, tzinfo=CHINA_TZ)
@@ -511,8 +566,14 @@ def test_push_intercept_fixture_is_failed_already_signed() -> None:
 
 @pytest.mark.parametrize(("raw", "state"), sorted(yto_codes.INTERCEPT_STATES.items()))
 def test_push_intercept_maps_every_status(raw: str, state: InterceptStatus) -> None:
-    data = {"waybillNo": WAYBILL, "wantedId": "W1", "status": raw, "failCode": "", "failReason": "",
-            "updateTime": "2021-06-20 15:00:00"}
+    data = {
+        "waybillNo": WAYBILL,
+        "wantedId": "W1",
+        "status": raw,
+        "failCode": "",
+        "failReason": "",
+        "updateTime": "2021-06-20 15:00:00",
+    }
     (event,) = make_adapter().parse_push({}, push_body(data, push_type="INTERCEPT"))
     assert event.intercept is not None and event.intercept.status is state
 
@@ -605,11 +666,19 @@ def test_push_dedupe_key_is_stable_across_redelivery() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"infoContent": "FAILED"}, {"upload_Time": "2021-06-20 14:02:56"}, {"processInfo": "【另一个网点】 快件已签收"}],
+    [
+        {"infoContent": "FAILED"},
+        {"upload_Time": "2021-06-20 14:02:56"},
+        {"processInfo": "【另一个网点】 快件已签收"},
+    ],
 )
 def test_push_dedupe_key_differs_for_different_trace_events(change: Dict[str, str]) -> None:
-    base = {"waybill_No": WAYBILL, "upload_Time": "2021-06-20 14:02:55", "infoContent": "SIGNED",
-            "processInfo": "【漕河泾公司】 快件已签收"}
+    base = {
+        "waybill_No": WAYBILL,
+        "upload_Time": "2021-06-20 14:02:55",
+        "infoContent": "SIGNED",
+        "processInfo": "【漕河泾公司】 快件已签收",
+    }
     adapter = make_adapter()
     one = adapter.parse_push({}, push_body(base))[0]
     other = adapter.parse_push({}, push_body({**base, **change}))[0]
@@ -619,8 +688,9 @@ def test_push_dedupe_key_differs_for_different_trace_events(change: Dict[str, st
 def test_push_dedupe_key_differs_between_intercept_outcomes() -> None:
     adapter = make_adapter()
     keys = {
-        adapter.parse_push({}, push_body({"waybillNo": WAYBILL, "wantedId": wid, "status": st},
-                                         push_type="INTERCEPT"))[0].dedupe_key
+        adapter.parse_push(
+            {}, push_body({"waybillNo": WAYBILL, "wantedId": wid, "status": st}, push_type="INTERCEPT")
+        )[0].dedupe_key
         for wid, st in [("W1", "SUCCESS"), ("W1", "CANCELLED"), ("W2", "SUCCESS")]
     }
     assert len(keys) == 3
@@ -675,7 +745,9 @@ def test_client_tracks_and_intercepts_through_the_adapter() -> None:
     assert tracked.carrier == "yto" and tracked.status is TrackingStatus.DELIVERED
     result = client.intercept(WAYBILL, reason="买家退款", idempotency_key="key-1")
     assert (result.status, result.request_id, result.carrier_reference) == (
-        InterceptStatus.PENDING, "key-1", "W202106200001"
+        InterceptStatus.PENDING,
+        "key-1",
+        "W202106200001",
     )
     track_req, intercept_req = transport.requests
     assert track_req.url.endswith("/open/track_query_adapter/v1/K100/TESTCLIENT")
@@ -702,8 +774,10 @@ def test_client_intercept_server_error_is_outcome_unknown_and_not_resent() -> No
 def test_trace_push_with_lone_surrogate_in_process_info_gives_a_stable_event() -> None:
     # Found by fuzzing: the JSON escape "\ud800" decodes to a lone surrogate, and hashing the
     # processInfo for the dedupe key raised UnicodeEncodeError.
-    text = ('{"waybill_No":"YT9093718083088","upload_Time":"2021-06-20 14:02:55",'
-            '"infoContent":"SIGNED","processInfo":"\\ud800"}')
+    text = (
+        '{"waybill_No":"YT9093718083088","upload_Time":"2021-06-20 14:02:55",'
+        '"infoContent":"SIGNED","processInfo":"\\ud800"}'
+    )
     adapter = make_adapter()
     first = adapter.parse_push({}, push_body(text))
     again = adapter.parse_push({}, push_body(text))

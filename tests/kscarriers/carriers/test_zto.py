@@ -45,7 +45,11 @@ def sign(data: bytes | str) -> str:
 
 
 def envelope(result=None, *, status=True, code="SYS000", message="成功"):
-    return json_response(json.dumps({"status": status, "statusCode": code, "message": message, "result": result}, ensure_ascii=False))
+    return json_response(
+        json.dumps(
+            {"status": status, "statusCode": code, "message": message, "result": result}, ensure_ascii=False
+        )
+    )
 
 
 def test_track_request_is_json_signed_over_the_exact_body(adapter):
@@ -58,7 +62,9 @@ def test_track_request_is_json_signed_over_the_exact_body(adapter):
 
 
 def test_subscribe_uses_zto_spelling_of_the_api(adapter):
-    assert adapter.build_subscribe(WAYBILL, callback_url=None).url.endswith("zto.merchant.waybill.track.subsrcibe")
+    assert adapter.build_subscribe(WAYBILL, callback_url=None).url.endswith(
+        "zto.merchant.waybill.track.subsrcibe"
+    )
 
 
 def test_track_sample_normalises_and_sorts_events(adapter):
@@ -80,8 +86,14 @@ def test_every_scan_type_maps_to_its_status(adapter, raw, expected):
 
 
 def test_unknown_scan_type_is_unknown_not_a_crash(adapter):
-    event = adapter.parse_track(WAYBILL, envelope([{"scanType": "外星扫描", "scanDate": 1700000000000}])).events[0]
-    assert (event.status, event.sub_status, event.raw_code) == (TrackingStatus.UNKNOWN, TrackingSubStatus.UNRECOGNISED, "外星扫描")
+    event = adapter.parse_track(
+        WAYBILL, envelope([{"scanType": "外星扫描", "scanDate": 1700000000000}])
+    ).events[0]
+    assert (event.status, event.sub_status, event.raw_code) == (
+        TrackingStatus.UNKNOWN,
+        TrackingSubStatus.UNRECOGNISED,
+        "外星扫描",
+    )
 
 
 def test_empty_result_is_no_information(adapter):
@@ -129,9 +141,17 @@ def test_http_5xx_is_a_server_error(adapter):
 
 
 def test_intercept_request_carries_request_id_and_return_destination(adapter):
-    req = InterceptRequest(waybill=WAYBILL, kind=InterceptKind.RETURN_TO_SENDER, reason="退款", request_id="rid-1")
+    req = InterceptRequest(
+        waybill=WAYBILL, kind=InterceptKind.RETURN_TO_SENDER, reason="退款", request_id="rid-1"
+    )
     body = json.loads(adapter.build_intercept(req).body)
-    assert body == {"billCode": WAYBILL, "requestId": "rid-1", "thirdBizNo": "rid-1", "destinationType": 2, "remark": "退款"}
+    assert body == {
+        "billCode": WAYBILL,
+        "requestId": "rid-1",
+        "thirdBizNo": "rid-1",
+        "destinationType": 2,
+        "remark": "退款",
+    }
 
 
 @pytest.mark.parametrize(("code", "failure"), sorted(codes.INTERCEPT_FAILURES.items()))
@@ -155,11 +175,24 @@ def test_signature_error_on_intercept_is_raised_not_returned(adapter):
 
 @pytest.mark.parametrize(
     ("raw", "status"),
-    [("1", InterceptStatus.PENDING), ("2", InterceptStatus.SUCCEEDED), ("3", InterceptStatus.FAILED), ("4", InterceptStatus.CANCELLED)],
+    [
+        ("1", InterceptStatus.PENDING),
+        ("2", InterceptStatus.SUCCEEDED),
+        ("3", InterceptStatus.FAILED),
+        ("4", InterceptStatus.CANCELLED),
+    ],
 )
 def test_intercept_status_values(adapter, raw, status):
     result = adapter.parse_intercept_status(
-        WAYBILL, envelope({"billCode": WAYBILL, "serviceCode": "rid", "status": raw, "failCode": "E23120" if raw == "3" else ""})
+        WAYBILL,
+        envelope(
+            {
+                "billCode": WAYBILL,
+                "serviceCode": "rid",
+                "status": raw,
+                "failCode": "E23120" if raw == "3" else "",
+            }
+        ),
     )
     assert result.status is status and result.carrier_reference == "rid"
     assert result.failure is (InterceptFailure.OUT_FOR_DELIVERY if raw == "3" else None)
@@ -172,12 +205,20 @@ def test_intercept_status_unknown_value_is_a_format_error(adapter):
 
 def test_intercept_status_without_intercept_is_not_found(adapter):
     with pytest.raises(NotFoundError):
-        adapter.parse_intercept_status(WAYBILL, envelope(status=False, code="E23102", message="订单信息不存在"))
+        adapter.parse_intercept_status(
+            WAYBILL, envelope(status=False, code="E23102", message="订单信息不存在")
+        )
 
 
 def _push_body(data: dict, *, digest: str | None = None, **extra) -> bytes:
     text = json.dumps(data, ensure_ascii=False)
-    fields = {"company_id": ZTO_KEY, "msg_type": "Traces", "data": text, "data_digest": digest or sign(text), **extra}
+    fields = {
+        "company_id": ZTO_KEY,
+        "msg_type": "Traces",
+        "data": text,
+        "data_digest": digest or sign(text),
+        **extra,
+    }
     return urlencode(fields).encode()
 
 
@@ -225,7 +266,13 @@ def test_push_from_another_account_is_rejected(adapter, push_sample):
 
 
 def test_intercept_result_push(adapter):
-    data = {"billCode": WAYBILL, "serviceCode": "rid-1", "status": "2", "statusName": "拦截成功", "updateTime": "2023-11-15 12:00:00"}
+    data = {
+        "billCode": WAYBILL,
+        "serviceCode": "rid-1",
+        "status": "2",
+        "statusName": "拦截成功",
+        "updateTime": "2023-11-15 12:00:00",
+    }
     (event,) = adapter.parse_push({}, _push_body(data, msg_type="InterceptResult"))
     assert event.kind is PushKind.INTERCEPT_RESULT
     assert event.intercept.status is InterceptStatus.SUCCEEDED and event.intercept.refund_auto_approvable
@@ -233,7 +280,11 @@ def test_intercept_result_push(adapter):
 
 def test_ack_is_the_zop_envelope(adapter):
     ack = adapter.push_ack(ok=True)
-    assert ack.status == 200 and json.loads(ack.body) == {"status": True, "message": "成功", "statusCode": "SYS000"}
+    assert ack.status == 200 and json.loads(ack.body) == {
+        "status": True,
+        "message": "成功",
+        "statusCode": "SYS000",
+    }
     assert json.loads(adapter.push_ack(ok=False).body)["status"] is False
 
 

@@ -37,8 +37,14 @@ SUBSCRIBE = f"{BASE}/trace/subscribe"
 INTERCEPT = f"{BASE}/waybill/intercept"
 WAYBILL = "JT2099306666983"
 OTHER = "JT2099306666990"
-CHENGDU = {"receiveUsername": "王五", "receivePhone": "13800138000", "receiveProvince": "四川省",
-           "receiveCity": "成都市", "receiveDistrict": "锦江区", "receiveAddress": "春熙路1号"}
+CHENGDU = {
+    "receiveUsername": "王五",
+    "receivePhone": "13800138000",
+    "receiveProvince": "四川省",
+    "receiveCity": "成都市",
+    "receiveDistrict": "锦江区",
+    "receiveAddress": "春熙路1号",
+}
 ENVELOPE_KEYS = {"code", "msg", "data", "requestId"}
 
 
@@ -61,17 +67,27 @@ class JtCaller:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def post(self, path: str, biz: Optional[Union[str, dict[str, Any], list[Any]]], *,
-             app_key: str = KEY, secret: str = SECRET,
-             headers: Optional[dict[str, Optional[str]]] = None) -> Any:
+    def post(
+        self,
+        path: str,
+        biz: Optional[Union[str, dict[str, Any], list[Any]]],
+        *,
+        app_key: str = KEY,
+        secret: str = SECRET,
+        headers: Optional[dict[str, Optional[str]]] = None,
+    ) -> Any:
         text = _text(biz) if biz is not None else ""
         sent: dict[str, Optional[str]] = {
             "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-            "apiAccount": app_key, "digest": sign(text, secret), "timestamp": "1736128800000"}
+            "apiAccount": app_key,
+            "digest": sign(text, secret),
+            "timestamp": "1736128800000",
+        }
         sent.update(headers or {})
         form = urlencode({"bizContent": text}) if biz is not None else ""
-        return self.client.post(path, data=form.encode("ascii"),
-                                headers={k: v for k, v in sent.items() if v is not None})
+        return self.client.post(
+            path, data=form.encode("ascii"), headers={k: v for k, v in sent.items() if v is not None}
+        )
 
     def call(self, path: str, biz: Any, **kwargs: Any) -> dict[str, Any]:
         response = self.post(path, biz, **kwargs)
@@ -100,8 +116,10 @@ def jt(mock_client: Any) -> JtCaller:
 @pytest.fixture
 def parcel(mock_client: Any) -> Any:
     def make(stage: str, waybill: str = WAYBILL, **extra: Any) -> dict[str, Any]:
-        answer = mock_client.post("/__admin/parcels", json={
-            "carrier": "jt", "app_key": KEY, "waybill": waybill, "stage": stage, **extra})
+        answer = mock_client.post(
+            "/__admin/parcels",
+            json={"carrier": "jt", "app_key": KEY, "waybill": waybill, "stage": stage, **extra},
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()["parcel"]  # type: ignore[no-any-return]
 
@@ -118,8 +136,9 @@ def _journal(client: Any) -> list[dict[str, Any]]:
 
 
 def _register(client: Any, app_key: str, secret: str, **extra: Any) -> None:
-    answer = client.post("/__admin/accounts", json={
-        "carrier": "jt", "app_key": app_key, "app_secret": secret, **extra})
+    answer = client.post(
+        "/__admin/accounts", json={"carrier": "jt", "app_key": app_key, "app_secret": secret, **extra}
+    )
     assert answer.status_code in (200, 201), answer.get_json()
 
 
@@ -142,8 +161,11 @@ def test_digest_is_checked_over_the_exact_bizcontent_string(jt: JtCaller) -> Non
 
 def test_a_json_body_instead_of_a_form_has_no_bizcontent(mock_client: Any) -> None:
     raw = json.dumps({"bizContent": {"billCodes": WAYBILL}}).encode()
-    answer = mock_client.post(TRACK, data=raw, headers={
-        "Content-Type": "application/json", "apiAccount": KEY, "digest": "x", "timestamp": "1"})
+    answer = mock_client.post(
+        TRACK,
+        data=raw,
+        headers={"Content-Type": "application/json", "apiAccount": KEY, "digest": "x", "timestamp": "1"},
+    )
     assert _error(answer.get_json()) == ("145003050", "bizContent不能为空")
 
 
@@ -173,8 +195,11 @@ def test_track_answers_the_scans_that_already_happened(jt: JtCaller, parcel: Any
     details = answer["data"][0]["details"]
     assert len(details) == sum(1 for scan in made["route"] if scan["visible"])
     for detail in details:
-        assert set(sample["detail_keys"]) <= set(detail) <= set(
-            sample["detail_keys"] + sample["optional_detail_keys"])
+        assert (
+            set(sample["detail_keys"])
+            <= set(detail)
+            <= set(sample["detail_keys"] + sample["optional_detail_keys"])
+        )
         datetime.strptime(detail["scanTime"], "%Y-%m-%d %H:%M:%S")
     assert [d["scanType"] for d in details][:3] == sample["first_scan_types"]
     assert [d["scanTypeCode"] for d in details][:3] == ["1", "3", "4"]
@@ -190,9 +215,7 @@ def test_track_of_several_waybills_answers_one_entry_each_in_order(jt: JtCaller,
     assert [d["scanType"] for d in data[1]["details"]] == ["快件揽收"]
 
 
-def test_delivery_shows_out_for_delivery_then_signed(
-    jt: JtCaller, parcel: Any, mock_clock: Any
-) -> None:
+def test_delivery_shows_out_for_delivery_then_signed(jt: JtCaller, parcel: Any, mock_clock: Any) -> None:
     parcel("out_for_delivery")
     before = jt.details()
     assert before[-1]["scanTypeCode"] == "5" and before[-1]["scanType"] == "出仓扫描"
@@ -218,13 +241,22 @@ def test_problem_and_locker_scans_render_their_nodes(jt: JtCaller, parcel: Any, 
 
 
 def test_subscribe_stores_every_waybill_of_the_list(jt: JtCaller, mock_app: Any) -> None:
-    answer = jt.call(SUBSCRIBE, {"id": KEY, "list": [
-        {"traceNode": "1&2&3&4&5&6&7&8&9&10&11&12&13&14", "waybillCode": WAYBILL},
-        {"traceNode": "10", "waybillCode": OTHER}]})
+    answer = jt.call(
+        SUBSCRIBE,
+        {
+            "id": KEY,
+            "list": [
+                {"traceNode": "1&2&3&4&5&6&7&8&9&10&11&12&13&14", "waybillCode": WAYBILL},
+                {"traceNode": "10", "waybillCode": OTHER},
+            ],
+        },
+    )
     assert (answer["code"], answer["msg"], answer["data"]) == ("1", "success", None)
     subscriptions = mock_app.extensions["mockserver"].store.list_subscriptions("jt", KEY)
     assert sorted((s.waybill, s.extra["traceNode"]) for s in subscriptions) == [
-        (WAYBILL, "1&2&3&4&5&6&7&8&9&10&11&12&13&14"), (OTHER, "10")]
+        (WAYBILL, "1&2&3&4&5&6&7&8&9&10&11&12&13&14"),
+        (OTHER, "10"),
+    ]
 
 
 def test_subscribe_accepts_a_numeric_id_equal_to_the_account(jt: JtCaller, mock_client: Any) -> None:
@@ -267,7 +299,7 @@ def test_return_intercept_succeeds_after_the_delay_and_ends_signed_after_return_
     assert (record.id, record.status) == (accepted["interceptId"], InterceptStatus.SUCCEEDED)
     mock_clock.advance(7 * 24 * 3600)
     details = jt.details()
-    returned = details[details.index(next(d for d in details if d["scanTypeCode"] == "14")):]
+    returned = details[details.index(next(d for d in details if d["scanTypeCode"] == "14")) :]
     # the return leg: 退件扫描 scans, then the ordinary sign scan signed by the sender (docs/carriers/jt.md)
     assert {d["scanTypeCode"] for d in returned[:-1]} == {"14"}
     assert (returned[-1]["scanType"], returned[-1]["scanTypeCode"]) == ("快件签收", "10")
@@ -295,16 +327,15 @@ def test_second_intercept_while_one_is_pending_answers_173003(jt: JtCaller, parc
 
 def test_intercept_of_a_waybill_never_created_answers_173004(jt: JtCaller, mock_client: Any) -> None:
     _register(mock_client, "strict", "strict-secret", auto_parcels=False)
-    answer = jt.call(INTERCEPT, {"mailNo": WAYBILL, "applyTypeCode": 4}, app_key="strict",
-                     secret="strict-secret")
+    answer = jt.call(
+        INTERCEPT, {"mailNo": WAYBILL, "applyTypeCode": 4}, app_key="strict", secret="strict-secret"
+    )
     assert _error(answer) == ("173004", "运单不存在")
     track = jt.call(TRACK, {"billCodes": WAYBILL}, app_key="strict", secret="strict-secret")
     assert track["data"] == [{"billCode": WAYBILL, "details": []}]
 
 
-def test_intercept_after_a_successful_one_answers_173005(
-    jt: JtCaller, parcel: Any, mock_clock: Any
-) -> None:
+def test_intercept_after_a_successful_one_answers_173005(jt: JtCaller, parcel: Any, mock_clock: Any) -> None:
     parcel("picked_up")
     jt.intercept()
     mock_clock.advance(1800)
@@ -318,7 +349,8 @@ def test_there_is_no_cancel_api(jt: JtCaller, parcel: Any, mock_client: Any) -> 
         answer = jt.call(f"{BASE}/waybill/{name}", {"mailNo": WAYBILL})
         assert _error(answer) == ("145003050", f"接口不存在: /webopenplatformapi/api/waybill/{name}")
     assert [i["status"] for i in mock_client.get("/__admin/intercepts").get_json()["intercepts"]] == [
-        "PENDING"]
+        "PENDING"
+    ]
     assert _journal(mock_client)[-1]["operation"] == "unknown"
 
 
@@ -334,23 +366,27 @@ def test_an_intercept_failing_late_is_pushed_with_its_code(
     push = build_intercept_push(account, hub.ops.latest_intercept(account, WAYBILL))
     content = json.loads(parse_qs(push.body.decode("ascii"))["bizContent"][0])
     assert (content["status"], content["failCode"], content["failReason"]) == (
-        "FAILED", "173001", "快件已签收，无法拦截")
+        "FAILED",
+        "173001",
+        "快件已签收，无法拦截",
+    )
 
 
 # -- journal and Decider -----------------------------------------------------------------------
 
 
-def test_every_request_is_journalled_with_its_operation_and_waybill(
-    jt: JtCaller, mock_client: Any
-) -> None:
+def test_every_request_is_journalled_with_its_operation_and_waybill(jt: JtCaller, mock_client: Any) -> None:
     jt.call(TRACK, {"billCodes": f"{WAYBILL},{OTHER}", "note": SECRET})
     jt.call(SUBSCRIBE, {"id": KEY, "list": [{"traceNode": "1", "waybillCode": OTHER}]})
     jt.call(INTERCEPT, {"mailNo": WAYBILL, "applyTypeCode": 4}, headers={"digest": "bad"})
     jt.call(TRACK, {"billCodes": WAYBILL}, headers={"apiAccount": None})
     entries = _journal(mock_client)
     assert [(e["carrier"], e["operation"], e["waybill"], e["account"]) for e in entries] == [
-        ("jt", "track", WAYBILL, KEY), ("jt", "subscribe", OTHER, KEY),
-        ("jt", "intercept", WAYBILL, KEY), ("jt", "track", WAYBILL, None)]
+        ("jt", "track", WAYBILL, KEY),
+        ("jt", "subscribe", OTHER, KEY),
+        ("jt", "intercept", WAYBILL, KEY),
+        ("jt", "track", WAYBILL, None),
+    ]
     assert entries[2]["error"] == "145003030: headers签名校验失败"
     assert SECRET not in json.dumps(entries, ensure_ascii=False)
     assert entries[0]["request_headers"]["Digest"]
@@ -381,9 +417,17 @@ def test_decider_raw_response_is_sent_as_is(jt: JtCaller, mock_app: Any, mock_cl
     assert _journal(mock_client)[-1]["decided_by"] == "outage"
 
 
-@pytest.mark.parametrize(("fault", "code"), [
-    (Fault.RATE_LIMITED, "145003061"), (Fault.SYSTEM_ERROR, "145003062"), (Fault.UNAVAILABLE, "145003062"),
-    (Fault.TIMEOUT, "145003062"), (Fault.BAD_SIGNATURE, "145003030"), (Fault.NOT_FOUND, "173004")])
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (Fault.RATE_LIMITED, "145003061"),
+        (Fault.SYSTEM_ERROR, "145003062"),
+        (Fault.UNAVAILABLE, "145003062"),
+        (Fault.TIMEOUT, "145003062"),
+        (Fault.BAD_SIGNATURE, "145003030"),
+        (Fault.NOT_FOUND, "173004"),
+    ],
+)
 def test_decider_faults_are_rendered_in_jt_codes(
     jt: JtCaller, mock_app: Any, fault: Fault, code: str
 ) -> None:
@@ -426,9 +470,7 @@ def test_decider_plan_fails_an_accepted_intercept_after_its_delay(
     assert (content["status"], content["failCode"]) == ("FAILED", "173005")
 
 
-def test_decider_transform_rewrites_answers_and_refusals(
-    jt: JtCaller, parcel: Any, mock_app: Any
-) -> None:
+def test_decider_transform_rewrites_answers_and_refusals(jt: JtCaller, parcel: Any, mock_app: Any) -> None:
     parcel("in_transit")
 
     def drop_times(payload: dict[str, Any]) -> dict[str, Any]:
@@ -449,8 +491,9 @@ def test_decider_transform_rewrites_answers_and_refusals(
 
 
 def _account(app_key: str = KEY, secret: str = SECRET) -> Account:
-    return Account(carrier="jt", app_key=app_key, app_secret=secret,
-                   epoch=datetime(2025, 1, 6, tzinfo=timezone.utc))
+    return Account(
+        carrier="jt", app_key=app_key, app_secret=secret, epoch=datetime(2025, 1, 6, tzinfo=timezone.utc)
+    )
 
 
 def _biz(push: Any) -> str:
@@ -474,7 +517,9 @@ def test_trace_pushes_are_one_signed_batch(mock_clock: Any) -> None:
     assert push.headers["timestamp"] == str(int(max(first[1].time, second[0].time).timestamp() * 1000))
     content = json.loads(biz)
     assert [(e["billCode"], [d["scanTypeCode"] for d in e["details"]]) for e in content] == [
-        (WAYBILL, ["1", "3"]), (OTHER, ["1"])]
+        (WAYBILL, ["1", "3"]),
+        (OTHER, ["1"]),
+    ]
     assert build_trace_pushes(_account(), []) == []
 
 
@@ -482,13 +527,25 @@ def test_trace_push_matches_the_sdk_sample_entry() -> None:
     sample = _fixture("sdk_push_trace.json")
     site = Site(name="杭州西湖网点", code="571001", province="浙江省", city="杭州市")
     scans = [
-        Scan(kind=ScanKind.OUT_FOR_DELIVERY, time=datetime(2024, 5, 3, 1, tzinfo=timezone.utc), site=site,
-             description="【杭州西湖网点】的派件员【李明】正在派件", courier="李明"),
-        Scan(kind=ScanKind.SIGNED, time=datetime(2024, 5, 3, 7, 20, tzinfo=timezone.utc), site=site,
-             description="快件已签收，签收人：本人", courier="李明", signer="本人"),
+        Scan(
+            kind=ScanKind.OUT_FOR_DELIVERY,
+            time=datetime(2024, 5, 3, 1, tzinfo=timezone.utc),
+            site=site,
+            description="【杭州西湖网点】的派件员【李明】正在派件",
+            courier="李明",
+        ),
+        Scan(
+            kind=ScanKind.SIGNED,
+            time=datetime(2024, 5, 3, 7, 20, tzinfo=timezone.utc),
+            site=site,
+            description="快件已签收，签收人：本人",
+            courier="李明",
+            signer="本人",
+        ),
     ]
-    push = build_trace_pushes(_account(sample["headers"]["apiAccount"], sample["secret"]),
-                              [(WAYBILL, scan) for scan in scans])[0]
+    push = build_trace_pushes(
+        _account(sample["headers"]["apiAccount"], sample["secret"]), [(WAYBILL, scan) for scan in scans]
+    )[0]
     expected = json.loads(parse_qs(sample["body"])["bizContent"][0])[0]
     assert json.loads(_biz(push)) == [expected]
     assert push.headers["timestamp"] == sample["headers"]["timestamp"]
@@ -499,9 +556,19 @@ def test_intercept_push_is_byte_for_byte_the_sdk_sample() -> None:
     sample = _fixture("sdk_push_intercept.json")
     moment = datetime(2024, 5, 3, 2, tzinfo=timezone.utc)
     record = InterceptRecord(
-        id="IC20240503000123", carrier="jt", app_key=sample["headers"]["apiAccount"], waybill=WAYBILL,
-        kind=InterceptKind.RETURN, request_id="jt-1", external_ref="jt-1", status=InterceptStatus.FAILED,
-        created_at=moment, resolve_at=moment, updated_at=moment, fail_reason=FailReason.OUT_FOR_DELIVERY)
+        id="IC20240503000123",
+        carrier="jt",
+        app_key=sample["headers"]["apiAccount"],
+        waybill=WAYBILL,
+        kind=InterceptKind.RETURN,
+        request_id="jt-1",
+        external_ref="jt-1",
+        status=InterceptStatus.FAILED,
+        created_at=moment,
+        resolve_at=moment,
+        updated_at=moment,
+        fail_reason=FailReason.OUT_FOR_DELIVERY,
+    )
     push = build_intercept_push(_account(sample["headers"]["apiAccount"], sample["secret"]), record)
     assert (push.kind, push.waybills) == ("intercept", (WAYBILL,))
     assert dict(push.headers) == sample["headers"]
@@ -509,8 +576,9 @@ def test_intercept_push_is_byte_for_byte_the_sdk_sample() -> None:
     assert push.headers["digest"] == sign(_biz(push), sample["secret"])
 
 
-def test_succeeded_intercept_push_has_no_failure(jt: JtCaller, parcel: Any, mock_clock: Any,
-                                                 mock_app: Any) -> None:
+def test_succeeded_intercept_push_has_no_failure(
+    jt: JtCaller, parcel: Any, mock_clock: Any, mock_app: Any
+) -> None:
     parcel("in_transit")
     interceptId = jt.intercept()["data"]["interceptId"]
     mock_clock.advance(1800)
@@ -518,8 +586,14 @@ def test_succeeded_intercept_push_has_no_failure(jt: JtCaller, parcel: Any, mock
     account = hub.ops.account("jt", KEY)
     push = build_intercept_push(account, hub.ops.latest_intercept(account, WAYBILL))
     assert json.loads(_biz(push)) == {
-        "type": "INTERCEPT", "mailNo": WAYBILL, "interceptId": interceptId, "status": "SUCCESS",
-        "failCode": None, "failReason": None, "updateTime": "2025-01-06 10:30:00"}
+        "type": "INTERCEPT",
+        "mailNo": WAYBILL,
+        "interceptId": interceptId,
+        "status": "SUCCESS",
+        "failCode": None,
+        "failReason": None,
+        "updateTime": "2025-01-06 10:30:00",
+    }
 
 
 @pytest.mark.parametrize("case", _fixture("mock_push_ack.json")["cases"], ids=lambda case: case["body"])
@@ -553,8 +627,10 @@ def test_track_answer_has_the_shape_the_sdk_parses(jt: JtCaller, parcel: Any, mo
         assert isinstance(detail["scanType"], str) and detail["scanTypeCode"].isdigit()
 
 
-@pytest.mark.parametrize(("name", "stage"), [("sdk_intercept_accepted.json", "in_transit"),
-                                             ("sdk_intercept_refused.json", "signed")])
+@pytest.mark.parametrize(
+    ("name", "stage"),
+    [("sdk_intercept_accepted.json", "in_transit"), ("sdk_intercept_refused.json", "signed")],
+)
 def test_intercept_answers_have_the_sdk_sample_shape(
     jt: JtCaller, parcel: Any, name: str, stage: str
 ) -> None:
@@ -579,9 +655,16 @@ def test_bad_signature_answer_matches_the_sdk_sample(jt: JtCaller) -> None:
 
 def _jt_post(client: Any, path: str, biz: str) -> Any:
     digest = base64.b64encode(hashlib.md5((biz + SECRET).encode("utf-8", "surrogatepass")).digest()).decode()
-    return client.post(path, data=urlencode({"bizContent": biz.encode("utf-8", "surrogatepass")}),
-                       headers={"apiAccount": KEY, "digest": digest, "timestamp": "1714526400000",
-                                "Content-Type": "application/x-www-form-urlencoded"})
+    return client.post(
+        path,
+        data=urlencode({"bizContent": biz.encode("utf-8", "surrogatepass")}),
+        headers={
+            "apiAccount": KEY,
+            "digest": digest,
+            "timestamp": "1714526400000",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
 
 
 def test_echoed_lone_surrogate_is_escaped_not_a_500(mock_client: Any) -> None:

@@ -24,10 +24,20 @@ URL = "/sto/gateway/link.do"
 WAYBILL = "777031922725111"
 TRACK, SUBSCRIBE = "STO_TRACE_QUERY_COMMON", "STO_TRACE_PLATFORM_SUBSCRIBE"
 INTERCEPT, CANCEL = "INTERCEPT_CREATE_STANDARD", "INTERCEPT_DEL_STANDARD"
-TO = {TRACK: "sto_trace_query", SUBSCRIBE: "sto_trace_platform", INTERCEPT: "reverse-center",
-      CANCEL: "reverse-center"}
-CHENGDU = {"receiverName": "王五", "receiverTel": "13800138000", "receiverProvince": "四川省",
-           "receiverCity": "成都市", "receiverArea": "锦江区", "receiverAddress": "春熙路1号"}
+TO = {
+    TRACK: "sto_trace_query",
+    SUBSCRIBE: "sto_trace_platform",
+    INTERCEPT: "reverse-center",
+    CANCEL: "reverse-center",
+}
+CHENGDU = {
+    "receiverName": "王五",
+    "receiverTel": "13800138000",
+    "receiverProvince": "四川省",
+    "receiverCity": "成都市",
+    "receiverArea": "锦江区",
+    "receiverAddress": "春熙路1号",
+}
 
 
 def sign(content: str, secret: str) -> str:
@@ -49,16 +59,30 @@ class StoCaller:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def post(self, api_name: str, content: Any, *, app_key: str = KEY, secret: str = SECRET,
-             fields: Optional[dict[str, Optional[str]]] = None) -> Any:
+    def post(
+        self,
+        api_name: str,
+        content: Any,
+        *,
+        app_key: str = KEY,
+        secret: str = SECRET,
+        fields: Optional[dict[str, Optional[str]]] = None,
+    ) -> Any:
         text = _content(content)
         form: dict[str, Optional[str]] = {
-            "content": text, "data_digest": sign(text, secret), "api_name": api_name,
-            "from_appkey": app_key, "from_code": app_key, "to_appkey": TO.get(api_name, "x"),
-            "to_code": TO.get(api_name, "x")}
+            "content": text,
+            "data_digest": sign(text, secret),
+            "api_name": api_name,
+            "from_appkey": app_key,
+            "from_code": app_key,
+            "to_appkey": TO.get(api_name, "x"),
+            "to_code": TO.get(api_name, "x"),
+        }
         form.update(fields or {})
         body = urlencode([(k, v) for k, v in form.items() if v is not None])
-        return self.client.post(URL, data=body, content_type="application/x-www-form-urlencoded; charset=utf-8")
+        return self.client.post(
+            URL, data=body, content_type="application/x-www-form-urlencoded; charset=utf-8"
+        )
 
     def call(self, api_name: str, content: Any, **kwargs: Any) -> dict[str, Any]:
         response = self.post(api_name, content, **kwargs)
@@ -89,8 +113,10 @@ def sto(mock_client: Any) -> StoCaller:
 @pytest.fixture
 def make_parcel(mock_client: Any) -> Any:
     def make(waybill: str, stage: str, **extra: Any) -> dict[str, Any]:
-        answer = mock_client.post("/__admin/parcels", json={
-            "carrier": "sto", "app_key": KEY, "waybill": waybill, "stage": stage, **extra})
+        answer = mock_client.post(
+            "/__admin/parcels",
+            json={"carrier": "sto", "app_key": KEY, "waybill": waybill, "stage": stage, **extra},
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()["parcel"]  # type: ignore[no-any-return]
 
@@ -124,7 +150,11 @@ def test_bad_signature_is_answered_as_xml(sto: StoCaller, mock_client: Any) -> N
     assert answer.get_data(as_text=True) == sample["body"]
     entry = _journal(mock_client)[-1]
     assert (entry["operation"], entry["account"], entry["waybill"], entry["error"]) == (
-        "track", KEY, WAYBILL, "S01: 签名校验失败")
+        "track",
+        KEY,
+        WAYBILL,
+        "S01: 签名校验失败",
+    )
 
 
 def test_digest_of_a_wrong_secret_or_altered_content_is_refused(sto: StoCaller) -> None:
@@ -147,9 +177,7 @@ def test_a_json_body_instead_of_a_form_is_missing_its_content(mock_client: Any) 
 # -- track and subscribe -----------------------------------------------------------------------
 
 
-def test_track_answers_traces_keyed_by_waybill_with_string_flags(
-    sto: StoCaller, make_parcel: Any
-) -> None:
+def test_track_answers_traces_keyed_by_waybill_with_string_flags(sto: StoCaller, make_parcel: Any) -> None:
     sample = _fixture("mock_track.json")
     parcel = make_parcel(WAYBILL, "in_transit")
     answer = sto.call(sample["api_name"], sample["content"])
@@ -178,8 +206,10 @@ def test_track_several_waybills_newest_first(sto: StoCaller, make_parcel: Any) -
 
 
 def test_track_of_an_unknown_waybill_is_an_empty_list(sto: StoCaller, mock_client: Any) -> None:
-    mock_client.post("/__admin/accounts", json={
-        "carrier": "sto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False})
+    mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "sto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False},
+    )
     answer = sto.call(TRACK, {"waybillNoList": [WAYBILL]}, app_key="strict", secret="strict-secret")
     assert (answer["success"], answer["data"]) == ("true", {WAYBILL: []})
 
@@ -216,7 +246,9 @@ def test_return_intercept_is_pending_then_succeeds_and_the_parcel_comes_back(
     answer = sto.call(sample["api_name"], sample["content"])
     expected = dict(sample["answer"])
     data = answer["data"]
-    assert {k: answer[k] for k in expected if k != "data"} == {k: v for k, v in expected.items() if k != "data"}
+    assert {k: answer[k] for k in expected if k != "data"} == {
+        k: v for k, v in expected.items() if k != "data"
+    }
     assert {k: data[k] for k in expected["data"]} == expected["data"]
     assert data["interceptId"].startswith("IC")
     mock_clock.advance(1799)
@@ -254,8 +286,10 @@ def test_second_intercept_while_one_is_pending_answers_i103(
 
 
 def test_intercept_of_a_waybill_never_created_answers_i104(sto: StoCaller, mock_client: Any) -> None:
-    mock_client.post("/__admin/accounts", json={
-        "carrier": "sto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False})
+    mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "sto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False},
+    )
     content = {"waybillNo": WAYBILL, "interceptForAct": "DEFAULT"}
     answer = sto.call(INTERCEPT, content, app_key="strict", secret="strict-secret")
     assert _error(answer) == ("I104", "运单不存在")
@@ -278,10 +312,14 @@ def test_intercept_fails_when_the_parcel_is_signed_before_the_result(
     sto.intercept()
     mock_clock.advance(30 * 24 * 3600)
     record = mock_app.extensions["mockserver"].ops.intercepts(
-        mock_app.extensions["mockserver"].ops.account("sto", KEY))[0]
+        mock_app.extensions["mockserver"].ops.account("sto", KEY)
+    )[0]
     content = _push_content(build_intercept_push(_account(mock_app), record).body)
     assert (content["status"], content["errorCode"], content["errorMsg"]) == (
-        "FAILED", "I101", "运单已签收，无法拦截")
+        "FAILED",
+        "I101",
+        "运单已签收，无法拦截",
+    )
 
 
 def test_change_of_address_reroutes_the_parcel_to_the_new_city(
@@ -385,10 +423,16 @@ def test_decider_is_not_consulted_for_a_request_with_a_bad_signature(sto: StoCal
     assert decider.seen == []
 
 
-@pytest.mark.parametrize(("fault", "code", "retry"), [
-    (Fault.RATE_LIMITED, "S05", "true"), (Fault.SYSTEM_ERROR, "S06", "true"),
-    (Fault.UNAVAILABLE, "S06", "true"), (Fault.TIMEOUT, "S06", "true"), (Fault.NOT_FOUND, "I104", "false"),
-])
+@pytest.mark.parametrize(
+    ("fault", "code", "retry"),
+    [
+        (Fault.RATE_LIMITED, "S05", "true"),
+        (Fault.SYSTEM_ERROR, "S06", "true"),
+        (Fault.UNAVAILABLE, "S06", "true"),
+        (Fault.TIMEOUT, "S06", "true"),
+        (Fault.NOT_FOUND, "I104", "false"),
+    ],
+)
 def test_decider_faults_use_sto_codes_and_retry_flags(
     sto: StoCaller, mock_app: Any, fault: Fault, code: str, retry: str
 ) -> None:
@@ -465,9 +509,7 @@ def _push_content(body: bytes) -> dict[str, Any]:
     return json.loads(form["content"])  # type: ignore[no-any-return]
 
 
-def test_trace_pushes_are_signed_one_scan_each(
-    sto: StoCaller, make_parcel: Any, mock_app: Any
-) -> None:
+def test_trace_pushes_are_signed_one_scan_each(sto: StoCaller, make_parcel: Any, mock_app: Any) -> None:
     make_parcel(WAYBILL, "in_transit")
     scans = mock_app.extensions["mockserver"].ops.trace(_account(mock_app), WAYBILL)
     pushes = build_trace_pushes(_account(mock_app), [(WAYBILL, scan) for scan in scans[:3]])
@@ -480,15 +522,24 @@ def test_trace_pushes_are_signed_one_scan_each(
         assert list(form) == list(_form(sample["body"].encode()))
         assert form["data_digest"] == sign(form["content"], SECRET)
         assert (form["api_name"], form["from_appkey"], form["from_code"]) == (
-            "STO_TRACE_PLATFORM_PUSH", "sto_trace_platform", "sto_trace_platform")
+            "STO_TRACE_PLATFORM_PUSH",
+            "sto_trace_platform",
+            "sto_trace_platform",
+        )
         assert (form["to_appkey"], form["to_code"]) == (KEY, KEY)
         assert json.loads(form["content"]) == {"waybillNo": WAYBILL, "trace": trace}
 
 
 def test_push_to_code_is_the_accounts_from_code(mock_client: Any, make_parcel: Any, mock_app: Any) -> None:
-    mock_client.post("/__admin/accounts", json={"carrier": "sto", "app_key": "CAKabcdef",
-                                                "app_secret": "test-secret",
-                                                "extra": {"from_code": "CAKabcdef-code"}})
+    mock_client.post(
+        "/__admin/accounts",
+        json={
+            "carrier": "sto",
+            "app_key": "CAKabcdef",
+            "app_secret": "test-secret",
+            "extra": {"from_code": "CAKabcdef-code"},
+        },
+    )
     account = _account(mock_app, "CAKabcdef")
     scans = mock_app.extensions["mockserver"].ops.trace(account, WAYBILL)
     (push,) = build_trace_pushes(account, [(WAYBILL, scans[0])])
@@ -500,14 +551,29 @@ def test_push_to_code_is_the_accounts_from_code(mock_client: Any, make_parcel: A
 
 def test_intercept_push_reproduces_the_sdk_sample_byte_for_byte(mock_client: Any, mock_app: Any) -> None:
     sample = _fixture("sdk_push_intercept_result.json")
-    mock_client.post("/__admin/accounts", json={"carrier": "sto", "app_key": sample["app_key"],
-                                                "app_secret": sample["secret"],
-                                                "extra": {"from_code": "CAKabcdef-code"}})
+    mock_client.post(
+        "/__admin/accounts",
+        json={
+            "carrier": "sto",
+            "app_key": sample["app_key"],
+            "app_secret": sample["secret"],
+            "extra": {"from_code": "CAKabcdef-code"},
+        },
+    )
     at = datetime(2024, 3, 2, 2, 15, tzinfo=timezone.utc)  # 10:15 in China
     record = InterceptRecord(
-        id="INT202403020001", carrier="sto", app_key=sample["app_key"], waybill=WAYBILL,
-        kind=InterceptKind.RETURN, request_id="r1", external_ref="r1", status=InterceptStatus.SUCCEEDED,
-        created_at=at, resolve_at=at, updated_at=at)
+        id="INT202403020001",
+        carrier="sto",
+        app_key=sample["app_key"],
+        waybill=WAYBILL,
+        kind=InterceptKind.RETURN,
+        request_id="r1",
+        external_ref="r1",
+        status=InterceptStatus.SUCCEEDED,
+        created_at=at,
+        resolve_at=at,
+        updated_at=at,
+    )
     push = build_intercept_push(_account(mock_app, sample["app_key"]), record)
     assert (push.kind, push.waybills, dict(push.headers)) == ("intercept", (WAYBILL,), sample["headers"])
     assert push.body == sample["body"].encode("ascii")
@@ -516,7 +582,9 @@ def test_intercept_push_reproduces_the_sdk_sample_byte_for_byte(mock_client: Any
 def test_push_ack_needs_http_200_and_success_true() -> None:
     assert is_push_ack(200, b'{"success":true,"errorCode":"","errorMsg":""}')
     assert is_push_ack(200, b'{"success":"true","errorCode":"","errorMsg":""}')
-    assert is_push_ack(200, b'{"success":true,"errorCode":"0","errorMsg":"","data":{"waybillNo":"1","needRetry":false}}')
+    assert is_push_ack(
+        200, b'{"success":true,"errorCode":"0","errorMsg":"","data":{"waybillNo":"1","needRetry":false}}'
+    )
     assert not is_push_ack(500, b'{"success":true}')
     assert not is_push_ack(200, b'{"success":false,"errorCode":"E1"}')
     assert not is_push_ack(200, b'{"success":"false"}')
@@ -531,18 +599,18 @@ def test_push_ack_needs_http_200_and_success_true() -> None:
 
 def test_the_sdks_track_request_is_accepted(mock_client: Any, make_parcel: Any) -> None:
     sample = _fixture("sdk_track_request.json")
-    mock_client.post("/__admin/accounts", json={"carrier": "sto", "app_key": sample["app_key"],
-                                                "app_secret": sample["secret"]})
-    path = "/sto" + sample["url"][len(sample["base_url"]):]
+    mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "sto", "app_key": sample["app_key"], "app_secret": sample["secret"]},
+    )
+    path = "/sto" + sample["url"][len(sample["base_url"]) :]
     answer = mock_client.post(path, data=sample["body"], headers=sample["headers"])
     assert answer.status_code == 200
     payload = answer.get_json()
     assert (payload["success"], list(payload["data"])) == ("true", [sample["waybill"]])
 
 
-def test_answers_have_the_shape_of_the_sdks_samples(
-    sto: StoCaller, make_parcel: Any, mock_app: Any
-) -> None:
+def test_answers_have_the_shape_of_the_sdks_samples(sto: StoCaller, make_parcel: Any, mock_app: Any) -> None:
     def shape(value: dict[str, Any]) -> set[str]:
         return set(value)
 
@@ -550,7 +618,9 @@ def test_answers_have_the_shape_of_the_sdks_samples(
     track = sto.track(WAYBILL)
     sdk_track = _fixture("sdk_track_response.json")["response"]
     assert shape(sdk_track) <= shape(track)
-    assert {k: track[k] for k in ("success", "needRetry")} == {k: sdk_track[k] for k in ("success", "needRetry")}
+    assert {k: track[k] for k in ("success", "needRetry")} == {
+        k: sdk_track[k] for k in ("success", "needRetry")
+    }
     sdk_traces = sdk_track["data"][WAYBILL]
     assert all(list(t) == list(sdk_traces[0]) for t in track["data"][WAYBILL])
     assert [t["scanType"] for t in track["data"][WAYBILL]][-1] == sdk_traces[-1]["scanType"]
@@ -558,7 +628,8 @@ def test_answers_have_the_shape_of_the_sdks_samples(
     sdk_refused = _fixture("sdk_intercept_refused.json")["response"]
     assert shape(sdk_refused) <= shape(refused)
     assert {k: refused[k] for k in ("success", "errorCode", "errorMsg", "needRetry", "data")} == {
-        k: sdk_refused[k] for k in ("success", "errorCode", "errorMsg", "needRetry", "data")}
+        k: sdk_refused[k] for k in ("success", "errorCode", "errorMsg", "needRetry", "data")
+    }
     make_parcel("772011975782987", "created")
     empty = sto.call(TRACK, {"waybillNoList": ["772011975782987"]})
     sdk_empty = _fixture("sdk_track_empty.json")["response"]
@@ -572,7 +643,8 @@ def test_answers_have_the_shape_of_the_sdks_samples(
     limited = sto.track(WAYBILL)
     sdk_limited = _fixture("sdk_error_flow_limit.json")["response"]
     assert {k: limited[k] for k in ("success", "errorCode", "errorMsg", "needRetry", "data")} == {
-        k: sdk_limited[k] for k in ("success", "errorCode", "errorMsg", "needRetry", "data")}
+        k: sdk_limited[k] for k in ("success", "errorCode", "errorMsg", "needRetry", "data")
+    }
 
 
 def test_the_xml_error_has_the_elements_of_the_sdks_sample(sto: StoCaller) -> None:

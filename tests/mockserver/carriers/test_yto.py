@@ -79,10 +79,15 @@ class YtoCaller:
         envelope: Optional[dict[str, Any]] = None,
         version: str = "v1",
     ) -> Any:
-        text = param if isinstance(param, str) else json.dumps(
-            param, ensure_ascii=False, separators=(",", ":"))
-        fields: dict[str, Any] = {"timestamp": "1736128800000", "param": text,
-                                  "sign": yto_sign(text, method, secret), "format": "JSON"}
+        text = (
+            param if isinstance(param, str) else json.dumps(param, ensure_ascii=False, separators=(",", ":"))
+        )
+        fields: dict[str, Any] = {
+            "timestamp": "1736128800000",
+            "param": text,
+            "sign": yto_sign(text, method, secret),
+            "format": "JSON",
+        }
         for name, value in (envelope or {}).items():
             if value is None:
                 fields.pop(name, None)
@@ -90,8 +95,11 @@ class YtoCaller:
                 fields[name] = value
         url = f"/yto/open/{method}/{version}/{app_key}/{client_id or app_key}"
         if as_json:
-            return self.client.post(url, data=json.dumps(fields, ensure_ascii=False).encode("utf-8"),
-                                    content_type="application/json")
+            return self.client.post(
+                url,
+                data=json.dumps(fields, ensure_ascii=False).encode("utf-8"),
+                content_type="application/json",
+            )
         return self.client.post(url, data=urlencode(fields).encode("ascii"), content_type=FORM)
 
     def call(self, method: str, param: Union[dict[str, Any], str], **kwargs: Any) -> Any:
@@ -119,8 +127,10 @@ def parcel(mock_client: Any) -> Any:
     """Create a YTO parcel through the admin API at a stage; returns the admin answer's parcel."""
 
     def make(stage: str, waybill: str = WAYBILL, **extra: Any) -> dict[str, Any]:
-        answer = mock_client.post("/__admin/parcels", json={
-            "carrier": "yto", "app_key": KEY, "waybill": waybill, "stage": stage, **extra})
+        answer = mock_client.post(
+            "/__admin/parcels",
+            json={"carrier": "yto", "app_key": KEY, "waybill": waybill, "stage": stage, **extra},
+        )
         assert answer.status_code == 201, answer.get_json()
         return answer.get_json()["parcel"]  # type: ignore[no-any-return]
 
@@ -150,18 +160,25 @@ def _shape(value: Any) -> Any:
 @pytest.mark.parametrize("case", _fixture("mock_error_cases.json")["cases"], ids=lambda c: c["name"])
 def test_bad_requests_answer_yto_error_codes(mock_client: Any, case: dict[str, Any]) -> None:
     param = case["param"]
-    text = param if isinstance(param, str) else json.dumps(param, ensure_ascii=False,
-                                                           separators=(",", ":"))
+    text = param if isinstance(param, str) else json.dumps(param, ensure_ascii=False, separators=(",", ":"))
     fields: dict[str, Any] = {
-        "timestamp": "1736128800000", "param": text, "format": "JSON",
-        "sign": yto_sign(text, case.get("sign_method", case["method"]), case.get("secret", SECRET))}
+        "timestamp": "1736128800000",
+        "param": text,
+        "format": "JSON",
+        "sign": yto_sign(text, case.get("sign_method", case["method"]), case.get("secret", SECRET)),
+    }
     for name, value in case.get("envelope", {}).items():
         if value is None:
             fields.pop(name)
         else:
             fields[name] = value
-    url = {"method": case["method"], "version": "v1", "partner_code": KEY, "client_id": KEY,
-           **case.get("url", {})}
+    url = {
+        "method": case["method"],
+        "version": "v1",
+        "partner_code": KEY,
+        "client_id": KEY,
+        **case.get("url", {}),
+    }
     path = "/yto/open/{method}/{version}/{partner_code}/{client_id}".format(**url)
     if "raw_body" in case:
         answer = mock_client.post(path, data=case["raw_body"], content_type="application/json")
@@ -190,9 +207,15 @@ def test_the_envelope_is_accepted_as_a_json_object_body_too(yto: YtoCaller, parc
 
 
 def test_client_id_must_be_the_accounts_extra_client_id(mock_client: Any, yto: YtoCaller) -> None:
-    mock_client.post("/__admin/accounts", json={"carrier": "yto", "app_key": "P200",
-                                                "app_secret": "p200-secret",
-                                                "extra": {"client_id": "C200"}})
+    mock_client.post(
+        "/__admin/accounts",
+        json={
+            "carrier": "yto",
+            "app_key": "P200",
+            "app_secret": "p200-secret",
+            "extra": {"client_id": "C200"},
+        },
+    )
     ok = yto.track(app_key="P200", client_id="C200", secret="p200-secret")
     assert isinstance(ok, list) or ok["code"] == "1001"
     wrong = yto.track(app_key="P200", client_id="P200", secret="p200-secret")
@@ -209,13 +232,15 @@ def test_waybill_pattern() -> None:
 # -- track and subscribe -----------------------------------------------------------------------
 
 
-def test_track_is_a_bare_array_of_the_scans_that_already_happened(
-    mock_client: Any, parcel: Any
-) -> None:
+def test_track_is_a_bare_array_of_the_scans_that_already_happened(mock_client: Any, parcel: Any) -> None:
     sample = _fixture("mock_track.json")
     made = parcel("in_transit")
-    fields = {"timestamp": "1736128800000", "param": sample["param"],
-              "sign": yto_sign(sample["param"], TRACK, SECRET), "format": "JSON"}
+    fields = {
+        "timestamp": "1736128800000",
+        "param": sample["param"],
+        "sign": yto_sign(sample["param"], TRACK, SECRET),
+        "format": "JSON",
+    }
     scans = mock_client.post(sample["url"], data=urlencode(fields), content_type=FORM).get_json()
     assert isinstance(scans, list)
     assert len(scans) == sum(1 for scan in made["route"] if scan["visible"])
@@ -251,7 +276,14 @@ def test_track_of_a_signed_parcel_ends_signed_and_accepts_the_number_spelling(
     assert after[: len(before)] == before
     assert after[-1]["infoContent"] == "SIGNED"
     assert set(s["infoContent"] for s in after) <= {
-        "GOT", "DEPARTURE", "ARRIVAL", "SENT_SCAN", "INBOUND", "SIGNED", "FAILED"}
+        "GOT",
+        "DEPARTURE",
+        "ARRIVAL",
+        "SENT_SCAN",
+        "INBOUND",
+        "SIGNED",
+        "FAILED",
+    }
 
 
 def test_subscribe_succeeds_and_is_stored(yto: YtoCaller, mock_app: Any) -> None:
@@ -291,8 +323,12 @@ def test_return_intercept_pending_then_succeeded_with_return_scans(
 
 def test_intercept_after_signing_answers_2001(yto: YtoCaller, parcel: Any) -> None:
     parcel("signed")
-    assert yto.intercept() == {"success": False, "statusCode": 2001, "code": "2001",
-                               "message": "快件已签收，无法拦截"}
+    assert yto.intercept() == {
+        "success": False,
+        "statusCode": 2001,
+        "code": "2001",
+        "message": "快件已签收，无法拦截",
+    }
 
 
 def test_intercept_while_out_for_delivery_answers_2002(yto: YtoCaller, parcel: Any) -> None:
@@ -310,8 +346,10 @@ def test_second_intercept_while_one_is_pending_answers_2003(
 
 
 def test_intercept_of_a_waybill_never_created_answers_2004(mock_client: Any, yto: YtoCaller) -> None:
-    mock_client.post("/__admin/accounts", json={"carrier": "yto", "app_key": "strict",
-                                                "app_secret": "strict-secret", "auto_parcels": False})
+    mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "yto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False},
+    )
     answer = yto.intercept(app_key="strict", secret="strict-secret")
     assert answer == {"success": False, "statusCode": 2004, "code": "2004", "message": "运单不存在"}
     assert yto.track(app_key="strict", secret="strict-secret")["code"] == "1001"
@@ -341,8 +379,13 @@ def test_cancel_stops_a_pending_intercept_then_has_nothing_to_cancel(
     parcel("in_transit")
     wanted_id = yto.intercept()["data"]["wantedId"]
     cancelled = yto.call(CANCEL, _fixture("mock_intercept.json")["cancel_param"])
-    assert cancelled == {"success": True, "statusCode": 0, "code": "0", "message": "成功",
-                         "data": {"waybillNo": WAYBILL, "wantedId": wanted_id}}
+    assert cancelled == {
+        "success": True,
+        "statusCode": 0,
+        "code": "0",
+        "message": "成功",
+        "data": {"waybillNo": WAYBILL, "wantedId": wanted_id},
+    }
     mock_clock.advance(3600)
     assert _intercepts(mock_client)[0]["status"] == "CANCELLED"
     assert "TMS_RETURN" not in [s["infoContent"] for s in yto.track()]
@@ -350,8 +393,9 @@ def test_cancel_stops_a_pending_intercept_then_has_nothing_to_cancel(
 
 
 def test_accounts_do_not_see_each_others_intercepts(mock_client: Any, yto: YtoCaller, parcel: Any) -> None:
-    mock_client.post("/__admin/accounts", json={"carrier": "yto", "app_key": "job-2",
-                                                "app_secret": "job-2-secret"})
+    mock_client.post(
+        "/__admin/accounts", json={"carrier": "yto", "app_key": "job-2", "app_secret": "job-2-secret"}
+    )
     parcel("picked_up")
     yto.intercept()
     assert yto.cancel(app_key="job-2", secret="job-2-secret")["code"] == "2006"
@@ -390,12 +434,15 @@ def test_decider_is_asked_and_can_answer_a_raw_response(
     assert _journal(mock_client)[-1]["decided_by"] == "outage"
 
 
-@pytest.mark.parametrize(("fault", "code", "message"), [
-    (Fault.RATE_LIMITED, "S05", "请求过于频繁"),
-    (Fault.UNAVAILABLE, "S06", "服务暂不可用"),
-    (Fault.BAD_SIGNATURE, "S01", "签名验证失败"),
-    (Fault.MISSING_FIELD, "S02", "NUMBER不能为空"),
-])
+@pytest.mark.parametrize(
+    ("fault", "code", "message"),
+    [
+        (Fault.RATE_LIMITED, "S05", "请求过于频繁"),
+        (Fault.UNAVAILABLE, "S06", "服务暂不可用"),
+        (Fault.BAD_SIGNATURE, "S01", "签名验证失败"),
+        (Fault.MISSING_FIELD, "S02", "NUMBER不能为空"),
+    ],
+)
 def test_decider_faults_are_rendered_in_yto_codes(
     yto: YtoCaller, mock_app: Any, fault: Fault, code: str, message: str
 ) -> None:
@@ -415,8 +462,12 @@ def test_decider_rejection_refuses_an_intercept_without_storing_it(
 ) -> None:
     parcel("in_transit")
     _decide(mock_app, reject=FailReason.OTHER)
-    assert yto.intercept() == {"success": False, "statusCode": 2099, "code": "2099",
-                               "message": "拦截申请被拒绝"}
+    assert yto.intercept() == {
+        "success": False,
+        "statusCode": 2099,
+        "code": "2099",
+        "message": "拦截申请被拒绝",
+    }
     _decide(mock_app, reject=FailReason.DUPLICATE, message="重复")
     assert yto.intercept()["message"] == "重复"
     assert _intercepts(mock_client) == []
@@ -457,9 +508,7 @@ def test_unexpected_exception_becomes_s06_and_is_journalled(
     assert (entry["error"], entry["operation"]) == ("RuntimeError: disk on fire -> S06", "track")
 
 
-def test_every_request_is_journalled_with_its_account_and_waybill(
-    mock_client: Any, yto: YtoCaller
-) -> None:
+def test_every_request_is_journalled_with_its_account_and_waybill(mock_client: Any, yto: YtoCaller) -> None:
     yto.track()
     yto.track(envelope={"sign": "AAAAAAAAAAAAAAAAAAAAAA=="})
     yto.call("no_such_adapter", {"waybillNo": WAYBILL})
@@ -467,8 +516,12 @@ def test_every_request_is_journalled_with_its_account_and_waybill(
     yto.call(TRACK, {"NUMBER": "bad", "leak": SECRET})
     entries = _journal(mock_client)
     assert [(e["carrier"], e["operation"], e["account"]) for e in entries] == [
-        ("yto", "track", KEY), ("yto", "track", KEY), ("yto", "unknown", KEY),
-        ("yto", "intercept", "nobody"), ("yto", "track", KEY)]
+        ("yto", "track", KEY),
+        ("yto", "track", KEY),
+        ("yto", "unknown", KEY),
+        ("yto", "intercept", "nobody"),
+        ("yto", "track", KEY),
+    ]
     assert [e["waybill"] for e in entries] == [WAYBILL, WAYBILL, WAYBILL, WAYBILL, "bad"]
     assert entries[1]["error"] == "S01: 签名验证失败"
     assert SECRET not in json.dumps(entries, ensure_ascii=False)
@@ -483,12 +536,21 @@ def _form(body: bytes) -> dict[str, str]:
 
 def test_trace_push_reproduces_the_sdk_sample_byte_for_byte() -> None:
     sample = _fixture("sdk_push_trace.json")
-    account = Account(carrier="yto", app_key=sample["app_key"], app_secret=sample["secret"],
-                      epoch=datetime(2021, 6, 1, tzinfo=timezone.utc),
-                      extra={"client_id": sample["client_id"]})
+    account = Account(
+        carrier="yto",
+        app_key=sample["app_key"],
+        app_secret=sample["secret"],
+        epoch=datetime(2021, 6, 1, tzinfo=timezone.utc),
+        extra={"client_id": sample["client_id"]},
+    )
     site = Site(name="上海市徐汇区漕河泾公司", code="021TEST", province="上海市", city="上海市")
-    scan = Scan(kind=ScanKind.SIGNED, time=datetime(2021, 6, 20, 6, 2, 55, tzinfo=timezone.utc),
-                site=site, description="快件已签收 签收人: 本人", signer="本人")
+    scan = Scan(
+        kind=ScanKind.SIGNED,
+        time=datetime(2021, 6, 20, 6, 2, 55, tzinfo=timezone.utc),
+        site=site,
+        description="快件已签收 签收人: 本人",
+        signer="本人",
+    )
     [push] = build_trace_pushes(account, [(WAYBILL, scan)])
     assert (push.kind, push.waybills) == ("trace", (WAYBILL,))
     assert dict(push.headers) == sample["headers"]
@@ -530,23 +592,40 @@ def test_intercept_pushes_carry_the_result_and_verify(
     assert data["updateTime"] == "2025-01-06 10:30:00"
 
 
-@pytest.mark.parametrize(("status", "reason", "expected"), [
-    (InterceptStatus.FAILED, FailReason.ALREADY_SIGNED, ("FAILED", "2001")),
-    (InterceptStatus.FAILED, None, ("FAILED", "2099")),
-    (InterceptStatus.CANCELLED, None, ("CANCELLED", None)),
-])
+@pytest.mark.parametrize(
+    ("status", "reason", "expected"),
+    [
+        (InterceptStatus.FAILED, FailReason.ALREADY_SIGNED, ("FAILED", "2001")),
+        (InterceptStatus.FAILED, None, ("FAILED", "2099")),
+        (InterceptStatus.CANCELLED, None, ("CANCELLED", None)),
+    ],
+)
 def test_intercept_push_statuses_and_fail_codes(
     status: InterceptStatus, reason: Optional[FailReason], expected: tuple[str, Optional[str]]
 ) -> None:
     sample = _fixture("sdk_push_intercept.json")
-    account = Account(carrier="yto", app_key=sample["app_key"], app_secret=sample["secret"],
-                      epoch=datetime(2021, 6, 1, tzinfo=timezone.utc),
-                      extra={"client_id": sample["client_id"]})
+    account = Account(
+        carrier="yto",
+        app_key=sample["app_key"],
+        app_secret=sample["secret"],
+        epoch=datetime(2021, 6, 1, tzinfo=timezone.utc),
+        extra={"client_id": sample["client_id"]},
+    )
     moment = datetime(2021, 6, 20, 7, tzinfo=timezone.utc)
-    record = InterceptRecord(id="IC1", carrier="yto", app_key="K100", waybill=WAYBILL,
-                             kind=InterceptKind.RETURN, request_id="W202106200001",
-                             external_ref="W202106200001", status=status, created_at=moment,
-                             resolve_at=moment, updated_at=moment, fail_reason=reason)
+    record = InterceptRecord(
+        id="IC1",
+        carrier="yto",
+        app_key="K100",
+        waybill=WAYBILL,
+        kind=InterceptKind.RETURN,
+        request_id="W202106200001",
+        external_ref="W202106200001",
+        status=status,
+        created_at=moment,
+        resolve_at=moment,
+        updated_at=moment,
+        fail_reason=reason,
+    )
     form = _form(build_intercept_push(account, record).body)
     data = json.loads(form["logistics_interface"])
     assert (data["status"], data["failCode"]) == expected
@@ -555,8 +634,9 @@ def test_intercept_push_statuses_and_fail_codes(
     if expected[1] == "2001":
         sample_form = _form(sample["body"].encode("ascii"))
         assert (form["type"], data["waybillNo"], data["updateTime"]) == (
-            sample_form["type"], *[json.loads(sample_form["logistics_interface"])[k]
-                                   for k in ("waybillNo", "updateTime")])
+            sample_form["type"],
+            *[json.loads(sample_form["logistics_interface"])[k] for k in ("waybillNo", "updateTime")],
+        )
 
 
 def test_push_ack_needs_http_200_success_true_and_code_zero() -> None:
@@ -575,10 +655,16 @@ def test_push_ack_needs_http_200_success_true_and_code_zero() -> None:
 def test_the_sdk_track_request_sample_is_accepted(mock_client: Any) -> None:
     sample = _fixture("sdk_track_request.json")
     assert yto_sign(sample["param"], TRACK, sample["secret"]) == sample["sign"]
-    mock_client.post("/__admin/accounts", json={
-        "carrier": "yto", "app_key": sample["app_key"], "app_secret": sample["secret"],
-        "extra": {"client_id": sample["client_id"]}})
-    path = sample["url"][len(sample["base_url"]):]
+    mock_client.post(
+        "/__admin/accounts",
+        json={
+            "carrier": "yto",
+            "app_key": sample["app_key"],
+            "app_secret": sample["secret"],
+            "extra": {"client_id": sample["client_id"]},
+        },
+    )
+    path = sample["url"][len(sample["base_url"]) :]
     answer = mock_client.post(f"/yto{path}", data=sample["body"], headers=sample["headers"])
     body = answer.get_json()
     assert answer.status_code == 200
@@ -606,16 +692,25 @@ def test_intercept_and_error_answers_have_the_sdk_samples_shape(yto: YtoCaller, 
 
 def test_param_with_lone_surrogate_is_a_format_error_not_a_system_error(mock_client: Any) -> None:
     # Found by fuzzing: a JSON body's "\ud800" reached the UTF-8 signing and answered S06.
-    body = b'{"timestamp":"1624090782000","param":"\\ud800","sign":"AAAAAAAAAAAAAAAAAAAAAA==","format":"JSON"}'
-    answer = mock_client.post(f"/yto/open/{TRACK}/v1/{KEY}/{KEY}", data=body,
-                              headers={"Content-Type": "application/json"})
+    body = (
+        b'{"timestamp":"1624090782000","param":"\\ud800","sign":"AAAAAAAAAAAAAAAAAAAAAA==","format":"JSON"}'
+    )
+    answer = mock_client.post(
+        f"/yto/open/{TRACK}/v1/{KEY}/{KEY}", data=body, headers={"Content-Type": "application/json"}
+    )
     assert answer.get_json() == {"success": False, "code": "S02", "message": "param格式错误"}
 
 
 def test_param_nested_too_deeply_is_a_format_error(mock_client: Any) -> None:
     # Found by fuzzing: json.loads raised RecursionError and the answer was S06 系统繁忙.
     param = "[" * 100_000 + "]" * 100_000
-    body = urlencode({"timestamp": "1624090782000", "param": param,
-                      "sign": yto_sign(param, TRACK, SECRET), "format": "JSON"})
+    body = urlencode(
+        {
+            "timestamp": "1624090782000",
+            "param": param,
+            "sign": yto_sign(param, TRACK, SECRET),
+            "format": "JSON",
+        }
+    )
     answer = mock_client.post(f"/yto/open/{TRACK}/v1/{KEY}/{KEY}", data=body, headers={"Content-Type": FORM})
     assert answer.get_json()["code"] == "S02"

@@ -35,9 +35,16 @@ API_STATUS = "thirdcenter.queryInterceptAndReturnStatus"
 def sign(body: bytes, secret: str) -> str:
     return base64.b64encode(hashlib.md5(body + secret.encode("utf-8")).digest()).decode()
 
+
 WAYBILL = "73100130019486"
-CHENGDU = {"receiveUsername": "王五", "receivePhone": "13800138000", "receiveProvince": "四川省",
-           "receiveCity": "成都市", "receiveDistrict": "锦江区", "receiveAddress": "春熙路1号"}
+CHENGDU = {
+    "receiveUsername": "王五",
+    "receivePhone": "13800138000",
+    "receiveProvince": "四川省",
+    "receiveCity": "成都市",
+    "receiveDistrict": "锦江区",
+    "receiveAddress": "春熙路1号",
+}
 
 
 def _fixture(name: str) -> Any:
@@ -49,8 +56,7 @@ def _error(answer: dict[str, Any]) -> tuple[str, str]:
     return answer["statusCode"], answer["message"]
 
 
-@pytest.mark.parametrize("case", _fixture("mock_error_cases.json")["cases"],
-                         ids=lambda case: case["name"])
+@pytest.mark.parametrize("case", _fixture("mock_error_cases.json")["cases"], ids=lambda case: case["name"])
 def test_bad_requests_answer_zto_error_envelopes(mock_client: Any, case: dict[str, Any]) -> None:
     raw = json.dumps(case["body"], ensure_ascii=False).encode("utf-8")
     headers: dict[str, Optional[str]] = {"x-appKey": ZTO_KEY, "x-dataDigest": sign(raw, ZTO_SECRET)}
@@ -61,19 +67,19 @@ def test_bad_requests_answer_zto_error_envelopes(mock_client: Any, case: dict[st
     assert _error(answer.get_json()) == (case["statusCode"], case["message"])
 
 
-def test_track_answers_only_the_scans_that_already_happened(
-    zto: Any, make_parcel: Any
-) -> None:
+def test_track_answers_only_the_scans_that_already_happened(zto: Any, make_parcel: Any) -> None:
     sample = _fixture("mock_track.json")
     parcel = make_parcel(WAYBILL, "in_transit")
     answer = zto.call(API_TRACK, sample["request"])
     assert {k: answer[k] for k in ("message", "status", "statusCode")} == {
-        k: sample["answer"][k] for k in ("message", "status", "statusCode")}
+        k: sample["answer"][k] for k in ("message", "status", "statusCode")
+    }
     scans = answer["result"]
     assert len(scans) == sum(1 for scan in parcel["route"] if scan["visible"])
     for scan in scans:
-        assert set(sample["scan_keys"]) <= set(scan) <= set(
-            sample["scan_keys"] + sample["optional_scan_keys"])
+        assert (
+            set(sample["scan_keys"]) <= set(scan) <= set(sample["scan_keys"] + sample["optional_scan_keys"])
+        )
         assert set(scan["scanSite"]) == set(sample["scan_site_keys"])
         assert isinstance(scan["scanDate"], int)
     assert [s["scanType"] for s in scans][:3] == ["收件", "发件", "到件"]
@@ -82,8 +88,9 @@ def test_track_answers_only_the_scans_that_already_happened(
 
 def test_track_accepts_the_official_sdk_header_names_in_any_case(mock_client: Any) -> None:
     raw = json.dumps({"billCode": WAYBILL}).encode()
-    answer = mock_client.post(f"/zto/{API_TRACK}", data=raw, headers={
-        "X-COMPANYID": ZTO_KEY, "x-datadigest": sign(raw, ZTO_SECRET)})
+    answer = mock_client.post(
+        f"/zto/{API_TRACK}", data=raw, headers={"X-COMPANYID": ZTO_KEY, "x-datadigest": sign(raw, ZTO_SECRET)}
+    )
     assert answer.get_json()["status"] is True
 
 
@@ -92,9 +99,7 @@ def test_track_of_a_parcel_not_picked_up_is_an_empty_success(zto: Any, make_parc
     assert zto.call(API_TRACK, {"billCode": WAYBILL, "mobilePhone": "8000"})["result"] == []
 
 
-def test_track_shows_new_scans_as_the_clock_moves(
-    zto: Any, make_parcel: Any, mock_clock: Any
-) -> None:
+def test_track_shows_new_scans_as_the_clock_moves(zto: Any, make_parcel: Any, mock_clock: Any) -> None:
     make_parcel(WAYBILL, "out_for_delivery")
     before = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
     mock_clock.advance(3 * 24 * 3600)
@@ -115,9 +120,7 @@ def test_subscribe_succeeds_and_is_stored(zto: Any, mock_app: Any) -> None:
     assert [s.waybill for s in subscriptions] == [WAYBILL]
 
 
-def test_intercept_change_of_address_is_accepted_as_pending(
-    zto: Any, make_parcel: Any
-) -> None:
+def test_intercept_change_of_address_is_accepted_as_pending(zto: Any, make_parcel: Any) -> None:
     sample = _fixture("mock_create_intercept.json")
     make_parcel(WAYBILL, "in_transit")
     assert zto.call(API_INTERCEPT, sample["request"]) == sample["answer"]
@@ -133,19 +136,17 @@ def test_intercept_while_out_for_delivery_answers_e23120(zto: Any, make_parcel: 
     assert _error(zto.intercept(WAYBILL, "r1"))[0] == "E23120"
 
 
-def test_second_intercept_while_one_is_pending_answers_e23121(
-    zto: Any, make_parcel: Any
-) -> None:
+def test_second_intercept_while_one_is_pending_answers_e23121(zto: Any, make_parcel: Any) -> None:
     make_parcel(WAYBILL, "picked_up")
     assert zto.intercept(WAYBILL, "r1")["status"] is True
     assert _error(zto.intercept(WAYBILL, "r2"))[0] == "E23121"
 
 
-def test_intercept_of_a_waybill_never_created_answers_e23102(
-    mock_client: Any, zto: Any
-) -> None:
-    mock_client.post("/__admin/accounts", json={
-        "carrier": "zto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False})
+def test_intercept_of_a_waybill_never_created_answers_e23102(mock_client: Any, zto: Any) -> None:
+    mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "zto", "app_key": "strict", "app_secret": "strict-secret", "auto_parcels": False},
+    )
     body = {"billCode": WAYBILL, "requestId": "r1", "destinationType": 2}
     answer = zto.call(API_INTERCEPT, body, app_key="strict", secret="strict-secret")
     assert _error(answer) == ("E23102", "订单信息不存在")
@@ -160,9 +161,7 @@ def test_same_request_id_gets_the_first_answer_and_creates_nothing(
     assert len(mock_client.get("/__admin/intercepts").get_json()["intercepts"]) == 1
 
 
-def test_a_refusal_is_replayed_for_the_same_request_id(
-    zto: Any, make_parcel: Any, mock_clock: Any
-) -> None:
+def test_a_refusal_is_replayed_for_the_same_request_id(zto: Any, make_parcel: Any, mock_clock: Any) -> None:
     make_parcel(WAYBILL, "out_for_delivery")
     assert _error(zto.intercept(WAYBILL, "r1"))[0] == "E23120"
     make_parcel(WAYBILL, "in_transit")
@@ -198,8 +197,7 @@ def test_intercept_fails_when_the_parcel_is_signed_before_the_result(
     zto.intercept(WAYBILL, "r1")
     mock_clock.advance(30 * 24 * 3600)
     failed = zto.call(API_STATUS, {"billCode": WAYBILL})["result"]
-    assert (failed["status"], failed["failCode"], failed["failReason"]) == (
-        "3", "E23101", "快件已签收")
+    assert (failed["status"], failed["failCode"], failed["failReason"]) == ("3", "E23101", "快件已签收")
 
 
 def test_change_of_address_reroutes_the_parcel_to_the_new_city(
@@ -235,11 +233,10 @@ def test_intercept_after_a_successful_one_is_not_supported(
     assert _error(zto.intercept(WAYBILL, "r2"))[0] == "E23139"
 
 
-def test_accounts_do_not_see_each_others_intercepts(
-    mock_client: Any, zto: Any, make_parcel: Any
-) -> None:
-    mock_client.post("/__admin/accounts", json={
-        "carrier": "zto", "app_key": "job-2", "app_secret": "job-2-secret"})
+def test_accounts_do_not_see_each_others_intercepts(mock_client: Any, zto: Any, make_parcel: Any) -> None:
+    mock_client.post(
+        "/__admin/accounts", json={"carrier": "zto", "app_key": "job-2", "app_secret": "job-2-secret"}
+    )
     make_parcel(WAYBILL, "picked_up")
     zto.intercept(WAYBILL, "r1")
     other = zto.call(API_STATUS, {"billCode": WAYBILL}, app_key="job-2", secret="job-2-secret")
@@ -285,13 +282,16 @@ def test_decider_can_answer_a_raw_response(mock_client: Any, zto: Any, mock_app:
     assert (answer.status_code, answer.get_data(as_text=True)) == (503, "down")
     seen = decider.seen[0]
     assert (seen.carrier, seen.operation.value, seen.app_key, seen.waybill) == (
-        "zto", "track", ZTO_KEY, WAYBILL)
+        "zto",
+        "track",
+        ZTO_KEY,
+        WAYBILL,
+    )
     assert mock_client.get("/__admin/requests").get_json()["requests"][-1]["decided_by"] == "outage"
 
 
 def test_decider_fault_is_rendered_in_the_zto_envelope(zto: Any, mock_app: Any) -> None:
-    mock_app.extensions["mockserver"].decider = _FixedDecider(
-        Decision(name="busy", fault=Fault.RATE_LIMITED))
+    mock_app.extensions["mockserver"].decider = _FixedDecider(Decision(name="busy", fault=Fault.RATE_LIMITED))
     assert _error(zto.call(API_TRACK, {"billCode": WAYBILL})) == ("S221", "api qps flow limit")
 
 
@@ -300,14 +300,13 @@ def test_decider_rejection_refuses_an_intercept_without_storing_it(
 ) -> None:
     make_parcel(WAYBILL, "in_transit")
     mock_app.extensions["mockserver"].decider = _FixedDecider(
-        Decision(name="rejected", reject=FailReason.OTHER))
+        Decision(name="rejected", reject=FailReason.OTHER)
+    )
     assert _error(zto.intercept(WAYBILL, "r1"))[0] == "E23124"
     assert mock_client.get("/__admin/intercepts").get_json()["intercepts"] == []
 
 
-def test_decider_missing_field_fault_names_the_field_and_can_reword_messages(
-    zto: Any, mock_app: Any
-) -> None:
+def test_decider_missing_field_fault_names_the_field_and_can_reword_messages(zto: Any, mock_app: Any) -> None:
     hub = mock_app.extensions["mockserver"]
     hub.decider = _FixedDecider(Decision(name="m", fault=Fault.MISSING_FIELD, field_name="requestId"))
     assert _error(zto.call(API_TRACK, {"billCode": WAYBILL})) == ("S208", "requestId不能为空")
@@ -347,7 +346,8 @@ def test_decider_transform_rewrites_the_normal_answer(zto: Any, make_parcel: Any
         return payload
 
     mock_app.extensions["mockserver"].decider = _FixedDecider(
-        Decision(name="missing_fields", transform=drop_scan_dates))
+        Decision(name="missing_fields", transform=drop_scan_dates)
+    )
     scans = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
     assert scans and all("scanDate" not in scan for scan in scans)
 
@@ -358,21 +358,17 @@ def test_trace_push_form_is_signed_over_data_plus_secret(mock_clock: Any) -> Non
     assert (form["company_id"], form["msg_type"]) == ("zto-test-key", "Traces")
     assert form["data_digest"] == sign(form["data"].encode("utf-8"), "zto-test-secret-0123")
     data = json.loads(form["data"])
-    assert (data["billCode"], data["action"], data["facilityName"]) == (
-        WAYBILL, "GOT", route[0].site.name)
+    assert (data["billCode"], data["action"], data["facilityName"]) == (WAYBILL, "GOT", route[0].site.name)
     assert "data_digest=" in form_body(form)
 
 
 def test_b64_md5_agrees_with_an_independent_digest_of_the_sdk_push_sample() -> None:
     sample = _fixture("sdk_push_trace.json")
     data = json.dumps(sample["data"], ensure_ascii=False, separators=(",", ":"))
-    assert b64_md5((data + sample["secret"]).encode("utf-8")) == sign(
-        data.encode("utf-8"), sample["secret"])
+    assert b64_md5((data + sample["secret"]).encode("utf-8")) == sign(data.encode("utf-8"), sample["secret"])
 
 
-def test_intercept_push_form_carries_the_status_object(
-    zto: Any, make_parcel: Any, mock_app: Any
-) -> None:
+def test_intercept_push_form_carries_the_status_object(zto: Any, make_parcel: Any, mock_app: Any) -> None:
     make_parcel(WAYBILL, "in_transit")
     zto.intercept(WAYBILL, "r1")
     record = mock_app.extensions["mockserver"].store.list_intercepts("zto", ZTO_KEY)[0]
@@ -391,13 +387,18 @@ def test_push_ack_needs_http_200_and_status_true() -> None:
 def test_double_slash_path_is_an_unknown_route_not_an_html_redirect(mock_client: Any) -> None:
     # Found by fuzzing: "/zto//x" was answered with Flask's HTML 308 redirect page.
     body = b'{"billCode":"73100130019486"}'
-    answer = mock_client.post("/zto//x", data=body, headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)})
+    answer = mock_client.post(
+        "/zto//x", data=body, headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)}
+    )
     assert answer.status_code == 404
     assert answer.get_json()["error"] == "not_found"
 
 
 def test_destination_type_infinity_is_an_invalid_destination(mock_client: Any) -> None:
     body = b'{"billCode":"73100130019486","requestId":"r1","destinationType":1e999}'
-    answer = mock_client.post(f"/zto/{API_INTERCEPT}", data=body,
-                              headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)})
+    answer = mock_client.post(
+        f"/zto/{API_INTERCEPT}",
+        data=body,
+        headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)},
+    )
     assert answer.get_json()["statusCode"] == "E23108"

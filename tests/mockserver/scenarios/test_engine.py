@@ -139,9 +139,7 @@ def test_push_delay_range_is_drawn_reproducibly() -> None:
 def sequence_engine() -> ScenarioEngine:
     engine = ScenarioEngine()
     engine.add(
-        Stub(
-            id="fail", outcome=SIGNED, scenario="retry", required_state=STARTED, new_state="second"
-        ),
+        Stub(id="fail", outcome=SIGNED, scenario="retry", required_state=STARTED, new_state="second"),
         Stub(id="ok", outcome=SUCCEED, scenario="retry", required_state="second"),
     )
     return engine
@@ -215,9 +213,7 @@ def test_thread_safety_times_100_fires_exactly_100() -> None:
 
 def test_explain_has_no_side_effects() -> None:
     engine = ScenarioEngine()
-    engine.add(
-        Stub(id="once", outcome=SIGNED, lifetime=Lifetime.once(), scenario="s", new_state="x")
-    )
+    engine.add(Stub(id="once", outcome=SIGNED, lifetime=Lifetime.once(), scenario="s", new_state="x"))
     for _ in range(3):
         assert [check.matched for check in engine.explain(intercept())] == [True]
     assert engine.fire_count("once") == 0

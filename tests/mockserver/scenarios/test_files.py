@@ -64,8 +64,9 @@ NAMED_OUTCOMES = [
     PushOutcome(batch=10),
     PushOutcome(),
     ResponseOutcome(status=200, body={"status": True, "result": []}),
-    ResponseOutcome(status=502, headers={"Content-Type": "text/html", "Retry-After": "3"},
-                    body="<html>bad gateway</html>"),
+    ResponseOutcome(
+        status=502, headers={"Content-Type": "text/html", "Retry-After": "3"}, body="<html>bad gateway</html>"
+    ),
 ]
 
 
@@ -141,51 +142,78 @@ GOOD = {"outcome": {"type": "intercept", "result": "succeed"}}
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (document(GOOD, GOOD, {"match": {"operation": "intercpt"}, **GOOD}),
-         "stubs[2].match.operation: unknown operation 'intercpt' (expected one of track, "),
-        (document({"outcome": {"type": "track", "mutation": "shuffle"}}),
-         "stubs[0].outcome.mutation: unknown track mutation 'shuffle'"),
-        (document({"outcome": {"type": "intercept", "result": "fail"}}),
-         "stubs[0].outcome.reason: a failing intercept needs a reason"),
+        (
+            document(GOOD, GOOD, {"match": {"operation": "intercpt"}, **GOOD}),
+            "stubs[2].match.operation: unknown operation 'intercpt' (expected one of track, ",
+        ),
+        (
+            document({"outcome": {"type": "track", "mutation": "shuffle"}}),
+            "stubs[0].outcome.mutation: unknown track mutation 'shuffle'",
+        ),
+        (
+            document({"outcome": {"type": "intercept", "result": "fail"}}),
+            "stubs[0].outcome.reason: a failing intercept needs a reason",
+        ),
         (document({**GOOD, "probability": 0}), "stubs[0].probability: must be in (0, 1]"),
-        (document({**GOOD, "probability": "0.5"}),
-         "stubs[0].probability: expected a number, got a string"),
-        (document({**GOOD, "lifetime": {"times": 0}}),
-         "stubs[0].lifetime.times: must be a whole number >= 1"),
-        (document({**GOOD, "lifetime": "twice"}), "stubs[0].lifetime: expected \"permanent\""),
+        (document({**GOOD, "probability": "0.5"}), "stubs[0].probability: expected a number, got a string"),
+        (
+            document({**GOOD, "lifetime": {"times": 0}}),
+            "stubs[0].lifetime.times: must be a whole number >= 1",
+        ),
+        (document({**GOOD, "lifetime": "twice"}), 'stubs[0].lifetime: expected "permanent"'),
         (document({**GOOD, "new_state": "x"}), "stubs[0].new_state: needs 'scenario' to be set"),
-        (document({**GOOD, "match": {"operation": "track"}}),
-         "stubs[0].match.operation: outcome type 'intercept' cannot answer operation 'track'"),
+        (
+            document({**GOOD, "match": {"operation": "track"}}),
+            "stubs[0].match.operation: outcome type 'intercept' cannot answer operation 'track'",
+        ),
         (document({**GOOD, "outcom": 1}), "stubs[0].outcom: unknown field 'outcom'"),
-        (document({"preset": "intercept_rejectd"}),
-         "stubs[0].preset: unknown preset 'intercept_rejectd'"),
-        (document({"preset": "intercept_rejected"}),
-         "stubs[0].args.reason: preset 'intercept_rejected' needs this argument"),
-        (document({"preset": "intercept_rejected", "args": {"reason": "signed"}}),
-         "stubs[0].args.reason: unknown failure reason 'signed'"),
-        (document({"preset": "outage", "args": {"code": 503}}),
-         "stubs[0].args.code: unknown field 'code'"),
-        (document({"preset": "flaky", "args": {"fault": {"type": "http_fault", "kind": "x"}}}),
-         "stubs[0].args.fault.kind: unknown HTTP fault 'x'"),
-        (document({"preset": "flaky", "lifetime": "once"}),
-         "stubs[0].lifetime: not an option of preset 'flaky'"),
-        (document({"preset": "never_push", "match": {"operation": "track"}}),
-         "stubs[0].match.operation: outcome type 'push' cannot answer operation 'track'"),
-        (document({"id": "a", **GOOD}, {"id": "a", **GOOD}),
-         "stubs[1].id: duplicate stub id 'a' (first used by stubs[0])"),
-        (document({"outcome": {"type": "response", "status": 42}}),
-         "stubs[0].outcome.status: must be an HTTP status 100-599"),
-        (document({"outcome": {"type": "response", "headers": {"X-A": 1}}}),
-         "stubs[0].outcome.headers.X-A: expected a string value"),
-        (document({"outcome": {"type": "response", "body": "x"}, "match": {"operation": "push"}}),
-         "stubs[0].match.operation: outcome type 'response' cannot answer operation 'push'"),
+        (document({"preset": "intercept_rejectd"}), "stubs[0].preset: unknown preset 'intercept_rejectd'"),
+        (
+            document({"preset": "intercept_rejected"}),
+            "stubs[0].args.reason: preset 'intercept_rejected' needs this argument",
+        ),
+        (
+            document({"preset": "intercept_rejected", "args": {"reason": "signed"}}),
+            "stubs[0].args.reason: unknown failure reason 'signed'",
+        ),
+        (document({"preset": "outage", "args": {"code": 503}}), "stubs[0].args.code: unknown field 'code'"),
+        (
+            document({"preset": "flaky", "args": {"fault": {"type": "http_fault", "kind": "x"}}}),
+            "stubs[0].args.fault.kind: unknown HTTP fault 'x'",
+        ),
+        (
+            document({"preset": "flaky", "lifetime": "once"}),
+            "stubs[0].lifetime: not an option of preset 'flaky'",
+        ),
+        (
+            document({"preset": "never_push", "match": {"operation": "track"}}),
+            "stubs[0].match.operation: outcome type 'push' cannot answer operation 'track'",
+        ),
+        (
+            document({"id": "a", **GOOD}, {"id": "a", **GOOD}),
+            "stubs[1].id: duplicate stub id 'a' (first used by stubs[0])",
+        ),
+        (
+            document({"outcome": {"type": "response", "status": 42}}),
+            "stubs[0].outcome.status: must be an HTTP status 100-599",
+        ),
+        (
+            document({"outcome": {"type": "response", "headers": {"X-A": 1}}}),
+            "stubs[0].outcome.headers.X-A: expected a string value",
+        ),
+        (
+            document({"outcome": {"type": "response", "body": "x"}, "match": {"operation": "push"}}),
+            "stubs[0].match.operation: outcome type 'response' cannot answer operation 'push'",
+        ),
         (json.dumps({"version": 2, "stubs": []}), "version: unsupported version 2"),
         (json.dumps({"version": 1}), "stubs: required field is missing"),
         (json.dumps({"version": 1, "stubs": {}}), "stubs: expected an array of stubs"),
         (json.dumps({"version": 1, "stubs": [], "seed": "x"}), "seed: expected an integer"),
         ('{"version": 1, "stubs": [], "stubs": []}', "duplicate key 'stubs' in one object"),
-        ('{"version": 1,\n "stubs": [\n  {"preset" "outage"}\n ]\n}',
-         "line 3, column 13: Expecting ':' delimiter"),
+        (
+            '{"version": 1,\n "stubs": [\n  {"preset" "outage"}\n ]\n}',
+            "line 3, column 13: Expecting ':' delimiter",
+        ),
     ],
 )
 def test_every_file_error_names_its_path(text: str, message: str) -> None:
@@ -229,9 +257,11 @@ def test_valid_file_installs_with_presets_expanded(tmp_path: Path) -> None:
                 "description": "QA run",
                 "stubs": [
                     {"preset": "flaky", "args": {"first_fails": 2}, "id": "f"},
-                    {"id": "signed", "match": {"waybill": "731"},
-                     "outcome": {"type": "intercept", "result": "fail",
-                                 "reason": "already_signed"}},
+                    {
+                        "id": "signed",
+                        "match": {"waybill": "731"},
+                        "outcome": {"type": "intercept", "result": "fail", "reason": "already_signed"},
+                    },
                 ],
             }
         ),
@@ -269,9 +299,7 @@ def test_dump_round_trips_presets_as_full_stubs() -> None:
 
 
 def test_admin_payload_is_one_stub_or_a_whole_file() -> None:
-    single = load_payload(
-        {"preset": "outage", "args": {"status": 502}, "match": {"carrier": "zto"}}
-    )
+    single = load_payload({"preset": "outage", "args": {"status": 502}, "match": {"carrier": "zto"}})
     assert [stub.outcome for stub in single.stubs] == [HttpFaultOutcome(kind="status", status=502)]
     whole = load_payload({"version": 1, "stubs": [GOOD, GOOD]})
     assert len(whole.stubs) == 2
@@ -288,8 +316,7 @@ def test_schema_is_valid_and_accepts_dumps() -> None:
     preset_file = {"version": 1, "stubs": [{"preset": "flaky", "args": {"first_fails": 2}}]}
     jsonschema.validate(preset_file, SCENARIO_FILE_SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"version": 1, "stubs": [{"outcome": {"type": "x"}}]},
-                            SCENARIO_FILE_SCHEMA)
+        jsonschema.validate({"version": 1, "stubs": [{"outcome": {"type": "x"}}]}, SCENARIO_FILE_SCHEMA)
 
 
 @pytest.mark.parametrize("delay", [1e15, float("inf"), float("nan")])
