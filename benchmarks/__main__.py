@@ -85,8 +85,8 @@ def bench_push_verify(number: int, repeat: int) -> Tuple[float, float]:
 
     app, client = _mock()
     services = app.extensions["mockserver"]  # type: ignore[attr-defined]
-    account = services.ops.account("zto", KEY)
-    scan = services.ops.trace(account, WAYBILL)[0]
+    account = services.simulator.account("zto", KEY)
+    scan = services.simulator.trace(account, WAYBILL)[0]
     (push,) = carrier_module("zto").build_trace_pushes(account, [(WAYBILL, scan)])
     body = push.body
 

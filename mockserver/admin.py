@@ -21,12 +21,12 @@ from mockserver.admin_common import invalid as _invalid
 from mockserver.admin_common import number, string
 from mockserver.carriers import CARRIER_SLUGS, carrier_module
 from mockserver.clock import MAX_SPEED, ClockModeError, SwitchableClock
-from mockserver.domain import Stage
 from mockserver.errors import ApiError
-from mockserver.geo import Place
 from mockserver.openapi import build_document, json_body, operation, query
 from mockserver.pushes import callback_url, get_pushes, set_callback
 from mockserver.services import Services, get_services
+from mockserver.world import Stage
+from mockserver.world.geo import Place
 
 __all__ = ["OPENAPI_PATHS", "bp"]
 
@@ -113,7 +113,7 @@ def reset() -> Response:
         return jsonify({"reset": "all"})
     carrier = _carrier(data)
     app_key = _string(data, "app_key") or ""
-    account = hub.ops.reset_account(_account(hub, carrier, app_key))
+    account = hub.simulator.reset_account(_account(hub, carrier, app_key))
     hub.journal.clear(carrier=carrier, account=app_key)
     removed = [
         stub.id
@@ -149,7 +149,7 @@ def create_account() -> tuple[Response, int]:
         raise _invalid("extra", 'extra must be an object of strings (e.g. {"client_id": "C1"})')
     wants_callback = "callback_url" in data
     url = callback_url(data["callback_url"], "callback_url") if wants_callback else None
-    account, created = hub.ops.register_account(
+    account, created = hub.simulator.register_account(
         carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra
     )
     if wants_callback:
@@ -177,7 +177,7 @@ def create_parcel() -> tuple[Response, int]:
         stage = Stage(stage_text)
     except ValueError:
         raise _invalid("stage", f"stage must be one of {', '.join(s.value for s in Stage)}") from None
-    parcel = hub.ops.create_parcel(
+    parcel = hub.simulator.create_parcel(
         account, waybill, stage=stage, origin=_place(data, "origin"), destination=_place(data, "destination")
     )
     return jsonify({"parcel": parcel.to_dict(now=hub.clock.now()), "stage": stage.value}), 201
@@ -190,7 +190,7 @@ def get_parcel(carrier: str, waybill: str) -> Response:
     app_key = _string(request.args, "app_key") or ""
     account = _account(hub, slug, app_key)
     number = _waybill(slug, waybill)
-    parcel = hub.ops.parcel(account, number)
+    parcel = hub.simulator.parcel(account, number)
     if parcel is None:
         raise ApiError(
             code="not_found",
@@ -198,7 +198,7 @@ def get_parcel(carrier: str, waybill: str) -> Response:
             field="waybill",
             message=f"{number} does not exist (the account has auto_parcels off)",
         )
-    records = hub.ops.intercepts(account, number)
+    records = hub.simulator.intercepts(account, number)
     return jsonify(
         {"parcel": parcel.to_dict(now=hub.clock.now()), "intercepts": [r.to_dict() for r in records]}
     )
@@ -269,7 +269,7 @@ def list_intercepts() -> Response:
         _carrier({"carrier": carrier})
     app_key = request.args.get("app_key") or None
     accounts = [a for a in hub.store.list_accounts(carrier) if app_key is None or a.app_key == app_key]
-    records = [r.to_dict() for account in accounts for r in hub.ops.intercepts(account)]
+    records = [r.to_dict() for account in accounts for r in hub.simulator.intercepts(account)]
     return jsonify({"intercepts": records})
 
 

@@ -10,9 +10,9 @@ from flask import request
 
 from mockserver.carriers import CARRIER_SLUGS
 from mockserver.carriers._fields import loads
-from mockserver.domain import Account
 from mockserver.errors import ApiError
 from mockserver.services import Services
+from mockserver.world import Account
 
 __all__ = ["account", "body", "carrier", "invalid", "number", "string"]
 
@@ -96,7 +96,7 @@ def carrier(
 
 def account(hub: Services, carrier_slug: str, app_key: str) -> Account:
     """The account, or a 404 ``not_found`` naming ``app_key``."""
-    found = hub.ops.account(carrier_slug, app_key)
+    found = hub.simulator.account(carrier_slug, app_key)
     if found is None:
         raise ApiError(
             code="not_found",

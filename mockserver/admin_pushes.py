@@ -13,10 +13,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from mockserver.admin_common import account, body, carrier, invalid, string
 from mockserver.carriers import carrier_module
-from mockserver.domain import Account
-from mockserver.push_model import PushState
 from mockserver.pushes import callback_url, get_pushes, set_callback
 from mockserver.services import get_services
+from mockserver.world import Account, PushState
 
 __all__ = ["MAX_WAIT_SECONDS", "OPENAPI_PATHS", "bp"]
 
@@ -66,7 +65,7 @@ def subscribe() -> tuple[Response, int]:
     waybill = string(data, "waybill") or ""
     if not carrier_module(account.carrier).is_valid_waybill(waybill):
         raise invalid("waybill", f"{waybill!r} is not a well-formed {account.carrier} waybill number")
-    subscription = get_services().ops.subscribe(account, waybill)
+    subscription = get_services().simulator.subscribe(account, waybill)
     get_pushes().kick()
     return jsonify({"subscription": subscription.to_dict()}), 201
 

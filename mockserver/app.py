@@ -14,11 +14,10 @@ from mockserver.clock import Clock, ManualClock, SwitchableClock, SystemClock
 from mockserver.config import load_config
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
-from mockserver.operations import Operations
 from mockserver.pushes import get_pushes, init_pushes
 from mockserver.services import Services, get_services
-from mockserver.sqlite_store import open_store
-from mockserver.store import Store
+from mockserver.simulator import Simulator
+from mockserver.store import Store, open_store
 
 __all__ = ["Services", "build_clock", "close_app", "create_app", "get_services"]
 
@@ -72,7 +71,7 @@ def create_app(
         store=the_store,
         clock=the_clock,
         journal=Journal(limit=int(settings["JOURNAL_LIMIT"])),
-        ops=Operations(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"])),
+        simulator=Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"])),
     )
     hub.seed_accounts()
     app.extensions["mockserver"] = hub

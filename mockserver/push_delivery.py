@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 from attrs import evolve, frozen
 
 from mockserver.config import ConfigError, check_number
-from mockserver.push_model import RESPONSE_SNIPPET, Attempt, PushRecord, PushState
+from mockserver.world import RESPONSE_SNIPPET, Attempt, PushRecord, PushState
 
 __all__ = ["PushSettings", "Sender", "after_attempt", "attempt_delivery", "requests_sender"]
 

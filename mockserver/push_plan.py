@@ -10,8 +10,8 @@ from attrs import frozen
 
 from mockserver.carriers import carrier_module
 from mockserver.carriers._push import CarrierPushes, PushRequest
-from mockserver.domain import Account, InterceptRecord, Scan
 from mockserver.scenarios import PushOutcome, ScenarioRequest
+from mockserver.world import Account, InterceptRecord, Scan
 
 __all__ = ["Event", "Held", "Plan", "build_requests", "decide_push", "pushes_of"]
 

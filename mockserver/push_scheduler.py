@@ -29,12 +29,11 @@ from typing import Any, Callable, Optional
 from attrs import evolve
 
 from mockserver.clock import Clock, ManualClock
-from mockserver.domain import Account, InterceptStatus
-from mockserver.operations import Operations
 from mockserver.push_delivery import PushSettings, Sender, after_attempt, attempt_delivery, requests_sender
-from mockserver.push_model import Callback, PushRecord, PushState
 from mockserver.push_plan import Event, Held, Plan, build_requests, decide_push, pushes_of
+from mockserver.simulator import Simulator
 from mockserver.store import Store
+from mockserver.world import Account, Callback, InterceptStatus, PushRecord, PushState
 
 __all__ = ["PushScheduler"]
 
@@ -50,7 +49,7 @@ class PushScheduler:
     Args:
         store: where callbacks, subscriptions and push records live.
         clock: the mock clock (due times, backoff and attempt times are mock times).
-        ops: the simulator, used to settle intercepts and materialise parcels.
+        simulator: the simulator, used to settle intercepts and materialise parcels.
         settings: timing, retry and worker settings.
         scenarios: returns the scenario engine to consult (or ``None``) at each decision.
         sender: how a push is sent (default: ``requests.post``).
@@ -63,7 +62,7 @@ class PushScheduler:
         *,
         store: Store,
         clock: Clock,
-        ops: Operations,
+        simulator: Simulator,
         settings: PushSettings,
         scenarios: Callable[[], Any] = lambda: None,
         sender: Sender = requests_sender,
@@ -71,7 +70,7 @@ class PushScheduler:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.ops = ops
+        self.simulator = simulator
         self.settings = settings
         self.sender = sender
         self._scenarios = scenarios
@@ -195,7 +194,7 @@ class PushScheduler:
         pushed = {r.intercept_id for r in self.store.list_pushes(carrier, app_key) if r.intercept_id}
         events = [
             Event(waybill=record.waybill, time=record.updated_at, record=record)
-            for record in self.ops.intercepts(account)
+            for record in self.simulator.intercepts(account)
             if record.status in _FINAL
             and record.id not in pushed
             and callback.since <= record.updated_at <= now
@@ -206,7 +205,7 @@ class PushScheduler:
             cursor = subscription.pushed_until or subscription.created_at
             if now <= cursor:
                 continue
-            parcel = self.ops.parcel(account, subscription.waybill)
+            parcel = self.simulator.parcel(account, subscription.waybill)
             route = parcel.route if parcel is not None else ()
             events += [
                 Event(waybill=subscription.waybill, time=scan.time, scan=scan)

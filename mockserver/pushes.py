@@ -16,9 +16,9 @@ from flask import Flask
 from mockserver.config import ConfigError
 from mockserver.errors import ApiError
 from mockserver.push_delivery import PushSettings, Sender, requests_sender
-from mockserver.push_model import Callback
 from mockserver.push_scheduler import PushScheduler
 from mockserver.services import Services
+from mockserver.world import Callback
 
 __all__ = ["EXTENSION", "PushScheduler", "callback_url", "get_pushes", "init_pushes", "set_callback"]
 
@@ -103,7 +103,7 @@ def init_pushes(app: Flask, hub: Services, *, sender: Optional[Sender] = None) -
     scheduler = PushScheduler(
         store=hub.store,
         clock=hub.clock,
-        ops=hub.ops,
+        simulator=hub.simulator,
         settings=settings,
         scenarios=lambda: getattr(hub, "scenarios", None),
         sender=chosen,

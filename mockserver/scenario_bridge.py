@@ -42,7 +42,6 @@ from mockserver.carriers._envelope import (
     Operation,
     RawResponse,
 )
-from mockserver.domain import FailReason, InterceptPlan, InterceptStatus
 from mockserver.scenarios import (
     CarrierErrorOutcome,
     HttpFaultOutcome,
@@ -54,6 +53,7 @@ from mockserver.scenarios import (
     TrackOutcome,
 )
 from mockserver.scenarios import Decision as EngineDecision
+from mockserver.world import FailReason, InterceptPlan, InterceptStatus
 
 __all__ = [
     "DEFAULT_SCAN_CODE_FIELDS",

@@ -14,9 +14,9 @@ from mockserver.carriers._envelope import Decider
 from mockserver.clock import Clock
 from mockserver.config import ConfigError
 from mockserver.journal import Journal
-from mockserver.operations import Operations
 from mockserver.scenario_bridge import ScenarioDecider
 from mockserver.scenarios import ScenarioEngine
+from mockserver.simulator import Simulator
 from mockserver.store import Store
 
 __all__ = ["Services", "get_services"]
@@ -35,7 +35,7 @@ class Services:
     store: Store
     clock: Clock
     journal: Journal
-    ops: Operations
+    simulator: Simulator
     scenarios: ScenarioEngine = field(factory=ScenarioEngine)
     decider: Decider = field(default=Factory(lambda hub: ScenarioDecider(hub.scenarios), takes_self=True))
     sleep: Callable[[float], None] = time.sleep
@@ -56,7 +56,7 @@ class Services:
             ]
         for item in wanted + configured:
             if self.store.get_account(item["carrier"], item["app_key"]) is None:
-                self.ops.register_account(
+                self.simulator.register_account(
                     item["carrier"],
                     item["app_key"],
                     item["app_secret"],

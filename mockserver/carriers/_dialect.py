@@ -34,7 +34,7 @@ from mockserver.carriers._envelope import (
     transformed,
 )
 from mockserver.carriers._fields import FieldProblem
-from mockserver.domain import FailReason
+from mockserver.world import FailReason
 
 __all__ = ["Dialect", "fault", "literal_fault_response"]
 

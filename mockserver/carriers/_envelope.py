@@ -36,8 +36,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from mockserver.carriers._fields import FieldProblem
 from mockserver.carriers._wire import ConnectionDropped, break_answer
 from mockserver.clock import CHINA_TZ
-from mockserver.domain import FailReason, InterceptPlan
 from mockserver.journal import JournalEntry
+from mockserver.world import FailReason, InterceptPlan
 
 if TYPE_CHECKING:
     from mockserver.services import Services

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from attrs import field, frozen
 
-from mockserver.domain import Account, InterceptRecord, Scan
+from mockserver.world import Account, InterceptRecord, Scan
 
 __all__ = ["CarrierPushes", "PushRequest"]
 

@@ -79,8 +79,8 @@ from mockserver.carriers.jt_wire import (
     render_detail,
     track_entry,
 )
-from mockserver.domain import Account, Address, InterceptKind
-from mockserver.operations import InterceptRequest
+from mockserver.simulator import InterceptRequest
+from mockserver.world import Account, Address, InterceptKind
 
 __all__ = [
     "APIS",
@@ -195,7 +195,7 @@ def _authenticate(biz: Optional[str]) -> Account:
         raise _platform("no_digest")
     if not (request.headers.get("timestamp") or "").strip():
         raise _platform("no_timestamp")
-    account = services().ops.account(SLUG, app_key)
+    account = services().simulator.account(SLUG, app_key)
     if account is None:
         raise _platform("unknown_account")
     note.secret = account.app_secret
@@ -248,7 +248,7 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     waybills = [_waybill(code.strip()) for code in codes.split(",") if code.strip()]
     if not waybills:
         raise FieldProblem(field="billCodes", problem="missing")
-    return _ok([track_entry(waybill, services().ops.trace(account, waybill)) for waybill in waybills])
+    return _ok([track_entry(waybill, services().simulator.trace(account, waybill)) for waybill in waybills])
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -267,7 +267,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
             raise _illegal("traceNode格式错误")
         wanted.append((waybill, nodes))
     for waybill, nodes in wanted:
-        services().ops.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
+        services().simulator.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
     return _ok(None)
 
 
@@ -277,7 +277,7 @@ def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     DIALECT.reject(decision)
     request_id = "jt-" + uuid.uuid4().hex  # J&T sends no request id: every request is new
-    outcome = services().ops.create_intercept(
+    outcome = services().simulator.create_intercept(
         account,
         InterceptRequest(waybill=waybill, kind=kind, request_id=request_id, new_address=address),
         decision.intercept if decision is not None else None,

@@ -49,7 +49,7 @@ from mockserver.carriers._envelope import (
 )
 from mockserver.carriers._fields import loads
 from mockserver.carriers._push import PushRequest
-from mockserver.domain import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
     "FAIL_CODES",

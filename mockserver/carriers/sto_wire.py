@@ -20,7 +20,7 @@ from flask import Response
 
 from mockserver.carriers._envelope import Fault, Operation, b64_md5, china_time, compact_json, json_response
 from mockserver.carriers._fields import loads
-from mockserver.domain import FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.world import FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
     "APIS",

@@ -96,8 +96,8 @@ from mockserver.carriers.yto_wire import (
     render_scan,
     trace_push_form,
 )
-from mockserver.domain import Account, Address, FailReason, InterceptKind
-from mockserver.operations import InterceptRequest
+from mockserver.simulator import InterceptRequest
+from mockserver.world import Account, Address, FailReason, InterceptKind
 
 __all__ = [
     "FAIL_CODES",
@@ -201,7 +201,7 @@ def _exact_text(envelope: Mapping[str, Any], name: str) -> str:
 def _authenticate(method: str, partner_code: str, client_id: str, param: str, sign: str) -> Account:
     note = exchange()
     note.app_key = partner_code
-    account = services().ops.account(SLUG, partner_code)
+    account = services().simulator.account(SLUG, partner_code)
     if account is None:
         raise _fault("S03", "partner_code无效")
     note.secret = account.app_secret
@@ -298,7 +298,7 @@ def _no_data(waybill: str) -> Response:
 def _track(account: Account, method: str, param: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     name = "NUMBER" if "NUMBER" in param or "Number" not in param else "Number"
     waybill = _waybill(param, name)
-    scans = services().ops.trace(account, waybill)
+    scans = services().simulator.trace(account, waybill)
     if not scans:
         return _no_data(waybill)
     return json_response([render_scan(waybill, scan) for scan in scans])
@@ -309,7 +309,7 @@ def _subscribe(
 ) -> Response:
     inner = _subscription(param)
     waybill = _waybill(inner, "waybillNo")
-    services().ops.subscribe(
+    services().simulator.subscribe(
         account,
         waybill,
         extra={
@@ -329,7 +329,7 @@ def _create_intercept(
     required_text(param, "wantedDesc")
     DIALECT.reject(decision)
     wanted_id = "W" + uuid.uuid4().hex[:16].upper()
-    outcome = services().ops.create_intercept(
+    outcome = services().simulator.create_intercept(
         account,
         InterceptRequest(
             waybill=waybill,
@@ -351,7 +351,7 @@ def _cancel_intercept(
     waybill = _waybill(param, "waybillNo")
     text_field(param, "dealRemark", required=False)
     DIALECT.reject(decision)
-    outcome = services().ops.cancel_intercept(account, waybill)
+    outcome = services().simulator.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
     return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})

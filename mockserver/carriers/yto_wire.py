@@ -19,8 +19,8 @@ from typing import Any, Optional
 from mockserver.carriers._envelope import b64_md5, china_time, compact_json, form_body
 from mockserver.carriers._fields import loads
 from mockserver.carriers._push import PushRequest
-from mockserver.domain import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
-from mockserver.geo import Place, Site, city_for
+from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.world.geo import Place, Site, city_for
 
 __all__ = [
     "FAIL_CODES",

@@ -74,8 +74,8 @@ from mockserver.carriers.zto_wire import (
     render_scan,
     trace_push_form,
 )
-from mockserver.domain import Account, Address, FailReason, InterceptKind
-from mockserver.operations import InterceptRequest
+from mockserver.simulator import InterceptRequest
+from mockserver.world import Account, Address, FailReason, InterceptKind
 
 __all__ = [
     "APIS",
@@ -143,7 +143,7 @@ def _authenticate(raw: bytes) -> Account:
     digest = (request.headers.get("x-dataDigest") or "").strip()
     if not digest:
         raise _fault("S208", "x-dataDigest不能为空")
-    account = services().ops.account(SLUG, app_key)
+    account = services().simulator.account(SLUG, app_key)
     if account is None:
         raise _fault("S210", "无权限访问")
     note.secret = account.app_secret
@@ -216,13 +216,13 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     phone = text_field(body, "mobilePhone", required=False)
     if phone is not None and not re.fullmatch(r"\d{4}", phone):
         raise _fault("E413", "请输入收寄人任一方电话号码后4位")
-    scans = services().ops.trace(account, waybill)
+    scans = services().simulator.trace(account, waybill)
     return _ok([render_scan(waybill, scan) for scan in scans])
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
-    services().ops.subscribe(account, waybill)
+    services().simulator.subscribe(account, waybill)
     return _ok(None)
 
 
@@ -233,7 +233,7 @@ def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     external_ref = text_field(body, "thirdBizNo", required=False) or request_id
     DIALECT.reject(decision)
-    outcome = services().ops.create_intercept(
+    outcome = services().simulator.create_intercept(
         account,
         InterceptRequest(
             waybill=waybill, kind=kind, request_id=request_id, external_ref=external_ref, new_address=address
@@ -253,7 +253,7 @@ def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     external_ref = text_field(body, "thirdBizNo", required=False)
     text_field(body, "dealRemark", required=False)
     DIALECT.reject(decision)
-    outcome = services().ops.cancel_intercept(account, waybill, external_ref=external_ref)
+    outcome = services().simulator.cancel_intercept(account, waybill, external_ref=external_ref)
     if outcome.fail_reason is not None:
         raise DIALECT.refusal(outcome.fail_reason)
     return _ok(None)
@@ -261,7 +261,7 @@ def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optio
 
 def _intercept_status(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
-    record = services().ops.latest_intercept(account, waybill)
+    record = services().simulator.latest_intercept(account, waybill)
     if record is None:
         raise DIALECT.refusal(FailReason.NOT_FOUND)
     return _ok(intercept_status_result(record))

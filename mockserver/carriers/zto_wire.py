@@ -45,7 +45,7 @@ from typing import Any
 from mockserver.carriers._envelope import Fault, b64_md5, china_time, compact_json, epoch_ms, form_body
 from mockserver.carriers._fields import loads
 from mockserver.carriers._push import PushRequest
-from mockserver.domain import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
     "FAIL_CODES",

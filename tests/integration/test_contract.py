@@ -159,8 +159,8 @@ def _mock_push(mock_app: Any, carrier: str, waybill: str) -> Any:
     from mockserver.carriers import carrier_module
 
     services = mock_app.extensions["mockserver"]
-    account = services.ops.account(carrier, test_account(carrier)["app_key"])
-    scans = services.ops.trace(account, waybill)
+    account = services.simulator.account(carrier, test_account(carrier)["app_key"])
+    scans = services.simulator.trace(account, waybill)
     module = carrier_module(carrier)
     (push, *_) = module.build_trace_pushes(account, [(waybill, scans[0])])
     return module, push

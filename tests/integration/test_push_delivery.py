@@ -17,9 +17,9 @@ from kscarriers.models import PushMessage
 from mockserver.app import create_app, get_services
 from mockserver.carriers import CARRIER_SLUGS
 from mockserver.clock import ManualClock
-from mockserver.domain import InterceptKind
-from mockserver.operations import InterceptRequest
 from mockserver.serving import serve_in_thread
+from mockserver.simulator import InterceptRequest
+from mockserver.world import InterceptKind
 
 CARRIERS = [
     slug for slug in CARRIER_SLUGS if importlib.util.find_spec(f"kscarriers.carriers.{slug}") is not None
@@ -95,9 +95,9 @@ def test_trace_and_intercept_pushes_reach_an_sdk_receiver_and_are_acked(
     assert events and {event.waybill for event in events} == {waybill}
 
     hub = get_services(app)
-    mock_account = hub.ops.account(carrier, key["app_key"])
+    mock_account = hub.simulator.account(carrier, key["app_key"])
     assert mock_account is not None
-    record = hub.ops.create_intercept(
+    record = hub.simulator.create_intercept(
         mock_account, InterceptRequest(waybill=waybill, kind=InterceptKind.RETURN, request_id="it-1")
     ).record
     assert record is not None

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from mockserver.push_delivery import attempt_delivery
-from mockserver.push_model import PushRecord, PushState
+from mockserver.world import PushRecord, PushState
 
 NOW = datetime(2025, 1, 6, 2, 0, tzinfo=timezone.utc)
 

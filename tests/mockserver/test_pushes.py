@@ -13,10 +13,10 @@ from mockpushkit import OTHER_WAYBILLS, WAYBILLS, RecordingSender, Sent, routing
 from mockserver.app import create_app, get_services
 from mockserver.carriers import CARRIER_SLUGS
 from mockserver.clock import ManualClock
-from mockserver.domain import InterceptKind
-from mockserver.operations import InterceptRequest
 from mockserver.pushes import get_pushes
 from mockserver.scenarios import presets
+from mockserver.simulator import InterceptRequest
+from mockserver.world import InterceptKind
 
 URL = "http://subscriber.test/push"
 
@@ -251,9 +251,9 @@ def test_an_intercept_result_is_pushed_once_the_intercept_resolves(world: World)
     hub = get_services(world.app)
     world.admin("POST", "/subscriptions/callback", **world.account(url=URL))
     world.admin("POST", "/parcels", 201, **world.account(waybill=world.waybill, stage="in_transit"))
-    account = hub.ops.account(world.carrier, world.app_key)
+    account = hub.simulator.account(world.carrier, world.app_key)
     assert account is not None
-    outcome = hub.ops.create_intercept(
+    outcome = hub.simulator.create_intercept(
         account, InterceptRequest(waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1")
     )
     assert outcome.record is not None
@@ -308,12 +308,12 @@ def test_a_cancelled_intercept_is_pushed_too(world: World) -> None:
     hub = get_services(world.app)
     world.admin("POST", "/subscriptions/callback", **world.account(url=URL))
     world.admin("POST", "/parcels", 201, **world.account(waybill=world.waybill, stage="in_transit"))
-    account = hub.ops.account(world.carrier, world.app_key)
+    account = hub.simulator.account(world.carrier, world.app_key)
     assert account is not None
-    hub.ops.create_intercept(
+    hub.simulator.create_intercept(
         account, InterceptRequest(waybill=world.waybill, kind=InterceptKind.RETURN, request_id="req-1")
     )
-    assert hub.ops.cancel_intercept(account, world.waybill).accepted
+    assert hub.simulator.cancel_intercept(account, world.waybill).accepted
     world.flush()
     (record,) = world.pushes()
     assert record["kind"] == "intercept" and record["state"] == "delivered"

@@ -14,7 +14,7 @@ import pytest
 
 from mockserver.carriers._envelope import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.carriers.jt import build_intercept_push, build_trace_pushes, is_push_ack
-from mockserver.domain import (
+from mockserver.world import (
     Account,
     FailReason,
     InterceptKind,
@@ -25,8 +25,8 @@ from mockserver.domain import (
     ScanKind,
     Stage,
 )
-from mockserver.geo import Site
-from mockserver.routes import plan_stage_route
+from mockserver.world.geo import Site
+from mockserver.world.itineraries import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "jt"
 KEY = "jt-demo"
@@ -175,7 +175,7 @@ def test_unexpected_exception_becomes_system_busy_and_is_journalled(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    mock_app.extensions["mockserver"].ops.trace = explode
+    mock_app.extensions["mockserver"].simulator.trace = explode
     assert _error(jt.call(TRACK, {"billCodes": WAYBILL})) == ("145003062", "系统繁忙，请稍后重试")
     entry = _journal(mock_client)[-1]
     assert entry["error"] == "RuntimeError: disk on fire -> 145003062"
@@ -290,12 +290,12 @@ def test_return_intercept_succeeds_after_the_delay_and_ends_signed_after_return_
     parcel("in_transit")
     accepted = jt.intercept()["data"]
     hub = mock_app.extensions["mockserver"]
-    account = hub.ops.account("jt", KEY)
+    account = hub.simulator.account("jt", KEY)
     mock_clock.advance(1799)
-    assert hub.ops.latest_intercept(account, WAYBILL).status is InterceptStatus.PENDING
+    assert hub.simulator.latest_intercept(account, WAYBILL).status is InterceptStatus.PENDING
     mock_clock.advance(1)
     assert jt.details()[-1]["scanType"] == "退件扫描"
-    record = hub.ops.latest_intercept(account, WAYBILL)
+    record = hub.simulator.latest_intercept(account, WAYBILL)
     assert (record.id, record.status) == (accepted["interceptId"], InterceptStatus.SUCCEEDED)
     mock_clock.advance(7 * 24 * 3600)
     details = jt.details()
@@ -359,11 +359,11 @@ def test_an_intercept_failing_late_is_pushed_with_its_code(
 ) -> None:
     parcel("in_transit")
     hub = mock_app.extensions["mockserver"]
-    hub.ops.result_delay *= 200  # the result comes long after delivery
+    hub.simulator.result_delay *= 200  # the result comes long after delivery
     jt.intercept()
     mock_clock.advance(30 * 24 * 3600)
-    account = hub.ops.account("jt", KEY)
-    push = build_intercept_push(account, hub.ops.latest_intercept(account, WAYBILL))
+    account = hub.simulator.account("jt", KEY)
+    push = build_intercept_push(account, hub.simulator.latest_intercept(account, WAYBILL))
     content = json.loads(parse_qs(push.body.decode("ascii"))["bizContent"][0])
     assert (content["status"], content["failCode"], content["failReason"]) == (
         "FAILED",
@@ -464,8 +464,8 @@ def test_decider_plan_fails_an_accepted_intercept_after_its_delay(
     assert jt.intercept()["data"]["status"] == "PENDING"
     mock_clock.advance(60)
     hub = mock_app.extensions["mockserver"]
-    account = hub.ops.account("jt", KEY)
-    record = hub.ops.latest_intercept(account, WAYBILL)
+    account = hub.simulator.account("jt", KEY)
+    record = hub.simulator.latest_intercept(account, WAYBILL)
     content = json.loads(parse_qs(build_intercept_push(account, record).body.decode())["bizContent"][0])
     assert (content["status"], content["failCode"]) == ("FAILED", "173005")
 
@@ -583,8 +583,8 @@ def test_succeeded_intercept_push_has_no_failure(
     interceptId = jt.intercept()["data"]["interceptId"]
     mock_clock.advance(1800)
     hub = mock_app.extensions["mockserver"]
-    account = hub.ops.account("jt", KEY)
-    push = build_intercept_push(account, hub.ops.latest_intercept(account, WAYBILL))
+    account = hub.simulator.account("jt", KEY)
+    push = build_intercept_push(account, hub.simulator.latest_intercept(account, WAYBILL))
     assert json.loads(_biz(push)) == {
         "type": "INTERCEPT",
         "mailNo": WAYBILL,

@@ -15,7 +15,7 @@ import pytest
 
 from mockserver.carriers._envelope import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.carriers.sto import build_intercept_push, build_trace_pushes, is_push_ack
-from mockserver.domain import FailReason, InterceptKind, InterceptPlan, InterceptRecord, InterceptStatus
+from mockserver.world import FailReason, InterceptKind, InterceptPlan, InterceptRecord, InterceptStatus
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sto"
 KEY = "sto-demo"
@@ -308,11 +308,11 @@ def test_intercept_fails_when_the_parcel_is_signed_before_the_result(
     sto: StoCaller, make_parcel: Any, mock_clock: Any, mock_app: Any
 ) -> None:
     make_parcel(WAYBILL, "in_transit")
-    mock_app.extensions["mockserver"].ops.result_delay *= 200
+    mock_app.extensions["mockserver"].simulator.result_delay *= 200
     sto.intercept()
     mock_clock.advance(30 * 24 * 3600)
-    record = mock_app.extensions["mockserver"].ops.intercepts(
-        mock_app.extensions["mockserver"].ops.account("sto", KEY)
+    record = mock_app.extensions["mockserver"].simulator.intercepts(
+        mock_app.extensions["mockserver"].simulator.account("sto", KEY)
     )[0]
     content = _push_content(build_intercept_push(_account(mock_app), record).body)
     assert (content["status"], content["errorCode"], content["errorMsg"]) == (
@@ -382,7 +382,7 @@ def test_unexpected_exception_becomes_a_retryable_s06(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    mock_app.extensions["mockserver"].ops.trace = explode
+    mock_app.extensions["mockserver"].simulator.trace = explode
     answer = sto.track(WAYBILL)
     assert _error(answer) == ("S06", "系统繁忙，请稍后重试")
     assert answer["needRetry"] == "true"
@@ -474,7 +474,7 @@ def test_decider_plan_fails_an_accepted_intercept_after_its_delay(
     assert sto.intercept()["data"]["status"] == "PENDING"
     mock_clock.advance(60)
     hub = mock_app.extensions["mockserver"]
-    (record,) = hub.ops.intercepts(hub.ops.account("sto", KEY))
+    (record,) = hub.simulator.intercepts(hub.simulator.account("sto", KEY))
     content = _push_content(build_intercept_push(_account(mock_app), record).body)
     assert (content["status"], content["errorCode"]) == ("FAILED", "I105")
 
@@ -497,7 +497,7 @@ def test_decider_transform_rewrites_the_normal_answer(
 
 
 def _account(mock_app: Any, app_key: str = KEY) -> Any:
-    return mock_app.extensions["mockserver"].ops.account("sto", app_key)
+    return mock_app.extensions["mockserver"].simulator.account("sto", app_key)
 
 
 def _form(body: bytes) -> dict[str, str]:
@@ -511,7 +511,7 @@ def _push_content(body: bytes) -> dict[str, Any]:
 
 def test_trace_pushes_are_signed_one_scan_each(sto: StoCaller, make_parcel: Any, mock_app: Any) -> None:
     make_parcel(WAYBILL, "in_transit")
-    scans = mock_app.extensions["mockserver"].ops.trace(_account(mock_app), WAYBILL)
+    scans = mock_app.extensions["mockserver"].simulator.trace(_account(mock_app), WAYBILL)
     pushes = build_trace_pushes(_account(mock_app), [(WAYBILL, scan) for scan in scans[:3]])
     assert len(pushes) == 3 and all(p.kind == "trace" and p.waybills == (WAYBILL,) for p in pushes)
     sample = _fixture("sdk_push_trace.json")
@@ -541,7 +541,7 @@ def test_push_to_code_is_the_accounts_from_code(mock_client: Any, make_parcel: A
         },
     )
     account = _account(mock_app, "CAKabcdef")
-    scans = mock_app.extensions["mockserver"].ops.trace(account, WAYBILL)
+    scans = mock_app.extensions["mockserver"].simulator.trace(account, WAYBILL)
     (push,) = build_trace_pushes(account, [(WAYBILL, scans[0])])
     sample = _form(_fixture("sdk_push_trace.json")["body"].encode())
     form = _form(push.body)

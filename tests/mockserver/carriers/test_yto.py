@@ -23,7 +23,7 @@ from mockserver.carriers.yto import (
     is_push_ack,
     is_valid_waybill,
 )
-from mockserver.domain import (
+from mockserver.world import (
     Account,
     FailReason,
     InterceptKind,
@@ -33,7 +33,7 @@ from mockserver.domain import (
     Scan,
     ScanKind,
 )
-from mockserver.geo import Site
+from mockserver.world.geo import Site
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "yto"
 KEY = "yto-demo"
@@ -502,7 +502,7 @@ def test_unexpected_exception_becomes_s06_and_is_journalled(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    mock_app.extensions["mockserver"].ops.trace = explode
+    mock_app.extensions["mockserver"].simulator.trace = explode
     assert yto.track() == {"success": False, "code": "S06", "message": "系统繁忙，请稍后重试"}
     entry = _journal(mock_client)[-1]
     assert (entry["error"], entry["operation"]) == ("RuntimeError: disk on fire -> S06", "track")
@@ -559,7 +559,7 @@ def test_trace_push_reproduces_the_sdk_sample_byte_for_byte() -> None:
 
 def test_trace_pushes_are_one_per_scan_and_verifiable(yto: YtoCaller, parcel: Any, mock_app: Any) -> None:
     made = parcel("in_transit")
-    account = mock_app.extensions["mockserver"].ops.account("yto", KEY)
+    account = mock_app.extensions["mockserver"].simulator.account("yto", KEY)
     scans = [Scan.from_dict(item) for item in made["route"] if item["visible"]]
     pushes = build_trace_pushes(account, [(WAYBILL, scan) for scan in scans])
     assert len(pushes) == len(scans)
@@ -580,8 +580,8 @@ def test_intercept_pushes_carry_the_result_and_verify(
     wanted_id = yto.intercept()["data"]["wantedId"]
     mock_clock.advance(1800)
     hub = mock_app.extensions["mockserver"]
-    account = hub.ops.account("yto", KEY)
-    [record] = hub.ops.intercepts(account)
+    account = hub.simulator.account("yto", KEY)
+    [record] = hub.simulator.intercepts(account)
     push = build_intercept_push(account, record)
     form = _form(push.body)
     assert (push.kind, form["type"], form["clientId"]) == ("intercept", "INTERCEPT", KEY)

@@ -19,8 +19,8 @@ from mockserver.carriers._envelope import (
     form_body,
 )
 from mockserver.carriers.zto import intercept_push_form, is_push_ack, trace_push_form
-from mockserver.domain import FailReason, InterceptPlan, InterceptStatus, Stage
-from mockserver.routes import plan_stage_route
+from mockserver.world import FailReason, InterceptPlan, InterceptStatus, Stage
+from mockserver.world.itineraries import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "zto"
 ZTO_KEY = "zto-demo"
@@ -193,7 +193,7 @@ def test_intercept_fails_when_the_parcel_is_signed_before_the_result(
     zto: Any, make_parcel: Any, mock_clock: Any, mock_app: Any
 ) -> None:
     make_parcel(WAYBILL, "in_transit")
-    mock_app.extensions["mockserver"].ops.result_delay *= 200  # result long after delivery
+    mock_app.extensions["mockserver"].simulator.result_delay *= 200  # result long after delivery
     zto.intercept(WAYBILL, "r1")
     mock_clock.advance(30 * 24 * 3600)
     failed = zto.call(API_STATUS, {"billCode": WAYBILL})["result"]
@@ -249,7 +249,7 @@ def test_unexpected_exception_becomes_s202_and_is_journalled(
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
 
-    mock_app.extensions["mockserver"].ops.trace = explode
+    mock_app.extensions["mockserver"].simulator.trace = explode
     answer = zto.call(API_TRACK, {"billCode": WAYBILL})
     assert _error(answer) == ("S202", "发生错误")
     entry = mock_client.get("/__admin/requests").get_json()["requests"][-1]

@@ -11,20 +11,22 @@ import pytest
 from attrs import evolve
 
 from mockserver.clock import UTC
-from mockserver.domain import (
+from mockserver.store import MemoryStore, SqliteStore, Store
+from mockserver.world import (
     Account,
+    Attempt,
+    Callback,
     FailReason,
+    InterceptAnswer,
     InterceptKind,
-    InterceptOutcome,
     InterceptRecord,
     InterceptStatus,
     Parcel,
+    PushRecord,
+    PushState,
     Subscription,
 )
-from mockserver.geo import Place
-from mockserver.push_model import Attempt, Callback, PushRecord, PushState
-from mockserver.sqlite_store import SqliteStore
-from mockserver.store import MemoryStore, Store
+from mockserver.world.geo import Place
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 HERE = Place(province="浙江省", city="杭州市")
@@ -103,9 +105,9 @@ def test_reset_forgets_everything_including_accounts(store: Store) -> None:
 
 
 def test_only_the_first_answer_to_a_request_id_is_remembered(store: Store) -> None:
-    first = InterceptOutcome(fail_reason=FailReason.DUPLICATE)
+    first = InterceptAnswer(fail_reason=FailReason.DUPLICATE)
     store.remember_answer("zto", "a", "req-1", first)
-    store.remember_answer("zto", "a", "req-1", InterceptOutcome(record=_record("a", "I9")))
+    store.remember_answer("zto", "a", "req-1", InterceptAnswer(record=_record("a", "I9")))
     assert store.recall_answer("zto", "a", "req-1") == first
     assert store.recall_answer("zto", "b", "req-1") is None
 

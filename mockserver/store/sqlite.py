@@ -17,9 +17,18 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from mockserver.config import ConfigError
-from mockserver.domain import Account, InterceptOutcome, InterceptRecord, Parcel, Subscription
-from mockserver.push_model import Callback, PushRecord, PushState
-from mockserver.store import MemoryStore, Store
+from mockserver.store.memory import MemoryStore
+from mockserver.store.protocol import Store
+from mockserver.world import (
+    Account,
+    Callback,
+    InterceptAnswer,
+    InterceptRecord,
+    Parcel,
+    PushRecord,
+    PushState,
+    Subscription,
+)
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore", "StoreError", "open_store"]
 
@@ -220,7 +229,7 @@ class SqliteStore:
         )
         return [InterceptRecord.from_dict(data) for data in rows]
 
-    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome) -> None:
+    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptAnswer) -> None:
         self._write(
             "INSERT OR IGNORE INTO answers VALUES (?, ?, ?, ?)",
             carrier,
@@ -229,14 +238,14 @@ class SqliteStore:
             _dump(outcome.to_dict()),
         )
 
-    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptOutcome]:
+    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptAnswer]:
         data = self._one(
             "SELECT data FROM answers WHERE carrier = ? AND app_key = ? AND request_id = ?",
             carrier,
             app_key,
             request_id,
         )
-        return InterceptOutcome.from_dict(data) if data is not None else None
+        return InterceptAnswer.from_dict(data) if data is not None else None
 
     # -- subscriptions, callbacks and pushes ----------------------------------------------------
 

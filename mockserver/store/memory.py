@@ -1,119 +1,33 @@
-"""State behind a narrow ``Store`` Protocol, scoped per account; ``MemoryStore`` is the default.
-
-Everything a store keeps belongs to one account, keyed by ``(carrier, app_key)``, so parallel CI
-jobs that use different accounts never see each other's parcels, intercepts, subscriptions or pushes.
-Stores hold immutable domain values (each has ``to_dict``/``from_dict``), which keeps the
-interface easy to back with SQLite or anything else that stores JSON.
-"""
+"""``MemoryStore``: the default :class:`~mockserver.store.Store`, in memory behind one lock."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import Optional, Protocol, runtime_checkable
+from contextlib import contextmanager
+from typing import Optional
 
 from attrs import define, field
 
-from mockserver.domain import Account, InterceptOutcome, InterceptRecord, Parcel, Subscription
-from mockserver.push_model import Callback, PushRecord, PushState
+from mockserver.world import (
+    Account,
+    Callback,
+    InterceptAnswer,
+    InterceptRecord,
+    Parcel,
+    PushRecord,
+    PushState,
+    Subscription,
+)
 
-__all__ = ["MemoryStore", "Store"]
-
-
-@runtime_checkable
-class Store(Protocol):
-    """Where accounts and their simulated state live.
-
-    Reads return immutable values; writes replace whole values. ``atomic()`` is a re-entrant
-    critical section: a read-check-write sequence done inside it is not interleaved with another.
-    """
-
-    def atomic(self) -> AbstractContextManager[None]:
-        """Context manager making the enclosed calls one atomic unit (re-entrant)."""
-        ...
-
-    def put_account(self, account: Account) -> None: ...
-
-    def get_account(self, carrier: str, app_key: str) -> Optional[Account]: ...
-
-    def list_accounts(self, carrier: Optional[str] = None) -> list[Account]: ...
-
-    def put_parcel(self, parcel: Parcel) -> None: ...
-
-    def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]: ...
-
-    def list_parcels(self, carrier: str, app_key: str) -> list[Parcel]: ...
-
-    def delete_parcel(self, carrier: str, app_key: str, waybill: str) -> None:
-        """Forget a parcel and its intercepts (idempotent)."""
-        ...
-
-    def put_intercept(self, record: InterceptRecord) -> None:
-        """Insert or replace (by ``record.id``) an intercept record."""
-        ...
-
-    def list_intercepts(
-        self, carrier: str, app_key: str, waybill: Optional[str] = None
-    ) -> list[InterceptRecord]:
-        """The account's intercepts (optionally for one waybill), oldest first."""
-        ...
-
-    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome) -> None:
-        """Keep the first answer given to ``request_id`` (for idempotent replays)."""
-        ...
-
-    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptOutcome]: ...
-
-    def put_subscription(self, subscription: Subscription) -> None:
-        """Insert or replace (by waybill) a subscription."""
-        ...
-
-    def list_subscriptions(
-        self, carrier: str, app_key: str, waybill: Optional[str] = None
-    ) -> list[Subscription]: ...
-
-    def put_callback(self, callback: Callback) -> None:
-        """Set the account's callback URL (replacing any earlier one)."""
-        ...
-
-    def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]: ...
-
-    def delete_callback(self, carrier: str, app_key: str) -> None:
-        """Forget the account's callback URL (idempotent)."""
-        ...
-
-    def list_callbacks(self) -> list[Callback]:
-        """Every account's callback."""
-        ...
-
-    def put_push(self, record: PushRecord) -> None:
-        """Insert or replace (by ``record.id``) a push record."""
-        ...
-
-    def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]: ...
-
-    def list_pushes(self, carrier: str, app_key: str, state: Optional[PushState] = None) -> list[PushRecord]:
-        """The account's pushes (optionally in one state), ordered by ``seq``."""
-        ...
-
-    def reset(self) -> None:
-        """Forget everything, accounts and callbacks included."""
-        ...
-
-    def reset_account(self, carrier: str, app_key: str) -> None:
-        """Forget one account's parcels, intercepts, answers, subscriptions and pushes.
-
-        The account and its callback URL are kept.
-        """
-        ...
+__all__ = ["MemoryStore"]
 
 
 @define
 class _AccountState:
     parcels: dict[str, Parcel] = field(factory=dict)
     intercepts: dict[str, InterceptRecord] = field(factory=dict)  # insertion order = age
-    answers: dict[str, InterceptOutcome] = field(factory=dict)
+    answers: dict[str, InterceptAnswer] = field(factory=dict)
     subscriptions: dict[str, Subscription] = field(factory=dict)
     pushes: dict[str, PushRecord] = field(factory=dict)
 
@@ -208,11 +122,11 @@ class MemoryStore:
             records = self._of(carrier, app_key).intercepts.values()
             return [r for r in records if waybill is None or r.waybill == waybill]
 
-    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptOutcome) -> None:
+    def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptAnswer) -> None:
         with self._lock:
             self._of(carrier, app_key).answers.setdefault(request_id, outcome)
 
-    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptOutcome]:
+    def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptAnswer]:
         with self._lock:
             return self._of(carrier, app_key).answers.get(request_id)
 

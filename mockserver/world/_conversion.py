@@ -1,4 +1,4 @@
-"""Converters and JSON serialisation shared by the attrs value classes of :mod:`mockserver.domain`."""
+"""Converters and JSON serialisation shared by the attrs value classes of :mod:`mockserver.world`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Carrier-neutral operations on the simulated world: what every carrier blueprint and the admin API call.
 
-This is where the rules of :mod:`mockserver.domain` meet the :class:`~mockserver.store.Store`
+This is where the rules of :mod:`mockserver.world` meet the :class:`~mockserver.store.Store`
 and the :class:`~mockserver.clock.Clock`: parcels are materialised on first use, pending
 intercepts are settled lazily whenever their waybill is read, and each read-check-write runs
 inside ``store.atomic()``.
@@ -16,12 +16,13 @@ from typing import Any, Callable, Optional
 from attrs import evolve, frozen
 
 from mockserver.clock import Clock
-from mockserver.domain import (
+from mockserver.store import Store
+from mockserver.world import (
     Account,
     Address,
     FailReason,
+    InterceptAnswer,
     InterceptKind,
-    InterceptOutcome,
     InterceptPlan,
     InterceptRecord,
     InterceptStatus,
@@ -32,11 +33,15 @@ from mockserver.domain import (
     Subscription,
     intercept_rejection,
 )
-from mockserver.geo import Place
-from mockserver.routes import plan_auto_route, plan_stage_route, relay_for_address, relay_for_return
-from mockserver.store import Store
+from mockserver.world.geo import Place
+from mockserver.world.itineraries import (
+    plan_auto_route,
+    plan_stage_route,
+    relay_for_address,
+    relay_for_return,
+)
 
-__all__ = ["InterceptRequest", "Operations"]
+__all__ = ["InterceptRequest", "Simulator"]
 
 
 def _new_id() -> str:
@@ -58,7 +63,7 @@ class InterceptRequest:
     new_address: Optional[Address] = None
 
 
-class Operations:
+class Simulator:
     """The simulator's use cases over one store and one clock.
 
     Args:
@@ -204,7 +209,7 @@ class Operations:
 
     def create_intercept(
         self, account: Account, request: InterceptRequest, plan: Optional[InterceptPlan] = None
-    ) -> InterceptOutcome:
+    ) -> InterceptAnswer:
         """Apply the request-time rules; accept as ``PENDING`` or refuse with a reason.
 
         A repeated ``request_id`` gets the first answer back (``replayed=True``) and changes nothing.
@@ -221,7 +226,7 @@ class Operations:
             records = self.store.list_intercepts(carrier, app_key, request.waybill)
             reason = intercept_rejection(parcel, records, now)
             if reason is not None:
-                outcome = InterceptOutcome(fail_reason=reason)
+                outcome = InterceptAnswer(fail_reason=reason)
             else:
                 record = InterceptRecord(
                     id=self._new_id(),
@@ -240,7 +245,7 @@ class Operations:
                     planned_reason=plan.reason if plan else None,
                 )
                 self.store.put_intercept(record)
-                outcome = InterceptOutcome(record=record)
+                outcome = InterceptAnswer(record=record)
             self.store.remember_answer(carrier, app_key, request.request_id, outcome)
             return outcome
 
@@ -253,7 +258,7 @@ class Operations:
 
     def cancel_intercept(
         self, account: Account, waybill: str, *, external_ref: Optional[str] = None
-    ) -> InterceptOutcome:
+    ) -> InterceptAnswer:
         """Cancel the waybill's ``PENDING`` intercept (matching ``external_ref`` if given)."""
         with self.store.atomic():
             self._settle(account, waybill)
@@ -263,8 +268,8 @@ class Operations:
                 ):
                     cancelled = evolve(record, status=InterceptStatus.CANCELLED, updated_at=self.clock.now())
                     self.store.put_intercept(cancelled)
-                    return InterceptOutcome(record=cancelled)
-            return InterceptOutcome(fail_reason=FailReason.NO_INTERCEPT)
+                    return InterceptAnswer(record=cancelled)
+            return InterceptAnswer(fail_reason=FailReason.NO_INTERCEPT)
 
     def intercepts(self, account: Account, waybill: Optional[str] = None) -> list[InterceptRecord]:
         """The account's intercepts (optionally one waybill's), settled up to now, oldest first."""

@@ -17,8 +17,7 @@ from mockserver.app import create_app, get_services
 from mockserver.clock import ManualClock
 from mockserver.config import ConfigError
 from mockserver.pushes import get_pushes
-from mockserver.sqlite_store import SqliteStore, StoreError, open_store
-from mockserver.store import MemoryStore
+from mockserver.store import MemoryStore, SqliteStore, StoreError, open_store
 
 KEY, SECRET = "restart-key", "restart-secret"
 WAYBILL = "73100130019486"
@@ -151,7 +150,7 @@ def test_a_file_of_another_schema_version_is_refused(tmp_path: Path) -> None:
 
 def test_a_failed_atomic_block_leaves_nothing_behind(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "t.db")
-    from mockserver.domain import Account
+    from mockserver.world import Account
 
     account = Account(carrier="zto", app_key="a", app_secret="s", epoch=ManualClock().now())
     with pytest.raises(RuntimeError), store.atomic():

@@ -1,4 +1,4 @@
-"""Values of the push machinery: an account's callback, a queued push and its delivery attempts.
+"""Pushes in the simulated world: an account's callback, a queued push and its delivery attempts.
 
 They are immutable and serialise to JSON-ready dicts (``to_dict``/``from_dict``), so that any
 :class:`~mockserver.store.Store` can keep them.
@@ -13,20 +13,13 @@ from typing import Any, Optional
 
 from attrs import field, frozen
 
-from mockserver.clock import ensure_aware
+from mockserver.world._conversion import aware as _aware
+from mockserver.world._conversion import optional_aware as _optional_aware
 
 __all__ = ["Attempt", "Callback", "PushRecord", "PushState"]
 
 #: How many characters of a subscriber's answer an attempt keeps.
 RESPONSE_SNIPPET = 500
-
-
-def _aware(value: datetime) -> datetime:
-    return ensure_aware(value)
-
-
-def _optional_aware(value: Optional[datetime]) -> Optional[datetime]:
-    return ensure_aware(value) if value is not None else None
 
 
 def _time(text: Optional[str]) -> Optional[datetime]:

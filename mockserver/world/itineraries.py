@@ -23,8 +23,18 @@ from typing import Optional
 
 from attrs import evolve
 
-from mockserver.domain import Address, Parcel, Scan, ScanKind, Stage
-from mockserver.geo import CITIES, COURIER_NAMES, TRANSIT_CITIES, City, Place, Site, city_for, outlet_site
+from mockserver.world.geo import (
+    CITIES,
+    COURIER_NAMES,
+    TRANSIT_CITIES,
+    City,
+    Place,
+    Site,
+    city_for,
+    outlet_site,
+)
+from mockserver.world.intercepts import Address
+from mockserver.world.parcels import Parcel, Scan, ScanKind, Stage
 
 __all__ = ["plan_auto_route", "plan_stage_route", "relay_for_address", "relay_for_return", "rng_for"]
 

@@ -1,4 +1,4 @@
-"""Tests for the neutral domain (mockserver.domain) and route planning (mockserver.routes)."""
+"""Tests for the neutral domain (mockserver.world) and route planning (mockserver.world.itineraries)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import pytest
 
 from mockserver.clock import UTC
-from mockserver.domain import (
+from mockserver.world import (
     Account,
     Address,
     FailReason,
+    InterceptAnswer,
     InterceptKind,
-    InterceptOutcome,
     InterceptPlan,
     InterceptRecord,
     InterceptStatus,
@@ -23,8 +23,13 @@ from mockserver.domain import (
     Stage,
     intercept_rejection,
 )
-from mockserver.geo import Place
-from mockserver.routes import plan_auto_route, plan_stage_route, relay_for_address, relay_for_return
+from mockserver.world.geo import Place
+from mockserver.world.itineraries import (
+    plan_auto_route,
+    plan_stage_route,
+    relay_for_address,
+    relay_for_return,
+)
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 WAYBILL = "73100130019486"
@@ -68,7 +73,7 @@ def test_auto_route_is_the_same_for_the_same_waybill() -> None:
 
 def test_auto_route_does_not_depend_on_python_hash_seed() -> None:
     code = (
-        "from datetime import datetime, timezone; from mockserver.routes import plan_auto_route;"
+        "from datetime import datetime, timezone; from mockserver.world.itineraries import plan_auto_route;"
         "print(plan_auto_route('zto', '73100130019486',"
         " anchor=datetime(2025, 1, 1, tzinfo=timezone.utc))[2][-1].to_dict())"
     )
@@ -207,8 +212,8 @@ def test_values_round_trip_through_dicts() -> None:
     stuck = InterceptRecord.from_dict({**stuck.to_dict(), "resolve_at": None, "planned_status": "SUCCEEDED"})
     assert stuck.resolve_at is None and stuck.planned_status is InterceptStatus.SUCCEEDED
     assert InterceptRecord.from_dict(stuck.to_dict()) == stuck
-    outcome = InterceptOutcome(fail_reason=FailReason.DUPLICATE)
-    assert InterceptOutcome.from_dict(outcome.to_dict()) == outcome
+    outcome = InterceptAnswer(fail_reason=FailReason.DUPLICATE)
+    assert InterceptAnswer.from_dict(outcome.to_dict()) == outcome
     account = Account(carrier="zto", app_key="k", app_secret="s3cret", epoch=NOW, extra={"a": 1})
     assert Account.from_dict(account.to_dict()) == account
 

@@ -1,30 +1,60 @@
-"""Intercept values: kinds, statuses and refusal reasons, the work order, a scenario's plan and an answer.
+"""Intercepts: kinds, statuses, refusal reasons, the work order, a scenario's plan, and the rules.
 
-They are carrier-neutral, immutable and serialise to JSON-ready dicts (``to_dict``/``from_dict``).
-The rules that accept or refuse an intercept, and how one resolves, are documented in
-:mod:`mockserver.domain`, which re-exports every name here.
+The values are carrier-neutral, immutable and serialise to JSON-ready dicts (``to_dict``/``from_dict``).
+
+Intercept rules at request time (:func:`intercept_rejection`), checked in this order:
+    1. the parcel does not exist                              -> ``NOT_FOUND``
+    2. a ``SIGNED`` or ``RETURNED`` scan is visible            -> ``ALREADY_SIGNED``
+    3. an ``OUT_FOR_DELIVERY`` scan is visible                 -> ``OUT_FOR_DELIVERY``
+    4. a ``PENDING`` intercept for the waybill exists           -> ``DUPLICATE``
+    5. the parcel is already being returned or re-addressed
+       (a ``SUCCEEDED`` intercept exists)                       -> ``NOT_SUPPORTED``
+    6. otherwise the intercept is accepted as ``PENDING`` with
+       ``resolve_at = now + result_delay`` (config ``RESULT_DELAY_SECONDS``, default 1800 s).
+
+    Idempotency: a second request with the same ``request_id`` on the same account gets the
+    stored first answer (accepted or rejected) and changes nothing.
+
+Intercept resolution (lazy: whenever the parcel or its intercepts are read and the clock has
+passed ``resolve_at``; see :mod:`mockserver.simulator`):
+    * if a ``SIGNED``/``RETURNED`` scan is visible at ``resolve_at`` -> ``FAILED`` with
+      ``ALREADY_SIGNED`` (the parcel was delivered before the work order was processed);
+    * otherwise ``SUCCEEDED``. Scans later than ``resolve_at`` are dropped and the route is
+      re-laid from the parcel's current site (its last visible scan): for ``return`` a ``RETURN``
+      scan at ``resolve_at``, then ``RETURN_TRANSIT`` scans back to the pickup outlet, then
+      ``RETURNED`` (signed by the sender); for ``change_address`` the destination becomes the new
+      address's city and the remaining forward route is re-laid to it. A parcel intercepted before
+      pickup gets no further scans (the shipment never starts).
+
+Scenario plans: a Decider may attach an :class:`InterceptPlan` to an accepted intercept; it then
+resolves after the plan's delay (or never) to the plan's result, whatever the parcel did.
+
+Cancel: only a ``PENDING`` intercept can be cancelled (it becomes ``CANCELLED``); otherwise the
+answer is ``NO_INTERCEPT``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, Optional
 
 from attrs import field, frozen
 
-from mockserver._values import aware, optional_aware, plain
-from mockserver.geo import Place
+from mockserver.world._conversion import aware, optional_aware, plain
+from mockserver.world.geo import Place
+from mockserver.world.parcels import Parcel, ScanKind
 
 __all__ = [
     "Address",
     "FailReason",
+    "InterceptAnswer",
     "InterceptKind",
-    "InterceptOutcome",
     "InterceptPlan",
     "InterceptRecord",
     "InterceptStatus",
+    "intercept_rejection",
 ]
 
 
@@ -150,7 +180,7 @@ class InterceptPlan:
 
 
 @frozen(kw_only=True)
-class InterceptOutcome:
+class InterceptAnswer:
     """The answer to an intercept or cancel request: the record, or why it was refused.
 
     ``replayed`` is true when the answer was recalled for a repeated ``request_id``.
@@ -171,10 +201,36 @@ class InterceptOutcome:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> InterceptOutcome:
+    def from_dict(cls, data: Mapping[str, Any]) -> InterceptAnswer:
         record = data.get("record")
         reason = data.get("fail_reason")
         return cls(
             record=InterceptRecord.from_dict(record) if record else None,
             fail_reason=FailReason(reason) if reason else None,
         )
+
+
+def intercept_rejection(
+    parcel: Optional[Parcel], intercepts: Sequence[InterceptRecord], now: datetime
+) -> Optional[FailReason]:
+    """Apply the request-time intercept rules (see the module docstring).
+
+    Args:
+        parcel: the parcel, or ``None`` when it does not exist.
+        intercepts: the waybill's intercepts, already settled up to ``now``.
+        now: the current mock time.
+
+    Returns:
+        The reason to refuse, or ``None`` when the intercept is accepted.
+    """
+    if parcel is None:
+        return FailReason.NOT_FOUND
+    if parcel.has_visible(now, ScanKind.SIGNED, ScanKind.RETURNED):
+        return FailReason.ALREADY_SIGNED
+    if parcel.has_visible(now, ScanKind.OUT_FOR_DELIVERY):
+        return FailReason.OUT_FOR_DELIVERY
+    if any(record.status is InterceptStatus.PENDING for record in intercepts):
+        return FailReason.DUPLICATE
+    if any(record.status is InterceptStatus.SUCCEEDED for record in intercepts):
+        return FailReason.NOT_SUPPORTED
+    return None

@@ -1,0 +1,90 @@
+"""Accounts of the simulated carriers and their subscriptions to pushes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Optional
+
+from attrs import field, frozen
+
+from mockserver.world._conversion import aware, optional_aware, plain
+
+__all__ = ["Account", "Subscription"]
+
+
+def _frozen_mapping(value: Optional[Mapping[str, Any]]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@frozen(kw_only=True)
+class Account:
+    """Credentials a client signs with, plus the account's simulation settings.
+
+    ``epoch`` anchors auto-generated routes: it is the mock time at which the account was
+    registered (or last reset).
+    """
+
+    carrier: str
+    app_key: str
+    app_secret: str = field(repr=False)
+    epoch: datetime = field(converter=aware)
+    auto_parcels: bool = True
+    extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.carrier, self.app_key)
+
+    def public_dict(self) -> dict[str, Any]:
+        """The account as the admin API shows it: never the secret."""
+        data = self.to_dict()
+        del data["app_secret"]
+        return data
+
+    def to_dict(self) -> dict[str, Any]:
+        """Full serialisation (secret included) for stores."""
+        return plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Account:
+        return cls(
+            carrier=data["carrier"],
+            app_key=data["app_key"],
+            app_secret=data["app_secret"],
+            epoch=datetime.fromisoformat(data["epoch"]),
+            auto_parcels=bool(data.get("auto_parcels", True)),
+            extra=data.get("extra") or {},
+        )
+
+
+@frozen(kw_only=True)
+class Subscription:
+    """A request to have a waybill's scans pushed to the account's callback.
+
+    ``pushed_until`` is the push scheduler's cursor: scans up to that time have been queued
+    (``None``: nothing yet, scans after ``created_at`` are new).
+    """
+
+    carrier: str
+    app_key: str
+    waybill: str
+    created_at: datetime = field(converter=aware)
+    extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
+    pushed_until: Optional[datetime] = field(default=None, converter=optional_aware)
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Subscription:
+        pushed = data.get("pushed_until")
+        return cls(
+            carrier=data["carrier"],
+            app_key=data["app_key"],
+            waybill=data["waybill"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            extra=data.get("extra") or {},
+            pushed_until=datetime.fromisoformat(pushed) if pushed else None,
+        )
