@@ -2,11 +2,18 @@
 
 from setuptools import find_packages, setup
 
+# A carrier is one line in each list: the SDK's adapter and the mock server's carrier.
 BUILTIN_CARRIERS = [
     "zto = kscarriers.carriers.zto:ZtoAdapter",
     "yto = kscarriers.carriers.yto:YtoAdapter",
     "sto = kscarriers.carriers.sto:StoAdapter",
     "jt = kscarriers.carriers.jt:JtAdapter",
+]
+MOCK_CARRIERS = [
+    "zto = mockserver.carriers.zto:CARRIER",
+    "yto = mockserver.carriers.yto:CARRIER",
+    "sto = mockserver.carriers.sto:CARRIER",
+    "jt = mockserver.carriers.jt:CARRIER",
 ]
 
 setup(
@@ -36,6 +43,7 @@ setup(
     },
     entry_points={
         "kscarriers.carriers": BUILTIN_CARRIERS,
+        "mockserver.carriers": MOCK_CARRIERS,
         "pytest11": ["kscarriers_mockserver = mockserver.pytest_plugin"],
         "console_scripts": ["kscarriers-mockserver = mockserver.__main__:main"],
     },

@@ -81,13 +81,13 @@ def bench_parse(number: int, repeat: int) -> Tuple[float, float]:
 
 def bench_push_verify(number: int, repeat: int) -> Tuple[float, float]:
     """Verifying and normalising a push vs only decoding it (form + JSON, no checks)."""
-    from mockserver.carriers import carrier_module
+    from mockserver.carriers import get_carrier
 
     app, client = _mock()
     services = app.extensions["mockserver"]  # type: ignore[attr-defined]
     account = services.simulator.account("zto", KEY)
     scan = services.simulator.trace(account, WAYBILL)[0]
-    (push,) = carrier_module("zto").build_trace_pushes(account, [(WAYBILL, scan)])
+    (push,) = get_carrier("zto").pushes.build_trace_pushes(account, [(WAYBILL, scan)])
     body = push.body
 
     return (

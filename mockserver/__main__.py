@@ -13,9 +13,9 @@ from typing import Any, Callable, Optional
 
 from waitress.server import create_server
 
-from mockserver.app import close_app, create_app
+from mockserver.app import close_app, create_app, enable_proxy
 from mockserver.config import ConfigError, from_env
-from mockserver.proxy import Recorder, enable_proxy, parse_upstreams
+from mockserver.deciders.proxy import Recorder, parse_upstreams
 from mockserver.scenarios import ScenarioFileError, install_scenarios
 
 __all__ = ["build_parser", "main"]

@@ -6,20 +6,24 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional
 
+import requests
 from flask import Flask
 
-from mockserver import admin, admin_journal, admin_pushes, admin_scenarios
-from mockserver.carriers import register_carriers
+from mockserver import admin
+from mockserver.carriers import default_registry, register_carriers
 from mockserver.clock import Clock, ManualClock, SwitchableClock, SystemClock
 from mockserver.config import load_config
+from mockserver.deciders.proxy import ProxyDecider, Recorder
+from mockserver.deciders.scenario import ScenarioDecider
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
-from mockserver.pushes import get_pushes, init_pushes
+from mockserver.pushes import build_scheduler
+from mockserver.scenarios import ScenarioEngine
 from mockserver.services import Services, get_services
 from mockserver.simulator import Simulator
 from mockserver.store import Store, open_store
 
-__all__ = ["Services", "build_clock", "close_app", "create_app", "get_services"]
+__all__ = ["Services", "build_clock", "close_app", "create_app", "enable_proxy", "get_services"]
 
 
 def build_clock(settings: Mapping[str, Any]) -> Clock:
@@ -66,22 +70,37 @@ def create_app(
     # Wrapped so that POST /__admin/clock/mode can switch manual/system time at runtime.
     the_clock = SwitchableClock(clock if clock is not None else build_clock(settings))
     the_store = store if store is not None else open_store(str(settings["STORE"]))
+    carriers = default_registry.slugs()
+    simulator = Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"]))
+    scenarios = ScenarioEngine(carriers=carriers)
     hub = Services(
         config=settings,
+        carriers=carriers,
         store=the_store,
         clock=the_clock,
         journal=Journal(limit=int(settings["JOURNAL_LIMIT"])),
-        simulator=Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"])),
+        simulator=simulator,
+        scenarios=scenarios,
+        decider=ScenarioDecider(scenarios),
+        pushes=build_scheduler(
+            settings,
+            store=the_store,
+            clock=the_clock,
+            simulator=simulator,
+            carriers=lambda slug: default_registry.get(slug).pushes,
+            scenarios=scenarios,
+        ),
     )
-    hub.seed_accounts()
+    try:
+        hub.seed_accounts()
+    except BaseException:
+        hub.pushes.close()  # its ticker may already run
+        raise
     app.extensions["mockserver"] = hub
 
     register_error_handlers(app)
     register_carriers(app)
-    for module in (admin, admin_journal, admin_scenarios):
-        app.register_blueprint(module.bp, url_prefix="/__admin")
-    init_pushes(app, hub)
-    app.register_blueprint(admin_pushes.bp, url_prefix="/__admin")
+    app.register_blueprint(admin.bp, url_prefix="/__admin")
     return app
 
 
@@ -91,4 +110,26 @@ def close_app(app: Flask) -> None:
     Pushes on the wire finish; queued ones stay pending. The store is left open (a SQLite
     store is closed with ``get_services(app).store.close()``). Safe to call twice.
     """
-    get_pushes(app).close()
+    get_services(app).pushes.close()
+
+
+def enable_proxy(
+    app: Flask,
+    upstreams: Mapping[str, str],
+    *,
+    record: Optional[str] = None,
+    session: Optional[requests.Session] = None,
+) -> ProxyDecider:
+    """Put ``app`` in proxy mode (its scenarios still apply first) and return the decider.
+
+    Args:
+        app: a mock server app.
+        upstreams: carrier slug to upstream base URL (see
+            :func:`~mockserver.deciders.proxy.parse_upstreams`).
+        record: the file ``POST /__admin/recordings/save`` (and the CLI at shutdown) writes.
+        session: the ``requests`` session to forward with.
+    """
+    hub = get_services(app)
+    decider = ProxyDecider(upstreams, recorder=Recorder(record), first=hub.decider, session=session)
+    hub.decider = decider
+    return decider

@@ -1,7 +1,7 @@
 """App-level JSON errors (``{"error": code, "message": ...}``) for the admin API and unknown routes.
 
 Carrier blueprints answer their own errors in their carrier's envelope (see
-:mod:`mockserver.carriers._envelope`); everything else comes through here.
+:mod:`mockserver.carriers.exchange`); everything else comes through here.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class JournalEntry:
     """One request to a carrier blueprint and the answer it got.
 
     Headers are kept as sent (digests are not secrets); an account's ``app_secret`` is never
-    stored — :func:`mockserver.carriers._envelope.journal_exchange` masks it if a client leaks it.
+    stored — the journal hook of :mod:`mockserver.carriers.exchange` masks it if a client leaks it.
     ``decided_by`` is the scenario that chose the answer, or ``"default"``.
     """
 

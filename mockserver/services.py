@@ -6,15 +6,14 @@ import time
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from attrs import Factory, define, field
+from attrs import define
 from flask import Flask, current_app
 
-from mockserver.carriers import CARRIER_SLUGS
-from mockserver.carriers._envelope import Decider
 from mockserver.clock import Clock
 from mockserver.config import ConfigError
+from mockserver.deciders import Decider
 from mockserver.journal import Journal
-from mockserver.scenario_bridge import ScenarioDecider
+from mockserver.pushes import PushScheduler
 from mockserver.scenarios import ScenarioEngine
 from mockserver.simulator import Simulator
 from mockserver.store import Store
@@ -24,27 +23,30 @@ __all__ = ["Services", "get_services"]
 
 @define
 class Services:
-    """Everything the blueprints share.
+    """Everything the blueprints and the admin API share, built by :func:`mockserver.create_app`.
 
-    ``scenarios`` is the app's scenario engine and ``decider`` (by default backed by it) is
-    consulted by every carrier blueprint; ``sleep`` is how a slow-response scenario waits
-    (injectable so tests never sleep).
+    ``carriers`` are the slugs of the mounted mock carriers, in mounting order. ``scenarios`` is
+    the app's scenario engine and ``decider`` (by default backed by it) is consulted by every
+    carrier blueprint; ``pushes`` is the push scheduler; ``sleep`` is how a slow-response
+    scenario waits (injectable so that tests never sleep).
     """
 
     config: Mapping[str, Any]
+    carriers: tuple[str, ...]
     store: Store
     clock: Clock
     journal: Journal
     simulator: Simulator
-    scenarios: ScenarioEngine = field(factory=ScenarioEngine)
-    decider: Decider = field(default=Factory(lambda hub: ScenarioDecider(hub.scenarios), takes_self=True))
+    scenarios: ScenarioEngine
+    decider: Decider
+    pushes: PushScheduler
     sleep: Callable[[float], None] = time.sleep
 
     def seed_accounts(self) -> None:
         """Register the configured accounts (and demo accounts) that do not exist yet."""
         configured = list(self.config.get("ACCOUNTS", []))
         for index, item in enumerate(configured):
-            if item["carrier"] not in CARRIER_SLUGS:
+            if item["carrier"] not in self.carriers:
                 raise ConfigError(
                     key=f"ACCOUNTS[{index}].carrier", reason=f"unknown carrier {item['carrier']!r}"
                 )
@@ -52,7 +54,7 @@ class Services:
         if self.config.get("DEMO_ACCOUNTS", True):
             wanted += [
                 {"carrier": slug, "app_key": f"{slug}-demo", "app_secret": f"{slug}-demo-secret"}
-                for slug in CARRIER_SLUGS
+                for slug in self.carriers
             ]
         for item in wanted + configured:
             if self.store.get_account(item["carrier"], item["app_key"]) is None:

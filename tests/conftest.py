@@ -19,9 +19,9 @@ from kscarriers.testing import WSGITransport
 @pytest.fixture
 def ks_accounts(mock_client: Any) -> Any:
     """Register the test account of every carrier in the mock; returns the admin test client."""
-    from mockserver.carriers import CARRIER_SLUGS
+    from mockserver.carriers import carrier_slugs
 
-    for slug in CARRIER_SLUGS:
+    for slug in carrier_slugs():
         answer = mock_client.post("/__admin/accounts", json=test_account(slug))
         assert answer.status_code in (200, 201), answer.get_json()
     return mock_client

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from . import presets
-from .engine import Decision, Evaluation, ScenarioEngine, StubCheck
+from .engine import Evaluation, ScenarioEngine, StubCheck, Verdict
 from .errors import ScenarioFileError
 from .files import (
-    SCENARIO_FILE_SCHEMA,
     ScenarioFile,
     dump_stubs,
     install_scenarios,
@@ -15,7 +14,7 @@ from .files import (
     load_scenarios,
     stubs_from_entry,
 )
-from .matchers import CARRIERS, OPERATIONS, Match, ScenarioRequest
+from .matchers import OPERATIONS, Match, ScenarioRequest
 from .outcomes import (
     CARRIER_ERROR_KINDS,
     HTTP_FAULT_KINDS,
@@ -33,10 +32,10 @@ from .outcomes import (
 from .presets import PRESETS
 from .push_outcome import PushOutcome
 from .response_outcome import ResponseOutcome
+from .schema import scenario_file_schema
 from .stubs import DEFAULT_PRIORITY, STARTED, Lifetime, Stub
 
 __all__ = [
-    "CARRIERS",
     "CARRIER_ERROR_KINDS",
     "DEFAULT_PRIORITY",
     "HTTP_FAULT_KINDS",
@@ -45,11 +44,9 @@ __all__ = [
     "OPERATIONS",
     "OUTCOME_TYPES",
     "PRESETS",
-    "SCENARIO_FILE_SCHEMA",
     "STARTED",
     "TRACK_MUTATIONS",
     "CarrierErrorOutcome",
-    "Decision",
     "Evaluation",
     "HttpFaultOutcome",
     "InterceptOutcome",
@@ -65,6 +62,7 @@ __all__ = [
     "Stub",
     "StubCheck",
     "TrackOutcome",
+    "Verdict",
     "dump_stubs",
     "install_scenarios",
     "load_payload",
@@ -72,5 +70,6 @@ __all__ = [
     "load_scenarios",
     "outcome_from_dict",
     "presets",
+    "scenario_file_schema",
     "stubs_from_entry",
 ]

@@ -10,6 +10,8 @@ from typing import Any, Deque, Dict, Iterable, List, Optional, Tuple
 
 from attrs import define, frozen
 
+from ._fields import check_choice
+from .errors import join_path
 from .matchers import ScenarioRequest
 from .outcomes import Outcome
 from .push_outcome import PushOutcome
@@ -17,12 +19,12 @@ from .stubs import STARTED, Lifetime, Stub
 
 __all__ = [
     "STARTED",
-    "Decision",
     "Evaluation",
     "Lifetime",
     "ScenarioEngine",
     "Stub",
     "StubCheck",
+    "Verdict",
 ]
 
 NEAR_MISS_LIMIT = 100
@@ -30,7 +32,7 @@ NEAR_MISS_LIMIT = 100
 
 
 @frozen(kw_only=True)
-class Decision:
+class Verdict:
     """The engine's answer: which stub fired and the outcome to apply.
 
     A push outcome with a ``delay_range`` comes back with the delay already drawn
@@ -95,7 +97,7 @@ class Evaluation:
     """
 
     request: ScenarioRequest
-    decision: Optional[Decision]
+    decision: Optional[Verdict]
     checks: Tuple[StubCheck, ...] = ()
 
     def to_dict(self) -> Dict[str, Any]:
@@ -124,9 +126,11 @@ class ScenarioEngine:
 
     Args:
         seed: Seed of the engine's random generator.
+        carriers: The carrier slugs a stub may match (the app's carriers); ``None`` accepts any.
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, carriers: Optional[Iterable[str]] = None) -> None:
+        self.carriers: Optional[Tuple[str, ...]] = tuple(carriers) if carriers is not None else None
         self._lock = threading.Lock()
         self._seed = seed
         self._rng = random.Random(seed)
@@ -140,19 +144,31 @@ class ScenarioEngine:
         """The seed the generator was last (re)started with."""
         return self._seed
 
-    def reseed(self, seed: int) -> None:
-        """Restart the random generator from ``seed``."""
-        with self._lock:
-            self._seed = seed
-            self._rng = random.Random(seed)
+    def check_carriers(self, stubs: Iterable[Stub], path: str = "") -> None:
+        """Refuse a stub that matches a carrier this engine does not know.
+
+        Raises:
+            ScenarioFileError: naming ``<path>[i].match.carrier`` (``match.carrier`` for one stub
+                with no ``path``) and the known carriers.
+        """
+        if self.carriers is None:
+            return
+        listed = tuple(stubs)
+        for index, stub in enumerate(listed):
+            if stub.match.carrier is None:
+                continue
+            where = f"{path}[{index}]" if path else ("" if len(listed) == 1 else f"[{index}]")
+            check_choice(stub.match.carrier, self.carriers, "carrier", join_path(where, "match.carrier"))
 
     def add(self, *stubs: Stub) -> None:
         """Add stubs atomically; a stub whose id is known replaces the old one in place.
 
         Raises:
             ValueError: if two of ``stubs`` share an id (nothing is added).
+            ScenarioFileError: if a stub matches a carrier the engine does not know.
         """
         _check_unique(stubs)
+        self.check_carriers(stubs)
         with self._lock:
             self._add(stubs)
 
@@ -166,9 +182,11 @@ class ScenarioEngine:
 
         Raises:
             ValueError: if two of ``stubs`` share an id (nothing changes).
+            ScenarioFileError: if a stub matches a carrier the engine does not know.
         """
         stubs = tuple(stubs)
         _check_unique(stubs)
+        self.check_carriers(stubs)
         with self._lock:
             if replace:
                 self._clear()
@@ -261,7 +279,7 @@ class ScenarioEngine:
         with self._lock:
             self._states.clear()
 
-    def decide(self, request: ScenarioRequest) -> Optional[Decision]:
+    def decide(self, request: ScenarioRequest) -> Optional[Verdict]:
         """Fire the first stub that matches ``request``; None means "answer normally"."""
         return self.evaluate(request).decision
 
@@ -341,7 +359,7 @@ class ScenarioEngine:
             reasons.append(f"lifetime: used up after {entry.fired} of {stub.lifetime.limit}")
         return reasons
 
-    def _fire(self, entry: _Entry) -> Decision:
+    def _fire(self, entry: _Entry) -> Verdict:
         stub = entry.stub
         entry.fired += 1
         if stub.scenario is not None and stub.new_state is not None:
@@ -349,7 +367,7 @@ class ScenarioEngine:
         outcome = stub.outcome
         if isinstance(outcome, PushOutcome):
             outcome = outcome.resolve(self._rng)
-        return Decision(stub_id=stub.id, stub_name=stub.name, outcome=outcome, scenario=stub.scenario)
+        return Verdict(stub_id=stub.id, stub_name=stub.name, outcome=outcome, scenario=stub.scenario)
 
 
 def _check(stub: Stub, reasons: List[str]) -> StubCheck:

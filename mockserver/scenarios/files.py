@@ -14,11 +14,9 @@ from .engine import ScenarioEngine
 from .errors import ScenarioFileError, join_path
 from .matchers import Match
 from .presets import PRESETS, STUB_OPTIONS
-from .schema import SCENARIO_FILE_SCHEMA
 from .stubs import Lifetime, Stub, stub_options
 
 __all__ = [
-    "SCENARIO_FILE_SCHEMA",
     "ScenarioFile",
     "ScenarioFileError",
     "dump_stubs",
@@ -218,6 +216,7 @@ def install_scenarios(
         ScenarioFileError: as :func:`load_scenario_file` (the engine is untouched).
     """
     loaded = load_scenario_file(source, fmt)
+    engine.check_carriers(loaded.stubs, "stubs")
     engine.install(loaded.stubs, seed=loaded.seed, replace=replace)
     return loaded
 

@@ -495,7 +495,7 @@ ADMIN_FIELDS = {
     "/__admin/verify": ["match", "count", "at_least", "at_most"],
 }
 # Numbers are kept within +-1e9 and bodies are not nested deep: those were 500s in the admin API
-# (clock moves past year 9999; RecursionError in admin_common.body), which is not ours to fix.
+# (clock moves past year 9999; RecursionError in admin.base.body), which is not ours to fix.
 admin_values = (
     json_values.filter(lambda v: not isinstance(v, (int, float)) or abs(v) <= 1e9)
     | odd_text

@@ -30,9 +30,9 @@ RESULT_DELAY = 1800
 
 @pytest.fixture(params=CARRIERS)
 def carrier(request: Any) -> str:
-    from mockserver.carriers import CARRIER_SLUGS
+    from mockserver.carriers import carrier_slugs
 
-    if request.param not in CARRIER_SLUGS:
+    if request.param not in carrier_slugs():
         pytest.fail(f"the mock server has no {request.param} blueprint")
     return request.param
 
@@ -156,12 +156,12 @@ def test_wrong_secret_is_an_authentication_error(mock_app: Any, ks_accounts: Any
 
 def _mock_push(mock_app: Any, carrier: str, waybill: str) -> Any:
     """A trace push for the parcel's first scan, built and signed by the mock's carrier module."""
-    from mockserver.carriers import carrier_module
+    from mockserver.carriers import get_carrier
 
     services = mock_app.extensions["mockserver"]
     account = services.simulator.account(carrier, test_account(carrier)["app_key"])
     scans = services.simulator.trace(account, waybill)
-    module = carrier_module(carrier)
+    module = get_carrier(carrier).pushes
     (push, *_) = module.build_trace_pushes(account, [(waybill, scans[0])])
     return module, push
 

@@ -15,14 +15,14 @@ from ksmock import WAYBILLS, sdk_config, test_account
 from kscarriers import Client
 from kscarriers.models import PushMessage
 from mockserver.app import create_app, get_services
-from mockserver.carriers import CARRIER_SLUGS
+from mockserver.carriers import carrier_slugs
 from mockserver.clock import ManualClock
 from mockserver.serving import serve_in_thread
 from mockserver.simulator import InterceptRequest
 from mockserver.world import InterceptKind
 
 CARRIERS = [
-    slug for slug in CARRIER_SLUGS if importlib.util.find_spec(f"kscarriers.carriers.{slug}") is not None
+    slug for slug in carrier_slugs() if importlib.util.find_spec(f"kscarriers.carriers.{slug}") is not None
 ]
 
 

@@ -9,11 +9,11 @@ from typing import Any, Dict, List
 import pytest
 from mockpushkit import ACKS, RecordingSender
 
-from mockserver.admin_pushes import OPENAPI_PATHS
+from mockserver.admin.pushes import OPENAPI_PATHS
 from mockserver.app import create_app
 from mockserver.clock import UTC, ManualClock, SystemClock
 from mockserver.config import ConfigError
-from mockserver.pushes import get_pushes
+from mockserver.services import get_services
 
 WAYBILL = "73100130019486"
 URL = "http://cb.test/push"
@@ -210,7 +210,7 @@ def test_with_a_running_clock_the_ticker_delivers_due_pushes_by_itself() -> None
     clock = SystemClock(1.0, start=datetime(2025, 1, 6, 2, tzinfo=UTC), monotonic=lambda: real[0])
     sender = RecordingSender("zto")
     app = create_app({"CLOCK": "system", "PUSH_SENDER": sender, "PUSH_TICK_SECONDS": 0.01}, clock=clock)
-    scheduler = get_pushes(app)
+    scheduler = get_services(app).pushes
     assert scheduler.ticking
     client = app.test_client()
     first = _prepare(client)
@@ -225,7 +225,7 @@ def test_with_a_running_clock_the_ticker_delivers_due_pushes_by_itself() -> None
 def test_a_manual_clock_needs_no_ticker_and_switching_mode_starts_one(
     mock_app: Any, mock_client: Any
 ) -> None:
-    scheduler = get_pushes(mock_app)
+    scheduler = get_services(mock_app).pushes
     assert not scheduler.ticking
     assert mock_client.post("/__admin/clock/mode", json={"mode": "system", "speed": 1}).status_code == 200
     assert scheduler.ticking
@@ -233,7 +233,7 @@ def test_a_manual_clock_needs_no_ticker_and_switching_mode_starts_one(
 
 
 def test_backoff_doubles_from_the_base() -> None:
-    from mockserver.push_delivery import PushSettings
+    from mockserver.pushes.delivery import PushSettings
 
     settings = PushSettings(retry_base_seconds=30)
     assert [settings.backoff(n) for n in (1, 2, 3)] == [timedelta(seconds=s) for s in (30, 60, 120)]
@@ -243,7 +243,7 @@ def test_openapi_paths_cover_every_push_route(mock_app: Any) -> None:
     routes = {
         (rule.rule, method.lower())
         for rule in mock_app.url_map.iter_rules()
-        if rule.endpoint.startswith("admin_pushes.")
+        if mock_app.view_functions[rule.endpoint].__module__ == "mockserver.admin.pushes"
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     documented = {(path, method) for path, item in OPENAPI_PATHS.items() for method in item}
@@ -252,8 +252,8 @@ def test_openapi_paths_cover_every_push_route(mock_app: Any) -> None:
 
 
 def test_the_acks_used_here_are_what_the_mock_accepts() -> None:
-    from mockserver.carriers import CARRIER_SLUGS, carrier_module
+    from mockserver.carriers import carrier_slugs, get_carrier
 
-    for slug in CARRIER_SLUGS:
-        assert carrier_module(slug).is_push_ack(200, ACKS[slug])  # type: ignore[attr-defined]
-        assert not carrier_module(slug).is_push_ack(500, ACKS[slug])  # type: ignore[attr-defined]
+    for slug in carrier_slugs():
+        assert get_carrier(slug).pushes.is_push_ack(200, ACKS[slug])  # type: ignore[attr-defined]
+        assert not get_carrier(slug).pushes.is_push_ack(500, ACKS[slug])  # type: ignore[attr-defined]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.scenarios import SCENARIO_FILE_SCHEMA
+from mockserver.carriers import carrier_slugs
+from mockserver.scenarios import scenario_file_schema
 
 INTERCEPT_FAIL = {"type": "intercept", "result": "fail", "reason": "already_signed"}
 
@@ -135,7 +136,7 @@ def test_misses_and_schema(mock_client: Any, make_parcel: Any, zto: Any) -> None
     zto.intercept("73123456789012", "r-1")
     misses = mock_client.get("/__admin/scenarios/misses").get_json()["misses"]
     assert misses[-1]["request"]["carrier"] == "zto" and misses[-1]["decision"] is None
-    assert mock_client.get("/__admin/scenarios/schema").get_json() == SCENARIO_FILE_SCHEMA
+    assert mock_client.get("/__admin/scenarios/schema").get_json() == scenario_file_schema(carrier_slugs())
 
 
 def test_resetting_one_account_removes_its_stubs_and_leaves_the_others(mock_client: Any) -> None:

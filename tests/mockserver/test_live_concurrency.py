@@ -11,10 +11,10 @@ import requests
 from carrier_calls import CARRIERS, HttpClient
 
 from mockserver import create_app
-from mockserver.carriers import CARRIER_SLUGS
+from mockserver.carriers import carrier_slugs
 from mockserver.serving import serve_in_thread
 
-SLUGS = [slug for slug in CARRIER_SLUGS if slug in CARRIERS]
+SLUGS = [slug for slug in carrier_slugs() if slug in CARRIERS]
 
 
 @pytest.fixture

@@ -203,8 +203,8 @@ def test_live_fixture_serves_over_http_and_starts_each_test_clean(mockserver_liv
     assert created.status_code == 201
     mockserver_live.reset()
     listing = requests.get(f"{mockserver_live.url}/__admin/accounts", timeout=5).json()
-    from mockserver.carriers import CARRIER_SLUGS
+    from mockserver.carriers import carrier_slugs
 
     assert sorted(a["app_key"] for a in listing["accounts"]) == sorted(
-        f"{slug}-demo" for slug in CARRIER_SLUGS
+        f"{slug}-demo" for slug in carrier_slugs()
     )

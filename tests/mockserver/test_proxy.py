@@ -14,7 +14,8 @@ import pytest
 
 from mockserver import create_app
 from mockserver.__main__ import _prepare, build_parser, main
-from mockserver.proxy import ProxyDecider, enable_proxy, parse_upstreams
+from mockserver.app import enable_proxy
+from mockserver.deciders.proxy import ProxyDecider, parse_upstreams
 from mockserver.scenarios import install_scenarios, load_scenarios
 from mockserver.serving import serve_in_thread
 

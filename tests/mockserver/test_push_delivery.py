@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from mockserver.push_delivery import attempt_delivery
+from mockserver.pushes.delivery import attempt_delivery
 from mockserver.world import PushRecord, PushState
 
 NOW = datetime(2025, 1, 6, 2, 0, tzinfo=timezone.utc)

@@ -11,9 +11,8 @@ import pytest
 from mockpushkit import OTHER_WAYBILLS, WAYBILLS, RecordingSender, Sent, routing_sender
 
 from mockserver.app import create_app, get_services
-from mockserver.carriers import CARRIER_SLUGS
+from mockserver.carriers import carrier_slugs
 from mockserver.clock import ManualClock
-from mockserver.pushes import get_pushes
 from mockserver.scenarios import presets
 from mockserver.simulator import InterceptRequest
 from mockserver.world import InterceptKind
@@ -80,7 +79,7 @@ def events(carrier: str, sent: List[Sent]) -> List[str]:
     return found
 
 
-@pytest.fixture(params=CARRIER_SLUGS)
+@pytest.fixture(params=carrier_slugs())
 def carrier(request: Any) -> str:
     return request.param  # type: ignore[no-any-return]
 
@@ -275,7 +274,7 @@ def test_accounts_are_isolated_and_resetting_one_clears_only_its_pending_pushes(
     world = World(carrier)
     other_url = "http://other-subscriber.test/push"
     other = RecordingSender(carrier)
-    get_pushes(world.app).sender = routing_sender({URL: world.sender, other_url: other})
+    get_services(world.app).pushes.sender = routing_sender({URL: world.sender, other_url: other})
     world.admin("POST", "/accounts", 201, carrier=carrier, app_key="job-2", app_secret="job-2-secret")
     world.stub(presets.late_push(600, carrier=carrier))
     world.setup()
@@ -323,7 +322,7 @@ def test_a_cancelled_intercept_is_pushed_too(world: World) -> None:
 def test_many_accounts_at_once_lose_no_push_and_get_none_twice() -> None:
     world = World("zto")
     senders = {f"http://job-{n}.test/push": RecordingSender("zto") for n in range(8)}
-    get_pushes(world.app).sender = routing_sender(senders)
+    get_services(world.app).pushes.sender = routing_sender(senders)
 
     def job(n: int) -> None:
         client = world.app.test_client()

@@ -7,7 +7,7 @@ from typing import Any
 
 from mockserver import pytest_plugin
 from mockserver.clock import ManualClock
-from mockserver.pushes import get_pushes
+from mockserver.services import get_services
 
 OK = b'{"status":true,"message":"ok","statusCode":"SYS000"}'
 
@@ -23,7 +23,7 @@ def _deliver_one_push(app: Any, clock: ManualClock) -> None:
     admin.post("/__admin/parcels", json={**account, "waybill": "73100130019486", "stage": "picked_up"})
     admin.post("/__admin/subscriptions", json={**account, "waybill": "73100130019486"})
     clock.advance(86400)
-    assert get_pushes(app).flush(timeout=5)
+    assert get_services(app).pushes.flush(timeout=5)
 
 
 def test_mock_app_stops_its_push_workers_at_teardown() -> None:

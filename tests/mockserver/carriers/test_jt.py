@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from mockserver.carriers._envelope import Decision, DecisionRequest, Fault, RawResponse
-from mockserver.carriers.jt import build_intercept_push, build_trace_pushes, is_push_ack
+from mockserver.carriers.jt.wire import build_intercept_push, build_trace_pushes, is_push_ack
+from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.world import (
     Account,
     FailReason,

@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from mockserver.carriers._envelope import Decision, DecisionRequest, Fault, RawResponse
-from mockserver.carriers.sto import build_intercept_push, build_trace_pushes, is_push_ack
+from mockserver.carriers.sto.blueprint import build_intercept_push, build_trace_pushes, is_push_ack
+from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.world import FailReason, InterceptKind, InterceptPlan, InterceptRecord, InterceptStatus
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sto"

@@ -16,13 +16,13 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from mockserver.carriers._envelope import Decision, DecisionRequest, Fault, RawResponse
-from mockserver.carriers.yto import (
+from mockserver.carriers.yto.wire import (
     build_intercept_push,
     build_trace_pushes,
     is_push_ack,
     is_valid_waybill,
 )
+from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.world import (
     Account,
     FailReason,

@@ -10,15 +10,9 @@ from typing import Any, Optional
 
 import pytest
 
-from mockserver.carriers._envelope import (
-    Decision,
-    DecisionRequest,
-    Fault,
-    RawResponse,
-    b64_md5,
-    form_body,
-)
-from mockserver.carriers.zto import intercept_push_form, is_push_ack, trace_push_form
+from mockserver.carriers.codec import b64_md5, form_body
+from mockserver.carriers.zto.wire import intercept_push_form, is_push_ack, trace_push_form
+from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.world import FailReason, InterceptPlan, InterceptStatus, Stage
 from mockserver.world.itineraries import plan_stage_route
 

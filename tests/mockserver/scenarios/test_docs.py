@@ -9,7 +9,8 @@ from typing import List
 
 import pytest
 
-from mockserver.scenarios import SCENARIO_FILE_SCHEMA, load_payload
+from mockserver.carriers import carrier_slugs
+from mockserver.scenarios import load_payload, scenario_file_schema
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "scenarios.md"
 
@@ -28,7 +29,7 @@ def test_example_loads(block: str) -> None:
     assert load_payload(data).stubs
     jsonschema = pytest.importorskip("jsonschema")
     document = data if "stubs" in data else {"version": 1, "stubs": [data]}
-    jsonschema.validate(document, SCENARIO_FILE_SCHEMA)
+    jsonschema.validate(document, scenario_file_schema(carrier_slugs()))
 
 
 def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

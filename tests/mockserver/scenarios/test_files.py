@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mockserver.carriers import carrier_slugs
 from mockserver.scenarios import (
     CARRIER_ERROR_KINDS,
     INTERCEPT_FAILURE_REASONS,
-    SCENARIO_FILE_SCHEMA,
     CarrierErrorOutcome,
     HttpFaultOutcome,
     InterceptOutcome,
@@ -31,6 +31,7 @@ from mockserver.scenarios import (
     load_scenarios,
     outcome_from_dict,
     presets,
+    scenario_file_schema,
 )
 
 NAMED_OUTCOMES = [
@@ -310,13 +311,17 @@ def test_admin_payload_is_one_stub_or_a_whole_file() -> None:
 
 def test_schema_is_valid_and_accepts_dumps() -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    jsonschema.Draft202012Validator.check_schema(SCENARIO_FILE_SCHEMA)
+    jsonschema.Draft202012Validator.check_schema(scenario_file_schema(carrier_slugs()))
     stubs = [Stub(outcome=outcome) for outcome in NAMED_OUTCOMES]
-    jsonschema.validate(json.loads(json.dumps(dump_stubs(stubs, seed=1))), SCENARIO_FILE_SCHEMA)
+    jsonschema.validate(
+        json.loads(json.dumps(dump_stubs(stubs, seed=1))), scenario_file_schema(carrier_slugs())
+    )
     preset_file = {"version": 1, "stubs": [{"preset": "flaky", "args": {"first_fails": 2}}]}
-    jsonschema.validate(preset_file, SCENARIO_FILE_SCHEMA)
+    jsonschema.validate(preset_file, scenario_file_schema(carrier_slugs()))
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"version": 1, "stubs": [{"outcome": {"type": "x"}}]}, SCENARIO_FILE_SCHEMA)
+        jsonschema.validate(
+            {"version": 1, "stubs": [{"outcome": {"type": "x"}}]}, scenario_file_schema(carrier_slugs())
+        )
 
 
 @pytest.mark.parametrize("delay", [1e15, float("inf"), float("nan")])

@@ -75,7 +75,6 @@ def test_round_trip() -> None:
             "subscribe, intercept, cancel_intercept, intercept_status, push); "
             "did you mean 'intercept'?",
         ),
-        ({"carrier": "zt0"}, "stubs[2].match.carrier: unknown carrier 'zt0'"),
         ({"waybil": "1"}, "stubs[2].match.waybil: unknown field 'waybil'"),
         ({"waybill": 731}, "stubs[2].match.waybill: expected a string, got a number"),
         ({"waybill_pattern": "("}, "stubs[2].match.waybill_pattern: invalid regular expression"),
@@ -100,3 +99,21 @@ def test_request_rejects_unknown_operation() -> None:
 def test_request_round_trip() -> None:
     req = request(account="a")
     assert ScenarioRequest.from_dict(req.to_dict()) == req
+
+
+def test_a_stub_for_a_carrier_the_engine_does_not_know_is_refused_naming_its_path() -> None:
+    from mockserver.scenarios import ScenarioEngine, Stub, TrackOutcome
+
+    engine = ScenarioEngine(carriers=("zto", "yto"))
+    stubs = [Stub(match=Match(carrier="zto"), outcome=TrackOutcome(mutation="empty_trace"))] * 2 + [
+        Stub(match=Match(carrier="zt0"), outcome=TrackOutcome(mutation="empty_trace"))
+    ]
+    with pytest.raises(ScenarioFileError) as info:
+        engine.check_carriers(stubs, "stubs")
+    assert str(info.value).startswith(
+        "stubs[2].match.carrier: unknown carrier 'zt0' (expected one of zto, yto); did you mean 'zto'?"
+    )
+    with pytest.raises(ScenarioFileError, match=r"^match\.carrier: unknown carrier 'zt0'"):
+        engine.add(stubs[2])
+    assert engine.stubs() == []
+    ScenarioEngine().add(stubs[2])  # an engine told no carriers accepts any slug

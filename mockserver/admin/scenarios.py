@@ -11,26 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from attrs import evolve
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
-from mockserver.admin_common import body, carrier, invalid, string
-from mockserver.carriers import CARRIER_SLUGS
+from mockserver.admin.base import body, bp, carrier, invalid, string
+from mockserver.admin.openapi import carrier_enum, json_body, operation, query
+from mockserver.deciders.proxy import proxy_decider
 from mockserver.errors import ApiError
-from mockserver.openapi import json_body, operation, query
-from mockserver.proxy import proxy_decider
 from mockserver.scenarios import (
     OPERATIONS,
-    SCENARIO_FILE_SCHEMA,
     ScenarioFileError,
     ScenarioRequest,
     Stub,
     load_payload,
+    scenario_file_schema,
 )
 from mockserver.services import get_services
 
 __all__ = ["OPENAPI_PATHS", "bp"]
-
-bp = Blueprint("admin_scenarios", __name__)
 
 
 def _scenario_error(exc: ScenarioFileError) -> ApiError:
@@ -67,7 +64,10 @@ def add_scenarios() -> tuple[Response, int]:
     if account:
         stubs = [_scoped(stub, account) for stub in stubs]
     replace = request.args.get("replace", "false").lower() in ("1", "true", "yes")
-    hub.scenarios.install(stubs, seed=loaded.seed, replace=replace)
+    try:
+        hub.scenarios.install(stubs, seed=loaded.seed, replace=replace)
+    except ScenarioFileError as exc:
+        raise _scenario_error(exc) from None
     counts = hub.scenarios.fire_counts()
     return jsonify({"added": [_stub_view(s, counts.get(s.id, 0)) for s in stubs]}), 201
 
@@ -89,7 +89,7 @@ def list_scenarios() -> Response:
 
 @bp.get("/scenarios/schema")
 def scenario_schema() -> Response:
-    return jsonify(SCENARIO_FILE_SCHEMA)
+    return jsonify(scenario_file_schema(get_services().carriers))
 
 
 @bp.get("/scenarios/misses")
@@ -154,7 +154,7 @@ def explain() -> Response:
 
 
 def _recorder() -> Any:
-    proxy = proxy_decider(get_services())
+    proxy = proxy_decider(get_services().decider)
     if proxy is None or proxy.recorder is None:
         raise ApiError(
             code="not_recording",
@@ -253,7 +253,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "Why each stub would or would not match a request (nothing fires or counts)",
             body=json_body(
                 {
-                    "carrier": {"enum": list(CARRIER_SLUGS)},
+                    "carrier": carrier_enum(typed=False),
                     "operation": {"enum": list(OPERATIONS)},
                     "waybill": {"type": "string"},
                     "app_key": {"type": "string"},

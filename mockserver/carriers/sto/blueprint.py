@@ -83,22 +83,12 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers._dialect import Dialect
-from mockserver.carriers._dialect import fault as _fault
-from mockserver.carriers._envelope import (
-    CarrierFault,
-    Decision,
-    Fault,
-    Operation,
-    b64_md5,
-    digest_matches,
-    exchange,
-    form_body,
-    services,
-)
-from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
-from mockserver.carriers._push import PushRequest
-from mockserver.carriers.sto_wire import (
+from mockserver.carriers.codec import b64_md5, digest_matches, form_body
+from mockserver.carriers.dialect import Dialect
+from mockserver.carriers.dialect import fault as _fault
+from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
+from mockserver.carriers.sto.wire import (
     APIS,
     FAIL_CODES,
     FAULT_CODES,
@@ -113,6 +103,9 @@ from mockserver.carriers.sto_wire import (
     trace_push_content,
     xml_error_response,
 )
+from mockserver.deciders import Decision, Fault, Operation
+from mockserver.pushes import PushRequest
+from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, FailReason, InterceptKind, InterceptRecord, Scan
 
@@ -207,7 +200,7 @@ def _link_fields() -> dict[str, str]:
 
 
 def _authenticate(fields: Mapping[str, str]) -> Account:
-    account = services().simulator.account(SLUG, fields["from_appkey"])
+    account = get_services().simulator.account(SLUG, fields["from_appkey"])
     if account is None:
         raise _fault("S03", "from_appkey不存在")
     exchange().secret = account.app_secret
@@ -271,7 +264,7 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
         raise _fault("S02", "order格式错误")
     data: dict[str, list[dict[str, Any]]] = {}
     for waybill in waybills:
-        traces = [render_scan(waybill, scan) for scan in services().simulator.trace(account, waybill)]
+        traces = [render_scan(waybill, scan) for scan in get_services().simulator.trace(account, waybill)]
         data[waybill] = traces[::-1] if order == "desc" else traces
     return ok_response(data)
 
@@ -282,7 +275,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
         raise FieldProblem(field="subscribeInfoList", problem="type")
     waybills = [_waybill(info.get("waybillNo"), "waybillNo") for info in infos]
     for waybill in waybills:
-        services().simulator.subscribe(account, waybill)
+        get_services().simulator.subscribe(account, waybill)
     return ok_response(None)
 
 
@@ -294,7 +287,7 @@ def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     DIALECT.reject(decision)
     request_id = "STO" + uuid.uuid4().hex
-    outcome = services().simulator.create_intercept(
+    outcome = get_services().simulator.create_intercept(
         account,
         InterceptRequest(waybill=waybill, kind=kind, request_id=request_id, new_address=address),
         decision.intercept if decision is not None else None,
@@ -307,7 +300,7 @@ def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optio
 def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body.get("waybillNo"), "waybillNo")
     DIALECT.reject(decision)
-    outcome = services().simulator.cancel_intercept(account, waybill)
+    outcome = get_services().simulator.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
     return ok_response(intercept_data(outcome.record))

@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
-from mockserver.admin_common import body, carrier, invalid, number
-from mockserver.carriers import CARRIER_SLUGS
-from mockserver.carriers._envelope import Operation
+from mockserver.admin.base import body, bp, carrier, invalid, number
+from mockserver.admin.openapi import carrier_enum, json_body, operation, query
+from mockserver.deciders import Operation
 from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
-from mockserver.openapi import json_body, operation, query
 from mockserver.services import get_services
 
 __all__ = ["MAX_WAIT_SECONDS", "OPENAPI_PATHS", "bp"]
 
-bp = Blueprint("admin_journal", __name__)
 
 #: The longest ``POST /__admin/wait/requests`` blocks.
 MAX_WAIT_SECONDS = 30.0
@@ -172,7 +170,7 @@ def _words(expected: Mapping[str, int]) -> str:
 
 _MATCH_SCHEMA = json_body(
     {
-        "carrier": {"enum": list(CARRIER_SLUGS)},
+        "carrier": carrier_enum(typed=False),
         "operation": {"enum": _OPERATIONS},
         "waybill": {"type": "string"},
         "app_key": {"type": "string"},

@@ -56,7 +56,7 @@ Pushes (modelled): form ``logistics_interface`` (JSON), ``data_digest = base64(m
 logistics_interface + app_secret))``, ``type`` (``TRACE``: one track entry per push; ``INTERCEPT``:
 ``{"waybillNo", "wantedId", "status", "failCode", "failReason", "updateTime"}``) and ``clientId``;
 acknowledged by HTTP 200 ``{"success": true, "code": "0", …}``. The code tables, scan rendering
-and push builders live in :mod:`mockserver.carriers.yto_wire` and are re-exported here.
+and push builders live in :mod:`mockserver.carriers.yto.wire` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -69,21 +69,12 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers._dialect import Dialect
-from mockserver.carriers._dialect import fault as _fault
-from mockserver.carriers._envelope import (
-    CarrierFault,
-    Decision,
-    Fault,
-    Operation,
-    b64_md5,
-    digest_matches,
-    exchange,
-    json_response,
-    services,
-)
-from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
-from mockserver.carriers.yto_wire import (
+from mockserver.carriers.codec import b64_md5, digest_matches, json_response
+from mockserver.carriers.dialect import Dialect
+from mockserver.carriers.dialect import fault as _fault
+from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
+from mockserver.carriers.yto.wire import (
     FAIL_CODES,
     INFO_CONTENT,
     SLUG,
@@ -96,6 +87,8 @@ from mockserver.carriers.yto_wire import (
     render_scan,
     trace_push_form,
 )
+from mockserver.deciders import Decision, Fault, Operation
+from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, FailReason, InterceptKind
 
@@ -201,7 +194,7 @@ def _exact_text(envelope: Mapping[str, Any], name: str) -> str:
 def _authenticate(method: str, partner_code: str, client_id: str, param: str, sign: str) -> Account:
     note = exchange()
     note.app_key = partner_code
-    account = services().simulator.account(SLUG, partner_code)
+    account = get_services().simulator.account(SLUG, partner_code)
     if account is None:
         raise _fault("S03", "partner_code无效")
     note.secret = account.app_secret
@@ -298,7 +291,7 @@ def _no_data(waybill: str) -> Response:
 def _track(account: Account, method: str, param: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     name = "NUMBER" if "NUMBER" in param or "Number" not in param else "Number"
     waybill = _waybill(param, name)
-    scans = services().simulator.trace(account, waybill)
+    scans = get_services().simulator.trace(account, waybill)
     if not scans:
         return _no_data(waybill)
     return json_response([render_scan(waybill, scan) for scan in scans])
@@ -309,7 +302,7 @@ def _subscribe(
 ) -> Response:
     inner = _subscription(param)
     waybill = _waybill(inner, "waybillNo")
-    services().simulator.subscribe(
+    get_services().simulator.subscribe(
         account,
         waybill,
         extra={
@@ -329,7 +322,7 @@ def _create_intercept(
     required_text(param, "wantedDesc")
     DIALECT.reject(decision)
     wanted_id = "W" + uuid.uuid4().hex[:16].upper()
-    outcome = services().simulator.create_intercept(
+    outcome = get_services().simulator.create_intercept(
         account,
         InterceptRequest(
             waybill=waybill,
@@ -351,7 +344,7 @@ def _cancel_intercept(
     waybill = _waybill(param, "waybillNo")
     text_field(param, "dealRemark", required=False)
     DIALECT.reject(decision)
-    outcome = services().simulator.cancel_intercept(account, waybill)
+    outcome = get_services().simulator.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
     return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})

@@ -16,9 +16,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-from mockserver.carriers._envelope import b64_md5, china_time, compact_json, form_body
-from mockserver.carriers._fields import loads
-from mockserver.carriers._push import PushRequest
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, form_body
+from mockserver.carriers.fields import loads
+from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 from mockserver.world.geo import Place, Site, city_for
 

@@ -1,4 +1,4 @@
-"""Request parsing shared by the admin blueprints: JSON bodies and fields, each error naming its field."""
+"""The admin blueprint, and the request parsing its routes share: JSON bodies and fields."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import math
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from flask import request
+from flask import Blueprint, request
 
-from mockserver.carriers import CARRIER_SLUGS
-from mockserver.carriers._fields import loads
+from mockserver.carriers.fields import loads
 from mockserver.errors import ApiError
-from mockserver.services import Services
+from mockserver.services import Services, get_services
 from mockserver.world import Account
 
-__all__ = ["account", "body", "carrier", "invalid", "number", "string"]
+__all__ = ["account", "body", "bp", "carrier", "invalid", "number", "string"]
+
+#: The one blueprint of the admin API, mounted at ``/__admin``; every admin module adds its routes.
+bp = Blueprint("admin", __name__)
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -89,8 +91,9 @@ def carrier(
     slug = string(data, name, required=required, path=path)
     if slug is None:
         return None
-    if slug not in CARRIER_SLUGS:
-        raise invalid(path or name, f"unknown carrier {slug!r}; known: {', '.join(CARRIER_SLUGS)}")
+    known = get_services().carriers
+    if slug not in known:
+        raise invalid(path or name, f"unknown carrier {slug!r}; known: {', '.join(known)}")
     return slug
 
 

@@ -1,4 +1,4 @@
-"""Turns the scenario engine's outcomes into the carrier blueprints' :class:`Decision` (for every carrier).
+"""The default Decider: the scenario engine's outcomes as the carrier blueprints' :class:`Decision`.
 
 The engine (:mod:`mockserver.scenarios`) only decides *which* stub fires; this module says what
 that means on the wire, in carrier-neutral terms the blueprints already understand:
@@ -15,7 +15,7 @@ carrier_error                      ``fault`` (the carrier's own code, HTTP 200)
 http_fault ``status``              a raw 4xx/5xx answer (an HTML gateway page, ``Retry-After``)
 http_fault ``slow``                wait ``delay_seconds`` (``services.sleep``), then answer
 http_fault ``connection_reset``,   ``breakage`` of the carrier's real answer (see
-``truncated_body``,                :class:`~mockserver.carriers._envelope.Breakage`)
+``truncated_body``,                :class:`~mockserver.deciders.Breakage`)
 ``malformed_json``,
 ``wrong_content_type``
 response                           exactly that status, headers and body
@@ -33,8 +33,7 @@ import copy
 from collections.abc import Iterator, Sequence
 from typing import Any, Callable, Optional
 
-from mockserver.carriers import CARRIER_SLUGS, carrier_module
-from mockserver.carriers._envelope import (
+from mockserver.deciders import (
     Breakage,
     Decision,
     DecisionRequest,
@@ -51,12 +50,12 @@ from mockserver.scenarios import (
     ScenarioEngine,
     ScenarioRequest,
     TrackOutcome,
+    Verdict,
 )
-from mockserver.scenarios import Decision as EngineDecision
 from mockserver.world import FailReason, InterceptPlan, InterceptStatus
 
 __all__ = [
-    "DEFAULT_SCAN_CODE_FIELDS",
+    "SCAN_CODE_FIELDS",
     "UNKNOWN_SCAN_CODE",
     "ScenarioDecider",
     "decision_for",
@@ -68,9 +67,8 @@ __all__ = [
 UNKNOWN_SCAN_CODE = "X99"
 
 #: Keys holding a scan's code in the carriers' track answers (ZTO/STO/J&T ``scanType``, J&T
-#: ``scanTypeCode``/``scanTypeName``, YTO ``infoContent``). A carrier module may name its own in a
-#: ``SCAN_CODE_FIELDS`` tuple instead.
-DEFAULT_SCAN_CODE_FIELDS: tuple[str, ...] = ("scanType", "scanTypeCode", "scanTypeName", "infoContent")
+#: ``scanTypeCode``/``scanTypeName``, YTO ``infoContent``).
+SCAN_CODE_FIELDS: tuple[str, ...] = ("scanType", "scanTypeCode", "scanTypeName", "infoContent")
 
 _FAULTS = {
     "bad_signature": Fault.BAD_SIGNATURE,
@@ -166,14 +164,12 @@ def _edit_lists(payload: Any, edit: Callable[[list[Any]], list[Any]]) -> None:
         scans[:] = edit(list(scans))
 
 
-def track_transform(
-    outcome: TrackOutcome, scan_code_fields: Sequence[str] = DEFAULT_SCAN_CODE_FIELDS
-) -> Callable[[Any], Any]:
+def track_transform(outcome: TrackOutcome) -> Callable[[Any], Any]:
     """A function that applies ``outcome``'s mutation to a carrier's JSON track answer.
 
     Args:
-        outcome: the track outcome (mutation and, for missing/null fields, dotted wire keys).
-        scan_code_fields: keys whose values ``unknown_scan_codes`` replaces with ``X99``.
+        outcome: the track outcome (mutation and, for missing/null fields, dotted wire keys);
+            ``unknown_scan_codes`` replaces the values of :data:`SCAN_CODE_FIELDS` with ``X99``.
 
     Returns:
         A function taking the decoded JSON answer and returning the changed copy.
@@ -189,7 +185,7 @@ def track_transform(
         elif mutation == "empty_trace":
             _edit_lists(changed, lambda scans: [])
         elif mutation == "unknown_scan_codes":
-            _unknown_codes(changed, scan_code_fields)
+            _unknown_codes(changed, SCAN_CODE_FIELDS)
         elif mutation == "out_of_order":
             _edit_lists(changed, lambda scans: scans[::-1])
         else:  # duplicate_scans: every scan twice, side by side
@@ -233,26 +229,17 @@ def _http_fault_decision(name: str, outcome: HttpFaultOutcome) -> Decision:
     return Decision(name=name, breakage=Breakage(outcome.kind), content_type=outcome.content_type)
 
 
-def _scan_code_fields(carrier: str) -> Sequence[str]:
-    if carrier in CARRIER_SLUGS:
-        fields = getattr(carrier_module(carrier), "SCAN_CODE_FIELDS", None)
-        if fields:
-            return tuple(fields)
-    return DEFAULT_SCAN_CODE_FIELDS
-
-
-def decision_for(carrier: str, outcome: Outcome, name: str) -> Optional[Decision]:
+def decision_for(outcome: Outcome, name: str) -> Optional[Decision]:
     """The blueprint :class:`Decision` for one engine outcome (``None`` for push outcomes).
 
     Args:
-        carrier: the carrier slug of the request (for its scan-code fields).
         outcome: what the stub answers with.
         name: recorded as the journal's ``decided_by``.
     """
     if isinstance(outcome, InterceptOutcome):
         return _intercept_decision(name, outcome)
     if isinstance(outcome, TrackOutcome):
-        return Decision(name=name, transform=track_transform(outcome, _scan_code_fields(carrier)))
+        return Decision(name=name, transform=track_transform(outcome))
     if isinstance(outcome, CarrierErrorOutcome):
         return Decision(
             name=name, fault=_FAULTS[outcome.kind], field_name=outcome.field_name, message=outcome.message
@@ -285,7 +272,7 @@ def scenario_request(request: DecisionRequest) -> Optional[ScenarioRequest]:
 
 
 class ScenarioDecider:
-    """The :class:`~mockserver.carriers._envelope.Decider` backed by a :class:`ScenarioEngine`.
+    """The :class:`~mockserver.deciders.Decider` backed by a :class:`ScenarioEngine`.
 
     The journal's ``decided_by`` is the id of the stub that fired.
 
@@ -301,7 +288,7 @@ class ScenarioDecider:
         question = scenario_request(request)
         if question is None:
             return None
-        fired: Optional[EngineDecision] = self.engine.decide(question)
+        fired: Optional[Verdict] = self.engine.decide(question)
         if fired is None:
             return None
-        return decision_for(request.carrier, fired.outcome, fired.stub_id)
+        return decision_for(fired.outcome, fired.stub_id)

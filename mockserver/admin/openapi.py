@@ -9,17 +9,17 @@ checks the document against ``app.url_map``, so a route cannot go undocumented.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-__all__ = ["ADMIN_MODULES", "ERROR", "build_document", "json_body", "operation", "query"]
+__all__ = ["ADMIN_MODULES", "ERROR", "build_document", "carrier_enum", "json_body", "operation", "query"]
 
 #: Modules whose ``OPENAPI_PATHS`` make up the document, in order.
 ADMIN_MODULES: tuple[str, ...] = (
-    "mockserver.admin",
-    "mockserver.admin_journal",
-    "mockserver.admin_scenarios",
-    "mockserver.admin_pushes",
+    "mockserver.admin.world",
+    "mockserver.admin.journal",
+    "mockserver.admin.scenarios",
+    "mockserver.admin.pushes",
 )
 
 #: Schema of every admin error answer.
@@ -34,6 +34,31 @@ ERROR: dict[str, Any] = {
 }
 
 _OBJECT: dict[str, Any] = {"type": "object"}
+
+
+class _CarrierEnum(dict):  # type: ignore[type-arg]
+    """Where the app's carrier slugs go; :func:`build_document` fills it in."""
+
+
+def carrier_enum(*, typed: bool = True) -> dict[str, Any]:
+    """The schema of a carrier slug: an enum of the app's carriers, filled in per document.
+
+    Args:
+        typed: whether the schema also says ``"type": "string"``.
+    """
+    return _CarrierEnum({"type": "string"} if typed else {})
+
+
+def _with_carriers(value: Any, carriers: list[str]) -> Any:
+    if isinstance(value, _CarrierEnum):
+        return {**value, "enum": list(carriers)}
+    if isinstance(value, dict):
+        return {key: _with_carriers(item, carriers) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_carriers(item, carriers) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_with_carriers(item, carriers) for item in value)
+    return value
 
 
 def json_body(
@@ -108,8 +133,14 @@ def _module_paths(name: str) -> Mapping[str, Any]:
     return paths
 
 
-def build_document(modules: tuple[str, ...] = ADMIN_MODULES) -> dict[str, Any]:
+def build_document(
+    modules: tuple[str, ...] = ADMIN_MODULES, *, carriers: Sequence[str] = ()
+) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the admin API.
+
+    Args:
+        modules: the modules whose ``OPENAPI_PATHS`` are merged, in order.
+        carriers: the app's carrier slugs, the enum of every carrier field.
 
     Raises:
         ValueError: if two modules document the same method of the same path.
@@ -129,9 +160,9 @@ def build_document(modules: tuple[str, ...] = ADMIN_MODULES) -> dict[str, Any]:
             "version": "1",
             "description": "Control and inspect the mock carrier server: accounts, parcels, clock, "
             "scenarios, the request journal, verification and waiting. Carrier "
-            "endpoints (/zto, /yto, /sto, /jt) speak each carrier's own protocol "
+            f"endpoints ({', '.join(f'/{slug}' for slug in carriers)}) speak each carrier's own protocol "
             "and are not described here.",
         },
-        "paths": dict(sorted(paths.items())),
+        "paths": _with_carriers(dict(sorted(paths.items())), list(carriers)),
         "components": {"schemas": {"Error": ERROR}},
     }

@@ -9,17 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
-from mockserver.admin_common import account, body, carrier, invalid, string
-from mockserver.carriers import carrier_module
-from mockserver.pushes import callback_url, get_pushes, set_callback
+from mockserver.admin.base import account, body, bp, carrier, invalid, string
+from mockserver.admin.openapi import carrier_enum
+from mockserver.carriers import get_carrier
+from mockserver.pushes import callback_url, set_callback
 from mockserver.services import get_services
 from mockserver.world import Account, PushState
 
 __all__ = ["MAX_WAIT_SECONDS", "OPENAPI_PATHS", "bp"]
 
-bp = Blueprint("admin_pushes", __name__)
 
 #: The longest a wait or flush may block, in real seconds.
 MAX_WAIT_SECONDS = 30.0
@@ -48,7 +48,7 @@ def _state(value: Optional[str]) -> Optional[PushState]:
 @bp.get("/subscriptions")
 def list_subscriptions() -> Response:
     """Callbacks and per-waybill subscriptions, optionally of one carrier / account."""
-    hub, scheduler = get_services(), get_pushes()
+    hub, scheduler = get_services(), get_services().pushes
     slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
     accounts = [a for a in hub.store.list_accounts(slug) if app_key is None or a.app_key == app_key]
@@ -63,10 +63,10 @@ def subscribe() -> tuple[Response, int]:
     data = body()
     account = _account(data)
     waybill = string(data, "waybill") or ""
-    if not carrier_module(account.carrier).is_valid_waybill(waybill):
+    if not get_carrier(account.carrier).is_valid_waybill(waybill):
         raise invalid("waybill", f"{waybill!r} is not a well-formed {account.carrier} waybill number")
     subscription = get_services().simulator.subscribe(account, waybill)
-    get_pushes().kick()
+    get_services().pushes.kick()
     return jsonify({"subscription": subscription.to_dict()}), 201
 
 
@@ -77,14 +77,16 @@ def set_callback_url() -> Response:
     account = _account(data)
     if "url" not in data:
         raise invalid("url", "url is required (null removes the callback)")
-    callback = set_callback(get_pushes(), account.carrier, account.app_key, callback_url(data["url"]))
+    callback = set_callback(
+        get_services().pushes, account.carrier, account.app_key, callback_url(data["url"])
+    )
     return jsonify({"callback": callback.to_dict() if callback else None})
 
 
 @bp.get("/pushes")
 def list_pushes() -> Response:
     """Pushes with every delivery attempt, filtered by carrier, app_key, waybill and state."""
-    records = get_pushes().pushes(
+    records = get_services().pushes.pushes(
         carrier(request.args, required=False),
         request.args.get("app_key") or None,
         request.args.get("waybill") or None,
@@ -96,7 +98,7 @@ def list_pushes() -> Response:
 @bp.post("/pushes/flush")
 def flush() -> Response:
     """Queue and deliver every push due now and wait for the deliveries (``timeout`` s, default 10)."""
-    scheduler = get_pushes()
+    scheduler = get_services().pushes
     done = scheduler.flush(_seconds(body(), "timeout", 10.0))
     counts = {state.value: len(scheduler.pushes(state=state)) for state in PushState}
     return jsonify({"done": done, "counts": counts})
@@ -112,7 +114,7 @@ def wait_for_pushes() -> tuple[Response, int]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise invalid("count", "count must be a whole number >= 1")
     timeout = _seconds(data, "timeout", 5.0)
-    delivered = get_pushes().wait_delivered(
+    delivered = get_services().pushes.wait_delivered(
         account.carrier, account.app_key, count=count, waybill=waybill, timeout=timeout
     )
     pushes = [r.to_dict() for r in delivered]
@@ -146,7 +148,7 @@ _ERROR = _json(
 )
 _OBJ: dict[str, Any] = {"type": "object"}
 _ACCOUNT_PROPS = {
-    "carrier": {"type": "string", "enum": ["zto", "yto", "sto", "jt"]},
+    "carrier": carrier_enum(),
     "app_key": {"type": "string"},
 }
 _FILTERS = [

@@ -1,7 +1,7 @@
 """Reading fields out of carrier request bodies; problems are raised as a neutral ``FieldProblem``.
 
 Each carrier blueprint turns a :class:`FieldProblem` into its own error code through the
-``field_fault`` it gives :func:`mockserver.carriers._envelope.install`.
+``field_fault`` it gives :func:`mockserver.carriers.exchange.install`.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ Decider faults: SYSTEM_ERROR/UNAVAILABLE/TIMEOUT 145003062, RATE_LIMITED 1450030
 
 A track request naming several waybills (comma-separated) answers one entry per waybill, in the
 order given; the Decider is consulted once, with the first waybill. Scan rendering, the node table and
-the push builders are in :mod:`mockserver.carriers.jt_wire`.
+the push builders are in :mod:`mockserver.carriers.jt.wire`.
 """
 
 from __future__ import annotations
@@ -54,20 +54,12 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers._dialect import Dialect
-from mockserver.carriers._dialect import fault as _fault
-from mockserver.carriers._envelope import (
-    CarrierFault,
-    Decision,
-    Operation,
-    b64_md5,
-    digest_matches,
-    exchange,
-    json_response,
-    services,
-)
-from mockserver.carriers._fields import FieldProblem, json_object, loads, required_text, text_field
-from mockserver.carriers.jt_wire import (
+from mockserver.carriers.codec import b64_md5, digest_matches, json_response
+from mockserver.carriers.dialect import Dialect
+from mockserver.carriers.dialect import fault as _fault
+from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
+from mockserver.carriers.jt.wire import (
     FAIL_CODES,
     FAULT_CODES,
     INTERCEPT_STATES,
@@ -79,6 +71,8 @@ from mockserver.carriers.jt_wire import (
     render_detail,
     track_entry,
 )
+from mockserver.deciders import Decision, Operation
+from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, InterceptKind
 
@@ -195,7 +189,7 @@ def _authenticate(biz: Optional[str]) -> Account:
         raise _platform("no_digest")
     if not (request.headers.get("timestamp") or "").strip():
         raise _platform("no_timestamp")
-    account = services().simulator.account(SLUG, app_key)
+    account = get_services().simulator.account(SLUG, app_key)
     if account is None:
         raise _platform("unknown_account")
     note.secret = account.app_secret
@@ -248,7 +242,9 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     waybills = [_waybill(code.strip()) for code in codes.split(",") if code.strip()]
     if not waybills:
         raise FieldProblem(field="billCodes", problem="missing")
-    return _ok([track_entry(waybill, services().simulator.trace(account, waybill)) for waybill in waybills])
+    return _ok(
+        [track_entry(waybill, get_services().simulator.trace(account, waybill)) for waybill in waybills]
+    )
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -267,7 +263,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
             raise _illegal("traceNode格式错误")
         wanted.append((waybill, nodes))
     for waybill, nodes in wanted:
-        services().simulator.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
+        get_services().simulator.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
     return _ok(None)
 
 
@@ -277,7 +273,7 @@ def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     DIALECT.reject(decision)
     request_id = "jt-" + uuid.uuid4().hex  # J&T sends no request id: every request is new
-    outcome = services().simulator.create_intercept(
+    outcome = get_services().simulator.create_intercept(
         account,
         InterceptRequest(waybill=waybill, kind=kind, request_id=request_id, new_address=address),
         decision.intercept if decision is not None else None,

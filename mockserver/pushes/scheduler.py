@@ -24,13 +24,14 @@ import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from attrs import evolve
 
 from mockserver.clock import Clock, ManualClock
-from mockserver.push_delivery import PushSettings, Sender, after_attempt, attempt_delivery, requests_sender
-from mockserver.push_plan import Event, Held, Plan, build_requests, decide_push, pushes_of
+from mockserver.pushes.delivery import PushSettings, Sender, after_attempt, attempt_delivery, requests_sender
+from mockserver.pushes.plan import CarrierPushes, Event, Held, Plan, build_requests, decide_push
+from mockserver.scenarios import ScenarioEngine
 from mockserver.simulator import Simulator
 from mockserver.store import Store
 from mockserver.world import Account, Callback, InterceptStatus, PushRecord, PushState
@@ -51,7 +52,8 @@ class PushScheduler:
         clock: the mock clock (due times, backoff and attempt times are mock times).
         simulator: the simulator, used to settle intercepts and materialise parcels.
         settings: timing, retry and worker settings.
-        scenarios: returns the scenario engine to consult (or ``None``) at each decision.
+        carriers: the push half of the mock carrier of a slug (signed requests, ack rule).
+        scenarios: the scenario engine consulted about each push (``None``: the defaults).
         sender: how a push is sent (default: ``requests.post``).
         default_callbacks: callback URLs from the ``ACCOUNTS`` setting, by ``(carrier, app_key)``;
             used when the store has none for the account.
@@ -64,7 +66,8 @@ class PushScheduler:
         clock: Clock,
         simulator: Simulator,
         settings: PushSettings,
-        scenarios: Callable[[], Any] = lambda: None,
+        carriers: Callable[[str], CarrierPushes],
+        scenarios: Optional[ScenarioEngine] = None,
         sender: Sender = requests_sender,
         default_callbacks: Optional[Mapping[_Key, str]] = None,
     ) -> None:
@@ -73,6 +76,7 @@ class PushScheduler:
         self.simulator = simulator
         self.settings = settings
         self.sender = sender
+        self._carriers = carriers
         self._scenarios = scenarios
         self._defaults = dict(default_callbacks or {})
         self._lock = threading.RLock()
@@ -246,7 +250,7 @@ class PushScheduler:
                 self._held[key] = held
 
     def _plan(self, account: Account, waybill: str) -> Plan:
-        return decide_push(self._scenarios(), account, waybill, self.settings.delay_seconds)
+        return decide_push(self._scenarios, account, waybill, self.settings.delay_seconds)
 
     def _queue(
         self,
@@ -261,7 +265,7 @@ class PushScheduler:
         ordered = list(reversed(events)) if plan.out_of_order else list(events)
         due = max(e.time for e in events) + timedelta(seconds=plan.delay)
         intercept_id = next((e.record.id for e in events if e.record is not None), None)
-        for request in build_requests(account, ordered):
+        for request in build_requests(self._carriers(account.carrier), account, ordered):
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)
                 self.store.put_push(
@@ -328,7 +332,7 @@ class PushScheduler:
         attempt = attempt_delivery(
             record,
             sender=self.sender,
-            is_ack=pushes_of(record.carrier).is_push_ack,
+            is_ack=self._carriers(record.carrier).is_push_ack,
             timeout=self.settings.timeout_seconds,
             now=self.clock.now,
         )

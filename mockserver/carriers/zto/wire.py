@@ -42,9 +42,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockserver.carriers._envelope import Fault, b64_md5, china_time, compact_json, epoch_ms, form_body
-from mockserver.carriers._fields import loads
-from mockserver.carriers._push import PushRequest
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body
+from mockserver.carriers.fields import loads
+from mockserver.deciders import Fault
+from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [

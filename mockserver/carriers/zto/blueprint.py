@@ -28,7 +28,7 @@ Waybills: 14 digits matching ``^7[3-68]\\d{12}$``, or legacy 12 digits.
 delivery address (4 = "return to a given address" is a redirect to that address).
 
 The code tables (scan types, push actions, refusal, status and fault codes), scan rendering
-and the push builders live in :mod:`mockserver.carriers.zto_wire`; this module re-exports them.
+and the push builders live in :mod:`mockserver.carriers.zto.wire`; this module re-exports them.
 """
 
 from __future__ import annotations
@@ -39,25 +39,17 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers._dialect import Dialect
-from mockserver.carriers._dialect import fault as _fault
-from mockserver.carriers._envelope import (
-    CarrierFault,
-    Decision,
-    Operation,
-    b64_md5,
-    digest_matches,
-    exchange,
-    json_response,
-    services,
-)
-from mockserver.carriers._fields import (
+from mockserver.carriers.codec import b64_md5, digest_matches, json_response
+from mockserver.carriers.dialect import Dialect
+from mockserver.carriers.dialect import fault as _fault
+from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.fields import (
     json_object,
     peek_text,
     required_text,
     text_field,
 )
-from mockserver.carriers.zto_wire import (
+from mockserver.carriers.zto.wire import (
     FAIL_CODES,
     FAULT_CODES,
     INTERCEPT_STATUS,
@@ -74,6 +66,8 @@ from mockserver.carriers.zto_wire import (
     render_scan,
     trace_push_form,
 )
+from mockserver.deciders import Decision, Operation
+from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, FailReason, InterceptKind
 
@@ -143,7 +137,7 @@ def _authenticate(raw: bytes) -> Account:
     digest = (request.headers.get("x-dataDigest") or "").strip()
     if not digest:
         raise _fault("S208", "x-dataDigest不能为空")
-    account = services().simulator.account(SLUG, app_key)
+    account = get_services().simulator.account(SLUG, app_key)
     if account is None:
         raise _fault("S210", "无权限访问")
     note.secret = account.app_secret
@@ -216,13 +210,13 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     phone = text_field(body, "mobilePhone", required=False)
     if phone is not None and not re.fullmatch(r"\d{4}", phone):
         raise _fault("E413", "请输入收寄人任一方电话号码后4位")
-    scans = services().simulator.trace(account, waybill)
+    scans = get_services().simulator.trace(account, waybill)
     return _ok([render_scan(waybill, scan) for scan in scans])
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
-    services().simulator.subscribe(account, waybill)
+    get_services().simulator.subscribe(account, waybill)
     return _ok(None)
 
 
@@ -233,7 +227,7 @@ def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     external_ref = text_field(body, "thirdBizNo", required=False) or request_id
     DIALECT.reject(decision)
-    outcome = services().simulator.create_intercept(
+    outcome = get_services().simulator.create_intercept(
         account,
         InterceptRequest(
             waybill=waybill, kind=kind, request_id=request_id, external_ref=external_ref, new_address=address
@@ -253,7 +247,7 @@ def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     external_ref = text_field(body, "thirdBizNo", required=False)
     text_field(body, "dealRemark", required=False)
     DIALECT.reject(decision)
-    outcome = services().simulator.cancel_intercept(account, waybill, external_ref=external_ref)
+    outcome = get_services().simulator.cancel_intercept(account, waybill, external_ref=external_ref)
     if outcome.fail_reason is not None:
         raise DIALECT.refusal(outcome.fail_reason)
     return _ok(None)
@@ -261,7 +255,7 @@ def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optio
 
 def _intercept_status(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
-    record = services().simulator.latest_intercept(account, waybill)
+    record = get_services().simulator.latest_intercept(account, waybill)
     if record is None:
         raise DIALECT.refusal(FailReason.NOT_FOUND)
     return _ok(intercept_status_result(record))

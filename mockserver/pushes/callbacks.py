@@ -1,29 +1,23 @@
-"""Callbacks (pushes) in an app: the scheduler built from settings, hooked to the clock; callback URLs.
-
-The moving parts live in :mod:`mockserver.push_scheduler` (what is pushed and when) and
-:mod:`mockserver.push_delivery` (sending, acknowledgement, backoff); the admin routes in
-:mod:`mockserver.admin_pushes`. See ``docs/callbacks.md``.
-"""
+"""Callback URLs: checked when given, set per account, and the scheduler built from the settings."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
-from flask import Flask
-
+from mockserver.clock import Clock
 from mockserver.config import ConfigError
 from mockserver.errors import ApiError
-from mockserver.push_delivery import PushSettings, Sender, requests_sender
-from mockserver.push_scheduler import PushScheduler
-from mockserver.services import Services
+from mockserver.pushes.delivery import PushSettings, Sender, requests_sender
+from mockserver.pushes.plan import CarrierPushes
+from mockserver.pushes.scheduler import PushScheduler
+from mockserver.scenarios import ScenarioEngine
+from mockserver.simulator import Simulator
+from mockserver.store import Store
 from mockserver.world import Callback
 
-__all__ = ["EXTENSION", "PushScheduler", "callback_url", "get_pushes", "init_pushes", "set_callback"]
-
-#: Key of the scheduler in ``app.extensions``.
-EXTENSION = "mockserver_pushes"
+__all__ = ["build_scheduler", "callback_url", "set_callback"]
 
 
 def callback_url(value: Any, field: str = "url") -> Optional[str]:
@@ -61,14 +55,6 @@ def set_callback(
     return callback
 
 
-def get_pushes(app: Optional[Flask] = None) -> PushScheduler:
-    """The push scheduler of ``app`` (default: the current app)."""
-    from flask import current_app
-
-    target = app if app is not None else current_app
-    return target.extensions[EXTENSION]  # type: ignore[no-any-return]
-
-
 def _default_callbacks(settings: Mapping[str, Any]) -> dict[tuple[str, str], str]:
     found: dict[tuple[str, str], str] = {}
     for index, item in enumerate(settings.get("ACCOUNTS") or ()):
@@ -84,33 +70,46 @@ def _default_callbacks(settings: Mapping[str, Any]) -> dict[tuple[str, str], str
     return found
 
 
-def init_pushes(app: Flask, hub: Services, *, sender: Optional[Sender] = None) -> PushScheduler:
-    """Create the app's push scheduler, hook it to the clock and to account registration.
+def build_scheduler(
+    config: Mapping[str, Any],
+    *,
+    store: Store,
+    clock: Clock,
+    simulator: Simulator,
+    carriers: Callable[[str], CarrierPushes],
+    scenarios: Optional[ScenarioEngine] = None,
+    sender: Optional[Sender] = None,
+) -> PushScheduler:
+    """Create an app's push scheduler from its settings and hook it to the clock.
 
     Args:
-        app: the app being built; the scheduler goes to ``app.extensions[EXTENSION]``.
-        hub: the app's services.
+        config: the app's settings (``PUSH_*``, ``ACCOUNTS[*].callback_url``).
+        store: where pushes and callbacks are kept.
+        clock: the mock clock; the scheduler is woken whenever it is moved.
+        simulator: settles intercepts and materialises parcels.
+        carriers: the push half of the mock carrier of a slug.
+        scenarios: the scenario engine consulted about each push.
         sender: how pushes are sent; default: the ``PUSH_SENDER`` setting (a callable, from a
             test mapping) or ``requests.post``.
 
     Raises:
         ConfigError: if a ``PUSH_*`` setting or an account's ``callback_url`` is unusable.
     """
-    settings = PushSettings.from_config(hub.config)
-    chosen = sender or hub.config.get("PUSH_SENDER") or requests_sender
+    settings = PushSettings.from_config(config)
+    chosen = sender or config.get("PUSH_SENDER") or requests_sender
     if not callable(chosen):
         raise ConfigError(key="PUSH_SENDER", reason="must be a callable sender(url, headers, body, timeout)")
     scheduler = PushScheduler(
-        store=hub.store,
-        clock=hub.clock,
-        simulator=hub.simulator,
+        store=store,
+        clock=clock,
+        simulator=simulator,
         settings=settings,
-        scenarios=lambda: getattr(hub, "scenarios", None),
+        carriers=carriers,
+        scenarios=scenarios,
         sender=chosen,
-        default_callbacks=_default_callbacks(hub.config),
+        default_callbacks=_default_callbacks(config),
     )
-    app.extensions[EXTENSION] = scheduler
-    add_listener = getattr(hub.clock, "add_listener", None)
+    add_listener = getattr(clock, "add_listener", None)
     if callable(add_listener):
         add_listener(scheduler.kick)
     if settings.ticker == "on" or (settings.ticker == "auto" and scheduler.clock_runs()):

@@ -21,19 +21,10 @@ from typing import Any, Callable, Optional
 from attrs import frozen
 from flask import Blueprint, Response
 
-from mockserver.carriers._envelope import (
-    CarrierFault,
-    Decision,
-    Fault,
-    Operation,
-    compact_json,
-    consult,
-    exchange,
-    install,
-    raw_response,
-    transformed,
-)
-from mockserver.carriers._fields import FieldProblem
+from mockserver.carriers.codec import compact_json
+from mockserver.carriers.exchange import CarrierFault, consult, exchange, install, raw_response, transformed
+from mockserver.carriers.fields import FieldProblem
+from mockserver.deciders import Decision, Fault, Operation
 from mockserver.world import FailReason
 
 __all__ = ["Dialect", "fault", "literal_fault_response"]

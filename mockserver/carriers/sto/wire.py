@@ -18,8 +18,9 @@ from xml.sax.saxutils import escape
 
 from flask import Response
 
-from mockserver.carriers._envelope import Fault, Operation, b64_md5, china_time, compact_json, json_response
-from mockserver.carriers._fields import loads
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, json_response
+from mockserver.carriers.fields import loads
+from mockserver.deciders import Fault, Operation
 from mockserver.world import FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [

@@ -22,12 +22,11 @@ from typing import Any, Optional
 
 import requests
 from attrs import frozen
-from flask import Flask
 
-from mockserver.carriers._envelope import Decider, Decision, DecisionRequest, RawResponse, exchange
+from mockserver.deciders import Decider, Decision, DecisionRequest, RawResponse
 from mockserver.scenarios import Lifetime, Match, ResponseOutcome, Stub, dump_stubs
 
-__all__ = ["ProxyDecider", "Recorded", "Recorder", "enable_proxy", "parse_upstreams", "proxy_decider"]
+__all__ = ["ProxyDecider", "Recorded", "Recorder", "parse_upstreams", "proxy_decider"]
 
 #: Request headers not forwarded (hop-by-hop, or recomputed by ``requests``).
 _DROP_REQUEST = frozenset(
@@ -220,7 +219,7 @@ def _same(a: Recorded, b: Recorded) -> bool:
 
 
 class ProxyDecider:
-    """A :class:`~mockserver.carriers._envelope.Decider` that answers with the upstream's answer.
+    """A :class:`~mockserver.deciders.Decider` that answers with the upstream's answer.
 
     Args:
         upstreams: ``{slug or "*": base_url}`` (see :func:`parse_upstreams`).
@@ -281,7 +280,7 @@ class ProxyDecider:
         kept = _kept(answer.headers)
         content_type = kept.pop("Content-Type", "application/octet-stream")
         if self.recorder is not None:
-            secret = exchange().secret
+            secret = request.secret
             self.recorder.add(
                 request, answer.status_code, answer.headers, text, secrets=(secret,) if secret else ()
             )
@@ -293,28 +292,6 @@ class ProxyDecider:
         )
 
 
-def enable_proxy(
-    app: Flask,
-    upstreams: Mapping[str, str],
-    *,
-    record: Optional[str] = None,
-    session: Optional[requests.Session] = None,
-) -> ProxyDecider:
-    """Put ``app`` in proxy mode (its scenarios still apply first) and return the decider.
-
-    Args:
-        app: a mock server app.
-        upstreams: see :func:`parse_upstreams`.
-        record: the file ``POST /__admin/recordings/save`` (and the CLI at shutdown) writes.
-        session: the ``requests`` session to forward with.
-    """
-    hub = app.extensions["mockserver"]
-    decider = ProxyDecider(upstreams, recorder=Recorder(record), first=hub.decider, session=session)
-    hub.decider = decider
-    return decider
-
-
-def proxy_decider(hub: Any) -> Optional[ProxyDecider]:
-    """The app's proxy decider, if it runs in proxy mode."""
-    decider = hub.decider
+def proxy_decider(decider: Decider) -> Optional[ProxyDecider]:
+    """``decider`` if it is a proxy (the app runs in proxy mode), else ``None``."""
     return decider if isinstance(decider, ProxyDecider) else None

@@ -1,7 +1,7 @@
 """The admin API at ``/__admin``: health, reset, accounts, parcels, clock, intercepts, OpenAPI document.
 
-The journal, verification and waiting routes are in :mod:`mockserver.admin_journal`, the scenario
-routes in :mod:`mockserver.admin_scenarios`. Errors are ``{"error": code, "message": ...,
+The journal, verification and waiting routes are in :mod:`mockserver.admin.journal`, the scenario
+routes in :mod:`mockserver.admin.scenarios`. Errors are ``{"error": code, "message": ...,
 "field"?: ...}``: 400 ``invalid_json`` / ``invalid_field`` (``field`` names the bad input), 404
 ``not_found``, 409 ``clock_not_manual``.
 """
@@ -12,25 +12,23 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Response, jsonify, request
 
-from mockserver.admin_common import account as _account
-from mockserver.admin_common import body as _body
-from mockserver.admin_common import carrier as _carrier_field
-from mockserver.admin_common import invalid as _invalid
-from mockserver.admin_common import number, string
-from mockserver.carriers import CARRIER_SLUGS, carrier_module
+from mockserver.admin.base import account as _account
+from mockserver.admin.base import body as _body
+from mockserver.admin.base import bp, number, string
+from mockserver.admin.base import carrier as _carrier_field
+from mockserver.admin.base import invalid as _invalid
+from mockserver.admin.openapi import build_document, carrier_enum, json_body, operation, query
+from mockserver.carriers import get_carrier
 from mockserver.clock import MAX_SPEED, ClockModeError, SwitchableClock
 from mockserver.errors import ApiError
-from mockserver.openapi import build_document, json_body, operation, query
-from mockserver.pushes import callback_url, get_pushes, set_callback
+from mockserver.pushes import callback_url, set_callback
 from mockserver.services import Services, get_services
 from mockserver.world import Stage
 from mockserver.world.geo import Place
 
 __all__ = ["OPENAPI_PATHS", "bp"]
-
-bp = Blueprint("admin", __name__)
 
 
 def _string(data: Mapping[str, Any], name: str, *, required: bool = True) -> Optional[str]:
@@ -45,7 +43,7 @@ def _waybill(carrier: str, value: Any, field: str = "waybill") -> str:
     if not isinstance(value, str) or not value.strip():
         raise _invalid(field, f"{field} must be a non-empty string")
     waybill = value.strip()
-    if not carrier_module(carrier).is_valid_waybill(waybill):
+    if not get_carrier(carrier).is_valid_waybill(waybill):
         raise _invalid(field, f"{waybill!r} is not a well-formed {carrier} waybill number")
     return waybill
 
@@ -101,7 +99,7 @@ def _clock_state(hub: Services) -> dict[str, Any]:
 @bp.get("/health")
 def health() -> Response:
     hub = get_services()
-    return jsonify({"status": "ok", "time": hub.clock.now().isoformat(), "carriers": list(CARRIER_SLUGS)})
+    return jsonify({"status": "ok", "time": hub.clock.now().isoformat(), "carriers": list(hub.carriers)})
 
 
 @bp.post("/reset")
@@ -153,7 +151,7 @@ def create_account() -> tuple[Response, int]:
         carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra
     )
     if wants_callback:
-        set_callback(get_pushes(), account.carrier, account.app_key, url)
+        set_callback(get_services().pushes, account.carrier, account.app_key, url)
     return jsonify({"account": account.public_dict(), "created": created}), 201 if created else 200
 
 
@@ -258,7 +256,7 @@ def clock_mode() -> Response:
 
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
-    return jsonify(build_document())
+    return jsonify(build_document(carriers=get_services().carriers))
 
 
 @bp.get("/intercepts")
@@ -273,7 +271,7 @@ def list_intercepts() -> Response:
     return jsonify({"intercepts": records})
 
 
-_CARRIER = {"type": "string", "enum": list(CARRIER_SLUGS)}
+_CARRIER = carrier_enum()
 _APP_KEY_QUERY = query("app_key", "the account's app key")
 _CLOCK_ANSWERS = {
     200: "the clock: time, kind (manual|system), speed?",

@@ -1,0 +1,12 @@
+"""The STO mock carrier, mounted at ``/sto`` (see docs/carriers/sto.md)."""
+
+from __future__ import annotations
+
+from mockserver.carriers import MockCarrier
+from mockserver.carriers.sto import blueprint as _pushes
+from mockserver.carriers.sto.blueprint import SLUG, bp, is_valid_waybill
+
+__all__ = ["CARRIER"]
+
+#: What the ``mockserver.carriers`` entry point ``sto`` names.
+CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=_pushes, rank=3)

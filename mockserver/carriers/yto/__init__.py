@@ -1,0 +1,13 @@
+"""The YTO mock carrier, mounted at ``/yto`` (see docs/carriers/yto.md)."""
+
+from __future__ import annotations
+
+from mockserver.carriers import MockCarrier
+from mockserver.carriers.yto import wire as _pushes
+from mockserver.carriers.yto.blueprint import bp
+from mockserver.carriers.yto.wire import SLUG, is_valid_waybill
+
+__all__ = ["CARRIER"]
+
+#: What the ``mockserver.carriers`` entry point ``yto`` names.
+CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=_pushes, rank=2)

@@ -1,0 +1,13 @@
+"""The ZTO mock carrier, mounted at ``/zto`` (see docs/carriers/zto.md)."""
+
+from __future__ import annotations
+
+from mockserver.carriers import MockCarrier
+from mockserver.carriers.zto import wire as _pushes
+from mockserver.carriers.zto.blueprint import bp
+from mockserver.carriers.zto.wire import SLUG, is_valid_waybill
+
+__all__ = ["CARRIER"]
+
+#: What the ``mockserver.carriers`` entry point ``zto`` names.
+CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=_pushes, rank=1)
