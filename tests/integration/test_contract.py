@@ -21,10 +21,12 @@ from kscarriers import (
     SignatureError,
     TrackingStatus,
     UnsupportedOperationError,
+    default_registry,
 )
 from kscarriers.testing import WSGITransport
 
-CARRIERS = sorted(WAYBILLS)
+#: Every carrier the SDK registers; each must also be a mock carrier with a sample waybill.
+CARRIERS = default_registry.slugs()
 RESULT_DELAY = 1800
 
 
@@ -33,7 +35,9 @@ def carrier(request: Any) -> str:
     from mockserver.carriers import carrier_slugs
 
     if request.param not in carrier_slugs():
-        pytest.fail(f"the mock server has no {request.param} blueprint")
+        pytest.fail(f"the mock server has no {request.param} carrier")
+    if request.param not in WAYBILLS:
+        pytest.fail(f"tests/support/ksmock.py WAYBILLS has no sample waybill for {request.param}")
     return request.param
 
 
