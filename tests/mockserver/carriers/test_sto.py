@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from mockserver.carriers.sto.blueprint import build_intercept_push, build_trace_pushes, is_push_ack
+from mockserver.carriers.sto.wire import build_intercept_push, build_trace_pushes, is_push_ack
 from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.world import FailReason, InterceptKind, InterceptPlan, InterceptRecord, InterceptStatus
 

@@ -16,12 +16,8 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
-from mockserver.carriers.yto.wire import (
-    build_intercept_push,
-    build_trace_pushes,
-    is_push_ack,
-    is_valid_waybill,
-)
+from mockserver.carriers.yto.codes import is_valid_waybill
+from mockserver.carriers.yto.wire import build_intercept_push, build_trace_pushes, is_push_ack
 from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
 from mockserver.world import (
     Account,
