@@ -1,4 +1,6 @@
-"""J&T Express China (极兔) mock: ``POST /jt/webopenplatformapi/api/...`` per docs/carriers/jt.md.
+"""J&T Express China (极兔) blueprint: authentication, request checks, operations of the open platform.
+
+The open platform: ``POST /jt/webopenplatformapi/api/...`` per docs/carriers/jt.md.
 
 Wire contract (docs/carriers/jt.md, carriers.md §5): form body with the single field ``bizContent``
 (a JSON object), headers ``apiAccount``, ``digest = base64(md5(bizContent + secret))`` over the exact
@@ -31,17 +33,14 @@ Checks, in order (first failure answers):
     unexpected exception                        145003062  系统繁忙，请稍后重试
     =========================================  =========  =====================================
 
-Intercept refusals (modelled, ``FailReason`` -> code): ALREADY_SIGNED 173001, OUT_FOR_DELIVERY
-173002, DUPLICATE 173003, NOT_FOUND 173004, NOT_SUPPORTED 173005, OTHER 173099 (NO_INTERCEPT also
-173099, reachable only through a Decider rejection). J&T's intercept carries no request id, so every
-request is a new one: a second intercept while one is pending answers 173003. Accepted:
-``data: {"mailNo", "interceptId", "status": "PENDING"}``; the result arrives by push.
-Decider faults: SYSTEM_ERROR/UNAVAILABLE/TIMEOUT 145003062, RATE_LIMITED 145003061, BAD_SIGNATURE
-145003030, MISSING_FIELD 145003050 (<field>不能为空, default billCodes), NOT_FOUND 173004.
+J&T's intercept carries no request id, so every request is a new one: a second intercept while
+one is pending answers 173003. Accepted: ``data: {"mailNo", "interceptId", "status": "PENDING"}``;
+the result arrives by push.
 
 A track request naming several waybills (comma-separated) answers one entry per waybill, in the
-order given; the Decider is consulted once, with the first waybill. Scan rendering, the node table and
-the push builders are in :mod:`mockserver.carriers.jt.wire`.
+order given; the Decider is consulted once, with the first waybill. The code tables (paths, nodes,
+platform, refusal and fault codes) are in :mod:`mockserver.carriers.jt.codes`; the envelopes, scan
+rendering and the push builders in :mod:`mockserver.carriers.jt.wire`.
 """
 
 from __future__ import annotations
@@ -54,48 +53,27 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches, json_response
+from mockserver.carriers.codec import b64_md5, digest_matches
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
 from mockserver.carriers.exchange import CarrierFault, exchange
 from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
-from mockserver.carriers.jt.wire import (
+from mockserver.carriers.jt.codes import (
+    APIS,
     FAIL_CODES,
     FAULT_CODES,
     INTERCEPT_STATES,
-    NODES,
     PLATFORM_ERRORS,
-    build_intercept_push,
-    build_trace_pushes,
-    is_push_ack,
-    render_detail,
-    track_entry,
+    SLUG,
+    is_valid_waybill,
 )
+from mockserver.carriers.jt.wire import ok_response, render_envelope, track_entry
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, InterceptKind
 
-__all__ = [
-    "APIS",
-    "NODES",
-    "SLUG",
-    "bp",
-    "build_intercept_push",
-    "build_trace_pushes",
-    "is_push_ack",
-    "is_valid_waybill",
-    "render_detail",
-]
-
-SLUG = "jt"
-WAYBILL_RE = re.compile(r"^JT\d{13}$")
-
-APIS: Mapping[str, Operation] = {
-    "webopenplatformapi/api/logistics/trace": Operation.TRACK,
-    "webopenplatformapi/api/trace/subscribe": Operation.SUBSCRIBE,
-    "webopenplatformapi/api/waybill/intercept": Operation.INTERCEPT,
-}
+__all__ = ["DIALECT", "bp", "gateway"]
 
 _APPLY_TYPES = {4: InterceptKind.RETURN, 5: InterceptKind.CHANGE_ADDRESS}
 # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
@@ -103,11 +81,6 @@ _DIGITS_RE = re.compile(r"[0-9]{1,9}")
 _TRACE_NODE_RE = re.compile(r"^(?:[1-9]|1[0-4])(?:&(?:[1-9]|1[0-4]))*$")
 _PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _ADDRESS_FIELDS = ("receiveUsername", "receivePhone", "receiveProvince", "receiveCity", "receiveAddress")
-
-
-def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is a J&T China number: ``JT`` and 13 digits."""
-    return bool(WAYBILL_RE.match(waybill))
 
 
 def _platform(name: str, detail: str = "") -> CarrierFault:
@@ -119,29 +92,11 @@ def _illegal(message: str) -> CarrierFault:
     return _fault(PLATFORM_ERRORS["illegal"][0], message)
 
 
-def _envelope(code: str, msg: str, data: Any) -> dict[str, Any]:
-    return {"code": code, "msg": msg, "data": data, "requestId": uuid.uuid4().hex}
-
-
-def _json(payload: Any) -> Response:
-    return json_response(payload)
-
-
-def _render_envelope(fault: CarrierFault) -> Response:
-    answer = _json(_envelope(fault.code, fault.message, None))
-    answer.status_code = fault.http_status
-    return answer
-
-
-def _ok(data: Any) -> Response:
-    return _json(_envelope("1", "success", data))
-
-
 bp = Blueprint("jt", __name__)
 DIALECT = Dialect(
     fail_codes=FAIL_CODES,
     fault_codes=FAULT_CODES,
-    render_envelope=_render_envelope,
+    render_envelope=render_envelope,
     field_code=PLATFORM_ERRORS["illegal"][0],
     bad_body="bizContent格式错误",
 )
@@ -242,7 +197,7 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     waybills = [_waybill(code.strip()) for code in codes.split(",") if code.strip()]
     if not waybills:
         raise FieldProblem(field="billCodes", problem="missing")
-    return _ok(
+    return ok_response(
         [track_entry(waybill, get_services().simulator.trace(account, waybill)) for waybill in waybills]
     )
 
@@ -264,7 +219,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
         wanted.append((waybill, nodes))
     for waybill, nodes in wanted:
         get_services().simulator.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
-    return _ok(None)
+    return ok_response(None)
 
 
 def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -281,7 +236,9 @@ def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Dec
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
     record = outcome.record
-    return _ok({"mailNo": waybill, "interceptId": record.id, "status": INTERCEPT_STATES[record.status]})
+    return ok_response(
+        {"mailNo": waybill, "interceptId": record.id, "status": INTERCEPT_STATES[record.status]}
+    )
 
 
 _Handler = Callable[[Account, Mapping[str, Any], Optional[Decision]], Response]

@@ -1,30 +1,8 @@
-"""J&T Express China (极兔) wire tables, rendering and push builders for :mod:`mockserver.carriers.jt`.
+"""J&T on the wire: answer envelopes, trace rendering and the signed push builders.
 
-Everything here is the J&T dialect written from docs/carriers/jt.md and carriers.md §5, kept in one
-place so a wrong guess is corrected once. The blueprint itself lives in :mod:`mockserver.carriers.jt`.
-
-Scan kinds -> trace node (``scanTypeCode``) and its Chinese name (``scanType``), carriers.md §5.4:
-    ================  ====  ==============  =============================================
-    kind              node  scanType        note
-    ================  ====  ==============  =============================================
-    PICKUP            1     快件揽收
-    DEPART            3     发件扫描
-    ARRIVE            4     到件扫描
-    OUT_FOR_DELIVERY  5     出仓扫描        leaves the outlet with the courier
-    LOCKER_IN         6     入库扫描        put into a station or parcel locker
-    SIGNED            10    快件签收
-    PROBLEM           11    问题件扫描      with ``problemType`` (A-code, below)
-    RETURN            14    退件扫描
-    RETURN_TRANSIT    14    退件扫描
-    RETURNED          10    快件签收        signed back by the sender (desc says so)
-    ================  ====  ==============  =============================================
-
-The return leg follows docs/carriers/jt.md ("Return leg", modelled): J&T has no "returned" node, so
-a parcel signed back by its sender ends with the ordinary sign scan; it never looks delivered to a
-client that reads a sign scan after a 退件扫描 as returned to sender, as the SDK's client does.
-
-Neutral problem codes -> ``problemType``: ``UNREACHABLE`` -> ``A9`` (收件人联系不上); an A-code of
-carriers.md §5.4 is passed through; anything else -> ``A7`` (异常件提醒).
+Every answer is HTTP 200 ``{"code", "msg", "data", "requestId"}``; ``code`` ``"1"`` is success.
+Track ``data`` is one ``{"billCode", "details"}`` entry per waybill asked for, oldest scan first.
+The codes are in :mod:`mockserver.carriers.jt.codes`.
 
 Pushes (docs/carriers/jt.md, modelled item 4): form field ``bizContent`` with headers ``apiAccount``,
 ``digest = base64(md5(bizContent + secret))`` and ``timestamp``; a trace push batches every given
@@ -35,105 +13,53 @@ a push is the same bytes however often it is rebuilt.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Sequence
 from typing import Any, Optional
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body
+from flask import Response
+
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body, json_response
+from mockserver.carriers.exchange import CarrierFault
 from mockserver.carriers.fields import loads
-from mockserver.deciders import Fault
+from mockserver.carriers.jt.codes import CANCELLED_CODE, FAIL_CODES, INTERCEPT_STATES, NODES, problem_type
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
-    "FAIL_CODES",
-    "FAULT_CODES",
-    "INTERCEPT_STATES",
-    "NODES",
-    "PLATFORM_ERRORS",
-    "PROBLEM_TYPES",
     "build_intercept_push",
     "build_trace_pushes",
     "intercept_failure",
     "intercept_push_content",
     "is_push_ack",
-    "problem_type",
+    "ok_response",
     "render_detail",
+    "render_envelope",
     "trace_push_content",
     "track_entry",
 ]
 
-#: Neutral scan kind -> (node number, node name).
-NODES: Mapping[ScanKind, tuple[int, str]] = {
-    ScanKind.PICKUP: (1, "快件揽收"),
-    ScanKind.DEPART: (3, "发件扫描"),
-    ScanKind.ARRIVE: (4, "到件扫描"),
-    ScanKind.OUT_FOR_DELIVERY: (5, "出仓扫描"),
-    ScanKind.LOCKER_IN: (6, "入库扫描"),
-    ScanKind.SIGNED: (10, "快件签收"),
-    ScanKind.PROBLEM: (11, "问题件扫描"),
-    ScanKind.RETURN: (14, "退件扫描"),
-    ScanKind.RETURN_TRANSIT: (14, "退件扫描"),
-    ScanKind.RETURNED: (10, "快件签收"),  # after 退件扫描: returned to sender (docs/carriers/jt.md)
-}
-
-#: Neutral problem code -> J&T ``problemType``.
-PROBLEM_TYPES: Mapping[str, str] = {"UNREACHABLE": "A9"}
-_DEFAULT_PROBLEM = "A7"
-_A_CODE_RE = re.compile(r"^A(?:[1-9]|1\d|2[0-1]|2[3-9]|3[0-5])$")
-
-#: Platform envelope codes (carriers.md §5.3) and the modelled retryable ones (docs/carriers/jt.md).
-PLATFORM_ERRORS: Mapping[str, tuple[str, str]] = {
-    "no_account": ("145003051", "apiAccount不能为空"),
-    "no_digest": ("145003052", "digest不能为空"),
-    "no_timestamp": ("145003053", "timestamp不能为空"),
-    "unknown_account": ("145003010", "apiAccount不存在"),
-    "bad_digest": ("145003030", "headers签名校验失败"),
-    "unknown_api": ("145003050", "接口不存在"),
-    "illegal": ("145003050", "非法参数"),
-}
-
-#: Intercept refusals (modelled, docs/carriers/jt.md item 2).
-FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
-    FailReason.ALREADY_SIGNED: ("173001", "快件已签收，无法拦截"),
-    FailReason.OUT_FOR_DELIVERY: ("173002", "快件派送中，拦截失败"),
-    FailReason.DUPLICATE: ("173003", "该运单已有拦截申请在处理中"),
-    FailReason.NOT_FOUND: ("173004", "运单不存在"),
-    FailReason.NOT_SUPPORTED: ("173005", "该运单不支持拦截"),
-    FailReason.OTHER: ("173099", "拦截失败"),
-    FailReason.NO_INTERCEPT: ("173099", "无处理中的拦截申请"),
-}
-
-#: Decider faults -> envelope codes.
-FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
-    Fault.SYSTEM_ERROR: ("145003062", "系统繁忙，请稍后重试"),
-    Fault.UNAVAILABLE: ("145003062", "系统繁忙，请稍后重试"),
-    Fault.TIMEOUT: ("145003062", "系统繁忙，请稍后重试"),
-    Fault.RATE_LIMITED: ("145003061", "请求过于频繁，触发限流"),
-    Fault.BAD_SIGNATURE: ("145003030", "headers签名校验失败"),
-    Fault.MISSING_FIELD: ("145003050", "{field}不能为空"),
-    Fault.NOT_FOUND: ("173004", "运单不存在"),
-}
-
-#: Intercept states of the intercept answer and push (modelled). J&T has no cancel API; a record
-#: cancelled some other way is pushed as FAILED with 173099.
-INTERCEPT_STATES: Mapping[InterceptStatus, str] = {
-    InterceptStatus.PENDING: "PENDING",
-    InterceptStatus.SUCCEEDED: "SUCCESS",
-    InterceptStatus.FAILED: "FAILED",
-    InterceptStatus.CANCELLED: "FAILED",
-}
-_CANCELLED = ("173099", "拦截已撤销")
-
 _FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
-def problem_type(scan: Scan) -> str:
-    """The ``problemType`` A-code of a ``PROBLEM`` scan."""
-    code = scan.problem_code or ""
-    if _A_CODE_RE.match(code):
-        return code
-    return PROBLEM_TYPES.get(code, _DEFAULT_PROBLEM)
+def _envelope(code: str, msg: str, data: Any) -> dict[str, Any]:
+    return {"code": code, "msg": msg, "data": data, "requestId": uuid.uuid4().hex}
+
+
+def _json(payload: Any) -> Response:
+    return json_response(payload)
+
+
+def render_envelope(fault: CarrierFault) -> Response:
+    """A failure answer: the fault's ``code`` and ``msg``, ``data`` null."""
+    answer = _json(_envelope(fault.code, fault.message, None))
+    answer.status_code = fault.http_status
+    return answer
+
+
+def ok_response(data: Any) -> Response:
+    """A success answer (``code`` ``"1"``) around ``data``."""
+    return _json(_envelope("1", "success", data))
 
 
 def render_detail(scan: Scan) -> dict[str, Any]:
@@ -169,7 +95,7 @@ def track_entry(waybill: str, scans: Sequence[Scan]) -> dict[str, Any]:
 def intercept_failure(record: InterceptRecord) -> tuple[Optional[str], Optional[str]]:
     """``(failCode, failReason)`` of a record: both ``None`` unless it failed (or was cancelled)."""
     if record.status is InterceptStatus.CANCELLED:
-        return _CANCELLED
+        return CANCELLED_CODE
     if record.status is InterceptStatus.FAILED:
         return FAIL_CODES[record.fail_reason or FailReason.OTHER]
     return None, None

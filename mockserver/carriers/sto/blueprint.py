@@ -1,20 +1,13 @@
-"""STO (申通, LinkGateway) mock: ``POST /sto/gateway/link.do`` per docs/carriers/sto.md, plus push builders.
+"""STO (申通, LinkGateway) blueprint: authentication, request checks, operations of ``/sto/gateway/link.do``.
 
 Wire contract (docs/carriers/sto.md): one URL, ``application/x-www-form-urlencoded`` form fields
 ``content`` (business JSON), ``data_digest``, ``api_name``, ``from_appkey``, ``from_code``,
 ``to_appkey``, ``to_code``; ``data_digest = base64(md5(content + app_secret))`` over the exact
 received ``content``. The account is ``(sto, from_appkey)``. Answers are HTTP 200 envelopes
 ``{"success", "errorCode", "errorMsg", "needRetry", "requestId", "expInfo", "data"}`` with
-``success``/``needRetry`` as the strings ``"true"``/``"false"`` (see :mod:`.sto_wire`).
+``success``/``needRetry`` as the strings ``"true"``/``"false"`` (see :mod:`.wire`).
 
-    ============================  ===================  ==========================================
-    api_name                      to_appkey = to_code  operation (content)
-    ============================  ===================  ==========================================
-    STO_TRACE_QUERY_COMMON        sto_trace_query      track (``order``, ``waybillNoList``)
-    STO_TRACE_PLATFORM_SUBSCRIBE  sto_trace_platform   subscribe (``subscribeInfoList``)
-    INTERCEPT_CREATE_STANDARD     reverse-center       intercept (``waybillNo``, ``interceptForAct``)
-    INTERCEPT_DEL_STANDARD        reverse-center       cancel intercept (``waybillNo``)
-    ============================  ===================  ==========================================
+The ``api_name`` table (with its ``to_appkey``/``to_code``) is in :mod:`mockserver.carriers.sto.codes`.
 
 Checks, in order (first failure answers; all codes modelled, docs/carriers/sto.md item 2):
     ==========================================  ====  =========================================
@@ -32,104 +25,47 @@ Checks, in order (first failure answers; all codes modelled, docs/carriers/sto.m
     unexpected exception                         S06   系统繁忙，请稍后重试 (``needRetry: "true"``)
     ==========================================  ====  =========================================
 
-Waybills: ``^(77|43)\\d{12,15}$``. ``interceptForAct``: ``DEFAULT`` is a return to the sender,
+``interceptForAct``: ``DEFAULT`` is a return to the sender,
 ``CHANGE_ADDRESS`` a redirect (``receiverName``, ``receiverTel``, ``receiverProvince``,
 ``receiverCity``, ``receiverAddress`` required, ``receiverArea`` optional). STO intercept content
 has no request id, so each intercept request is a new work order: a repeat while one is pending
 is refused as a duplicate. A track request for several waybills is shown to the Decider and the
 journal with its first waybill.
 
-Scan kinds -> ``scanType``:
-    ================  ========  ==========================================================
-    kind              scanType  notes
-    ================  ========  ==========================================================
-    PICKUP            收件
-    DEPART            发件      ``nextOrgName`` = next site
-    ARRIVE            到件
-    OUT_FOR_DELIVERY  派件      ``bizEmpName``/``bizEmpPhone`` = courier
-    LOCKER_IN         驿站代收  at a station/locker, awaiting collection
-    SIGNED            签收      ``signoffPeople`` = signer
-    PROBLEM           问题件    ``issueName`` = problem code
-    RETURN            退回件
-    RETURN_TRANSIT    退回件
-    RETURNED          签收      ``signoffPeople`` 寄件人, always after 退回件 scans
-    ================  ========  ==========================================================
-
-STO lists no "returned to sender" scan type (carriers.md §4.4), so the return leg ends like a
-delivery, with a 签收 by the sender; only its place after 退回件 scans (and the signer) tells a
-client it is a return and not a delivery.
-
-Intercept refusals: ALREADY_SIGNED I101, OUT_FOR_DELIVERY I102, DUPLICATE I103, NOT_FOUND I104,
-NOT_SUPPORTED I105, NO_INTERCEPT (cancel) I106, OTHER I199. Accepted intercept ``data``:
-``{"waybillNo", "interceptId", "status": "PENDING"}``; cancel answers the same with ``CANCELLED``.
-The outcome arrives by push (``INTERCEPT_RESULT_PUSH``: ``SUCCESS``/``FAILED``/``CANCELLED``).
-Decider faults: SYSTEM_ERROR / UNAVAILABLE / TIMEOUT S06 and RATE_LIMITED S05 (both
-``needRetry: "true"``), BAD_SIGNATURE S01 (XML), MISSING_FIELD S02 (<field>不能为空, default the
-operation's waybill field), NOT_FOUND I104.
-
-Pushes: a form of the seven link fields, ``from_appkey = from_code = sto_trace_platform``,
-``to_appkey`` = the account's app key, ``to_code`` = its ``extra["from_code"]`` (default the app
-key), signed with the account's secret; one trace per push. Acknowledged by HTTP 200
-``{"success": true, ...}``.
+The code tables (api names, scan types, refusal and fault codes) live in
+:mod:`mockserver.carriers.sto.codes`; the envelopes, trace rendering and push builders in
+:mod:`mockserver.carriers.sto.wire`.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches, form_body
+from mockserver.carriers.codec import b64_md5, digest_matches
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
-from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.exchange import exchange
 from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
+from mockserver.carriers.sto.codes import APIS, FAIL_CODES, FAULT_CODES, SLUG, is_valid_waybill
 from mockserver.carriers.sto.wire import (
-    APIS,
-    FAIL_CODES,
-    FAULT_CODES,
-    SCAN_TYPES,
-    error_response,
     intercept_data,
-    intercept_push_content,
-    is_push_ack,
+    literal_json,
     ok_response,
-    push_form,
+    render_envelope,
     render_scan,
-    trace_push_content,
-    xml_error_response,
 )
 from mockserver.deciders import Decision, Fault, Operation
-from mockserver.pushes import PushRequest
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
-from mockserver.world import Account, Address, FailReason, InterceptKind, InterceptRecord, Scan
+from mockserver.world import Account, Address, FailReason, InterceptKind
 
-__all__ = [
-    "APIS",
-    "INTERCEPT_PUSH_API",
-    "LINK_FIELDS",
-    "SCAN_TYPES",
-    "SLUG",
-    "TRACE_PUSH_API",
-    "bp",
-    "build_intercept_push",
-    "build_trace_pushes",
-    "is_push_ack",
-    "is_valid_waybill",
-    "render_scan",
-]
+__all__ = ["DIALECT", "LINK_FIELDS", "bp", "gateway"]
 
-SLUG = "sto"
-WAYBILL_RE = re.compile(r"^(?:77|43)\d{12,15}$")
 LINK_FIELDS = ("content", "data_digest", "api_name", "from_appkey", "from_code", "to_appkey", "to_code")
-TRACE_PUSH_API = "STO_TRACE_PLATFORM_PUSH"
-INTERCEPT_PUSH_API = "INTERCEPT_RESULT_PUSH"
-PUSH_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
 
 _ACTS: Mapping[str, InterceptKind] = {
     "DEFAULT": InterceptKind.RETURN,
@@ -141,30 +77,14 @@ _WAYBILL_FIELDS: Mapping[Operation, str] = {
 }
 
 
-def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is an STO number: ``77`` or ``43`` then 12 to 15 digits."""
-    return bool(WAYBILL_RE.match(waybill))
-
-
-def _literal_json(body: Any) -> str:
-    # A fault's literal body keeps json.dumps' default separators here (the other carriers: compact).
-    return json.dumps(body, ensure_ascii=False)
-
-
-def _render_envelope(fault: CarrierFault) -> Response:
-    if fault.code == "S01":
-        return xml_error_response(fault.code, fault.message, fault.http_status)
-    return error_response(fault.code, fault.message, fault.http_status)
-
-
 bp = Blueprint("sto", __name__)
 DIALECT = Dialect(
     fail_codes=FAIL_CODES,
     fault_codes=FAULT_CODES,
-    render_envelope=_render_envelope,
+    render_envelope=render_envelope,
     field_code="S02",
     bad_body="content格式错误",
-    literal_json=_literal_json,
+    literal_json=literal_json,
 )
 DIALECT.install(bp)
 
@@ -337,57 +257,3 @@ def gateway() -> Response:
         default_field=_WAYBILL_FIELDS.get(operation, "waybillNo"),
         handler=lambda decision: _HANDLERS[operation](account, body, decision),
     )
-
-
-# -- pushes ------------------------------------------------------------------------------------
-
-
-def _push_target(account: Account) -> tuple[str, str]:
-    to_code = account.extra.get("from_code")
-    return account.app_key, to_code if isinstance(to_code, str) and to_code else account.app_key
-
-
-def _push(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
-    return PushRequest(
-        kind=kind, waybills=(waybill,), headers=PUSH_HEADERS, body=form_body(fields).encode("ascii")
-    )
-
-
-def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
-    """One ``STO_TRACE_PLATFORM_PUSH`` per scan (observed: one trace per push).
-
-    Args:
-        account: the subscriber (``to_appkey``; its secret signs ``content``).
-        items: ``(waybill, scan)`` pairs, oldest first.
-
-    Returns:
-        The signed form POSTs, in the order of ``items``.
-    """
-    to_appkey, to_code = _push_target(account)
-    return [
-        _push(
-            "trace",
-            waybill,
-            push_form(
-                TRACE_PUSH_API, trace_push_content(waybill, scan), account.app_secret, to_appkey, to_code
-            ),
-        )
-        for waybill, scan in items
-    ]
-
-
-def build_intercept_push(account: Account, record: InterceptRecord) -> PushRequest:
-    """The modelled ``INTERCEPT_RESULT_PUSH`` of an intercept's final status.
-
-    Args:
-        account: the account that asked for the intercept.
-        record: the intercept, normally ``SUCCEEDED``, ``FAILED`` or ``CANCELLED``.
-
-    Returns:
-        The signed form POST.
-    """
-    to_appkey, to_code = _push_target(account)
-    fields = push_form(
-        INTERCEPT_PUSH_API, intercept_push_content(record), account.app_secret, to_appkey, to_code
-    )
-    return _push("intercept", record.waybill, fields)

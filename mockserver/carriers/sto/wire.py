@@ -1,105 +1,62 @@
-"""STO (申通 LinkGateway) wire vocabulary: code tables, answer envelopes, trace rendering and push forms.
-
-Everything here follows docs/carriers/sto.md ("Wire protocol" and "Modelled where the public
-record is silent"); the blueprint in :mod:`mockserver.carriers.sto` uses it to answer requests
-and to build pushes. Keeping the tables in one module makes a modelled code easy to correct.
+"""STO on the wire: answer envelopes, trace rendering and the signed push builders.
 
 Envelope: ``{"success", "errorCode", "errorMsg", "needRetry", "requestId", "expInfo", "data"}``
 with ``success``/``needRetry`` rendered as the STRINGS ``"true"``/``"false"``, as the real
-gateway often does. A bad signature (``S01``) is answered as an XML ``<response>`` body instead.
+gateway often does; ``needRetry`` is ``"true"`` for the flow-limit/busy codes. A bad signature
+(``S01``) is answered as an XML ``<response>`` body instead. Accepted intercept ``data``:
+``{"waybillNo", "interceptId", "status": "PENDING"}``; cancel answers the same with ``CANCELLED``.
+The outcome arrives by push (``INTERCEPT_RESULT_PUSH``: ``SUCCESS``/``FAILED``/``CANCELLED``).
+The codes are in :mod:`mockserver.carriers.sto.codes`.
+
+Pushes: a form of the seven link fields, ``from_appkey = from_code = sto_trace_platform``,
+``to_appkey`` = the account's app key, ``to_code`` = its ``extra["from_code"]`` (default the app
+key), signed with the account's secret; one trace per push. Acknowledged by HTTP 200
+``{"success": true, ...}``.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 from xml.sax.saxutils import escape
 
 from flask import Response
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, json_response
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, form_body, json_response
+from mockserver.carriers.exchange import CarrierFault
 from mockserver.carriers.fields import loads
-from mockserver.deciders import Fault, Operation
-from mockserver.world import FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.carriers.sto.codes import (
+    FAIL_CODES,
+    INTERCEPT_PUSH_API,
+    INTERCEPT_STATUS,
+    PUSH_FROM,
+    RETRYABLE_CODES,
+    SCAN_TYPES,
+    TRACE_PUSH_API,
+)
+from mockserver.pushes import PushRequest
+from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
-    "APIS",
-    "FAIL_CODES",
-    "FAULT_CODES",
-    "INTERCEPT_STATUS",
-    "PUSH_FROM",
-    "RETRYABLE_CODES",
-    "SCAN_TYPES",
+    "PUSH_HEADERS",
+    "build_intercept_push",
+    "build_trace_pushes",
     "error_response",
     "intercept_data",
     "intercept_push_content",
     "is_push_ack",
+    "literal_json",
     "ok_response",
     "push_form",
+    "render_envelope",
     "render_scan",
     "trace_push_content",
     "xml_error_response",
 ]
 
-#: ``api_name`` -> (neutral operation name, the ``to_appkey``/``to_code`` the doc gives for it).
-APIS: Mapping[str, tuple[Operation, str]] = {
-    "STO_TRACE_QUERY_COMMON": (Operation.TRACK, "sto_trace_query"),
-    "STO_TRACE_PLATFORM_SUBSCRIBE": (Operation.SUBSCRIBE, "sto_trace_platform"),
-    "INTERCEPT_CREATE_STANDARD": (Operation.INTERCEPT, "reverse-center"),
-    "INTERCEPT_DEL_STANDARD": (Operation.CANCEL_INTERCEPT, "reverse-center"),
-}
-
-#: Neutral scan kind -> STO ``scanType`` (carriers.md §4.4). The return leg is 退回件 scans ended by
-#: a 签收 of the sender (寄件人): STO has no separate "returned" type, so only the order tells it apart.
-SCAN_TYPES: Mapping[ScanKind, str] = {
-    ScanKind.PICKUP: "收件",
-    ScanKind.DEPART: "发件",
-    ScanKind.ARRIVE: "到件",
-    ScanKind.OUT_FOR_DELIVERY: "派件",
-    ScanKind.LOCKER_IN: "驿站代收",
-    ScanKind.SIGNED: "签收",
-    ScanKind.PROBLEM: "问题件",
-    ScanKind.RETURN: "退回件",
-    ScanKind.RETURN_TRANSIT: "退回件",
-    ScanKind.RETURNED: "签收",
-}
-
-#: Intercept refusals (all modelled, docs/carriers/sto.md item 2).
-FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
-    FailReason.ALREADY_SIGNED: ("I101", "运单已签收，无法拦截"),
-    FailReason.OUT_FOR_DELIVERY: ("I102", "运单已派件，无法拦截"),
-    FailReason.DUPLICATE: ("I103", "该运单已有拦截处理中"),
-    FailReason.NOT_FOUND: ("I104", "运单不存在"),
-    FailReason.NOT_SUPPORTED: ("I105", "该运单不支持拦截"),
-    FailReason.NO_INTERCEPT: ("I106", "没有可撤销的拦截"),
-    FailReason.OTHER: ("I199", "拦截失败"),
-}
-
-#: Decider faults -> STO envelope codes; ``{field}`` is filled in for ``MISSING_FIELD``.
-FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
-    Fault.SYSTEM_ERROR: ("S06", "系统繁忙，请稍后重试"),
-    Fault.UNAVAILABLE: ("S06", "服务暂不可用，请稍后重试"),
-    Fault.TIMEOUT: ("S06", "请求超时，请稍后重试"),
-    Fault.RATE_LIMITED: ("S05", "调用频率超限"),
-    Fault.BAD_SIGNATURE: ("S01", "签名校验失败"),
-    Fault.MISSING_FIELD: ("S02", "{field}不能为空"),
-    Fault.NOT_FOUND: ("I104", "运单不存在"),
-}
-
-#: Codes answered with ``needRetry: "true"``: flow limit and system busy.
-RETRYABLE_CODES = frozenset({"S05", "S06"})
-
-#: Intercept status in the answer ``data.status`` and the result push.
-INTERCEPT_STATUS: Mapping[InterceptStatus, str] = {
-    InterceptStatus.PENDING: "PENDING",
-    InterceptStatus.SUCCEEDED: "SUCCESS",
-    InterceptStatus.FAILED: "FAILED",
-    InterceptStatus.CANCELLED: "CANCELLED",
-}
-
-#: ``from_appkey``/``from_code`` of the pushes STO sends.
-PUSH_FROM = "sto_trace_platform"
+PUSH_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
 
 
 def _flag(value: bool) -> str:
@@ -217,3 +174,67 @@ def is_push_ack(status: int, body: bytes) -> bool:
     data = answer.get("data")
     retry = answer.get("needRetry") if not isinstance(data, dict) else data.get("needRetry")
     return not _true(retry) and not _true(answer.get("needRetry"))
+
+
+def literal_json(body: Any) -> str:
+    """A Decider fault's literal JSON body, as STO's gateway writes JSON."""
+    # A fault's literal body keeps json.dumps' default separators here (the other carriers: compact).
+    return json.dumps(body, ensure_ascii=False)
+
+
+def render_envelope(fault: CarrierFault) -> Response:
+    """A failure answer: the XML body for a bad signature (S01), else the JSON envelope."""
+    if fault.code == "S01":
+        return xml_error_response(fault.code, fault.message, fault.http_status)
+    return error_response(fault.code, fault.message, fault.http_status)
+
+
+def _push_target(account: Account) -> tuple[str, str]:
+    to_code = account.extra.get("from_code")
+    return account.app_key, to_code if isinstance(to_code, str) and to_code else account.app_key
+
+
+def _push(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
+    return PushRequest(
+        kind=kind, waybills=(waybill,), headers=PUSH_HEADERS, body=form_body(fields).encode("ascii")
+    )
+
+
+def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
+    """One ``STO_TRACE_PLATFORM_PUSH`` per scan (observed: one trace per push).
+
+    Args:
+        account: the subscriber (``to_appkey``; its secret signs ``content``).
+        items: ``(waybill, scan)`` pairs, oldest first.
+
+    Returns:
+        The signed form POSTs, in the order of ``items``.
+    """
+    to_appkey, to_code = _push_target(account)
+    return [
+        _push(
+            "trace",
+            waybill,
+            push_form(
+                TRACE_PUSH_API, trace_push_content(waybill, scan), account.app_secret, to_appkey, to_code
+            ),
+        )
+        for waybill, scan in items
+    ]
+
+
+def build_intercept_push(account: Account, record: InterceptRecord) -> PushRequest:
+    """The modelled ``INTERCEPT_RESULT_PUSH`` of an intercept's final status.
+
+    Args:
+        account: the account that asked for the intercept.
+        record: the intercept, normally ``SUCCEEDED``, ``FAILED`` or ``CANCELLED``.
+
+    Returns:
+        The signed form POST.
+    """
+    to_appkey, to_code = _push_target(account)
+    fields = push_form(
+        INTERCEPT_PUSH_API, intercept_push_content(record), account.app_secret, to_appkey, to_code
+    )
+    return _push("intercept", record.waybill, fields)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from mockserver.carriers import MockCarrier
-from mockserver.carriers.yto import wire as _pushes
+from mockserver.carriers.yto import wire
 from mockserver.carriers.yto.blueprint import bp
-from mockserver.carriers.yto.wire import SLUG, is_valid_waybill
+from mockserver.carriers.yto.codes import SLUG, is_valid_waybill
 
 __all__ = ["CARRIER"]
 
 #: What the ``mockserver.carriers`` entry point ``yto`` names.
-CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=_pushes, rank=2)
+CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=wire, rank=2)

@@ -1,4 +1,6 @@
-"""YTO (圆通) mock: ``POST /yto/open/<method>/v1/<partner_code>/<client_id>`` per docs/carriers/yto.md.
+"""YTO (圆通) blueprint: authentication, request checks and operations of the open platform.
+
+URL: ``POST /yto/open/<method>/v1/<partner_code>/<client_id>`` per docs/carriers/yto.md.
 
 Wire contract (docs/carriers/yto.md, carriers.md §3): the body carries ``timestamp`` (epoch ms),
 ``param`` (a JSON string), ``sign`` and ``format=JSON``, either as a form or as a JSON object.
@@ -26,37 +28,10 @@ Checks, in order (first failure answers ``{"success": false, "code", "message"}`
     unexpected exception                             S06   系统繁忙，请稍后重试
     ==============================================  ====  ==================================
 
-Answers: track success is a bare JSON array of scans, oldest first; no scans is
-``{"code": "1001", "map": {"YT…": []}, "message": "查询结果为空。", "success": true}``.
-Subscribe, intercept, change address and cancel answer ``{"success": true, "statusCode": 0,
-"code": "0", "message": "成功"}`` (plus ``data: {"waybillNo", "wantedId"}`` for the last three);
-refusals ``{"success": false, "statusCode": <int>, "code": "<code>", "message"}``.
-
-Scan kinds -> ``infoContent``. The return leg is ``TMS_RETURN`` scans ending with the ordinary
-``SIGNED`` scan signed by the sender (docs/carriers/yto.md "Return leg"; clients read a sign scan
-after a return scan as returned):
-    ================  ============  ================  ================
-    kind              infoContent   kind              infoContent
-    ================  ============  ================  ================
-    PICKUP            GOT           SIGNED            SIGNED
-    DEPART            DEPARTURE     PROBLEM           FAILED
-    ARRIVE            ARRIVAL       RETURN            TMS_RETURN
-    OUT_FOR_DELIVERY  SENT_SCAN     RETURN_TRANSIT    TMS_RETURN
-    LOCKER_IN         INBOUND       RETURNED          SIGNED, by 寄件人
-    ================  ============  ================  ================
-
-Intercept refusals (modelled): ALREADY_SIGNED 2001, OUT_FOR_DELIVERY 2002, DUPLICATE 2003,
-NOT_FOUND 2004, NOT_SUPPORTED 2005, NO_INTERCEPT (cancel) 2006, OTHER 2099. YTO has no request id,
-so every intercept request is new (a repeat while one is pending answers 2003); ``wantedId`` is
-the mock's work-order number. Decider faults: SYSTEM_ERROR / UNAVAILABLE / TIMEOUT S06,
-RATE_LIMITED S05, BAD_SIGNATURE S01, MISSING_FIELD S02 (<field>不能为空, default: the method's
-waybill field), NOT_FOUND 2004.
-
-Pushes (modelled): form ``logistics_interface`` (JSON), ``data_digest = base64(md5(
-logistics_interface + app_secret))``, ``type`` (``TRACE``: one track entry per push; ``INTERCEPT``:
-``{"waybillNo", "wantedId", "status", "failCode", "failReason", "updateTime"}``) and ``clientId``;
-acknowledged by HTTP 200 ``{"success": true, "code": "0", …}``. The code tables, scan rendering
-and push builders live in :mod:`mockserver.carriers.yto.wire` and are re-exported here.
+The code tables (methods, ``infoContent``, refusal and fault codes) live in
+:mod:`mockserver.carriers.yto.codes`; answer envelopes, track entries and the push builders in
+:mod:`mockserver.carriers.yto.wire`. YTO has no request id, so every intercept request is new (a
+repeat while one is pending answers 2003); ``wantedId`` is the mock's work-order number.
 """
 
 from __future__ import annotations
@@ -72,87 +47,31 @@ from flask import Blueprint, Response, request
 from mockserver.carriers.codec import b64_md5, digest_matches, json_response
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
-from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.exchange import exchange
 from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
+from mockserver.carriers.yto.codes import FAIL_CODES, FAULT_CODES, METHODS, SLUG, VERSION, is_valid_waybill
 from mockserver.carriers.yto.wire import (
-    FAIL_CODES,
-    INFO_CONTENT,
-    SLUG,
-    build_intercept_push,
-    build_trace_pushes,
     client_id_of,
-    intercept_push_form,
-    is_push_ack,
-    is_valid_waybill,
+    no_data_response,
+    ok_response,
+    render_envelope,
     render_scan,
-    trace_push_form,
 )
-from mockserver.deciders import Decision, Fault, Operation
+from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, FailReason, InterceptKind
 
-__all__ = [
-    "FAIL_CODES",
-    "INFO_CONTENT",
-    "METHODS",
-    "SLUG",
-    "bp",
-    "build_intercept_push",
-    "build_trace_pushes",
-    "client_id_of",
-    "intercept_push_form",
-    "is_push_ack",
-    "is_valid_waybill",
-    "render_scan",
-    "trace_push_form",
-]
+__all__ = ["DIALECT", "bp", "gateway"]
 
-VERSION = "v1"
-
-METHODS: Mapping[str, Operation] = {
-    "track_query_adapter": Operation.TRACK,
-    "subscribe_adapter": Operation.SUBSCRIBE,
-    "wanted_report_adapter": Operation.INTERCEPT,
-    "wanted_change_adapter": Operation.INTERCEPT,
-    "wanted_cancel_adapter": Operation.CANCEL_INTERCEPT,
-}
-
-FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
-    Fault.SYSTEM_ERROR: ("S06", "系统繁忙，请稍后重试"),
-    Fault.UNAVAILABLE: ("S06", "服务暂不可用"),
-    Fault.TIMEOUT: ("S06", "请求超时"),
-    Fault.RATE_LIMITED: ("S05", "请求过于频繁"),
-    Fault.BAD_SIGNATURE: ("S01", "签名验证失败"),
-    Fault.MISSING_FIELD: ("S02", "{field}不能为空"),
-    Fault.NOT_FOUND: FAIL_CODES[FailReason.NOT_FOUND],
-}
-
-#: Codes answered with an integer ``statusCode`` next to ``code`` (intercept answers).
-_STATUS_CODES = frozenset(code for code, _ in FAIL_CODES.values())
 _PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-
-
-def _render_envelope(fault: CarrierFault) -> Response:
-    payload: dict[str, Any] = {"success": False}
-    if fault.code in _STATUS_CODES:
-        payload["statusCode"] = int(fault.code)
-    payload.update(code=fault.code, message=fault.message)
-    return json_response(payload, status=fault.http_status)
-
-
-def _ok(data: Optional[Mapping[str, Any]] = None) -> Response:
-    payload: dict[str, Any] = {"success": True, "statusCode": 0, "code": "0", "message": "成功"}
-    if data is not None:
-        payload["data"] = dict(data)
-    return json_response(payload)
 
 
 bp = Blueprint("yto", __name__)
 DIALECT = Dialect(
     fail_codes=FAIL_CODES,
     fault_codes=FAULT_CODES,
-    render_envelope=_render_envelope,
+    render_envelope=render_envelope,
     field_code="S02",
     bad_body="请求体必须是表单或JSON对象",
 )
@@ -278,13 +197,6 @@ def _new_address(param: Mapping[str, Any]) -> Address:
     )
 
 
-# -- rendering ---------------------------------------------------------------------------------
-
-
-def _no_data(waybill: str) -> Response:
-    return json_response({"code": "1001", "map": {waybill: []}, "message": "查询结果为空。", "success": True})
-
-
 # -- operations --------------------------------------------------------------------------------
 
 
@@ -293,7 +205,7 @@ def _track(account: Account, method: str, param: Mapping[str, Any], decision: Op
     waybill = _waybill(param, name)
     scans = get_services().simulator.trace(account, waybill)
     if not scans:
-        return _no_data(waybill)
+        return no_data_response(waybill)
     return json_response([render_scan(waybill, scan) for scan in scans])
 
 
@@ -310,7 +222,7 @@ def _subscribe(
             "msg_type": text_field(param, "msg_type", required=False) or "online",
         },
     )
-    return _ok()
+    return ok_response()
 
 
 def _create_intercept(
@@ -335,7 +247,7 @@ def _create_intercept(
     )
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
-    return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
+    return ok_response({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
 
 
 def _cancel_intercept(
@@ -347,7 +259,7 @@ def _cancel_intercept(
     outcome = get_services().simulator.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
-    return _ok({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
+    return ok_response({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
 
 
 _Handler = Callable[[Account, str, Mapping[str, Any], Optional[Decision]], Response]

@@ -1,82 +1,75 @@
-"""YTO wire vocabulary for the mock: raw code tables, scan rendering and the (modelled) push builders.
+"""YTO on the wire: answer envelopes, track entries and the signed (modelled) push builders.
 
-Kept apart from the blueprint (:mod:`mockserver.carriers.yto`, whose docstring documents the whole
-contract) so the codes live in one place and can be corrected against YTO's real documents.
+Answers are HTTP 200. Track success is a bare JSON array of scans, oldest first; no scans is
+``{"code": "1001", "map": {"YT…": []}, "message": "查询结果为空。", "success": true}``.
+Subscribe, intercept, change address and cancel answer ``{"success": true, "statusCode": 0,
+"code": "0", "message": "成功"}`` (plus ``data: {"waybillNo", "wantedId"}`` for the last three);
+refusals ``{"success": false, "statusCode": <int>, "code": "<code>", "message"}`` (the integer
+``statusCode`` only for the intercept refusal codes). The codes are in
+:mod:`mockserver.carriers.yto.codes`.
 
-``INFO_CONTENT`` renders neutral scan kinds as YTO's ``infoContent`` track codes (carriers.md
-§3.4). A return leg (docs/carriers/yto.md, "Return leg") is ``TMS_RETURN`` scans ending with the
-ordinary ``SIGNED`` scan signed by the sender; clients read a sign scan after a return scan as
-returned, so the parcel never looks delivered to its recipient.
-``FAIL_CODES`` are the modelled intercept refusal codes of docs/carriers/yto.md (item 3).
+Pushes (modelled): form ``logistics_interface`` (JSON), ``data_digest = base64(md5(
+logistics_interface + app_secret))``, ``type`` (``TRACE``: one track entry per push; ``INTERCEPT``:
+``{"waybillNo", "wantedId", "status", "failCode", "failReason", "updateTime"}``) and ``clientId``;
+acknowledged by HTTP 200 ``{"success": true, "code": "0", …}``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, form_body
+from flask import Response
+
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, form_body, json_response
+from mockserver.carriers.exchange import CarrierFault
 from mockserver.carriers.fields import loads
+from mockserver.carriers.yto.codes import FAIL_CODES, INFO_CONTENT, PUSH_STATUS
 from mockserver.pushes import PushRequest
-from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan
 from mockserver.world.geo import Place, Site, city_for
 
 __all__ = [
-    "FAIL_CODES",
-    "INFO_CONTENT",
-    "PUSH_STATUS",
-    "SLUG",
     "build_intercept_push",
     "build_trace_pushes",
     "client_id_of",
     "intercept_push_data",
     "intercept_push_form",
     "is_push_ack",
-    "is_valid_waybill",
+    "no_data_response",
+    "ok_response",
+    "render_envelope",
     "render_scan",
     "trace_push_form",
 ]
 
-SLUG = "yto"
-WAYBILL_RE = re.compile(r"^YT\d{13}$")
+#: Codes answered with an integer ``statusCode`` next to ``code`` (intercept answers).
+_STATUS_CODES = frozenset(code for code, _ in FAIL_CODES.values())
 
-INFO_CONTENT: Mapping[ScanKind, str] = {
-    ScanKind.PICKUP: "GOT",
-    ScanKind.DEPART: "DEPARTURE",
-    ScanKind.ARRIVE: "ARRIVAL",
-    ScanKind.OUT_FOR_DELIVERY: "SENT_SCAN",
-    ScanKind.LOCKER_IN: "INBOUND",
-    ScanKind.SIGNED: "SIGNED",
-    ScanKind.PROBLEM: "FAILED",
-    ScanKind.RETURN: "TMS_RETURN",
-    ScanKind.RETURN_TRANSIT: "TMS_RETURN",
-    ScanKind.RETURNED: "SIGNED",  # the return leg ends with the ordinary sign scan, by the sender
-}
 
-FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
-    FailReason.ALREADY_SIGNED: ("2001", "快件已签收，无法拦截"),
-    FailReason.OUT_FOR_DELIVERY: ("2002", "快件派送中，无法拦截"),
-    FailReason.DUPLICATE: ("2003", "该运单已有拦截中的工单，请勿重复提交"),
-    FailReason.NOT_FOUND: ("2004", "运单不存在"),
-    FailReason.NOT_SUPPORTED: ("2005", "该运单不支持拦截"),
-    FailReason.NO_INTERCEPT: ("2006", "无可取消的拦截"),
-    FailReason.OTHER: ("2099", "拦截申请被拒绝"),
-}
+def render_envelope(fault: CarrierFault) -> Response:
+    """A failure answer ``{"success": false, ["statusCode",] "code", "message"}``."""
+    payload: dict[str, Any] = {"success": False}
+    if fault.code in _STATUS_CODES:
+        payload["statusCode"] = int(fault.code)
+    payload.update(code=fault.code, message=fault.message)
+    return json_response(payload, status=fault.http_status)
 
-PUSH_STATUS: Mapping[InterceptStatus, str] = {
-    InterceptStatus.PENDING: "PENDING",  # never pushed: only final results are
-    InterceptStatus.SUCCEEDED: "SUCCESS",
-    InterceptStatus.FAILED: "FAILED",
-    InterceptStatus.CANCELLED: "CANCELLED",
-}
+
+def ok_response(data: Optional[Mapping[str, Any]] = None) -> Response:
+    """A success answer, with ``data`` when given."""
+    payload: dict[str, Any] = {"success": True, "statusCode": 0, "code": "0", "message": "成功"}
+    if data is not None:
+        payload["data"] = dict(data)
+    return json_response(payload)
+
+
+def no_data_response(waybill: str) -> Response:
+    """The track answer for a waybill without scans."""
+    return json_response({"code": "1001", "map": {waybill: []}, "message": "查询结果为空。", "success": True})
+
 
 _FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
-
-
-def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is a YTO number: ``YT`` and 13 digits."""
-    return bool(WAYBILL_RE.match(waybill))
 
 
 def client_id_of(account: Account) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from mockserver.carriers import MockCarrier
-from mockserver.carriers.zto import wire as _pushes
+from mockserver.carriers.zto import wire
 from mockserver.carriers.zto.blueprint import bp
-from mockserver.carriers.zto.wire import SLUG, is_valid_waybill
+from mockserver.carriers.zto.codes import SLUG, is_valid_waybill
 
 __all__ = ["CARRIER"]
 
 #: What the ``mockserver.carriers`` entry point ``zto`` names.
-CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=_pushes, rank=1)
+CARRIER = MockCarrier(slug=SLUG, blueprint=bp, is_valid_waybill=is_valid_waybill, pushes=wire, rank=1)

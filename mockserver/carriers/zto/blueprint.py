@@ -1,4 +1,4 @@
-"""ZTO (中通, ZOP gateway) mock: ``POST /zto/<apiName>`` per docs/carriers/zto.md, plus push builders.
+"""ZTO (中通, ZOP gateway) blueprint: authentication, request checks, operations of ``POST /zto/<apiName>``.
 
 Wire contract (docs/carriers/zto.md): JSON body, app key in ``x-appKey`` (or the official SDK's
 ``x-companyid``), ``x-dataDigest = base64(md5(raw_body + app_secret))``; answers are
@@ -23,12 +23,13 @@ Checks, in order (first failure answers):
     unexpected exception                          S202    发生错误
     ===========================================  ======  ===================================
 
-Waybills: 14 digits matching ``^7[3-68]\\d{12}$``, or legacy 12 digits.
+Waybills: see :mod:`mockserver.carriers.zto.codes` (14 digits ``7[3-68]…`` or legacy 12 digits).
 ``destinationType``: 1 and 2 are modelled as a return to the sender, 3 and 4 as a change of
 delivery address (4 = "return to a given address" is a redirect to that address).
 
-The code tables (scan types, push actions, refusal, status and fault codes), scan rendering
-and the push builders live in :mod:`mockserver.carriers.zto.wire`; this module re-exports them.
+The code tables (API names, scan types, push actions, refusal, status and fault codes) live in
+:mod:`mockserver.carriers.zto.codes`; answer envelopes, scan rendering and the push builders in
+:mod:`mockserver.carriers.zto.wire`.
 """
 
 from __future__ import annotations
@@ -39,65 +40,31 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches, json_response
+from mockserver.carriers.codec import b64_md5, digest_matches
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
-from mockserver.carriers.exchange import CarrierFault, exchange
+from mockserver.carriers.exchange import exchange
 from mockserver.carriers.fields import (
     json_object,
     peek_text,
     required_text,
     text_field,
 )
-from mockserver.carriers.zto.wire import (
+from mockserver.carriers.zto.codes import (
+    APIS,
     FAIL_CODES,
     FAULT_CODES,
     INTERCEPT_STATUS,
-    PUSH_ACTIONS,
-    SCAN_TYPES,
     SLUG,
-    WAYBILL_RE,
-    build_intercept_push,
-    build_trace_pushes,
-    intercept_push_form,
-    intercept_status_result,
-    is_push_ack,
     is_valid_waybill,
-    render_scan,
-    trace_push_form,
 )
+from mockserver.carriers.zto.wire import intercept_status_result, ok_response, render_envelope, render_scan
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
 from mockserver.world import Account, Address, FailReason, InterceptKind
 
-__all__ = [
-    "APIS",
-    "FAIL_CODES",
-    "FAULT_CODES",
-    "INTERCEPT_STATUS",
-    "PUSH_ACTIONS",
-    "SCAN_TYPES",
-    "SLUG",
-    "WAYBILL_RE",
-    "bp",
-    "build_intercept_push",
-    "build_trace_pushes",
-    "intercept_push_form",
-    "intercept_status_result",
-    "is_push_ack",
-    "is_valid_waybill",
-    "render_scan",
-    "trace_push_form",
-]
-
-APIS: Mapping[str, Operation] = {
-    "zto.merchant.waybill.track.query": Operation.TRACK,
-    "zto.merchant.waybill.track.subsrcibe": Operation.SUBSCRIBE,  # sic, as ZTO spells it
-    "thirdcenter.createIntercept": Operation.INTERCEPT,
-    "thirdcenter.cancelIntercept": Operation.CANCEL_INTERCEPT,
-    "thirdcenter.queryInterceptAndReturnStatus": Operation.INTERCEPT_STATUS,
-}
+__all__ = ["DIALECT", "bp", "gateway"]
 
 _DESTINATION_KINDS = {
     1: InterceptKind.RETURN,
@@ -109,17 +76,6 @@ _E23108 = ("E23108", "无效的拦截、退改方式")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _VIRTUAL_RE = re.compile(r"^1\d{10}[-_,#转]\d{1,6}$")
-
-
-def _render_envelope(fault: CarrierFault) -> Response:
-    return json_response(
-        {"result": None, "message": fault.message, "status": False, "statusCode": fault.code},
-        status=fault.http_status,
-    )
-
-
-def _ok(result: Any) -> Response:
-    return json_response({"result": result, "message": "成功", "status": True, "statusCode": "SYS000"})
 
 
 bp = Blueprint("zto", __name__)
@@ -195,7 +151,7 @@ def _new_address(body: Mapping[str, Any]) -> Address:
 DIALECT = Dialect(
     fail_codes=FAIL_CODES,
     fault_codes=FAULT_CODES,
-    render_envelope=_render_envelope,
+    render_envelope=render_envelope,
     field_code="S208",
     bad_body="请求体必须是JSON对象",
 )
@@ -211,13 +167,13 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     if phone is not None and not re.fullmatch(r"\d{4}", phone):
         raise _fault("E413", "请输入收寄人任一方电话号码后4位")
     scans = get_services().simulator.trace(account, waybill)
-    return _ok([render_scan(waybill, scan) for scan in scans])
+    return ok_response([render_scan(waybill, scan) for scan in scans])
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
     get_services().simulator.subscribe(account, waybill)
-    return _ok(None)
+    return ok_response(None)
 
 
 def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -237,7 +193,7 @@ def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
     status, name = INTERCEPT_STATUS[outcome.record.status]
-    return _ok(
+    return ok_response(
         {"billCode": waybill, "thirdBizNo": outcome.record.external_ref, "status": status, "statusName": name}
     )
 
@@ -250,7 +206,7 @@ def _cancel_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     outcome = get_services().simulator.cancel_intercept(account, waybill, external_ref=external_ref)
     if outcome.fail_reason is not None:
         raise DIALECT.refusal(outcome.fail_reason)
-    return _ok(None)
+    return ok_response(None)
 
 
 def _intercept_status(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -258,7 +214,7 @@ def _intercept_status(account: Account, body: Mapping[str, Any], decision: Optio
     record = get_services().simulator.latest_intercept(account, waybill)
     if record is None:
         raise DIALECT.refusal(FailReason.NOT_FOUND)
-    return _ok(intercept_status_result(record))
+    return ok_response(intercept_status_result(record))
 
 
 _Handler = Callable[[Account, Mapping[str, Any], Optional[Decision]], Response]

@@ -1,35 +1,8 @@
-"""ZTO wire vocabulary for the mock: code tables, scan rendering and the push builders.
+"""ZTO on the wire: answer envelopes, scan rendering and the signed push builders.
 
-Kept apart from the blueprint (:mod:`mockserver.carriers.zto`, whose docstring documents the request
-checks) so the codes live in one place and can be corrected against docs/carriers/zto.md.
-
-Scan kinds -> ZTO ``scanType`` (query) and push ``action``:
-    ================  ==========  ================================================================
-    kind              scanType    push action
-    ================  ==========  ================================================================
-    PICKUP            收件        GOT
-    DEPART            发件        DEPARTURE
-    ARRIVE            到件        ARRIVAL
-    OUT_FOR_DELIVERY  派件        DISPATCH
-    LOCKER_IN         ARRIVAL     INBOUND
-    SIGNED            签收        SIGNED
-    PROBLEM           问题件      PROBLEM (modelled)
-    RETURN            退件        RETURN (modelled)
-    RETURN_TRANSIT    退件        RETURN (modelled)
-    RETURNED          退件签收    RETURN_SIGNED (modelled); ``signMan``/``expressSigner`` 寄件人
-    ================  ==========  ================================================================
-
-LOCKER_IN uses the query API's English third-party locker type (carriers.md §2.5) and RETURNED
-the 退件签收 type found in public ZTO client code, so a client can tell a locker drop-off and a
-parcel signed back by its sender from a delivery.
-
-Intercept refusals: ALREADY_SIGNED E23101 快件已签收, OUT_FOR_DELIVERY E23120 有派件扫描不允许拦截,
-DUPLICATE E23121 存在相同渠道的拦截件,不允许再次发起, NOT_FOUND E23102 订单信息不存在,
-NOT_SUPPORTED E23139 不满足拦截发起业务规则, OTHER E23124 轨迹异常不允许拦截,
-NO_INTERCEPT (cancel) E23130 非拦截中拦截件,不能取消. Intercept status: PENDING "1" 拦截中,
-SUCCEEDED "2" 拦截成功, FAILED "3" 拦截失败, CANCELLED "4" 已取消.
-Decider faults: SYSTEM_ERROR S202, UNAVAILABLE S203, TIMEOUT S200, RATE_LIMITED S221,
-BAD_SIGNATURE S211, MISSING_FIELD S208 (<field>不能为空, default billCode), NOT_FOUND E23102.
+Answers are ``{"result", "message", "status", "statusCode"}`` with HTTP 200, success
+``SYS000``/``成功`` (docs/carriers/zto.md); the codes they carry are in
+:mod:`mockserver.carriers.zto.codes`.
 
 Pushes are form posts (``company_id``, ``msg_type``, ``data``, ``data_digest =
 base64(md5(data + app_secret))``), one scan per request; an acknowledgement is HTTP 200 with
@@ -38,94 +11,42 @@ base64(md5(data + app_secret))``), one scan per request; an acknowledgement is H
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body
+from flask import Response
+
+from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body, json_response
+from mockserver.carriers.exchange import CarrierFault
 from mockserver.carriers.fields import loads
-from mockserver.deciders import Fault
+from mockserver.carriers.zto.codes import FAIL_CODES, INTERCEPT_STATUS, PUSH_ACTIONS, SCAN_TYPES
 from mockserver.pushes import PushRequest
-from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
+from mockserver.world import Account, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
-    "FAIL_CODES",
-    "FAULT_CODES",
-    "INTERCEPT_STATUS",
-    "PUSH_ACTIONS",
-    "SCAN_TYPES",
-    "SLUG",
-    "WAYBILL_RE",
     "build_intercept_push",
     "build_trace_pushes",
     "intercept_push_form",
     "intercept_status_result",
     "is_push_ack",
-    "is_valid_waybill",
+    "ok_response",
+    "render_envelope",
     "render_scan",
     "trace_push_form",
 ]
 
-SLUG = "zto"
-WAYBILL_RE = re.compile(r"^(?:7[3-68]\d{12}|\d{12})$")
 
-SCAN_TYPES: Mapping[ScanKind, str] = {
-    ScanKind.PICKUP: "收件",
-    ScanKind.DEPART: "发件",
-    ScanKind.ARRIVE: "到件",
-    ScanKind.OUT_FOR_DELIVERY: "派件",
-    ScanKind.LOCKER_IN: "ARRIVAL",  # the query API's English third-party locker namespace
-    ScanKind.SIGNED: "签收",
-    ScanKind.PROBLEM: "问题件",
-    ScanKind.RETURN: "退件",
-    ScanKind.RETURN_TRANSIT: "退件",
-    ScanKind.RETURNED: "退件签收",
-}
-
-PUSH_ACTIONS: Mapping[ScanKind, str] = {
-    ScanKind.PICKUP: "GOT",
-    ScanKind.DEPART: "DEPARTURE",
-    ScanKind.ARRIVE: "ARRIVAL",
-    ScanKind.OUT_FOR_DELIVERY: "DISPATCH",
-    ScanKind.LOCKER_IN: "INBOUND",
-    ScanKind.SIGNED: "SIGNED",
-    ScanKind.PROBLEM: "PROBLEM",
-    ScanKind.RETURN: "RETURN",
-    ScanKind.RETURN_TRANSIT: "RETURN",
-    ScanKind.RETURNED: "RETURN_SIGNED",
-}
-
-FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
-    FailReason.ALREADY_SIGNED: ("E23101", "快件已签收"),
-    FailReason.OUT_FOR_DELIVERY: ("E23120", "有派件扫描不允许拦截"),
-    FailReason.DUPLICATE: ("E23121", "存在相同渠道的拦截件,不允许再次发起"),
-    FailReason.NOT_FOUND: ("E23102", "订单信息不存在"),
-    FailReason.NOT_SUPPORTED: ("E23139", "不满足拦截发起业务规则"),
-    FailReason.OTHER: ("E23124", "轨迹异常不允许拦截"),
-    FailReason.NO_INTERCEPT: ("E23130", "非拦截中拦截件,不能取消"),
-}
-
-FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
-    Fault.SYSTEM_ERROR: ("S202", "发生错误"),
-    Fault.UNAVAILABLE: ("S203", "服务暂不可用"),
-    Fault.TIMEOUT: ("S200", "请求超时"),
-    Fault.RATE_LIMITED: ("S221", "api qps flow limit"),
-    Fault.BAD_SIGNATURE: ("S211", "签名错误"),
-    Fault.MISSING_FIELD: ("S208", "{field}不能为空"),
-    Fault.NOT_FOUND: ("E23102", "订单信息不存在"),
-}
-
-INTERCEPT_STATUS: Mapping[InterceptStatus, tuple[str, str]] = {
-    InterceptStatus.PENDING: ("1", "拦截中"),
-    InterceptStatus.SUCCEEDED: ("2", "拦截成功"),
-    InterceptStatus.FAILED: ("3", "拦截失败"),
-    InterceptStatus.CANCELLED: ("4", "已取消"),
-}
+def render_envelope(fault: CarrierFault) -> Response:
+    """A failure answer: ``result`` null, ``status`` false, the fault's code and message."""
+    return json_response(
+        {"result": None, "message": fault.message, "status": False, "statusCode": fault.code},
+        status=fault.http_status,
+    )
 
 
-def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is a ZTO number: 14 digits ``7[3-68]…`` or a legacy 12-digit one."""
-    return bool(WAYBILL_RE.match(waybill))
+def ok_response(result: Any) -> Response:
+    """A success answer around ``result``."""
+    return json_response({"result": result, "message": "成功", "status": True, "statusCode": "SYS000"})
 
 
 def render_scan(waybill: str, scan: Scan) -> dict[str, Any]:
