@@ -68,9 +68,31 @@ def install(scratch: Path) -> None:
     default_registry.register(adapter)
     mockserver.carriers.default_registry.register(evolve(carrier, rank=100))
 
+    import carrier_calls
     import ksmock
 
     ksmock.WAYBILLS[SLUG] = WAYBILL
+    carrier_calls.CARRIERS[SLUG] = _yd_calls()
+
+
+def _yd_calls() -> Any:
+    import carrier_calls
+
+    class YdCalls(carrier_calls.Zto):
+        """The signed-call harness of the copy: ZTO's, at ``/yd`` with its renamed API names."""
+
+        slug, waybill = SLUG, WAYBILL
+
+        def _post(self, api: str, body: Any) -> Any:
+            raw = carrier_calls._compact(body)
+            return self.client.post(
+                f"/{SLUG}/{api.replace('zto', SLUG)}",
+                data=raw.encode("utf-8"),
+                content_type="application/json",
+                headers={"x-appKey": self.key, "x-dataDigest": carrier_calls._b64md5(raw + self.secret)},
+            )
+
+    return YdCalls
 
 
 def pytest_configure(config: Any) -> None:

@@ -1,0 +1,121 @@
+"""A fifth carrier is one folder per side plus its entry points: no other file needs an edit.
+
+``tests/support/fifth_carrier.py`` copies ZTO on both sides as ``yd`` and registers it; each test
+here runs in a child process so that the extra carrier never reaches the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHECKS = r"""
+import json, sys
+from pathlib import Path
+import fifth_carrier
+fifth_carrier.install(Path(sys.argv[1]))
+
+from kscarriers import Client, default_registry
+from kscarriers.testing import WSGITransport
+from ksmock import sdk_config, test_account
+from mockserver import create_app
+from mockserver.carriers import carrier_slugs
+from mockserver.clock import ManualClock
+
+app = create_app({"CLOCK": "manual"}, clock=ManualClock())
+admin = app.test_client()
+
+def enums(value):
+    if isinstance(value, dict):
+        if "enum" in value and "zto" in value["enum"]:
+            yield value["enum"]
+        for item in value.values():
+            yield from enums(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from enums(item)
+
+assert admin.post("/__admin/accounts", json=test_account("yd")).status_code == 201
+parcel = {"carrier": "yd", "app_key": test_account("yd")["app_key"], "waybill": fifth_carrier.WAYBILL}
+assert admin.post("/__admin/parcels", json={**parcel, "stage": "in_transit"}).status_code == 201
+added = admin.post("/__admin/scenarios", json={
+    "match": {"carrier": "yd", "operation": "track", "waybill": "YD0000000000000"},
+    "outcome": {"type": "track", "mutation": "empty_trace"},
+})
+refused = admin.post("/__admin/scenarios", json={"match": {"carrier": "ydd"},
+                                                   "outcome": {"type": "track", "mutation": "empty_trace"}})
+client = Client(sdk_config(), transport=WSGITransport(app), sleep=lambda seconds: None)
+tracked = client.track(fifth_carrier.WAYBILL)
+from tools.status_codes import render
+print(json.dumps({
+    "sdk": default_registry.slugs(),
+    "mock": list(carrier_slugs()),
+    "health": admin.get("/__admin/health").get_json()["carriers"],
+    "openapi_enums": list(enums(admin.get("/__admin/openapi.json").get_json())),
+    "schema_enums": list(enums(admin.get("/__admin/scenarios/schema").get_json())),
+    "scenario_added": added.status_code,
+    "scenario_refused": [refused.status_code, refused.get_json()["message"]],
+    "tracked": [tracked.carrier, len(tracked.events), tracked.events[0].raw_code],
+    "status_doc": render(),
+}))
+"""
+
+
+def _env(scratch: Path) -> dict:
+    env = dict(os.environ)
+    env["KSCARRIERS_FIFTH_CARRIER_DIR"] = str(scratch)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests" / "support"), str(ROOT)])
+    return env
+
+
+def test_a_copied_fifth_carrier_is_mounted_listed_documented_and_scriptable(tmp_path: Path) -> None:
+    from fifth_carrier import build
+
+    build(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHECKS, str(tmp_path)],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "yd" in seen["sdk"] and "yd" in seen["mock"] and "yd" in seen["health"]
+    assert seen["openapi_enums"] and all("yd" in enum for enum in seen["openapi_enums"])
+    assert seen["schema_enums"] and all("yd" in enum for enum in seen["schema_enums"])
+    assert seen["scenario_added"] == 201
+    assert seen["scenario_refused"][0] == 400 and "unknown carrier 'ydd'" in seen["scenario_refused"][1]
+    assert seen["tracked"][0] == "yd" and seen["tracked"][1] > 0 and seen["tracked"][2]
+    header = next(
+        line for line in seen["status_doc"].splitlines() if line.startswith("| status | sub-status")
+    )
+    assert "| yd |" in header
+
+
+def test_a_copied_fifth_carrier_passes_the_contract_suites(tmp_path: Path) -> None:
+    suites = [
+        "tests/integration/test_contract.py",
+        "tests/kscarriers/carriers/test_contract.py",
+        "tests/mockserver/carriers/test_contract.py",
+    ]
+    present = [suite for suite in suites if (ROOT / suite).exists()]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "fifth_carrier", "-q", "-k", "yd", *present],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    passed = re.search(r"(\d+) passed", done.stdout)
+    assert passed and int(passed.group(1)) >= 10, done.stdout[-2000:]
+    assert "failed" not in done.stdout.splitlines()[-1]
