@@ -9,9 +9,11 @@ import uuid
 from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
+from ._idempotency import StateChange, send_once
+from ._inference import intercept_from_tracking, relabel_returns
+from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter
 from .config import ClientConfig
-from .derived import intercept_from_tracking, relabel_returns
 from .errors import (
     CarrierError,
     ConfigurationError,
@@ -33,9 +35,7 @@ from .models import (
     SubscribeResult,
     TrackResult,
 )
-from .once import StateChange, send_once
 from .registry import CarrierRegistry, default_registry
-from .retry import Retrier, RetryBudget
 from .rules.eligibility import EligibilityReport, check_eligibility
 from .rules.facts import Merchant, Order, Refund
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport

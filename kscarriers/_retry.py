@@ -15,6 +15,7 @@ from .errors import KsCarriersError
 
 __all__ = ["Retrier", "RetryBudget", "is_retryable"]
 
+# The logger keeps its public name from before the module became private.
 log = logging.getLogger("kscarriers.retry")
 
 T = TypeVar("T")
