@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Dict, Mapping, Optional, Tuple, Type
+from typing import Any, Dict, Iterable, Mapping, Optional, Tuple, Type
 from urllib.parse import parse_qsl, urlencode
 
 from ..errors import (
@@ -28,11 +28,12 @@ from ..models import (
 )
 from ..signing import b64_md5, digests_match, is_base64
 from ..transport import HttpResponse
+from . import StatusTable
 
 __all__ = [
     "FORM_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
-    "StatusTable",
+    "check_account",
     "classify",
     "compact_json",
     "dedupe_key",
@@ -48,6 +49,7 @@ __all__ = [
     "parse_form",
     "raise_for_http",
     "receive_fields",
+    "refine_signed",
     "require",
     "retry_after_seconds",
     "verified_form_json",
@@ -55,8 +57,6 @@ __all__ = [
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
-
-StatusTable = Mapping[str, Tuple[TrackingStatus, TrackingSubStatus]]
 
 
 def compact_json(value: Any) -> str:
@@ -205,6 +205,26 @@ def classify(table: StatusTable, raw: str) -> Tuple[TrackingStatus, TrackingSubS
     return table.get(raw.strip(), (TrackingStatus.UNKNOWN, TrackingSubStatus.UNRECOGNISED))
 
 
+def refine_signed(
+    pair: Tuple[TrackingStatus, TrackingSubStatus],
+    text: str,
+    *,
+    proxy_words: Iterable[str],
+    locker_words: Iterable[str] = (),
+) -> Tuple[TrackingStatus, TrackingSubStatus]:
+    """A signed-for scan refined by its text: collected from a locker, or signed by a proxy.
+
+    Only SIGNED_BY_RECIPIENT is refined; locker words are looked for before proxy words.
+    """
+    if pair[1] is not TrackingSubStatus.SIGNED_BY_RECIPIENT:
+        return pair
+    if any(word in text for word in locker_words):
+        return (TrackingStatus.DELIVERED, TrackingSubStatus.COLLECTED_FROM_LOCKER)
+    if any(word in text for word in proxy_words):
+        return (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_PROXY)
+    return pair
+
+
 def envelope_error(
     carrier: str,
     *,
@@ -298,6 +318,15 @@ def verified_form_json(
         return json_loads(text)
     except ValueError:
         raise SignatureError(carrier=carrier, reason="malformed", detail=f"{field} is not JSON") from None
+
+
+def check_account(carrier: str, sent: Optional[str], *accepted: str) -> None:
+    """Refuse a push addressed to another account: SignatureError ``unknown_account``.
+
+    A push that names no account (``sent`` absent or empty) is not refused for that.
+    """
+    if sent and sent not in accepted:
+        raise SignatureError(carrier=carrier, reason="unknown_account", detail=sent)
 
 
 def json_ack(body: Mapping[str, Any], *, status: int = 200) -> PushAck:
