@@ -8,13 +8,10 @@ the same way from its answer envelope: subscribed, refused, cancelled.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, ClassVar, FrozenSet, Mapping, NoReturn, Optional, Tuple
 
-from attrs import frozen
-
 from ..config import CarrierConfig
-from ..errors import CarrierError, UnsupportedOperationError
+from ..errors import UnsupportedOperationError
 from ..models import (
     InterceptFailure,
     InterceptRequest,
@@ -27,10 +24,10 @@ from ..models import (
 )
 from ..transport import HttpRequest, HttpResponse
 from . import CodeBook
+from ._codec import epoch_ms
+from ._envelope import Envelope, EnvelopeFormat
 
-__all__ = ["AdapterBase", "EnvelopeFormat", "epoch_ms"]
-
-Envelope = Mapping[str, Any]
+__all__ = ["AdapterBase"]
 
 #: The adapter methods that carry out each operation (a change of address is an intercept).
 METHODS: Mapping[Operation, Tuple[str, ...]] = {
@@ -42,30 +39,6 @@ METHODS: Mapping[Operation, Tuple[str, ...]] = {
     Operation.INTERCEPT_STATUS: ("build_intercept_status", "parse_intercept_status"),
     Operation.PUSH: ("parse_push", "push_ack"),
 }
-
-
-def epoch_ms() -> int:
-    """Now, in epoch milliseconds (carriers' ``timestamp`` fields)."""
-    return int(time.time() * 1000)
-
-
-@frozen(kw_only=True)
-class EnvelopeFormat:
-    """How one carrier's answer envelope is read (each carrier's ``wire`` module makes one).
-
-    Args:
-        decode: the decoded envelope of an answer (a ResponseFormatError when it is none).
-        is_success: whether the envelope says the call succeeded.
-        code_of: the envelope's code as a string.
-        message_of: the envelope's message.
-        error_from: the typed error of a failed envelope.
-    """
-
-    decode: Callable[[HttpResponse], Envelope]
-    is_success: Callable[[Envelope], bool]
-    code_of: Callable[[Envelope], str]
-    message_of: Callable[[Envelope], str]
-    error_from: Callable[[Envelope, HttpResponse], CarrierError]
 
 
 class AdapterBase:

@@ -20,18 +20,18 @@ from ...models import (
 from ...signing import b64_md5, digests_match, is_base64
 from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook
-from .._base import AdapterBase, EnvelopeFormat
-from .._common import (
+from .._base import AdapterBase
+from .._codec import (
     FORM_CONTENT_TYPE,
     compact_json,
     encode_form,
     header,
-    json_ack,
     json_loads,
     parse_form,
     receive_fields,
-    require,
 )
+from .._envelope import EnvelopeFormat, require
+from .._push import json_ack
 from . import codes, wire
 
 PATH_PREFIX = "/webopenplatformapi"

@@ -16,8 +16,9 @@ from ...models import (
     TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._base import EnvelopeFormat
-from .._common import dedupe_key, envelope_error, load_json, parse_china_time, require
+from .._codec import parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, load_json, require
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "jt"

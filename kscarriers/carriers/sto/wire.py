@@ -13,18 +13,10 @@ from ...models import (
     TrackingEvent,
 )
 from ...transport import HttpResponse
-from .._base import EnvelopeFormat
-from .._common import (
-    classify,
-    dedupe_key,
-    envelope_error,
-    intercept_outcome,
-    json_loads,
-    parse_china_time,
-    raise_for_http,
-    refine_signed,
-    require,
-)
+from .._codec import json_loads, parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, raise_for_http, require
+from .._normalise import classify, intercept_outcome, refine_signed
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "sto"

@@ -20,17 +20,10 @@ from ...models import (
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook
-from .._base import AdapterBase, EnvelopeFormat
-from .._common import (
-    FORM_CONTENT_TYPE,
-    check_account,
-    compact_json,
-    encode_form,
-    json_ack,
-    parse_form,
-    require,
-    verified_form_json,
-)
+from .._base import AdapterBase
+from .._codec import FORM_CONTENT_TYPE, compact_json, encode_form, parse_form
+from .._envelope import EnvelopeFormat, require
+from .._push import check_account, json_ack, verified_form_json
 from . import codes, wire
 
 METHOD_TRACK = "track_query_adapter"

@@ -21,18 +21,10 @@ from ...models import (
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook
-from .._base import AdapterBase, EnvelopeFormat
-from .._common import (
-    JSON_CONTENT_TYPE,
-    check_account,
-    compact_json,
-    dedupe_key,
-    json_ack,
-    parse_form,
-    receive_fields,
-    require,
-    verified_form_json,
-)
+from .._base import AdapterBase
+from .._codec import JSON_CONTENT_TYPE, compact_json, parse_form, receive_fields
+from .._envelope import EnvelopeFormat, require
+from .._push import check_account, dedupe_key, json_ack, verified_form_json
 from . import codes, wire
 
 API_TRACK = "zto.merchant.waybill.track.query"

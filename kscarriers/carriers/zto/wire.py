@@ -12,18 +12,10 @@ from ...models import (
     TrackingEvent,
 )
 from ...transport import HttpResponse
-from .._base import EnvelopeFormat
-from .._common import (
-    classify,
-    dedupe_key,
-    envelope_error,
-    from_epoch_ms,
-    intercept_outcome,
-    load_json,
-    parse_china_time,
-    refine_signed,
-    require,
-)
+from .._codec import from_epoch_ms, parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, load_json, require
+from .._normalise import classify, intercept_outcome, refine_signed
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "zto"
