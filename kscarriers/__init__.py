@@ -1,5 +1,6 @@
 """kscarriers: one interface over the intercept and tracking APIs of ZTO, YTO, STO and J&T."""
 
+from ._version import __version__
 from .client import Client
 from .config import CarrierConfig, ClientConfig, Credentials, RetryPolicy, Timeouts
 from .errors import (
@@ -41,8 +42,6 @@ from .models import (
 )
 from .registry import CarrierRegistry, default_registry
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CHINA_TZ",

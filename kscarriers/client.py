@@ -9,9 +9,13 @@ import uuid
 from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
 from urllib.parse import urlsplit
 
+from attrs import evolve
+
+from ._idempotency import StateChange, send_once
+from ._inference import intercept_from_tracking, relabel_returns
+from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter
 from .config import ClientConfig
-from .derived import intercept_from_tracking, relabel_returns
 from .errors import (
     CarrierError,
     ConfigurationError,
@@ -33,9 +37,7 @@ from .models import (
     SubscribeResult,
     TrackResult,
 )
-from .once import StateChange, send_once
 from .registry import CarrierRegistry, default_registry
-from .retry import Retrier, RetryBudget
 from .rules.eligibility import EligibilityReport, check_eligibility
 from .rules.facts import Merchant, Order, Refund
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
@@ -72,6 +74,9 @@ class Client:
         sleep: how retries wait; inject a recorder in tests so that no real time passes.
         monotonic: clock for the retry policy's total timeout.
         id_factory: makes request ids for state-changing calls (default: uuid4 hex).
+
+    Every request carries ``config.user_agent`` as its ``User-Agent`` header (an adapter that
+    sets its own for a carrier keeps it).
 
     Example::
 
@@ -177,6 +182,8 @@ class Client:
     # -- sending ----------------------------------------------------------------------------
 
     def _send(self, request: HttpRequest) -> HttpResponse:
+        if not any(name.lower() == "user-agent" for name in request.headers):
+            request = evolve(request, headers={**request.headers, "User-Agent": self.config.user_agent})
         return self._transport.send(request, timeouts=self.config.timeouts)
 
     def _read(

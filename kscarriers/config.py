@@ -6,8 +6,9 @@ import os
 from typing import Any, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
+from ._version import __version__
 from .errors import ConfigurationError
 
 __all__ = ["CarrierConfig", "ClientConfig", "Credentials", "RetryPolicy", "Timeouts"]
@@ -27,6 +28,11 @@ def _non_empty(name: str) -> Any:
             raise ConfigurationError(f"{name} must be a non-empty string")
 
     return check
+
+
+def _header_value(instance: object, attribute: Any, value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
+        raise ConfigurationError(f"{attribute.name} must be a non-empty one-line string, got {value!r}")
 
 
 @frozen(kw_only=True)
@@ -122,6 +128,8 @@ class CarrierConfig:
 class ClientConfig:
     """Everything a :class:`~kscarriers.Client` needs.
 
+    ``user_agent`` is sent as the ``User-Agent`` header of every request.
+
     Example::
 
         config = ClientConfig(carriers={
@@ -135,7 +143,7 @@ class ClientConfig:
     carriers: Mapping[str, CarrierConfig] = field(factory=dict, converter=_carriers)
     timeouts: Timeouts = field(factory=Timeouts)
     retry: RetryPolicy = field(factory=RetryPolicy)
-    user_agent: str = "kscarriers/0.1"
+    user_agent: str = field(default=f"kscarriers/{__version__}", validator=_header_value)
 
     def carrier(self, slug: str) -> CarrierConfig:
         """The configuration of one carrier, or a ConfigurationError naming it."""
@@ -146,10 +154,6 @@ class ClientConfig:
             raise ConfigurationError(
                 f"no configuration for carrier {slug!r} (configured: {configured})"
             ) from None
-
-    def with_carrier(self, slug: str, carrier: CarrierConfig) -> ClientConfig:
-        """A copy with one carrier added or replaced."""
-        return evolve(self, carriers={**self.carriers, slug: carrier})
 
     @classmethod
     def from_env(
@@ -210,26 +214,4 @@ class ClientConfig:
                 read=number("READ_TIMEOUT", defaults.read),
             ),
             retry=RetryPolicy(max_attempts=int(number("MAX_ATTEMPTS", RetryPolicy().max_attempts))),
-        )
-
-    @classmethod
-    def for_base_urls(
-        cls,
-        accounts: Mapping[str, Credentials],
-        base_urls: Mapping[str, str],
-        *,
-        timeouts: Optional[Timeouts] = None,
-        retry: Optional[RetryPolicy] = None,
-    ) -> ClientConfig:
-        """Build a config from credentials and base URLs keyed by carrier slug."""
-        missing = sorted(set(accounts) - set(base_urls))
-        if missing:
-            raise ConfigurationError(f"no base URL for {', '.join(missing)}")
-        return cls(
-            carriers={
-                slug: CarrierConfig(credentials=creds, base_url=base_urls[slug])
-                for slug, creds in accounts.items()
-            },
-            timeouts=timeouts or Timeouts(),
-            retry=retry or RetryPolicy(),
         )

@@ -15,12 +15,14 @@
         ├── AuthenticationError               bad key or signature on our request
         ├── RateLimitError                    quota / QPS limit (retry_after)
         ├── NotFoundError                     waybill unknown to the carrier
-        ├── InterceptRejectedError            an intercept was refused (see InterceptResult)
+        ├── InterceptRejectedError            an intercept was refused (raise_for_failure)
         ├── ResponseFormatError               the answer could not be parsed
         └── CarrierServerError                carrier-side failure (5xx, "service busy")
 
-Every constructor takes keyword arguments only. ``retryable`` says whether the SDK's retry
-policy would try the same call again.
+Constructors take keyword arguments only, except for the message of :class:`KsCarriersError`,
+:class:`ConfigurationError` and the transport errors, which may come first
+(``TimeoutError("read timeout from …")``). ``retryable`` says whether the SDK's retry policy
+would try the same call again.
 """
 
 from __future__ import annotations
@@ -235,7 +237,7 @@ class NotFoundError(CarrierError):
 
 
 class InterceptRejectedError(CarrierError):
-    """An intercept was refused; raised by :meth:`InterceptResult`-aware helpers."""
+    """An intercept was refused; raised by :meth:`InterceptResult.raise_for_failure`."""
 
 
 class ResponseFormatError(CarrierError):

@@ -1,4 +1,4 @@
-"""Generate docs/status-codes.md from the carriers' code tables (the tables are the truth).
+"""Generate docs/status-codes.md from the registered carriers' code books (the tables are the truth).
 
 Run ``python tools/status_codes.py > docs/status-codes.md``; a test fails when the doc drifts.
 """
@@ -7,38 +7,21 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from typing import Dict, Iterable, List, Mapping, Tuple
+from typing import Dict, Iterable, List
 
-from kscarriers.carriers.jt import codes as jt
-from kscarriers.carriers.sto import codes as sto
-from kscarriers.carriers.yto import codes as yto
-from kscarriers.carriers.zto import codes as zto
+from kscarriers import default_registry
+from kscarriers.carriers import CodeBook
 from kscarriers.models import InterceptFailure, InterceptStatus, TrackingSubStatus
 
-CARRIERS = ("zto", "yto", "sto", "jt")
 
-SCANS: Dict[str, List[Tuple[str, Mapping]]] = {
-    "zto": [("", zto.SCAN_TYPES), ("push ", zto.PUSH_ACTIONS)],
-    "yto": [("", yto.SCAN_CODES)],
-    "sto": [("", sto.SCAN_TYPES)],
-    "jt": [
-        ("", {k: v for k, v in jt.SCAN_TYPES.items() if not k.isdigit()}),
-        ("node ", jt.NODE_STATUSES),
-        ("problem ", {code: pair for code, (_, pair) in jt.PROBLEM_CODES.items()}),
-    ],
-}
-FAILURES = {
-    "zto": zto.INTERCEPT_FAILURES,
-    "yto": yto.INTERCEPT_FAILURES,
-    "sto": sto.INTERCEPT_FAILURES,
-    "jt": jt.INTERCEPT_FAILURES,
-}
-STATES = {
-    "zto": zto.INTERCEPT_STATES,
-    "yto": yto.INTERCEPT_STATES,
-    "sto": sto.INTERCEPT_STATES,
-    "jt": jt.INTERCEPT_STATES,
-}
+def code_books() -> Dict[str, CodeBook]:
+    """The code book of every registered carrier, one column each.
+
+    Columns run in reverse slug order, which is the order the docs have always listed the
+    carriers in (zto, yto, sto, jt); a carrier added to the registry takes its place in it.
+    """
+    slugs = sorted(default_registry.slugs(), reverse=True)
+    return {slug: default_registry.get(slug).code_book for slug in slugs}
 
 
 def _cell(values: Iterable[str]) -> str:
@@ -48,6 +31,8 @@ def _cell(values: Iterable[str]) -> str:
 
 def render() -> str:
     """The whole markdown document."""
+    books = code_books()
+    carriers = list(books)
     out = [
         "# Normalised statuses and every carrier's raw codes",
         "",
@@ -57,36 +42,36 @@ def render() -> str:
         "",
         "## Tracking: status / sub-status",
         "",
-        "| status | sub-status | " + " | ".join(CARRIERS) + " |",
-        "|---|---|" + "---|" * len(CARRIERS),
+        "| status | sub-status | " + " | ".join(carriers) + " |",
+        "|---|---|" + "---|" * len(carriers),
     ]
     by_sub: Dict[TrackingSubStatus, Dict[str, List[str]]] = defaultdict(lambda: defaultdict(list))
-    for slug, tables in SCANS.items():
-        for prefix, table in tables:
+    for slug, book in books.items():
+        for label, table in book.scan_tables.items():
             for raw, (_, sub) in table.items():
-                by_sub[sub][slug].append(f"{prefix}{raw}")
+                by_sub[sub][slug].append(f"{label} {raw}" if label else raw)
     for sub in TrackingSubStatus:
-        row = [sub.status.value, sub.value] + [_cell(by_sub[sub][slug]) for slug in CARRIERS]
+        row = [sub.status.value, sub.value] + [_cell(by_sub[sub][slug]) for slug in carriers]
         out.append("| " + " | ".join(row) + " |")
     out += [
         "",
         "## Intercept failures",
         "",
-        "| failure | " + " | ".join(CARRIERS) + " |",
-        "|---|" + "---|" * len(CARRIERS),
+        "| failure | " + " | ".join(carriers) + " |",
+        "|---|" + "---|" * len(carriers),
     ]
     for failure in InterceptFailure:
-        cells = [_cell(code for code, f in FAILURES[slug].items() if f is failure) for slug in CARRIERS]
+        cells = [_cell(c for c, f in b.intercept_failures.items() if f is failure) for b in books.values()]
         out.append(f"| {failure.value} | " + " | ".join(cells) + " |")
     out += [
         "",
         "## Intercept states (status query or result push)",
         "",
-        "| state | " + " | ".join(CARRIERS) + " |",
-        "|---|" + "---|" * len(CARRIERS),
+        "| state | " + " | ".join(carriers) + " |",
+        "|---|" + "---|" * len(carriers),
     ]
     for state in InterceptStatus:
-        cells = [_cell(raw for raw, s in STATES[slug].items() if s is state) for slug in CARRIERS]
+        cells = [_cell(r for r, s in b.intercept_states.items() if s is state) for b in books.values()]
         out.append(f"| {state.value} | " + " | ".join(cells) + " |")
     out += ["", "Only `succeeded` makes `InterceptResult.refund_auto_approvable` true.", ""]
     return "\n".join(out)

@@ -1,22 +1,55 @@
-"""The CarrierAdapter protocol: pure request builders and response parsers, one per carrier."""
+"""What a carrier plug-in provides: the CarrierAdapter protocol and the CodeBook of its raw codes."""
 
 from __future__ import annotations
 
 from typing import ClassVar, FrozenSet, Mapping, Optional, Pattern, Protocol, Tuple
 
+from attrs import field, frozen
+
 from ..config import CarrierConfig
 from ..models import (
+    InterceptFailure,
     InterceptRequest,
     InterceptResult,
+    InterceptStatus,
     Operation,
     PushAck,
     PushEvent,
     SubscribeResult,
+    TrackingStatus,
+    TrackingSubStatus,
     TrackResult,
 )
 from ..transport import HttpRequest, HttpResponse
 
-__all__ = ["CarrierAdapter"]
+__all__ = ["CarrierAdapter", "CodeBook", "StatusTable"]
+
+#: Raw scan codes of one carrier table to the normalised status pair.
+StatusTable = Mapping[str, Tuple[TrackingStatus, TrackingSubStatus]]
+
+
+def _tables(value: Mapping[str, StatusTable]) -> Mapping[str, StatusTable]:
+    return dict(value)
+
+
+@frozen(kw_only=True)
+class CodeBook:
+    """Every raw code a carrier's tables know, with what it normalises to.
+
+    ``docs/status-codes.md`` is generated from the code books of the registered carriers, and
+    adapters read refusals from ``intercept_failures``.
+
+    Args:
+        scan_tables: tracking tables by label: ``""`` for the scan codes themselves, or a label
+            the document puts before each code (``"push"`` for ZTO's push actions, ``"node"``
+            and ``"problem"`` for J&T).
+        intercept_failures: refusal codes of an intercept or cancel to the normalised failure.
+        intercept_states: intercept states (status query or result push) to the normalised one.
+    """
+
+    scan_tables: Mapping[str, StatusTable] = field(converter=_tables)
+    intercept_failures: Mapping[str, InterceptFailure]
+    intercept_states: Mapping[str, InterceptStatus]
 
 
 class CarrierAdapter(Protocol):
@@ -26,9 +59,11 @@ class CarrierAdapter(Protocol):
         name: the carrier slug (``zto``); equals the entry-point name.
         display_name: human name.
         waybill_patterns: regular expressions a waybill of this carrier matches.
-        operations: the operations this carrier offers.
+        operations: the operations this carrier offers; the others raise
+            :class:`~kscarriers.UnsupportedOperationError`.
         intercept_takes_request_id: whether the carrier dedupes intercepts by a request id we
             send, which makes resending an intercept safe.
+        code_book: the carrier's raw codes and what they normalise to.
     """
 
     name: ClassVar[str]
@@ -36,6 +71,7 @@ class CarrierAdapter(Protocol):
     waybill_patterns: ClassVar[Tuple[Pattern[str], ...]]
     operations: ClassVar[FrozenSet[Operation]]
     intercept_takes_request_id: ClassVar[bool]
+    code_book: ClassVar[CodeBook]
 
     def __init__(self, config: CarrierConfig) -> None: ...
 

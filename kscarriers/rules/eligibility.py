@@ -23,7 +23,9 @@ __all__ = [
     "predict_carrier_answer",
 ]
 
-#: Carriers whose intercept service the platform supports (condition 1).
+#: Carriers whose intercept service the platform supports (condition 1). A fact of Kuaishou's
+#: rules, not of this SDK: it is deliberately not ``default_registry.slugs()``, since a carrier
+#: plug-in can be installed without the platform letting its parcels be intercepted.
 SUPPORTED_CARRIERS: FrozenSet[str] = frozenset({"zto", "yto", "sto", "jt"})
 
 #: The refund must be strictly below this (500 yuan) for an intercept (condition 7).

@@ -412,3 +412,45 @@ def test_cancel_with_a_non_string_intercept_request_id_is_a_validation_error():
     with pytest.raises(ValidationError, match="intercept_request_id"):
         client.cancel_intercept(WAYBILL, intercept_request_id=7)  # type: ignore[arg-type]
     assert transport.requests == []
+
+
+def test_every_request_carries_the_configured_user_agent_retries_included():
+    import kscarriers
+
+    client, transport, _ = client_with(
+        BUSY, json_response('{"status":true,"statusCode":"SYS000","result":[]}')
+    )
+    client.track(WAYBILL)
+    agents = [r.headers.get("User-Agent") for r in transport.requests]
+    assert agents == [f"kscarriers/{kscarriers.__version__}"] * 2 == ["kscarriers/0.1.0"] * 2
+
+
+def test_a_user_agent_of_ones_own_is_sent_on_writes_too():
+    import attrs
+
+    transport = ScriptedTransport(OK_INTERCEPT)
+    config = attrs.evolve(zto_config(), user_agent="acme-refunds/2.3 (+ops@acme.test)")
+    Client(config, transport=transport, sleep=SleepRecorder()).intercept(WAYBILL, reason="r")
+    assert transport.requests[0].headers["User-Agent"] == "acme-refunds/2.3 (+ops@acme.test)"
+
+
+def test_an_adapter_that_sets_its_own_user_agent_keeps_it():
+    import attrs
+
+    from kscarriers.carriers.zto import ZtoAdapter
+
+    class OwnAgent(ZtoAdapter):
+        def build_track(self, waybill):
+            request = super().build_track(waybill)
+            return attrs.evolve(request, headers={**request.headers, "user-agent": "zop-sdk/1"})
+
+    registry = CarrierRegistry(load_entry_points=False)
+    registry.register(OwnAgent)
+    client, transport, _ = client_with(
+        json_response('{"status":true,"statusCode":"SYS000","result":[]}'), registry=registry
+    )
+    client.track(WAYBILL)
+    sent = transport.requests[0].headers
+    assert [k for k in sent if k.lower() == "user-agent"] == ["user-agent"] and sent[
+        "user-agent"
+    ] == "zop-sdk/1"

@@ -105,3 +105,23 @@ def test_config_from_environment_names_the_missing_variable():
 def test_config_from_environment_rejects_a_bad_number():
     with pytest.raises(ConfigurationError, match="KSCARRIERS_READ_TIMEOUT"):
         ClientConfig.from_env({"KSCARRIERS_READ_TIMEOUT": "soon"})
+
+
+def test_the_default_user_agent_names_the_package_version():
+    import kscarriers
+
+    assert ClientConfig().user_agent == f"kscarriers/{kscarriers.__version__}"
+
+
+@pytest.mark.parametrize("agent", ["", "  ", "evil\r\nX-Injected: 1", None])
+def test_a_user_agent_that_cannot_be_a_header_is_a_configuration_error(agent):
+    with pytest.raises(ConfigurationError, match="user_agent"):
+        ClientConfig(user_agent=agent)
+
+
+def test_the_installed_distribution_has_the_package_version():
+    from importlib import metadata
+
+    import kscarriers
+
+    assert metadata.version("kscarriers") == kscarriers.__version__

@@ -1,4 +1,4 @@
-"""The error hierarchy: keyword-only constructors, messages, retryable flags, redaction."""
+"""The error hierarchy: constructors as documented, messages, retryable flags, redaction."""
 
 from __future__ import annotations
 
@@ -11,6 +11,27 @@ def test_carrier_error_str_names_carrier_code_and_request():
     err = errors.NotFoundError(carrier="zto", code="E1002", message="waybill not found", request_id="r-123")
     assert str(err) == "[zto] E1002: waybill not found (request r-123)"
     assert "NotFoundError(carrier='zto'" in repr(err)
+
+
+POSITIONAL_MESSAGE = {
+    "KsCarriersError",
+    "ConfigurationError",
+    "TransportError",
+    "ConnectError",
+    "TimeoutError",
+}
+ERRORS = sorted(
+    name for name in errors.__all__ if isinstance(getattr(errors, name), type) and name != "redact"
+)
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_constructors_take_keywords_only_but_where_the_module_says(name):
+    import inspect
+
+    params = inspect.signature(getattr(errors, name)).parameters.values()
+    positional = [p.name for p in params if p.kind not in (p.KEYWORD_ONLY, p.VAR_KEYWORD)]
+    assert positional == (["message"] if name in POSITIONAL_MESSAGE else [])
 
 
 def test_constructors_are_keyword_only():

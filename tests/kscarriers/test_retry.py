@@ -7,8 +7,8 @@ import random
 import pytest
 
 from kscarriers import RetryPolicy
+from kscarriers._retry import Retrier, RetryBudget, is_retryable
 from kscarriers.errors import AuthenticationError, CarrierServerError, RateLimitError, TimeoutError
-from kscarriers.retry import Retrier, RetryBudget, is_retryable
 
 
 class Flaky:

@@ -60,3 +60,17 @@ def test_transport_given_a_session_does_not_close_it():
     session = requests.Session()
     RequestsTransport(session).close()
     assert session.adapters  # still usable
+
+
+@responses.activate
+def test_the_client_user_agent_goes_on_the_wire():
+    from ksconfig import zto_config
+
+    from kscarriers import Client
+
+    responses.post(
+        "https://zto.test/zto.merchant.waybill.track.query",
+        json={"status": True, "statusCode": "SYS000", "result": []},
+    )
+    Client(zto_config(), transport=RequestsTransport()).track("73100130019486")
+    assert responses.calls[0].request.headers["User-Agent"] == "kscarriers/0.1.0"

@@ -19,17 +19,19 @@ from ...models import (
 )
 from ...signing import b64_md5, digests_match, is_base64
 from ...transport import HttpRequest, HttpResponse
+from .. import CodeBook
 from .._base import AdapterBase
-from .._common import (
+from .._codec import (
     FORM_CONTENT_TYPE,
     compact_json,
     encode_form,
     header,
-    json_ack,
     json_loads,
     parse_form,
     receive_fields,
 )
+from .._envelope import EnvelopeFormat, require
+from .._push import json_ack
 from . import codes, wire
 
 PATH_PREFIX = "/webopenplatformapi"
@@ -67,6 +69,8 @@ class JtAdapter(AdapterBase):
         }
     )
     intercept_takes_request_id: ClassVar[bool] = False
+    code_book: ClassVar[CodeBook] = codes.CODE_BOOK
+    envelope_format: ClassVar[EnvelopeFormat] = wire.ENVELOPE
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -113,21 +117,7 @@ class JtAdapter(AdapterBase):
             )
         return self._request(PATH_INTERCEPT, payload)
 
-    def build_cancel_intercept(self, waybill: str, *, request_id: str, reason: str) -> HttpRequest:
-        """J&T has no intercept cancel: always raises UnsupportedOperationError."""
-        self._unsupported(Operation.CANCEL_INTERCEPT)
-
-    def build_intercept_status(self, waybill: str) -> HttpRequest:
-        """J&T has no intercept status API: always raises UnsupportedOperationError."""
-        self._unsupported(Operation.INTERCEPT_STATUS)
-
     # -- answers ----------------------------------------------------------------------------
-
-    def _ok(self, response: HttpResponse) -> Mapping[str, Any]:
-        env = wire.envelope(response)
-        if not wire.is_success(env):
-            raise wire.error_from(env, response)
-        return env
 
     def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
         """The details of ``waybill`` in ``data``, sorted by time; no entry means no scans yet."""
@@ -136,14 +126,10 @@ class JtAdapter(AdapterBase):
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
         """``code == "1"`` means subscribed."""
-        env = self._ok(response)
-        return SubscribeResult(
-            carrier=self.name,
-            waybill=waybill,
-            subscribed=True,
-            raw_code=wire.code_of(env),
-            message=wire.message_of(env),
-        )
+        return self._subscribed(waybill, response)
+
+    def _is_refusal(self, code: str, env: Mapping[str, Any]) -> bool:
+        return wire.is_intercept_refusal(code)  # 173xxx; platform errors are raised
 
     def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
         """Accepted is PENDING with the ``interceptId``; a 173xxx refusal is FAILED.
@@ -153,17 +139,7 @@ class JtAdapter(AdapterBase):
         env = wire.envelope(response)
         code = wire.code_of(env)
         if not wire.is_success(env):
-            if not wire.is_intercept_refusal(code):
-                raise wire.error_from(env, response)
-            return InterceptResult(
-                carrier=self.name,
-                waybill=request.waybill,
-                status=InterceptStatus.FAILED,
-                failure=wire.intercept_failure(code),
-                raw_code=code,
-                message=wire.message_of(env),
-                request_id=request.request_id,
-            )
+            return self._refusal(request.waybill, env, response, code=code, request_id=request.request_id)
         data = env.get("data")
         if not isinstance(data, Mapping):
             raise ResponseFormatError(
@@ -172,7 +148,7 @@ class JtAdapter(AdapterBase):
                 message="data should be an object with the interceptId",
                 raw=dict(env),
             )
-        intercept_id = str(wire.require_field(data, "interceptId", where="data"))
+        intercept_id = str(require(self.name, data, "interceptId", where="data"))
         raw_status = str(data.get("status") or "PENDING").strip()
         state = wire.intercept_state(raw_status, "data", data)
         failure = None
@@ -189,14 +165,6 @@ class JtAdapter(AdapterBase):
             request_id=request.request_id,
             carrier_reference=intercept_id,
         )
-
-    def parse_cancel_intercept(self, waybill: str, response: HttpResponse) -> InterceptResult:
-        """J&T has no intercept cancel: always raises UnsupportedOperationError."""
-        self._unsupported(Operation.CANCEL_INTERCEPT)
-
-    def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
-        """J&T has no intercept status API: always raises UnsupportedOperationError."""
-        self._unsupported(Operation.INTERCEPT_STATUS)
 
     # -- pushes -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Dict, FrozenSet, Tuple
 
 from ...models import InterceptFailure, InterceptStatus, TrackingStatus, TrackingSubStatus
+from .. import CodeBook
 
 S = TrackingStatus
 U = TrackingSubStatus
@@ -175,3 +176,14 @@ ALL_TRACE_NODES = "&".join(str(n) for n in range(1, 15))
 
 #: ``type`` of an intercept-result push (trace pushes are JSON arrays instead).
 PUSH_TYPE_INTERCEPT = "INTERCEPT"
+
+#: The tables above as the SDK's docs and refusal handling read them.
+CODE_BOOK = CodeBook(
+    scan_tables={
+        "": {name: pair for name, pair in SCAN_TYPES.items() if not name.isdigit()},
+        "node": NODE_STATUSES,
+        "problem": {code: pair for code, (_, pair) in PROBLEM_CODES.items()},
+    },
+    intercept_failures=INTERCEPT_FAILURES,
+    intercept_states=INTERCEPT_STATES,
+)

@@ -16,7 +16,9 @@ from ...models import (
     TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._common import dedupe_key, envelope_error, load_json, parse_china_time, require
+from .._codec import parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, load_json, require
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "jt"
@@ -69,6 +71,11 @@ def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
         request_id=str(env.get("requestId") or "") or None,
         raw=dict(env),
     )
+
+
+ENVELOPE = EnvelopeFormat(
+    decode=envelope, is_success=is_success, code_of=code_of, message_of=message_of, error_from=error_from
+)
 
 
 def is_intercept_refusal(code: str) -> bool:
@@ -261,8 +268,3 @@ def intercept_push_event(data: Mapping[str, Any]) -> PushEvent:
         intercept=result,
         raw=data,
     )
-
-
-def require_field(data: Mapping[str, Any], key: str, *, where: str) -> Any:
-    """``data[key]`` or a ResponseFormatError naming it (``require`` bound to this carrier)."""
-    return require(CARRIER, data, key, where=where)

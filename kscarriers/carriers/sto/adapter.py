@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...errors import ResponseFormatError, SignatureError, ValidationError
+from ...errors import ResponseFormatError, ValidationError
 from ...models import (
-    InterceptFailure,
     InterceptKind,
     InterceptRequest,
     InterceptResult,
@@ -20,16 +19,11 @@ from ...models import (
 )
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
+from .. import CodeBook
 from .._base import AdapterBase
-from .._common import (
-    FORM_CONTENT_TYPE,
-    compact_json,
-    encode_form,
-    json_ack,
-    parse_form,
-    require,
-    verified_form_json,
-)
+from .._codec import FORM_CONTENT_TYPE, compact_json, encode_form, parse_form
+from .._envelope import EnvelopeFormat, require
+from .._push import check_account, json_ack, verified_form_json
 from . import codes, wire
 
 PATH = "/gateway/link.do"
@@ -74,6 +68,8 @@ class StoAdapter(AdapterBase):
         }
     )
     intercept_takes_request_id: ClassVar[bool] = False
+    code_book: ClassVar[CodeBook] = codes.CODE_BOOK
+    envelope_format: ClassVar[EnvelopeFormat] = wire.ENVELOPE
 
     @property
     def from_code(self) -> str:
@@ -137,17 +133,7 @@ class StoAdapter(AdapterBase):
         """``INTERCEPT_DEL_STANDARD``: STO cancels by waybill alone."""
         return self._request(API_CANCEL, TO_REVERSE, {"waybillNo": waybill})
 
-    def build_intercept_status(self, waybill: str) -> HttpRequest:
-        """STO has no intercept status API: the outcome arrives by push."""
-        self._unsupported(Operation.INTERCEPT_STATUS)
-
     # -- answers ----------------------------------------------------------------------------
-
-    def _ok(self, response: HttpResponse) -> Mapping[str, Any]:
-        env = wire.envelope(response)
-        if not wire.is_success(env):
-            raise wire.error_from(env, response)
-        return env
 
     def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
         """Traces of ``data[waybill]``, sorted by time (ties keep STO's order)."""
@@ -162,39 +148,20 @@ class StoAdapter(AdapterBase):
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
         """``success`` true means subscribed."""
-        env = self._ok(response)
-        return SubscribeResult(
-            carrier=self.name,
-            waybill=waybill,
-            subscribed=True,
-            raw_code=wire.code_of(env),
-            message=wire.message_of(env),
-        )
+        return self._subscribed(waybill, response)
 
-    def _refusal(
-        self, waybill: str, env: Mapping[str, Any], response: HttpResponse, request_id: str
-    ) -> InterceptResult:
-        code = wire.code_of(env)
-        failure = codes.INTERCEPT_FAILURES.get(code)
-        is_intercept_code = failure is not None or code.startswith(codes.INTERCEPT_CODE_PREFIX)
+    def _is_refusal(self, code: str, env: Mapping[str, Any]) -> bool:
+        is_intercept_code = code in codes.INTERCEPT_FAILURES or code.startswith(codes.INTERCEPT_CODE_PREFIX)
         # needRetry means "not decided, ask again": that is an error to retry, not a refusal.
-        if not is_intercept_code or wire.needs_retry(env):
-            raise wire.error_from(env, response)
-        return InterceptResult(
-            carrier=self.name,
-            waybill=waybill,
-            status=InterceptStatus.FAILED,
-            failure=failure or InterceptFailure.CARRIER_REJECTED_OTHER,
-            raw_code=code,
-            message=wire.message_of(env),
-            request_id=request_id,
-        )
+        return is_intercept_code and not wire.needs_retry(env)
 
     def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
         """Accepted is PENDING with STO's ``interceptId``; a refusal is FAILED with its I-code."""
         env = wire.envelope(response)
         if not wire.is_success(env):
-            return self._refusal(request.waybill, env, response, request.request_id)
+            return self._refusal(
+                request.waybill, env, response, code=wire.code_of(env), request_id=request.request_id
+            )
         data = wire.data_of(env, response)
         intercept_id = str(require(self.name, data, "interceptId", where="data"))
         raw_status = str(data.get("status") or "PENDING").strip().upper()
@@ -221,21 +188,10 @@ class StoAdapter(AdapterBase):
         """Success is CANCELLED; I106 is FAILED (no intercept to cancel)."""
         env = wire.envelope(response)
         if not wire.is_success(env):
-            return self._refusal(waybill, env, response, "")
+            return self._refusal(waybill, env, response, code=wire.code_of(env), request_id="")
         data = wire.data_of(env, response)
         reference = data.get("interceptId") if isinstance(data, Mapping) else None
-        return InterceptResult(
-            carrier=self.name,
-            waybill=waybill,
-            status=InterceptStatus.CANCELLED,
-            raw_code=wire.code_of(env),
-            message=wire.message_of(env),
-            carrier_reference=str(reference or ""),
-        )
-
-    def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
-        """STO has no intercept status API."""
-        self._unsupported(Operation.INTERCEPT_STATUS)
+        return self._cancelled(waybill, env, reference=str(reference or ""))
 
     # -- pushes -----------------------------------------------------------------------------
 
@@ -250,9 +206,7 @@ class StoAdapter(AdapterBase):
         content = verified_form_json(
             self.name, form, field="content", digest_field="data_digest", secret=creds.app_secret
         )
-        to_appkey = form.get("to_appkey")
-        if to_appkey and to_appkey != creds.app_key:
-            raise SignatureError(carrier=self.name, reason="unknown_account", detail=to_appkey)
+        check_account(self.name, form.get("to_appkey"), creds.app_key)
         api = form.get("api_name") or API_PUSH_TRACE
         if api == API_PUSH_TRACE:
             return (wire.push_trace_from_wire(content),)

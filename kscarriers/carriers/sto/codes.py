@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Dict, FrozenSet, Tuple
 
 from ...models import InterceptFailure, InterceptStatus, TrackingStatus, TrackingSubStatus
+from .. import CodeBook
 
 S = TrackingStatus
 U = TrackingSubStatus
@@ -93,3 +94,10 @@ INTERCEPT_STATES: Dict[str, InterceptStatus] = {
 #: ``interceptForAct`` of INTERCEPT_CREATE_STANDARD.
 ACT_RETURN_TO_SENDER = "DEFAULT"
 ACT_CHANGE_ADDRESS = "CHANGE_ADDRESS"
+
+#: The tables above as the SDK's docs and refusal handling read them.
+CODE_BOOK = CodeBook(
+    scan_tables={"": SCAN_TYPES},
+    intercept_failures=INTERCEPT_FAILURES,
+    intercept_states=INTERCEPT_STATES,
+)

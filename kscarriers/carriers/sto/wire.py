@@ -11,20 +11,12 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
-    TrackingStatus,
-    TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._common import (
-    classify,
-    dedupe_key,
-    envelope_error,
-    intercept_outcome,
-    json_loads,
-    parse_china_time,
-    raise_for_http,
-    require,
-)
+from .._codec import json_loads, parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, raise_for_http, require
+from .._normalise import classify, intercept_outcome, refine_signed
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "sto"
@@ -160,6 +152,11 @@ def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
     )
 
 
+ENVELOPE = EnvelopeFormat(
+    decode=envelope, is_success=is_success, code_of=code_of, message_of=message_of, error_from=error_from
+)
+
+
 def data_of(env: Mapping[str, Any], response: HttpResponse) -> Any:
     """The envelope's ``data``; a JSON string (as some gateways send) is decoded."""
     data = env.get("data")
@@ -171,22 +168,14 @@ def data_of(env: Mapping[str, Any], response: HttpResponse) -> Any:
     return data
 
 
-def _refine_signed(
-    pair: tuple[TrackingStatus, TrackingSubStatus], signer: str
-) -> tuple[TrackingStatus, TrackingSubStatus]:
-    if pair[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT and any(
-        word in signer for word in codes.PROXY_SIGNER_WORDS
-    ):
-        return (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_PROXY)
-    return pair
-
-
 def trace_from_wire(trace: Any, *, where: str) -> TrackingEvent:
     """One trace (track query entry or the push's ``trace``) as a TrackingEvent."""
     raw_code = str(require(CARRIER, trace, "scanType", where=where))
     when = parse_china_time(CARRIER, require(CARRIER, trace, "opTime", where=where), where=f"{where}.opTime")
     signer = str(trace.get("signoffPeople") or "")
-    status, sub = _refine_signed(classify(codes.SCAN_TYPES, raw_code), signer)
+    status, sub = refine_signed(
+        classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
+    )
     return TrackingEvent(
         time=when,
         status=status,

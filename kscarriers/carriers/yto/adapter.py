@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...errors import ResponseFormatError, SignatureError, ValidationError
+from ...errors import ResponseFormatError, ValidationError
 from ...models import (
-    InterceptFailure,
     InterceptKind,
     InterceptRequest,
     InterceptResult,
@@ -20,16 +19,11 @@ from ...models import (
 )
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
+from .. import CodeBook
 from .._base import AdapterBase
-from .._common import (
-    FORM_CONTENT_TYPE,
-    compact_json,
-    encode_form,
-    json_ack,
-    parse_form,
-    require,
-    verified_form_json,
-)
+from .._codec import FORM_CONTENT_TYPE, compact_json, encode_form, parse_form
+from .._envelope import EnvelopeFormat, require
+from .._push import check_account, json_ack, verified_form_json
 from . import codes, wire
 
 METHOD_TRACK = "track_query_adapter"
@@ -63,6 +57,8 @@ class YtoAdapter(AdapterBase):
         }
     )
     intercept_takes_request_id: ClassVar[bool] = False
+    code_book: ClassVar[CodeBook] = codes.CODE_BOOK
+    envelope_format: ClassVar[EnvelopeFormat] = wire.ENVELOPE
 
     @property
     def partner_code(self) -> str:
@@ -128,10 +124,6 @@ class YtoAdapter(AdapterBase):
         """``wanted_cancel_adapter``; YTO cancels by waybill, so ``request_id`` is not sent."""
         return self._request(METHOD_CANCEL, {"waybillNo": waybill, "dealRemark": reason})
 
-    def build_intercept_status(self, waybill: str) -> HttpRequest:
-        """YTO has no intercept-status API: always raises UnsupportedOperationError."""
-        self._unsupported(Operation.INTERCEPT_STATUS)
-
     # -- answers ----------------------------------------------------------------------------
 
     def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
@@ -157,37 +149,19 @@ class YtoAdapter(AdapterBase):
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
         """``success: true`` means subscribed."""
-        env = wire.envelope(response)
-        if not wire.is_success(env):
-            raise wire.error_from(env, response)
-        return SubscribeResult(
-            carrier=self.name,
-            waybill=waybill,
-            subscribed=True,
-            raw_code=wire.code_of(env),
-            message=wire.message_of(env),
-        )
+        return self._subscribed(waybill, response)
 
-    def _refusal(
+    def _is_refusal(self, code: str, env: Mapping[str, Any]) -> bool:
+        # Unlisted 20xx codes are refusals too; S01, S06 … are envelope errors.
+        return code in codes.INTERCEPT_FAILURES or code.startswith(codes.INTERCEPT_FAILURE_PREFIX)
+
+    def _not_accepted(
         self, waybill: str, env: Mapping[str, Any], response: HttpResponse, request_id: str
     ) -> InterceptResult:
         code = wire.code_of(env)
         if code in codes.SUCCESS_CODES:
             code = str(env.get("statusCode") or "")  # success flag set, non-zero statusCode
-        failure = codes.INTERCEPT_FAILURES.get(code)
-        if failure is None:
-            if not code.startswith(codes.INTERCEPT_FAILURE_PREFIX):
-                raise wire.error_from(env, response)  # S01, S06 … are errors, not refusals
-            failure = InterceptFailure.CARRIER_REJECTED_OTHER
-        return InterceptResult(
-            carrier=self.name,
-            waybill=waybill,
-            status=InterceptStatus.FAILED,
-            failure=failure,
-            raw_code=code,
-            message=wire.message_of(env),
-            request_id=request_id,
-        )
+        return self._refusal(waybill, env, response, code=code, request_id=request_id)
 
     @staticmethod
     def _data(env: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -198,7 +172,7 @@ class YtoAdapter(AdapterBase):
         """Accepted is PENDING with YTO's ``wantedId``; a refusal is FAILED with its code."""
         env = wire.envelope(response)
         if not wire.is_accepted(env):
-            return self._refusal(request.waybill, env, response, request.request_id)
+            return self._not_accepted(request.waybill, env, response, request.request_id)
         wanted_id = require(self.name, env.get("data"), "wantedId", where="data")
         return InterceptResult(
             carrier=self.name,
@@ -214,19 +188,8 @@ class YtoAdapter(AdapterBase):
         """Accepted is CANCELLED; ``2006`` is FAILED with NO_INTERCEPT_TO_CANCEL."""
         env = wire.envelope(response)
         if not wire.is_accepted(env):
-            return self._refusal(waybill, env, response, "")
-        return InterceptResult(
-            carrier=self.name,
-            waybill=waybill,
-            status=InterceptStatus.CANCELLED,
-            raw_code=wire.code_of(env),
-            message=wire.message_of(env),
-            carrier_reference=str(self._data(env).get("wantedId") or ""),
-        )
-
-    def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
-        """YTO has no intercept-status API: always raises UnsupportedOperationError."""
-        self._unsupported(Operation.INTERCEPT_STATUS)
+            return self._not_accepted(waybill, env, response, "")
+        return self._cancelled(waybill, env, reference=str(self._data(env).get("wantedId") or ""))
 
     # -- pushes -----------------------------------------------------------------------------
 
@@ -246,9 +209,7 @@ class YtoAdapter(AdapterBase):
             digest_field="data_digest",
             secret=self._config.credentials.app_secret,
         )
-        client = form.get("clientId")
-        if client and client not in (self.client_id, self.partner_code):
-            raise SignatureError(carrier=self.name, reason="unknown_account", detail=client)
+        check_account(self.name, form.get("clientId"), self.client_id, self.partner_code)
         push_type = (form.get("type") or codes.PUSH_TRACE).strip().upper()
         if push_type == codes.PUSH_TRACE:
             return (wire.trace_push_from_wire(data),)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Dict, FrozenSet, Tuple
 
 from ...models import InterceptFailure, InterceptStatus, TrackingStatus, TrackingSubStatus
+from .. import CodeBook
 
 S = TrackingStatus
 U = TrackingSubStatus
@@ -68,3 +69,10 @@ INTERCEPT_STATES: Dict[str, InterceptStatus] = {
 #: ``type`` form field of a push.
 PUSH_TRACE = "TRACE"
 PUSH_INTERCEPT = "INTERCEPT"
+
+#: The tables above as the SDK's docs and refusal handling read them.
+CODE_BOOK = CodeBook(
+    scan_tables={"": SCAN_CODES},
+    intercept_failures=INTERCEPT_FAILURES,
+    intercept_states=INTERCEPT_STATES,
+)

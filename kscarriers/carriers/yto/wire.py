@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, List, Mapping, Tuple
+from typing import Any, List, Mapping
 
 from ...errors import CarrierError, ResponseFormatError
 from ...models import (
@@ -12,19 +12,12 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
-    TrackingStatus,
-    TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._common import (
-    classify,
-    dedupe_key,
-    envelope_error,
-    intercept_outcome,
-    load_json,
-    parse_china_time,
-    require,
-)
+from .._codec import parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, load_json, require
+from .._normalise import classify, intercept_outcome, refine_signed
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "yto"
@@ -106,6 +99,11 @@ def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
     )
 
 
+ENVELOPE = EnvelopeFormat(
+    decode=envelope, is_success=is_success, code_of=code_of, message_of=message_of, error_from=error_from
+)
+
+
 def no_data_entries(env: Mapping[str, Any], waybill: str) -> List[Any]:
     """The entries of a ``code 1001`` answer's ``map`` for ``waybill`` (normally none)."""
     found = env.get("map")
@@ -119,18 +117,6 @@ def site_of(process_info: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def _refine_signed(
-    pair: Tuple[TrackingStatus, TrackingSubStatus], text: str
-) -> Tuple[TrackingStatus, TrackingSubStatus]:
-    if pair[1] is not TrackingSubStatus.SIGNED_BY_RECIPIENT:
-        return pair
-    if any(word in text for word in codes.LOCKER_WORDS):
-        return (TrackingStatus.DELIVERED, TrackingSubStatus.COLLECTED_FROM_LOCKER)
-    if any(word in text for word in codes.PROXY_SIGNER_WORDS):
-        return (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_PROXY)
-    return pair
-
-
 def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
     """One track entry ``{waybill_No, upload_Time, infoContent, processInfo, city, district}``."""
     raw_code = str(require(CARRIER, entry, "infoContent", where=where)).strip()
@@ -138,7 +124,12 @@ def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
         CARRIER, require(CARRIER, entry, "upload_Time", where=where), where=f"{where}.upload_Time"
     )
     text = str(entry.get("processInfo") or "")
-    status, sub = _refine_signed(classify(codes.SCAN_CODES, raw_code), text)
+    status, sub = refine_signed(
+        classify(codes.SCAN_CODES, raw_code),
+        text,
+        proxy_words=codes.PROXY_SIGNER_WORDS,
+        locker_words=codes.LOCKER_WORDS,
+    )
     return TrackingEvent(
         time=when,
         status=status,

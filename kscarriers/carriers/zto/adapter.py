@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Dict, FrozenSet, Mapping, Optional, Pattern, Tuple
 
-from ...errors import ResponseFormatError, SignatureError, ValidationError
+from ...errors import ResponseFormatError, ValidationError
 from ...models import (
-    InterceptFailure,
     InterceptKind,
     InterceptRequest,
     InterceptResult,
@@ -21,17 +20,11 @@ from ...models import (
 )
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
+from .. import CodeBook
 from .._base import AdapterBase
-from .._common import (
-    JSON_CONTENT_TYPE,
-    compact_json,
-    dedupe_key,
-    json_ack,
-    parse_form,
-    receive_fields,
-    require,
-    verified_form_json,
-)
+from .._codec import JSON_CONTENT_TYPE, compact_json, parse_form, receive_fields
+from .._envelope import EnvelopeFormat, require
+from .._push import check_account, dedupe_key, json_ack, verified_form_json
 from . import codes, wire
 
 API_TRACK = "zto.merchant.waybill.track.query"
@@ -54,6 +47,8 @@ class ZtoAdapter(AdapterBase):
     )
     operations: ClassVar[FrozenSet[Operation]] = frozenset(Operation)
     intercept_takes_request_id: ClassVar[bool] = True
+    code_book: ClassVar[CodeBook] = codes.CODE_BOOK
+    envelope_format: ClassVar[EnvelopeFormat] = wire.ENVELOPE
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -118,12 +113,6 @@ class ZtoAdapter(AdapterBase):
 
     # -- answers ----------------------------------------------------------------------------
 
-    def _ok(self, response: HttpResponse) -> Mapping[str, Any]:
-        env = wire.envelope(response)
-        if not wire.is_success(env):
-            raise wire.error_from(env, response)
-        return env
-
     def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
         """Scans of ``result``, sorted by time (ZOP does not promise an order)."""
         result = self._ok(response).get("result") or []
@@ -137,38 +126,19 @@ class ZtoAdapter(AdapterBase):
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:
         """SYS000 means subscribed."""
-        env = self._ok(response)
-        return SubscribeResult(
-            carrier=self.name,
-            waybill=waybill,
-            subscribed=True,
-            raw_code=wire.code_of(env),
-            message=str(env.get("message") or ""),
-        )
+        return self._subscribed(waybill, response)
 
-    def _refusal(self, waybill: str, response: HttpResponse, request_id: str) -> InterceptResult:
-        env = wire.envelope(response)
-        code = wire.code_of(env)
-        if wire.is_success(env):
-            raise AssertionError("not a refusal")  # pragma: no cover - callers check first
-        failure = codes.INTERCEPT_FAILURES.get(code)
-        if failure is None and not code.startswith("E23"):
-            raise wire.error_from(env, response)  # envelope errors (S211 …) are raised
-        return InterceptResult(
-            carrier=self.name,
-            waybill=waybill,
-            status=InterceptStatus.FAILED,
-            failure=failure or InterceptFailure.CARRIER_REJECTED_OTHER,
-            raw_code=code,
-            message=str(env.get("message") or ""),
-            request_id=request_id,
-        )
+    def _is_refusal(self, code: str, env: Mapping[str, Any]) -> bool:
+        # Unlisted E23… codes are refusals too; other codes (S211 …) are envelope errors.
+        return code in codes.INTERCEPT_FAILURES or code.startswith("E23")
 
     def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
         """Accepted is PENDING (ZOP opens a work order); a refusal is FAILED with its E-code."""
         env = wire.envelope(response)
         if not wire.is_success(env):
-            return self._refusal(request.waybill, response, request.request_id)
+            return self._refusal(
+                request.waybill, env, response, code=wire.code_of(env), request_id=request.request_id
+            )
         result = env.get("result") if isinstance(env.get("result"), Mapping) else {}
         assert isinstance(result, Mapping)
         return InterceptResult(
@@ -177,7 +147,7 @@ class ZtoAdapter(AdapterBase):
             status=InterceptStatus.PENDING,
             raw_code=wire.code_of(env),
             raw_status=str(result.get("status") or ""),
-            message=str(env.get("message") or ""),
+            message=wire.message_of(env),
             request_id=request.request_id,
             carrier_reference=str(result.get("thirdBizNo") or request.request_id),
         )
@@ -186,14 +156,8 @@ class ZtoAdapter(AdapterBase):
         """SYS000 is CANCELLED; E23130 is FAILED (no intercept in progress)."""
         env = wire.envelope(response)
         if not wire.is_success(env):
-            return self._refusal(waybill, response, "")
-        return InterceptResult(
-            carrier=self.name,
-            waybill=waybill,
-            status=InterceptStatus.CANCELLED,
-            raw_code=wire.code_of(env),
-            message=str(env.get("message") or ""),
-        )
+            return self._refusal(waybill, env, response, code=wire.code_of(env), request_id="")
+        return self._cancelled(waybill, env)
 
     def parse_intercept_status(self, waybill: str, response: HttpResponse) -> InterceptResult:
         """The intercept's state; no intercept for the waybill raises NotFoundError (E23102)."""
@@ -209,9 +173,7 @@ class ZtoAdapter(AdapterBase):
         data = verified_form_json(
             self.name, form, field="data", digest_field="data_digest", secret=creds.app_secret
         )
-        company = form.get("company_id")
-        if company and company != creds.app_key:
-            raise SignatureError(carrier=self.name, reason="unknown_account", detail=company)
+        check_account(self.name, form.get("company_id"), creds.app_key)
         msg_type = form.get("msg_type", "Traces")
         if msg_type == "Traces":
             return (wire.push_trace_from_wire(data),)

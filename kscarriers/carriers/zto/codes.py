@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Dict, FrozenSet, Tuple
 
 from ...models import InterceptFailure, InterceptStatus, TrackingStatus, TrackingSubStatus
+from .. import CodeBook
 
 S = TrackingStatus
 U = TrackingSubStatus
@@ -134,3 +135,10 @@ INTERCEPT_STATES: Dict[str, InterceptStatus] = {
 #: ``destinationType`` of createIntercept.
 DESTINATION_RETURN_TO_SENDER = 2
 DESTINATION_CHANGE_ADDRESS = 3
+
+#: The tables above as the SDK's docs and refusal handling read them.
+CODE_BOOK = CodeBook(
+    scan_tables={"": SCAN_TYPES, "push": PUSH_ACTIONS},
+    intercept_failures=INTERCEPT_FAILURES,
+    intercept_states=INTERCEPT_STATES,
+)

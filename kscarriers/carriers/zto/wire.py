@@ -10,20 +10,12 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
-    TrackingStatus,
-    TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._common import (
-    classify,
-    dedupe_key,
-    envelope_error,
-    from_epoch_ms,
-    intercept_outcome,
-    load_json,
-    parse_china_time,
-    require,
-)
+from .._codec import from_epoch_ms, parse_china_time
+from .._envelope import EnvelopeFormat, envelope_error, load_json, require
+from .._normalise import classify, intercept_outcome, refine_signed
+from .._push import dedupe_key
 from . import codes
 
 CARRIER = "zto"
@@ -54,12 +46,17 @@ def code_of(env: Mapping[str, Any]) -> str:
     return str(env.get("statusCode") or "")
 
 
+def message_of(env: Mapping[str, Any]) -> str:
+    """The envelope's ``message``."""
+    return str(env.get("message") or "")
+
+
 def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
     """The typed error for a failed envelope."""
     return envelope_error(
         CARRIER,
         code=code_of(env) or "UNKNOWN",
-        message=str(env.get("message") or ""),
+        message=message_of(env),
         auth_codes=codes.AUTH_CODES,
         rate_codes=codes.RATE_LIMIT_CODES,
         server_codes=codes.SERVER_CODES,
@@ -69,19 +66,14 @@ def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
     )
 
 
+ENVELOPE = EnvelopeFormat(
+    decode=envelope, is_success=is_success, code_of=code_of, message_of=message_of, error_from=error_from
+)
+
+
 def _site(scan: Mapping[str, Any]) -> Mapping[str, Any]:
     site = scan.get("scanSite")
     return site if isinstance(site, Mapping) else {}
-
-
-def _refine_signed(
-    pair: tuple[TrackingStatus, TrackingSubStatus], signer: str
-) -> tuple[TrackingStatus, TrackingSubStatus]:
-    if pair[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT and any(
-        word in signer for word in codes.PROXY_SIGNER_WORDS
-    ):
-        return (TrackingStatus.DELIVERED, TrackingSubStatus.SIGNED_BY_PROXY)
-    return pair
 
 
 def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
@@ -91,7 +83,9 @@ def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
     when = from_epoch_ms(CARRIER, require(CARRIER, scan, "scanDate", where=where), where=where)
     site = _site(scan)
     signer = str(scan.get("signMan") or "")
-    status, sub = _refine_signed(classify(codes.SCAN_TYPES, raw_code), signer)
+    status, sub = refine_signed(
+        classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
+    )
     return TrackingEvent(
         time=when,
         status=status,
@@ -114,7 +108,9 @@ def push_trace_from_wire(data: Mapping[str, Any]) -> PushEvent:
     when_text = require(CARRIER, data, "actionTime", where="data")
     when = parse_china_time(CARRIER, when_text, where="data.actionTime")
     signer = str(data.get("expressSigner") or "")
-    status, sub = _refine_signed(classify(codes.PUSH_ACTIONS, action), signer)
+    status, sub = refine_signed(
+        classify(codes.PUSH_ACTIONS, action), signer, proxy_words=codes.PROXY_SIGNER_WORDS
+    )
     event = TrackingEvent(
         time=when,
         status=status,

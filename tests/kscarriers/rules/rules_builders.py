@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from kscarriers.models import CHINA_TZ, TrackingEvent, TrackingStatus, TrackingSubStatus, TrackResult
 from kscarriers.rules import (
+    SUPPORTED_CARRIERS,
     BuyerAddress,
     ItemCategory,
     Merchant,
@@ -44,9 +45,7 @@ def order(**overrides: Any) -> Order:
 
 
 def merchant(**overrides: Any) -> Merchant:
-    values: dict[str, Any] = dict(
-        intercept_agreement_signed=True, e_waybill_carriers={"zto", "yto", "sto", "jt"}
-    )
+    values: dict[str, Any] = dict(intercept_agreement_signed=True, e_waybill_carriers=set(SUPPORTED_CARRIERS))
     values.update(overrides)
     return Merchant(**values)
 

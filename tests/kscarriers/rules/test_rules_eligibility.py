@@ -20,6 +20,7 @@ from rules_builders import (
 from kscarriers.errors import ValidationError
 from kscarriers.models import InterceptFailure, TrackingStatus
 from kscarriers.rules import (
+    SUPPORTED_CARRIERS,
     EligibilityReport,
     IneligibilityReason,
     ItemCategory,
@@ -147,7 +148,7 @@ def _facts_failing(failing: FrozenSet[IneligibilityReason], data: st.DataObject)
     carrier = (
         data.draw(st.sampled_from(["sf", "ems", "jd", "yunda"]))
         if R.CARRIER_NOT_SUPPORTED in failing
-        else data.draw(st.sampled_from(["zto", "yto", "sto", "jt"]))
+        else data.draw(st.sampled_from(sorted(SUPPORTED_CARRIERS)))
     )
     count = data.draw(st.integers(2, 4)) if R.MULTI_PARCEL_ORDER in failing else 1
     parcels = [Parcel(carrier=carrier, waybill=f"{WAYBILL[:-1]}{i}") for i in range(count)]
@@ -160,9 +161,9 @@ def _facts_failing(failing: FrozenSet[IneligibilityReason], data: st.DataObject)
         if R.REFUND_AMOUNT_TOO_HIGH in failing
         else data.draw(st.integers(0, 49_999))
     )
-    e_waybill = {"zto", "yto", "sto", "jt", carrier}
+    e_waybill = {*SUPPORTED_CARRIERS, carrier}
     if R.NO_E_WAYBILL_SERVICE in failing:
-        e_waybill = data.draw(st.sets(st.sampled_from(["zto", "yto", "sto", "jt", "sf"]))) - {carrier}
+        e_waybill = data.draw(st.sets(st.sampled_from(sorted(SUPPORTED_CARRIERS | {"sf"})))) - {carrier}
     order_fields: dict[str, Any] = {}
     refund_fields: dict[str, Any] = {"amount_fen": amount}
     way_9 = data.draw(st.sampled_from(["type", "before", "unshipped"]))

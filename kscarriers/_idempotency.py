@@ -7,9 +7,9 @@ from typing import Callable, Optional
 
 from attrs import frozen
 
+from ._retry import Retrier, is_retryable
 from .errors import KsCarriersError, OutcomeUnknownError, RateLimitError, TransportError
 from .models import InterceptResult
-from .retry import Retrier, is_retryable
 
 __all__ = ["StateChange", "may_have_landed", "send_once"]
 

@@ -1,4 +1,4 @@
-"""Results derived from tracking alone: returns reaching the sender, intercept outcomes."""
+"""Results inferred from tracking alone: returns reaching the sender, intercept outcomes."""
 
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ from .errors import KsCarriersError
 
 __all__ = ["Retrier", "RetryBudget", "is_retryable"]
 
+# The logger keeps its public name from before the module became private.
 log = logging.getLogger("kscarriers.retry")
 
 T = TypeVar("T")
@@ -102,17 +103,10 @@ class Retrier:
         ceiling = min(self.policy.max_wait, self.policy.initial * (2 ** (attempt - 1)))
         return self._rng.uniform(0, ceiling)
 
-    def call(
-        self,
-        fn: Callable[[], T],
-        *,
-        describe: str,
-        retry_on: Callable[[BaseException], bool] = is_retryable,
-    ) -> T:
+    def call(self, fn: Callable[[], T], *, describe: str) -> T:
         """Call ``fn`` until it succeeds, fails for good, or the policy runs out.
 
-        ``retry_on`` narrows which errors are retried (state-changing calls pass a stricter
-        predicate). The last error is re-raised unchanged.
+        Only :func:`is_retryable` errors are retried; the last error is re-raised unchanged.
         """
         started = self._monotonic()
 
@@ -147,7 +141,7 @@ class Retrier:
             )
 
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(retry_on),
+            retry=tenacity.retry_if_exception(is_retryable),
             wait=wait,
             stop=should_stop,
             sleep=self._sleep,

@@ -1,0 +1,115 @@
+"""Carriers' wire values: JSON and form bodies, header look-up, China time, epoch milliseconds.
+
+Also the ``receive*`` address fields that ZTO and J&T share for a new delivery address.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any, Dict, Mapping, Optional
+from urllib.parse import parse_qsl, urlencode
+
+from ..errors import ResponseFormatError, SignatureError
+from ..models import CHINA_TZ, Address
+
+__all__ = [
+    "FORM_CONTENT_TYPE",
+    "JSON_CONTENT_TYPE",
+    "compact_json",
+    "encode_form",
+    "epoch_ms",
+    "from_epoch_ms",
+    "header",
+    "json_loads",
+    "parse_china_time",
+    "parse_form",
+    "receive_fields",
+]
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+
+
+def compact_json(value: Any) -> str:
+    """JSON as carriers expect it: compact, UTF-8 characters kept (never ``\\u`` escapes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_form(fields: Mapping[str, str]) -> bytes:
+    """``application/x-www-form-urlencoded`` body, UTF-8, in the given field order."""
+    return urlencode(list(fields.items()), encoding="utf-8").encode("ascii")
+
+
+def parse_form(carrier: str, body: bytes) -> Dict[str, str]:
+    """Decode a form body; a non-UTF-8 body is a SignatureError (malformed)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SignatureError(carrier=carrier, reason="malformed", detail="body is not UTF-8") from None
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    """A header's value looked up without regard to case, or None."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def json_loads(text: str) -> Any:
+    """``json.loads``, reporting a document nested too deeply to decode as ValueError too.
+
+    The C decoder recurses once per nesting level; a hostile or broken answer such as
+    ``[[[[…]]]]`` raises RecursionError, which callers would otherwise let escape.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
+    """Parse ``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8) into an aware datetime."""
+    if isinstance(value, str):
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+            try:
+                return datetime.strptime(value.strip(), fmt).replace(tzinfo=CHINA_TZ)
+            except ValueError:
+                continue
+        if value.strip().isdigit():
+            return from_epoch_ms(carrier, value, where=where)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return from_epoch_ms(carrier, value, where=where)
+    raise ResponseFormatError(carrier=carrier, code="BAD_TIME", message=f"{where} is not a time: {value!r}")
+
+
+def from_epoch_ms(carrier: str, value: Any, *, where: str) -> datetime:
+    """Epoch milliseconds (int or digit string) as an aware datetime in China time."""
+    try:
+        millis = int(value)
+        return datetime.fromtimestamp(millis / 1000, tz=CHINA_TZ)
+    except (TypeError, ValueError, OverflowError, OSError):
+        raise ResponseFormatError(
+            carrier=carrier, code="BAD_TIME", message=f"{where} is not epoch ms: {value!r}"
+        ) from None
+
+
+def epoch_ms() -> int:
+    """Now, in epoch milliseconds (carriers' ``timestamp`` fields)."""
+    return int(time.time() * 1000)
+
+
+def receive_fields(address: Address) -> Dict[str, str]:
+    """A new delivery address in the ``receive*`` field names ZTO and J&T share."""
+    return {
+        "receiveUsername": address.name,
+        "receivePhone": address.phone,
+        "receiveProvince": address.province,
+        "receiveCity": address.city,
+        "receiveDistrict": address.district,
+        "receiveAddress": address.detail,
+    }
