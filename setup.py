@@ -1,6 +1,12 @@
 """Packaging for kscarriers (the SDK) and mockserver (the carrier simulator)."""
 
+import re
+from pathlib import Path
+
 from setuptools import find_packages, setup
+
+# The version lives in kscarriers/_version.py alone; read as text so that building needs no imports.
+VERSION = re.search(r'__version__ = "([^"]+)"', Path("kscarriers/_version.py").read_text("utf-8")).group(1)
 
 # A carrier is one line in each list: the SDK's adapter and the mock server's carrier.
 BUILTIN_CARRIERS = [
@@ -18,7 +24,7 @@ MOCK_CARRIERS = [
 
 setup(
     name="kscarriers",
-    version="0.1.0",
+    version=VERSION,
     description=(
         "One interface over the intercept and tracking APIs of ZTO, YTO, STO and J&T, "
         "and a mock carrier server for CI and QA."
