@@ -1,4 +1,7 @@
-"""Tests of the STO adapter: LinkGateway form requests, JSON/XML envelopes, intercepts and pushes."""
+"""STO adapter quirks: LinkGateway form requests, JSON/XML envelopes, needRetry, I-codes, pushes.
+
+What every adapter must do is tested once, for every carrier, in ``test_contract.py``.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,6 @@ from kscarriers.errors import (
     RateLimitError,
     ResponseFormatError,
     SignatureError,
-    UnsupportedOperationError,
     ValidationError,
 )
 from kscarriers.models import (
@@ -34,12 +36,10 @@ from kscarriers.models import (
     InterceptKind,
     InterceptRequest,
     InterceptStatus,
-    Operation,
     PushKind,
     TrackingStatus,
     TrackingSubStatus,
 )
-from kscarriers.registry import CarrierRegistry
 from kscarriers.transport import HttpRequest, HttpResponse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sto"
@@ -142,31 +142,6 @@ def push_body(
 # -- adapter shape -------------------------------------------------------------------------------
 
 
-def test_registry_finds_sto_adapter_by_entry_point() -> None:
-    assert kscarriers.default_registry.get("sto") is StoAdapter
-
-
-def test_adapter_declares_operations_without_intercept_status() -> None:
-    assert StoAdapter.name == "sto"
-    assert StoAdapter.intercept_takes_request_id is False
-    assert StoAdapter.operations == frozenset(
-        {
-            Operation.TRACK,
-            Operation.SUBSCRIBE,
-            Operation.INTERCEPT,
-            Operation.CHANGE_ADDRESS,
-            Operation.CANCEL_INTERCEPT,
-            Operation.PUSH,
-        }
-    )
-
-
-def test_adapter_constructs_from_config_alone() -> None:
-    creds = Credentials(app_key=APP_KEY, app_secret=SECRET)
-    adapter = StoAdapter(CarrierConfig(credentials=creds, base_url=BASE_URL))
-    assert SECRET not in repr(adapter)
-
-
 @pytest.mark.parametrize("number", ["777031922725111", "772011975782987", "43" + "1" * 12, "77" + "0" * 15])
 def test_waybill_pattern_accepts_sto_numbers(number: str) -> None:
     assert any(p.fullmatch(number) for p in StoAdapter.waybill_patterns)
@@ -177,26 +152,7 @@ def test_waybill_pattern_rejects_other_numbers(number: str) -> None:
     assert not any(p.fullmatch(number) for p in StoAdapter.waybill_patterns)
 
 
-def test_registry_detects_sto_waybill() -> None:
-    registry = CarrierRegistry(load_entry_points=False)
-    registry.register(StoAdapter)
-    assert registry.detect(WAYBILL) == "sto"
-
-
 # -- request building ----------------------------------------------------------------------------
-
-
-def test_build_track_matches_the_recorded_request_exactly() -> None:
-    sample = fixture("sdk_track_request.json")
-    creds = Credentials(
-        app_key=sample["app_key"], app_secret=sample["secret"], extra={"from_code": sample["from_code"]}
-    )
-    adapter = StoAdapter(CarrierConfig(credentials=creds, base_url=sample["base_url"]))
-    request = adapter.build_track(sample["waybill"])
-    assert request.method == "POST"
-    assert request.url == sample["url"]
-    assert dict(request.headers) == sample["headers"]
-    assert request.body.decode("ascii") == sample["body"]
 
 
 def test_build_track_signs_the_exact_content_sent() -> None:
@@ -222,12 +178,6 @@ def test_build_track_signs_the_exact_content_sent() -> None:
 def test_from_code_defaults_to_app_key() -> None:
     form = form_of(make_adapter(from_code=None).build_track(WAYBILL))
     assert form["from_code"] == APP_KEY
-
-
-def test_base_url_trailing_slash_is_ignored() -> None:
-    creds = Credentials(app_key=APP_KEY, app_secret=SECRET)
-    adapter = StoAdapter(CarrierConfig(credentials=creds, base_url=BASE_URL + "/"))
-    assert adapter.build_track(WAYBILL).url == URL
 
 
 def test_build_subscribe_uses_trace_platform() -> None:
@@ -270,15 +220,6 @@ def test_build_cancel_intercept_sends_waybill_only() -> None:
     assert form["to_appkey"] == form["to_code"] == "reverse-center"
     assert form["content"] == '{"waybillNo":"777031922725111"}'
     assert form["data_digest"] == sign(form["content"])
-
-
-def test_intercept_status_is_unsupported() -> None:
-    adapter = make_adapter()
-    with pytest.raises(UnsupportedOperationError) as info:
-        adapter.build_intercept_status(WAYBILL)
-    assert info.value.carrier == "sto"
-    with pytest.raises(UnsupportedOperationError):
-        adapter.parse_intercept_status(WAYBILL, answer(accepted(None)))
 
 
 # -- tracking ------------------------------------------------------------------------------------
@@ -354,13 +295,6 @@ def test_track_sorts_events_by_time() -> None:
     assert [e.raw_code for e in make_adapter().parse_track(WAYBILL, response).events] == ["收件", "到件"]
 
 
-def test_track_empty_waybill_has_no_events() -> None:
-    response = answer(fixture("sdk_track_empty.json")["response"])
-    result = make_adapter().parse_track("772011975782987", response)
-    assert result.events == ()
-    assert result.status is TrackingStatus.UNKNOWN
-
-
 def test_track_waybill_absent_from_data_has_no_events() -> None:
     assert make_adapter().parse_track(WAYBILL, answer(accepted({}))).events == ()
 
@@ -394,18 +328,6 @@ def test_track_data_as_list_is_a_format_error() -> None:
 def test_answer_without_success_field_is_a_format_error() -> None:
     with pytest.raises(ResponseFormatError):
         make_adapter().parse_track(WAYBILL, answer({"data": {}}))
-
-
-def test_non_json_2xx_answer_is_a_retryable_format_error() -> None:
-    with pytest.raises(ResponseFormatError) as info:
-        make_adapter().parse_track(WAYBILL, HttpResponse(status=200, body=b"oops"))
-    assert info.value.retryable is True
-
-
-def test_subscribe_success_with_boolean_true() -> None:
-    result = make_adapter().parse_subscribe(WAYBILL, answer({"success": True, "errorCode": "", "data": None}))
-    assert result.subscribed is True
-    assert result.waybill == WAYBILL
 
 
 # -- envelope errors -----------------------------------------------------------------------------
@@ -450,18 +372,6 @@ def test_recorded_flow_limit_is_a_retryable_rate_limit() -> None:
 def test_success_string_false_is_not_success() -> None:
     with pytest.raises(CarrierError):
         make_adapter().parse_subscribe(WAYBILL, answer({"success": "false", "errorCode": "S02"}))
-
-
-def test_xml_error_body_maps_to_authentication_error() -> None:
-    sample = fixture("sdk_error_xml.json")
-    response = HttpResponse(
-        status=200, headers={"Content-Type": sample["content_type"]}, body=sample["body"].encode("utf-8")
-    )
-    with pytest.raises(AuthenticationError) as info:
-        make_adapter().parse_track(WAYBILL, response)
-    assert info.value.code == "S01"
-    assert info.value.carrier_message == "签名校验失败"
-    assert info.value.retryable is False
 
 
 def test_xml_error_with_need_retry_is_retryable() -> None:
@@ -511,13 +421,6 @@ def test_http_5xx_with_envelope_keeps_code_and_is_retryable() -> None:
     assert info.value.retryable is True
 
 
-def test_secret_never_appears_in_errors() -> None:
-    with pytest.raises(CarrierError) as info:
-        make_adapter().parse_track(WAYBILL, answer(failure("S01")))
-    assert SECRET not in str(info.value)
-    assert SECRET not in repr(info.value)
-
-
 # -- intercepts ----------------------------------------------------------------------------------
 
 
@@ -536,17 +439,6 @@ def test_intercept_accepted_is_pending_with_intercept_id() -> None:
 def test_intercept_accepted_without_intercept_id_names_the_field() -> None:
     with pytest.raises(ResponseFormatError, match=r"data\.interceptId"):
         make_adapter().parse_intercept(intercept_request(), answer(accepted({"waybillNo": WAYBILL})))
-
-
-def test_intercept_recorded_refusal_is_failed_already_signed() -> None:
-    response = answer(fixture("sdk_intercept_refused.json")["response"])
-    result = make_adapter().parse_intercept(intercept_request(), response)
-    assert result.status is InterceptStatus.FAILED
-    assert result.failure is InterceptFailure.ALREADY_SIGNED
-    assert result.raw_code == "I101"
-    assert result.message == "运单已签收，无法拦截"
-    assert result.request_id == "req-abc"
-    assert result.refund_auto_approvable is False
 
 
 @pytest.mark.parametrize(("code", "expected"), sorted(codes.INTERCEPT_FAILURES.items()))
@@ -677,21 +569,6 @@ def test_push_trace_missing_trace_names_the_field() -> None:
         make_adapter().parse_push({}, push_body({"waybillNo": WAYBILL}))
 
 
-def test_push_tampered_body_is_a_mismatch() -> None:
-    body = fixture("sdk_push_trace.json")["body"].replace("%E6%B4%BE%E4%BB%B6", "%E7%AD%BE%E6%94%B6", 1)
-    with pytest.raises(SignatureError) as info:
-        make_adapter().parse_push({}, body.encode("ascii"))
-    assert info.value.reason == "mismatch"
-
-
-def test_push_signed_with_other_secret_is_a_mismatch() -> None:
-    with pytest.raises(SignatureError) as info:
-        make_adapter().parse_push(
-            {}, push_body({"waybillNo": WAYBILL, "trace": trace("收件")}, secret="other")
-        )
-    assert info.value.reason == "mismatch"
-
-
 def test_push_missing_digest_is_missing_header() -> None:
     body = urlencode({"content": "{}", "api_name": "STO_TRACE_PLATFORM_PUSH"}).encode("ascii")
     with pytest.raises(SignatureError) as info:
@@ -726,19 +603,6 @@ def test_push_signed_content_that_is_not_json_is_malformed() -> None:
     assert info.value.reason == "malformed"
 
 
-def test_push_non_utf8_body_is_malformed() -> None:
-    with pytest.raises(SignatureError) as info:
-        make_adapter().parse_push({}, b"content=\xff\xfe")
-    assert info.value.reason == "malformed"
-
-
-def test_push_dedupe_key_is_stable_on_redelivery() -> None:
-    sample = fixture("sdk_push_trace.json")
-    first = make_adapter().parse_push({}, sample["body"].encode("ascii"))[0]
-    again = make_adapter().parse_push({}, sample["body"].encode("ascii"))[0]
-    assert first.dedupe_key == again.dedupe_key
-
-
 def test_push_dedupe_key_differs_between_events() -> None:
     adapter = make_adapter()
     keys: List[str] = []
@@ -753,20 +617,6 @@ def test_push_dedupe_key_differs_between_events() -> None:
         body = push_body(intercept_push(status), api_name="INTERCEPT_RESULT_PUSH")
         keys.append(adapter.parse_push({}, body)[0].dedupe_key)
     assert len(set(keys)) == len(keys)
-
-
-def test_push_ack_is_exact() -> None:
-    ack = make_adapter().push_ack(ok=True)
-    assert ack.status == 200
-    assert ack.content_type.startswith("application/json")
-    assert ack.body == b'{"success":true,"errorCode":"","errorMsg":""}'
-
-
-def test_push_nack_asks_for_redelivery() -> None:
-    ack = make_adapter().push_ack(ok=False)
-    body = json.loads(ack.body)
-    assert body["success"] is False
-    assert body["needRetry"] is True
 
 
 # -- through the client --------------------------------------------------------------------------
@@ -797,15 +647,6 @@ def make_client(transport: FakeTransport) -> kscarriers.Client:
     return kscarriers.Client(config, transport=transport, sleep=lambda _s: None)
 
 
-def test_client_tracks_through_sto_adapter() -> None:
-    transport = FakeTransport(answer(fixture("sdk_track_response.json")["response"]))
-    result = make_client(transport).track(WAYBILL)
-    assert result.carrier == "sto"
-    assert result.is_signed
-    assert transport.requests[0].url == URL
-    assert form_of(transport.requests[0])["api_name"] == "STO_TRACE_QUERY_COMMON"
-
-
 def test_client_retries_track_when_sto_says_need_retry() -> None:
     transport = FakeTransport(
         answer(failure("S06", need_retry="true")), answer(fixture("sdk_track_response.json")["response"])
@@ -814,35 +655,11 @@ def test_client_retries_track_when_sto_says_need_retry() -> None:
     assert len(transport.requests) == 2
 
 
-def test_client_intercepts_through_sto_adapter() -> None:
-    transport = FakeTransport(answer(fixture("sdk_intercept_accepted.json")["response"]))
-    result = make_client(transport).intercept(WAYBILL, reason="buyer cancelled", idempotency_key="key-1")
-    assert result.status is InterceptStatus.PENDING
-    assert result.carrier_reference == "INT202403020001"
-    assert result.request_id == "key-1"
-    assert form_of(transport.requests[0])["api_name"] == "INTERCEPT_CREATE_STANDARD"
-
-
-def test_client_intercept_refusal_is_returned() -> None:
-    transport = FakeTransport(answer(fixture("sdk_intercept_refused.json")["response"]))
-    result = make_client(transport).intercept(WAYBILL, reason="buyer cancelled")
-    assert result.failure is InterceptFailure.ALREADY_SIGNED
-
-
 def test_client_intercept_retryable_failure_is_outcome_unknown() -> None:
     transport = FakeTransport(answer(failure("S06", need_retry="true")))
     with pytest.raises(OutcomeUnknownError):
         make_client(transport).intercept(WAYBILL, reason="buyer cancelled")
     assert len(transport.requests) == 1  # never resent blindly
-
-
-def test_client_parses_push_and_gives_ack() -> None:
-    sample = fixture("sdk_push_trace.json")
-    message = make_client(FakeTransport()).parse_push(
-        "sto", sample["headers"], sample["body"].encode("ascii")
-    )
-    assert len(message.events) == 1
-    assert message.ack.body == b'{"success":true,"errorCode":"","errorMsg":""}'
 
 
 @pytest.mark.parametrize(
