@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from mockserver.clock import MAX_SPEED
 
-__all__ = ["Config", "ConfigError", "TestConfig", "check_number", "from_env", "load_config"]
+__all__ = ["Config", "ConfigError", "check_number", "from_env", "load_config"]
 
 ENV_PREFIX = "MOCKSERVER_"
 
@@ -69,14 +69,6 @@ class Config:
     PUSH_TICK_SECONDS: float = 0.2
     PUSH_BATCH_WINDOW_SECONDS: float = 300.0
     TESTING: bool = False
-
-
-class TestConfig(Config):
-    """Settings for tests: a manual clock and Flask's testing mode."""
-
-    __test__ = False  # not a pytest test class
-    CLOCK = "manual"
-    TESTING = True
 
 
 def _defaults(source: type[Config]) -> dict[str, Any]:
