@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Dict, Iterator, List, Set, Tuple
+from typing import Dict, List, Set, Tuple
 
 import pytest
 
@@ -42,50 +42,40 @@ def _modules(package: str) -> Dict[str, Path]:
     return {_module_name(path): path for path in sorted((ROOT / package).rglob("*.py"))}
 
 
-def _imports(name: str, path: Path) -> Iterator[str]:
-    """Every module ``name`` imports (absolute, relative resolved), wherever the import stands.
+def _imports(name: str, path: Path, modules: Dict[str, Path]) -> Set[str]:
+    """What ``name`` imports, wherever the import stands (relative imports resolved).
 
-    ``from a.b import c`` gives both ``a.b`` and ``a.b.c``; :func:`_graph` keeps ``a.b.c`` when it
-    is a module, else ``a.b`` (a package whose attribute is imported). Parent packages, which
-    Python imports on the way, are not counted: they are not what the code depends on.
+    ``from a.b import c`` counts as ``a.b.c`` when that is one of ``modules``, else as ``a.b`` (a
+    package or outside module whose attribute is imported). Parent packages, which Python
+    imports on the way, are not counted: they are not what the code depends on.
     """
-    is_package = path.name == "__init__.py"
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: Set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = name.split(".")
-                base = base[: len(base) - node.level + (1 if is_package else 0)]
-                prefix = ".".join(base + ([node.module] if node.module else []))
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
             else:
-                prefix = node.module or ""
+                target = node.module or ""
             for alias in node.names:
-                yield f"{prefix}.{alias.name}" + "\0" + prefix
+                sub = f"{target}.{alias.name}"
+                found.add(sub if sub in modules else target)
+    return found
 
 
-def _names(name: str, path: Path) -> Iterator[str]:
-    """Every dotted name an import of ``name`` mentions."""
-    for found in _imports(name, path):
-        yield from (part for part in found.split("\0") if part)
-
-
-def _targets(found: str, modules: Dict[str, Path]) -> str:
-    module, _, owner = found.partition("\0")
-    return module if not owner or module in modules else owner
+def _all_imports(package: str) -> Dict[str, Set[str]]:
+    """Every module of ``package`` (a folder under the root) with what it imports."""
+    modules = _modules(package)
+    return {name: _imports(name, path, modules) for name, path in modules.items()}
 
 
 def _graph(package: str) -> Dict[str, Set[str]]:
-    modules = _modules(package)
-    return {
-        name: {
-            target
-            for target in (_targets(found, modules) for found in _imports(name, path))
-            if target in modules and target != name
-        }
-        for name, path in modules.items()
-    }
+    """The import graph inside ``package``."""
+    inside = _all_imports(package)
+    return {name: {t for t in targets if t in inside and t != name} for name, targets in inside.items()}
 
 
 def _cycle(graph: Dict[str, Set[str]]) -> List[str]:
@@ -120,6 +110,12 @@ def test_no_module_imports_itself_round_a_cycle(package: str) -> None:
     assert _cycle(_graph(package)) == []
 
 
+def test_the_graph_sees_both_packages_whole() -> None:
+    assert "kscarriers.models" in _graph("kscarriers")["kscarriers.client"]
+    assert "mockserver.carriers.exchange" in _graph("mockserver")["mockserver.carriers.zto.blueprint"]
+    assert "mockserver.world.parcels" in _graph("mockserver")["mockserver.world.intercepts"]
+
+
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) == []
@@ -151,9 +147,10 @@ def test_mockserver_package_modules_are_at_most_about_ten() -> None:
 @pytest.mark.parametrize("package", ["kscarriers", "mockserver"])
 def test_no_module_reaches_into_another_packages_private_module(package: str) -> None:
     offending = []
-    for name, path in _modules(package).items():
-        here = name.rsplit(".", 1)[0] if path.name != "__init__.py" else name
-        for target in _names(name, path):
+    modules = _modules(package)
+    for name, targets in _all_imports(package).items():
+        here = name if modules[name].name == "__init__.py" else name.rsplit(".", 1)[0]
+        for target in targets:
             parts = target.split(".")
             private = [i for i, part in enumerate(parts) if part.startswith("_") and part != "__init__"]
             if not private or parts[0] != package:
@@ -168,8 +165,8 @@ def test_the_sdk_and_the_mock_server_never_import_each_other() -> None:
     crossing = [
         f"{name} imports {target}"
         for package, other in (("kscarriers", "mockserver"), ("mockserver", "kscarriers"))
-        for name, path in _modules(package).items()
-        for target in _names(name, path)
+        for name, targets in _all_imports(package).items()
+        for target in targets
         if target.split(".")[0] == other
     ]
     assert crossing == []
@@ -179,8 +176,8 @@ def test_the_sdk_and_the_mock_server_never_import_each_other() -> None:
 def test_the_flask_free_mockserver_packages_do_not_import_flask(package: str) -> None:
     found = [
         f"{name} imports {target}"
-        for name, path in _modules(f"mockserver/{package}").items()
-        for target in _names(name, path)
+        for name, targets in _all_imports(f"mockserver/{package}").items()
+        for target in targets
         if target.split(".")[0] in ("flask", "werkzeug")
     ]
     assert found == []
