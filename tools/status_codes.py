@@ -17,11 +17,12 @@ from kscarriers.models import InterceptFailure, InterceptStatus, TrackingSubStat
 def code_books() -> Dict[str, CodeBook]:
     """The code book of every registered carrier, one column each.
 
-    Columns run in reverse slug order, which is the order the docs have always listed the
-    carriers in (zto, yto, sto, jt); a carrier added to the registry takes its place in it.
+    Columns run by each adapter's ``rank`` (100 for an adapter that sets none), then by slug:
+    zto, yto, sto, jt for the built-in four, the order the mock server lists its carriers in.
     """
-    slugs = sorted(default_registry.slugs(), reverse=True)
-    return {slug: default_registry.get(slug).code_book for slug in slugs}
+    adapters = [default_registry.get(slug) for slug in default_registry.slugs()]
+    ranked = sorted(adapters, key=lambda adapter: (getattr(adapter, "rank", 100), adapter.name))
+    return {adapter.name: adapter.code_book for adapter in ranked}
 
 
 def _cell(values: Iterable[str]) -> str:

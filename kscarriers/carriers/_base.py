@@ -52,6 +52,9 @@ class AdapterBase:
     """
 
     name: ClassVar[str]
+    #: Where the carrier comes in listings (the status-code doc's columns): lower first, then by
+    #: slug. The built-in four rank 1 to 4 (zto, yto, sto, jt), as the mock server's carriers do.
+    rank: ClassVar[int] = 100
     operations: ClassVar[FrozenSet[Operation]]
     code_book: ClassVar[CodeBook]
     envelope_format: ClassVar[EnvelopeFormat]

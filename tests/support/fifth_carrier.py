@@ -21,7 +21,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import carrier_calls
+import ksmock
 from attrs import evolve
+
+import kscarriers
+import kscarriers.carriers
+import mockserver.carriers
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "yd"
@@ -48,12 +54,26 @@ def build(scratch: Path) -> None:
     _copy(ROOT / "mockserver" / "carriers" / "zto", scratch / "mock" / SLUG)
 
 
-def install(scratch: Path) -> None:
-    """Import the copies as ``kscarriers.carriers.yd`` and ``mockserver.carriers.yd``; register them."""
-    import kscarriers.carriers
-    import mockserver.carriers
-    from kscarriers import default_registry
+class YdCalls(carrier_calls.Zto):
+    """The signed-call harness of the copy: ZTO's, at ``/yd`` with its renamed API names."""
 
+    slug, waybill = SLUG, WAYBILL
+
+    def _post(self, api: str, body: Any) -> Any:
+        raw = carrier_calls._compact(body)
+        return self.client.post(
+            f"/{SLUG}/{api.replace('zto', SLUG)}",
+            data=raw.encode("utf-8"),
+            content_type="application/json",
+            headers={"x-appKey": self.key, "x-dataDigest": carrier_calls._b64md5(raw + self.secret)},
+        )
+
+
+def install(scratch: Path) -> None:
+    """Import the copies as ``kscarriers.carriers.yd`` and ``mockserver.carriers.yd``; register them.
+
+    Both rank after the built-in four (the copies would otherwise keep ZTO's rank).
+    """
     kscarriers.carriers.__path__.append(str(scratch / "sdk"))
     mockserver.carriers.__path__.append(str(scratch / "mock"))
     sdk = importlib.import_module(f"kscarriers.carriers.{SLUG}")
@@ -61,38 +81,15 @@ def install(scratch: Path) -> None:
 
     adapter: Any = sdk.YdAdapter
     adapter.waybill_patterns = (WAYBILL_RE,)
+    adapter.rank = 100
     carrier = mock.CARRIER
     checker_module = sys.modules[carrier.is_valid_waybill.__module__]
     checker_module.WAYBILL_RE = re.compile(rf"^{WAYBILL_RE.pattern}$")
 
-    default_registry.register(adapter)
+    kscarriers.default_registry.register(adapter)
     mockserver.carriers.default_registry.register(evolve(carrier, rank=100))
-
-    import carrier_calls
-    import ksmock
-
     ksmock.WAYBILLS[SLUG] = WAYBILL
-    carrier_calls.CARRIERS[SLUG] = _yd_calls()
-
-
-def _yd_calls() -> Any:
-    import carrier_calls
-
-    class YdCalls(carrier_calls.Zto):
-        """The signed-call harness of the copy: ZTO's, at ``/yd`` with its renamed API names."""
-
-        slug, waybill = SLUG, WAYBILL
-
-        def _post(self, api: str, body: Any) -> Any:
-            raw = carrier_calls._compact(body)
-            return self.client.post(
-                f"/{SLUG}/{api.replace('zto', SLUG)}",
-                data=raw.encode("utf-8"),
-                content_type="application/json",
-                headers={"x-appKey": self.key, "x-dataDigest": carrier_calls._b64md5(raw + self.secret)},
-            )
-
-    return YdCalls
+    carrier_calls.CARRIERS[SLUG] = YdCalls
 
 
 def pytest_configure(config: Any) -> None:

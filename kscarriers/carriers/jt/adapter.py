@@ -57,6 +57,7 @@ class JtAdapter(AdapterBase):
     """
 
     name: ClassVar[str] = "jt"
+    rank: ClassVar[int] = 4
     display_name: ClassVar[str] = "J&T Express (极兔)"
     waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"JT\d{13}"),)
     operations: ClassVar[FrozenSet[Operation]] = frozenset(

@@ -55,6 +55,7 @@ class StoAdapter(AdapterBase):
     """
 
     name: ClassVar[str] = "sto"
+    rank: ClassVar[int] = 3
     display_name: ClassVar[str] = "STO Express (申通)"
     waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"(77|43)\d{12,15}"),)
     operations: ClassVar[FrozenSet[Operation]] = frozenset(

@@ -44,6 +44,7 @@ class YtoAdapter(AdapterBase):
     """
 
     name: ClassVar[str] = "yto"
+    rank: ClassVar[int] = 2
     display_name: ClassVar[str] = "YTO Express (圆通)"
     waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"YT\d{13}"),)
     operations: ClassVar[FrozenSet[Operation]] = frozenset(

@@ -40,6 +40,7 @@ class ZtoAdapter(AdapterBase):
     """ZTO (中通) over the ZOP open platform. See docs/carriers/zto.md."""
 
     name: ClassVar[str] = "zto"
+    rank: ClassVar[int] = 1
     display_name: ClassVar[str] = "ZTO Express (中通)"
     waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (
         re.compile(r"7[3-68]\d{12}"),
