@@ -56,8 +56,6 @@ def _with_carriers(value: Any, carriers: list[str]) -> Any:
         return {key: _with_carriers(item, carriers) for key, item in value.items()}
     if isinstance(value, list):
         return [_with_carriers(item, carriers) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_with_carriers(item, carriers) for item in value)
     return value
 
 
