@@ -6,7 +6,7 @@ import logging
 import random
 import time
 import uuid
-from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Tuple, Union
 from urllib.parse import urlsplit
 
 from attrs import evolve
@@ -61,6 +61,42 @@ def _check_text(name: str, value: object, *, required: bool = True) -> str:
             field=name, reason=f"is not valid Unicode text (lone surrogate at {exc.start})"
         ) from None
     return value.strip()
+
+
+class _HeaderItems(Protocol):
+    """A mapping of headers, or any framework's header object: something with ``items()``."""
+
+    def items(self) -> Iterable[Tuple[str, str]]: ...
+
+
+def _push_headers(headers: object) -> Dict[str, str]:
+    """A push's headers as a plain dict, from a mapping or a framework's header object.
+
+    Web frameworks hand over their own header types: Werkzeug's (Flask) ``EnvironHeaders`` is no
+    ``Mapping`` but, like every common one (Django's, Starlette's, ``email.message.Message``),
+    has ``items()`` yielding ``(name, value)`` pairs.
+    """
+    items = getattr(headers, "items", None)
+    if not callable(items):
+        raise ValidationError(
+            field="headers",
+            reason=f"must be a mapping of header names to values, got {type(headers).__name__}",
+        )
+    found: Dict[str, str] = {}
+    for pair in items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ValidationError(field="headers", reason="items() must give (name, value) pairs")
+        name, value = pair
+        if not isinstance(name, str):
+            raise ValidationError(
+                field="headers", reason=f"a header name must be a str, got {type(name).__name__}"
+            )
+        if not isinstance(value, str):
+            raise ValidationError(
+                field=f"headers[{name!r}]", reason=f"must be a str, got {type(value).__name__}"
+            )
+        found[name] = value
+    return found
 
 
 class Client:
@@ -421,24 +457,31 @@ class Client:
 
     # -- pushes -----------------------------------------------------------------------------
 
-    def parse_push(self, carrier: str, headers: Mapping[str, str], body: bytes) -> PushMessage:
+    def parse_push(self, carrier: str, headers: _HeaderItems, body: bytes) -> PushMessage:
         """Verify and parse a carrier's push, and give the acknowledgement to send back.
 
         The signature is checked over the raw ``body`` bytes, in constant time, with the
         configured secret of ``carrier``. Each event has a ``dedupe_key`` that is the same on
         every re-delivery.
 
+        Args:
+            carrier: the carrier slug (typically from the receiver's URL).
+            headers: the request's headers: a mapping, or a web framework's header object
+                (Flask's ``request.headers``) — anything whose ``items()`` gives str pairs.
+            body: the raw request body (Flask: ``request.get_data()``).
+
         Raises:
             SignatureError: the push is not signed by the configured account.
-            ValidationError: ``body`` is not bytes.
+            ValidationError: ``carrier`` is no registered carrier, ``body`` is not bytes, or the
+                headers are not str pairs (the error names the header).
+            ConfigurationError: ``carrier`` is registered but not configured on this client.
         """
         slug = _check_text("carrier", carrier).lower()
         if not isinstance(body, (bytes, bytearray)):
             raise ValidationError(field="body", reason="must be the raw request body as bytes")
-        if not isinstance(headers, Mapping):
-            raise ValidationError(field="headers", reason="must be a mapping of header names to values")
+        plain = _push_headers(headers)
         adapter = self.adapter(slug)
-        events = adapter.parse_push(dict(headers), bytes(body))
+        events = adapter.parse_push(plain, bytes(body))
         return PushMessage(carrier=slug, events=events, ack=adapter.push_ack(ok=True))
 
     def push_nack(self, carrier: str) -> PushAck:

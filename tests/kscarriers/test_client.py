@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 
 import pytest
 from ksconfig import ZTO_SECRET, zto_config
@@ -21,6 +22,7 @@ from kscarriers import (
     OutcomeUnknownError,
     RateLimitError,
     RetryPolicy,
+    SignatureError,
     TimeoutError,
     UnsupportedOperationError,
     ValidationError,
@@ -375,6 +377,33 @@ def test_push_headers_that_are_not_a_mapping_are_a_validation_error():
     with pytest.raises(ValidationError) as info:
         client.parse_push("zto", None, b"{}")
     assert info.value.field == "headers"
+
+
+def test_push_headers_from_flask_are_accepted_though_they_are_no_mapping():
+    import flask
+
+    app = flask.Flask("receiver")
+    client, _, _ = client_with()
+    with app.test_request_context("/push", method="POST", headers={"Content-Type": "text/plain"}):
+        assert not isinstance(flask.request.headers, Mapping)
+        with pytest.raises(SignatureError) as info:  # the headers were read: the form is not ZTO's
+            client.parse_push("zto", flask.request.headers, b"not a push")
+    assert info.value.reason in ("missing_header", "bad_encoding")
+
+
+@pytest.mark.parametrize(
+    ("headers", "field"),
+    [
+        ({"data_digest": b"abc"}, "headers['data_digest']"),
+        ({7: "abc"}, "headers"),
+        ([("data_digest", "abc")], "headers"),
+    ],
+)
+def test_push_headers_that_are_not_str_pairs_are_a_validation_error_naming_the_header(headers, field):
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError) as info:
+        client.parse_push("zto", headers, b"{}")
+    assert info.value.field == field
 
 
 def test_an_intercept_whose_retries_run_out_after_it_may_have_landed_hands_back_its_request_id():

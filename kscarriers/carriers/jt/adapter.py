@@ -45,6 +45,10 @@ ACK_OK: Mapping[str, str] = {"code": "1", "msg": "success", "data": "SUCCESS"}
 ACK_FAIL: Mapping[str, str] = {"code": "0", "msg": "fail", "data": "FAIL"}
 
 
+#: Digits of an epoch-milliseconds timestamp (13 until the year 2286; room for a few more).
+_STAMP_DIGITS = 16
+
+
 class JtAdapter(AdapterBase):
     """J&T Express China (极兔) over its open platform. See docs/carriers/jt.md.
 
@@ -174,8 +178,14 @@ class JtAdapter(AdapterBase):
         if tolerance is None:
             return
         stamp = (header(headers, "timestamp") or "").strip()
-        if not stamp.isdigit():
+        if not stamp:
             raise SignatureError(carrier=self.name, reason="missing_header", detail="timestamp")
+        # ASCII digits only ("²".isdigit() is true) and no longer than epoch milliseconds get
+        # for ages: int() refuses 4,300 digits and more with a bare ValueError.
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= _STAMP_DIGITS):
+            raise SignatureError(
+                carrier=self.name, reason="bad_encoding", detail="timestamp must be epoch milliseconds"
+            )
         drift = abs(self._now_ms() - int(stamp)) / 1000
         if drift > tolerance:
             raise SignatureError(

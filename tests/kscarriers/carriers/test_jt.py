@@ -725,6 +725,16 @@ def test_push_without_timestamp_is_rejected_when_a_tolerance_is_set():
     assert info.value.reason == "missing_header"
 
 
+@pytest.mark.parametrize("stamp", ["²", "9" * 5000, "17000000000000000", "abc", "１７００"])
+def test_push_with_a_timestamp_that_is_not_epoch_milliseconds_is_a_bad_encoding(stamp: str) -> None:
+    from kscarriers import SignatureError
+
+    headers, body = _signed_jt_push(stamp)
+    with pytest.raises(SignatureError) as info:
+        _tolerant_adapter(1700000000000).parse_push(headers, body)
+    assert info.value.reason == "bad_encoding" and "timestamp" in str(info.value)
+
+
 def test_push_digest_with_changed_padding_bits_is_a_mismatch(adapter: JtAdapter) -> None:
     # Found by fuzzing: "…xaR==" decoded to the same bytes as the real "…xaQ==" and verified.
     headers, body = fixture_push("sdk_push_intercept.json")
