@@ -1,7 +1,8 @@
 """The admin API at ``/__admin``: one blueprint, JSON only, documented by its own OpenAPI document.
 
 :mod:`.base` holds the blueprint and the request parsing every route shares; the routes are in
-:mod:`.world` (health, reset, accounts, parcels, clock, intercepts, the OpenAPI document),
+:mod:`.world` (health, reset, accounts, parcels, intercepts, the OpenAPI document),
+:mod:`.clock` (the mock clock),
 :mod:`.journal` (the request journal, verification, waiting for requests), :mod:`.scenarios`
 (scenario stubs, states, near misses, recordings) and :mod:`.pushes` (callbacks,
 subscriptions, pushes, flush and waiting); :mod:`.openapi` merges their ``OPENAPI_PATHS``.
@@ -10,7 +11,7 @@ Errors are ``{"error": code, "message": ..., "field"?: ...}`` (:mod:`mockserver.
 
 from __future__ import annotations
 
-from mockserver.admin import journal, pushes, scenarios, world
+from mockserver.admin import clock, journal, pushes, scenarios, world
 from mockserver.admin.base import bp
 
-__all__ = ["bp", "journal", "pushes", "scenarios", "world"]
+__all__ = ["bp", "clock", "journal", "pushes", "scenarios", "world"]

@@ -17,6 +17,7 @@ __all__ = ["ADMIN_MODULES", "ERROR", "build_document", "carrier_enum", "json_bod
 #: Modules whose ``OPENAPI_PATHS`` make up the document, in order.
 ADMIN_MODULES: tuple[str, ...] = (
     "mockserver.admin.world",
+    "mockserver.admin.clock",
     "mockserver.admin.journal",
     "mockserver.admin.scenarios",
     "mockserver.admin.pushes",

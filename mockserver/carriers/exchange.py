@@ -121,6 +121,7 @@ def transformed(response: Response, decision: Optional[Decision]) -> Response:
 
 
 def raw_response(answer: RawResponse) -> Response:
+    """The exact answer a Decider asked for (step 1 of :class:`~mockserver.deciders.Decision`)."""
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
     for name, value in answer.headers.items():
         response.headers[name] = value
