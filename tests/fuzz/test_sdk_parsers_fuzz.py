@@ -279,19 +279,16 @@ def test_odd_text_in_fields(case: Tuple[str, str], index: int, data: st.DataObje
 # -- unknown raw codes -------------------------------------------------------------------------
 
 
-def _known_codes(slug: str) -> set:
-    from kscarriers.carriers.jt import codes as jt_codes
-    from kscarriers.carriers.sto import codes as sto_codes
-    from kscarriers.carriers.yto import codes as yto_codes
-    from kscarriers.carriers.zto import codes as zto_codes
+#: The code-book tables whose codes a track answer's scan-code field may hold, per carrier (ZTO's
+#: "push" actions and J&T's "problem" codes live in other fields).
+_TRACK_TABLES = {"zto": ("",), "yto": ("",), "sto": ("",), "jt": ("", "node")}
 
-    if slug == "zto":
-        return set(zto_codes.SCAN_TYPES)
-    if slug == "yto":
-        return set(yto_codes.SCAN_CODES)
-    if slug == "sto":
-        return set(sto_codes.SCAN_TYPES)
-    return set(jt_codes.NODE_STATUSES) | set(jt_codes.NODE_NAMES)
+
+def _known_codes(slug: str) -> set:
+    if slug not in _TRACK_TABLES:
+        raise KeyError(f"name the track-code tables of {slug!r} in _TRACK_TABLES")
+    book = ADAPTERS[slug].code_book
+    return set().union(*(set(book.scan_tables[label]) for label in _TRACK_TABLES[slug]))
 
 
 def _with_code(slug: str, code: str) -> Any:
@@ -305,11 +302,13 @@ def _with_code(slug: str, code: str) -> Any:
     elif slug == "sto":
         for trace in track["data"][WAYBILLS["sto"]]:
             trace["scanType"] = code
-    else:
+    elif slug == "jt":
         for detail in track["data"][0]["details"]:
             detail["scanType"] = code
             detail.pop("scanTypeCode", None)
             detail.pop("scanTypeName", None)
+    else:
+        raise KeyError(f"say where {slug!r} puts a scan's code in _with_code")
     return track
 
 
