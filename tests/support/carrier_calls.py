@@ -1,4 +1,4 @@
-"""Signed track and intercept requests for every mock carrier (per docs/carriers/<slug>.md), for mockserver tests.
+"""Signed track, subscribe, intercept and cancel requests for every mock carrier (docs/carriers/<slug>.md).
 
 Independent of both packages: signatures are computed here with hashlib. ``client`` is anything
 with Flask's test-client ``post(path, data=, content_type=, headers=)``; see :class:`HttpClient`
@@ -54,8 +54,17 @@ class Carrier(ABC):
         """Send a signed track request for ``waybill``."""
 
     @abstractmethod
-    def intercept(self) -> Any:
-        """Send a signed (return) intercept request for ``waybill``."""
+    def subscribe(self) -> Any:
+        """Send a signed request to have ``waybill``'s scans pushed."""
+
+    @abstractmethod
+    def intercept(self, request_id: str = "r-1") -> Any:
+        """Send a signed (return) intercept request for ``waybill`` (with ``request_id`` where the
+        carrier takes one)."""
+
+    def cancel(self, request_id: str = "r-1") -> Any:
+        """Withdraw the intercept of ``request_id``; ``None`` for a carrier with no cancel API (J&T)."""
+        return None
 
     @abstractmethod
     def scans(self, answer: Any) -> list[dict[str, Any]]:
@@ -90,11 +99,22 @@ class Zto(Carrier):
     def track(self) -> Any:
         return self._post("zto.merchant.waybill.track.query", {"billCode": self.waybill})
 
-    def intercept(self) -> Any:
+    def subscribe(self) -> Any:
+        return self._post("zto.merchant.waybill.track.subsrcibe", {"billCode": self.waybill})  # sic
+
+    def intercept(self, request_id: str = "r-1") -> Any:
         return self._post(
             "thirdcenter.createIntercept",
-            {"billCode": self.waybill, "requestId": "r-1", "thirdBizNo": "r-1", "destinationType": 2},
+            {
+                "billCode": self.waybill,
+                "requestId": request_id,
+                "thirdBizNo": request_id,
+                "destinationType": 2,
+            },
         )
+
+    def cancel(self, request_id: str = "r-1") -> Any:
+        return self._post("thirdcenter.cancelIntercept", {"billCode": self.waybill, "thirdBizNo": request_id})
 
     def scans(self, answer: Any) -> list[dict[str, Any]]:
         return answer["result"]  # type: ignore[no-any-return]
@@ -131,8 +151,17 @@ class Yto(Carrier):
     def track(self) -> Any:
         return self._post("track_query_adapter", {"NUMBER": self.waybill})
 
-    def intercept(self) -> Any:
+    def subscribe(self) -> Any:
+        inner = _compact({"clientId": self.key, "waybillNo": self.waybill})
+        return self._post(
+            "subscribe_adapter", {"client_id": self.key, "logistics_interface": inner, "msg_type": "online"}
+        )
+
+    def intercept(self, request_id: str = "r-1") -> Any:
         return self._post("wanted_report_adapter", {"waybillNo": self.waybill, "wantedDesc": "退回"})
+
+    def cancel(self, request_id: str = "r-1") -> Any:
+        return self._post("wanted_cancel_adapter", {"waybillNo": self.waybill, "dealRemark": "误操作"})
 
     def scans(self, answer: Any) -> list[dict[str, Any]]:
         return answer  # type: ignore[no-any-return]
@@ -172,12 +201,22 @@ class Sto(Carrier):
             "STO_TRACE_QUERY_COMMON", "sto_trace_query", {"order": "asc", "waybillNoList": [self.waybill]}
         )
 
-    def intercept(self) -> Any:
+    def subscribe(self) -> Any:
+        return self._post(
+            "STO_TRACE_PLATFORM_SUBSCRIBE",
+            "sto_trace_platform",
+            {"subscribeInfoList": [{"waybillNo": self.waybill}]},
+        )
+
+    def intercept(self, request_id: str = "r-1") -> Any:
         return self._post(
             "INTERCEPT_CREATE_STANDARD",
             "reverse-center",
             {"waybillNo": self.waybill, "interceptForAct": "DEFAULT"},
         )
+
+    def cancel(self, request_id: str = "r-1") -> Any:
+        return self._post("INTERCEPT_DEL_STANDARD", "reverse-center", {"waybillNo": self.waybill})
 
     def scans(self, answer: Any) -> list[dict[str, Any]]:
         return answer["data"][self.waybill]  # type: ignore[no-any-return]
@@ -215,7 +254,13 @@ class Jt(Carrier):
     def track(self) -> Any:
         return self._post("/logistics/trace", {"billCodes": self.waybill})
 
-    def intercept(self) -> Any:
+    def subscribe(self) -> Any:
+        return self._post(
+            "/trace/subscribe",
+            {"id": self.key, "list": [{"traceNode": "1&2&3", "waybillCode": self.waybill}]},
+        )
+
+    def intercept(self, request_id: str = "r-1") -> Any:
         return self._post("/waybill/intercept", {"mailNo": self.waybill, "applyTypeCode": 4})
 
     def scans(self, answer: Any) -> list[dict[str, Any]]:

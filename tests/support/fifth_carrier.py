@@ -23,6 +23,7 @@ from typing import Any
 
 import carrier_calls
 import ksmock
+import mockpushkit
 from attrs import evolve
 
 import kscarriers
@@ -89,6 +90,7 @@ def install(scratch: Path) -> None:
     kscarriers.default_registry.register(adapter)
     mockserver.carriers.default_registry.register(evolve(carrier, rank=100))
     ksmock.WAYBILLS[SLUG] = WAYBILL
+    mockpushkit.SIGNED[SLUG] = mockpushkit.SIGNED["zto"]  # the copy signs its pushes as ZTO does
     carrier_calls.CARRIERS[SLUG] = YdCalls
 
 

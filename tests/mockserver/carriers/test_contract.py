@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 import pytest
 from carrier_calls import CARRIERS, Carrier
+from mockpushkit import Sent
 
 from mockserver.carriers import carrier_slugs, get_carrier
 from mockserver.deciders import Decision, DecisionRequest, Fault
@@ -134,6 +135,29 @@ def test_codes_and_wire_are_the_carriers_own(c: Contract) -> None:
     assert set(c.codes.FAIL_CODES) == set(FailReason) and set(c.codes.FAULT_CODES) == set(Fault)
 
 
+def test_the_carriers_codes_are_the_documented_ones(c: Contract) -> None:
+    # The suite reads refusal and fault codes from the carrier's own codes module; this holds that
+    # module to the codes the harness took from docs/carriers/<slug>.md, independently.
+    documented = c.caller.codes
+    for reason in (
+        FailReason.ALREADY_SIGNED,
+        FailReason.OUT_FOR_DELIVERY,
+        FailReason.DUPLICATE,
+        FailReason.NOT_FOUND,
+        FailReason.NOT_SUPPORTED,
+        FailReason.OTHER,
+    ):
+        assert c.fail(reason)[0] == documented[reason.value.lower()], reason
+    for fault, key in (
+        (Fault.BAD_SIGNATURE, "bad_signature"),
+        (Fault.RATE_LIMITED, "rate_limited"),
+        (Fault.UNAVAILABLE, "unavailable"),
+        (Fault.MISSING_FIELD, "missing_field"),
+        (Fault.NOT_FOUND, "not_found_error"),
+    ):
+        assert c.fault(fault)[0] == documented[key], fault
+
+
 # -- track ---------------------------------------------------------------------------------------
 
 
@@ -177,6 +201,18 @@ def test_unexpected_exception_becomes_the_system_error_and_is_journalled(c: Cont
     assert (entry["error"], entry["operation"]) == (f"RuntimeError: disk on fire -> {code}", "track")
 
 
+# -- subscribe -----------------------------------------------------------------------------------
+
+
+def test_subscribe_is_accepted_and_stored_for_the_account(c: Contract) -> None:
+    answer = c.caller.subscribe()
+    assert answer.status_code == 200
+    assert not _texts(answer) & {code for code, _ in c.codes.FAULT_CODES.values()}, answer.get_json()
+    stored = c.app.extensions["mockserver"].store.list_subscriptions(c.slug, c.caller.key)
+    assert [s.waybill for s in stored] == [c.caller.waybill]
+    assert c.journal()[-1]["operation"] == "subscribe"
+
+
 # -- intercept -----------------------------------------------------------------------------------
 
 
@@ -197,6 +233,30 @@ def test_intercept_after_signing_is_refused_as_already_signed(c: Contract) -> No
 def test_intercept_while_out_for_delivery_is_refused(c: Contract) -> None:
     c.parcel("out_for_delivery")
     refused(c.caller.intercept(), *c.fail(FailReason.OUT_FOR_DELIVERY))
+
+
+def test_a_second_intercept_while_one_is_pending_is_refused_as_a_duplicate(c: Contract) -> None:
+    c.parcel("picked_up")
+    assert c.caller.intercept("r-1").status_code == 200
+    refused(c.caller.intercept("r-2"), *c.fail(FailReason.DUPLICATE))
+    assert [i["status"] for i in c.intercepts()] == ["PENDING"]
+
+
+def test_cancel_withdraws_a_pending_intercept_then_there_is_nothing_to_cancel(
+    c: Contract, mock_clock: Any
+) -> None:
+    c.parcel("in_transit")
+    assert c.caller.intercept().status_code == 200
+    answer = c.caller.cancel()
+    if answer is None:  # no cancel API (J&T): the intercept goes on and resolves as usual
+        mock_clock.advance(7 * 24 * 3600)
+        assert [i["status"] for i in c.intercepts()] == ["SUCCEEDED"]
+        return
+    assert answer.status_code == 200
+    assert c.fail(FailReason.NO_INTERCEPT)[0] not in _texts(answer), answer.get_data(as_text=True)
+    mock_clock.advance(7 * 24 * 3600)
+    assert [i["status"] for i in c.intercepts()] == ["CANCELLED"]
+    refused(c.caller.cancel(), c.fail(FailReason.NO_INTERCEPT)[0])
 
 
 def test_intercept_of_a_waybill_never_created_is_refused_as_not_found(c: Contract) -> None:
@@ -262,6 +322,19 @@ def test_an_intercept_push_is_one_signed_request(c: Contract, mock_clock: Any) -
     push = c.wire.build_intercept_push(_account(c), record)
     assert (push.kind, push.waybills) == ("intercept", (c.caller.waybill,))
     assert c.caller.secret.encode("utf-8") not in push.body
+
+
+def test_pushes_are_signed_with_the_accounts_secret_and_no_other(c: Contract) -> None:
+    c.parcel("in_transit")
+    assert c.caller.intercept().status_code == 200
+    account = _account(c)
+    record = c.app.extensions["mockserver"].simulator.latest_intercept(account, c.caller.waybill)
+    items = [(c.caller.waybill, _scan(ScanKind.ARRIVE, 1)), (c.caller.waybill, _scan(ScanKind.SIGNED, 2))]
+    pushes = [*c.wire.build_trace_pushes(account, items), c.wire.build_intercept_push(account, record)]
+    for push in pushes:
+        received = Sent("http://subscriber.test/push", push.headers, push.body)
+        assert received.verifies(c.slug, c.caller.secret), push
+        assert not received.verifies(c.slug, c.caller.secret + "x"), push
 
 
 @pytest.mark.parametrize(
