@@ -8,12 +8,14 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import urlencode
 
 from flask import Response
 
+from mockserver.carriers.fields import loads
 from mockserver.clock import CHINA_TZ
+from mockserver.pushes import PushRequest
 
 __all__ = [
     "b64_md5",
@@ -22,8 +24,13 @@ __all__ = [
     "digest_matches",
     "epoch_ms",
     "form_body",
+    "form_push",
+    "json_object_answer",
     "json_response",
 ]
+
+#: How the carriers post a form: a push to a subscriber, or a request to their gateway.
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 def b64_md5(data: bytes) -> str:
@@ -64,3 +71,29 @@ def china_time(moment: datetime) -> str:
 def epoch_ms(moment: datetime) -> int:
     """Epoch milliseconds of ``moment``."""
     return int(moment.timestamp() * 1000)
+
+
+def form_push(
+    kind: str, waybill: str, fields: Mapping[str, str], *, content_type: str = FORM_CONTENT_TYPE
+) -> PushRequest:
+    """A push of one waybill's ``kind`` (``trace``/``intercept``) posted as the form ``fields``."""
+    return PushRequest(
+        kind=kind,
+        waybills=(waybill,),
+        headers={"Content-Type": content_type},
+        body=form_body(fields).encode("ascii"),
+    )
+
+
+def json_object_answer(status: int, body: bytes) -> Optional[dict[str, Any]]:
+    """A subscriber's answer to a push when it is HTTP 200 and a JSON object, else ``None``.
+
+    What every carrier's ``is_push_ack`` reads before its own rule.
+    """
+    if status != 200:
+        return None
+    try:
+        answer = loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None

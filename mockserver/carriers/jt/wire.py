@@ -19,9 +19,17 @@ from typing import Any, Optional
 
 from flask import Response
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body, json_response
+from mockserver.carriers.codec import (
+    FORM_CONTENT_TYPE,
+    b64_md5,
+    china_time,
+    compact_json,
+    epoch_ms,
+    form_body,
+    json_object_answer,
+    json_response,
+)
 from mockserver.carriers.exchange import CarrierFault
-from mockserver.carriers.fields import loads
 from mockserver.carriers.jt.codes import CANCELLED_CODE, FAIL_CODES, INTERCEPT_STATES, NODES, problem_type
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
@@ -38,8 +46,6 @@ __all__ = [
     "trace_push_content",
     "track_entry",
 ]
-
-_FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 def _envelope(code: str, msg: str, data: Any) -> dict[str, Any]:
@@ -129,7 +135,7 @@ def _push(account: Account, kind: str, waybills: tuple[str, ...], content: Any, 
         kind=kind,
         waybills=waybills,
         headers={
-            "Content-Type": _FORM,
+            "Content-Type": FORM_CONTENT_TYPE,
             "apiAccount": account.app_key,
             "digest": b64_md5((text + account.app_secret).encode("utf-8")),
             "timestamp": str(stamp),
@@ -174,13 +180,8 @@ def is_push_ack(status: int, body: bytes) -> bool:
         status: the subscriber's HTTP status.
         body: the subscriber's answer bytes (``{"code":"1","msg":"success","data":"SUCCESS"}``).
     """
-    if status != 200:
-        return False
-    try:
-        answer = loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return False
-    if not isinstance(answer, dict):
+    answer = json_object_answer(status, body)
+    if answer is None:
         return False
     code = answer.get("code")
     return (code == "1" or (isinstance(code, int) and not isinstance(code, bool) and code == 1)) and (

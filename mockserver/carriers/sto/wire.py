@@ -18,15 +18,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Optional
 from xml.sax.saxutils import escape
 
 from flask import Response
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, form_body, json_response
+from mockserver.carriers.codec import (
+    b64_md5,
+    china_time,
+    compact_json,
+    form_push,
+    json_object_answer,
+    json_response,
+)
 from mockserver.carriers.exchange import CarrierFault
-from mockserver.carriers.fields import loads
 from mockserver.carriers.sto.codes import (
     FAIL_CODES,
     INTERCEPT_PUSH_API,
@@ -40,7 +46,7 @@ from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
-    "PUSH_HEADERS",
+    "PUSH_CONTENT_TYPE",
     "build_intercept_push",
     "build_trace_pushes",
     "error_response",
@@ -56,7 +62,8 @@ __all__ = [
     "xml_error_response",
 ]
 
-PUSH_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
+#: STO spells the charset of its pushes in capitals.
+PUSH_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=UTF-8"
 
 
 def _flag(value: bool) -> str:
@@ -163,13 +170,8 @@ def is_push_ack(status: int, body: bytes) -> bool:
 
     An answer that asks for a retry (``needRetry`` true, top level or in ``data``) is not an ack.
     """
-    if status != 200:
-        return False
-    try:
-        answer = loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return False
-    if not isinstance(answer, dict) or not _true(answer.get("success")):
+    answer = json_object_answer(status, body)
+    if answer is None or not _true(answer.get("success")):
         return False
     data = answer.get("data")
     retry = answer.get("needRetry") if not isinstance(data, dict) else data.get("needRetry")
@@ -194,12 +196,6 @@ def _push_target(account: Account) -> tuple[str, str]:
     return account.app_key, to_code if isinstance(to_code, str) and to_code else account.app_key
 
 
-def _push(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
-    return PushRequest(
-        kind=kind, waybills=(waybill,), headers=PUSH_HEADERS, body=form_body(fields).encode("ascii")
-    )
-
-
 def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
     """One ``STO_TRACE_PLATFORM_PUSH`` per scan (observed: one trace per push).
 
@@ -212,12 +208,13 @@ def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> l
     """
     to_appkey, to_code = _push_target(account)
     return [
-        _push(
+        form_push(
             "trace",
             waybill,
             push_form(
                 TRACE_PUSH_API, trace_push_content(waybill, scan), account.app_secret, to_appkey, to_code
             ),
+            content_type=PUSH_CONTENT_TYPE,
         )
         for waybill, scan in items
     ]
@@ -237,4 +234,4 @@ def build_intercept_push(account: Account, record: InterceptRecord) -> PushReque
     fields = push_form(
         INTERCEPT_PUSH_API, intercept_push_content(record), account.app_secret, to_appkey, to_code
     )
-    return _push("intercept", record.waybill, fields)
+    return form_push("intercept", record.waybill, fields, content_type=PUSH_CONTENT_TYPE)

@@ -21,9 +21,15 @@ from typing import Any, Optional
 
 from flask import Response
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, form_body, json_response
+from mockserver.carriers.codec import (
+    b64_md5,
+    china_time,
+    compact_json,
+    form_push,
+    json_object_answer,
+    json_response,
+)
 from mockserver.carriers.exchange import CarrierFault
-from mockserver.carriers.fields import loads
 from mockserver.carriers.yto.codes import FAIL_CODES, INFO_CONTENT, PUSH_STATUS
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan
@@ -67,9 +73,6 @@ def ok_response(data: Optional[Mapping[str, Any]] = None) -> Response:
 def no_data_response(waybill: str) -> Response:
     """The track answer for a waybill without scans."""
     return json_response({"code": "1001", "map": {waybill: []}, "message": "查询结果为空。", "success": True})
-
-
-_FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 def client_id_of(account: Account) -> str:
@@ -137,35 +140,19 @@ def intercept_push_form(account: Account, record: InterceptRecord) -> dict[str, 
     return _push_form(account, "INTERCEPT", intercept_push_data(record))
 
 
-def _push_request(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
-    return PushRequest(
-        kind=kind,
-        waybills=(waybill,),
-        headers={"Content-Type": _FORM_TYPE},
-        body=form_body(fields).encode("ascii"),
-    )
-
-
 def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
     """One TRACE push per scan, oldest first (YTO pushes one event per request)."""
-    return [
-        _push_request("trace", waybill, trace_push_form(account, waybill, scan)) for waybill, scan in items
-    ]
+    return [form_push("trace", waybill, trace_push_form(account, waybill, scan)) for waybill, scan in items]
 
 
 def build_intercept_push(account: Account, record: InterceptRecord) -> PushRequest:
     """The INTERCEPT push of an intercept's final result (``SUCCESS``/``FAILED``/``CANCELLED``)."""
-    return _push_request("intercept", record.waybill, intercept_push_form(account, record))
+    return form_push("intercept", record.waybill, intercept_push_form(account, record))
 
 
 def is_push_ack(status: int, body: bytes) -> bool:
     """Whether a subscriber acknowledged a push: HTTP 200, ``success: true`` and ``code`` "0" if given."""
-    if status != 200:
-        return False
-    try:
-        answer = loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return False
-    if not isinstance(answer, dict) or answer.get("success") is not True:
+    answer = json_object_answer(status, body)
+    if answer is None or answer.get("success") is not True:
         return False
     return "code" not in answer or str(answer["code"]) == "0"

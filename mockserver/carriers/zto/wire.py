@@ -16,9 +16,16 @@ from typing import Any
 
 from flask import Response
 
-from mockserver.carriers.codec import b64_md5, china_time, compact_json, epoch_ms, form_body, json_response
+from mockserver.carriers.codec import (
+    b64_md5,
+    china_time,
+    compact_json,
+    epoch_ms,
+    form_push,
+    json_object_answer,
+    json_response,
+)
 from mockserver.carriers.exchange import CarrierFault
-from mockserver.carriers.fields import loads
 from mockserver.carriers.zto.codes import FAIL_CODES, INTERCEPT_STATUS, PUSH_ACTIONS, SCAN_TYPES
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, InterceptRecord, InterceptStatus, Scan, ScanKind
@@ -122,19 +129,10 @@ def intercept_push_form(app_key: str, app_secret: str, record: InterceptRecord) 
     return _push_form(app_key, app_secret, "InterceptResult", intercept_status_result(record))
 
 
-def _push_request(kind: str, waybill: str, fields: Mapping[str, str]) -> PushRequest:
-    return PushRequest(
-        kind=kind,
-        waybills=(waybill,),
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
-        body=form_body(fields).encode("ascii"),
-    )
-
-
 def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
     """ZTO pushes one scan per request (observed on the wire)."""
     return [
-        _push_request("trace", waybill, trace_push_form(account.app_key, account.app_secret, waybill, scan))
+        form_push("trace", waybill, trace_push_form(account.app_key, account.app_secret, waybill, scan))
         for waybill, scan in items
     ]
 
@@ -142,15 +140,10 @@ def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> l
 def build_intercept_push(account: Account, record: InterceptRecord) -> PushRequest:
     """The modelled ``msg_type=InterceptResult`` push."""
     fields = intercept_push_form(account.app_key, account.app_secret, record)
-    return _push_request("intercept", record.waybill, fields)
+    return form_push("intercept", record.waybill, fields)
 
 
 def is_push_ack(status: int, body: bytes) -> bool:
     """Whether a subscriber's answer to a push acknowledges it (HTTP 200, ``status: true``)."""
-    if status != 200:
-        return False
-    try:
-        answer = loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(answer, dict) and answer.get("status") is True
+    answer = json_object_answer(status, body)
+    return answer is not None and answer.get("status") is True
