@@ -17,24 +17,15 @@ from typing import Any, Optional
 
 import pytest
 from carrier_calls import CARRIERS, Carrier
+from mockfakes import FixedDecider
 from mockpushkit import Sent
 
 from mockserver.carriers import carrier_slugs, get_carrier
-from mockserver.deciders import Decision, DecisionRequest, Fault
+from mockserver.deciders import Decision, Fault
 from mockserver.world import Account, FailReason, InterceptStatus, Scan, ScanKind
 from mockserver.world.geo import Site
 
 CHINA = timezone(timedelta(hours=8))
-
-
-class _FixedDecider:
-    def __init__(self, decision: Decision) -> None:
-        self.decision = decision
-        self.seen: list[DecisionRequest] = []
-
-    def decide(self, request: DecisionRequest) -> Optional[Decision]:
-        self.seen.append(request)
-        return self.decision
 
 
 class Contract:
@@ -79,8 +70,8 @@ class Contract:
     def journal(self) -> list[dict[str, Any]]:
         return self.client.get("/__admin/requests").get_json()["requests"]  # type: ignore[no-any-return]
 
-    def decide(self, **fields: Any) -> _FixedDecider:
-        decider = _FixedDecider(Decision(name=fields.pop("name", "fixed"), **fields))
+    def decide(self, **fields: Any) -> FixedDecider:
+        decider = FixedDecider(Decision(name=fields.pop("name", "fixed"), **fields))
         self.app.extensions["mockserver"].decider = decider
         return decider
 

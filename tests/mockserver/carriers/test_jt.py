@@ -11,9 +11,10 @@ from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlencode
 
 import pytest
+from mockfakes import FixedDecider
 
 from mockserver.carriers.jt.wire import build_intercept_push, build_trace_pushes, is_push_ack
-from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
+from mockserver.deciders import Decision, Fault, RawResponse
 from mockserver.world import (
     Account,
     FailReason,
@@ -369,18 +370,8 @@ def test_every_request_is_journalled_with_its_operation_and_waybill(jt: JtCaller
     assert entries[0]["request_headers"]["Digest"]
 
 
-class _FixedDecider:
-    def __init__(self, decision: Decision) -> None:
-        self.decision = decision
-        self.seen: list[DecisionRequest] = []
-
-    def decide(self, request: DecisionRequest) -> Optional[Decision]:
-        self.seen.append(request)
-        return self.decision
-
-
-def _decide(mock_app: Any, **fields: Any) -> _FixedDecider:
-    decider = _FixedDecider(Decision(name=fields.pop("name", "test"), **fields))
+def _decide(mock_app: Any, **fields: Any) -> FixedDecider:
+    decider = FixedDecider(Decision(name=fields.pop("name", "test"), **fields))
     mock_app.extensions["mockserver"].decider = decider
     return decider
 

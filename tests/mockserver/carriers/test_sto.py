@@ -12,9 +12,10 @@ from typing import Any, Optional, Union
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from mockfakes import FixedDecider
 
 from mockserver.carriers.sto.wire import build_intercept_push, build_trace_pushes, is_push_ack
-from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
+from mockserver.deciders import Decision, Fault, RawResponse
 from mockserver.world import FailReason, InterceptKind, InterceptPlan, InterceptRecord, InterceptStatus
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sto"
@@ -372,18 +373,8 @@ def test_unexpected_exception_becomes_a_retryable_s06(
 # -- Decider -----------------------------------------------------------------------------------
 
 
-class _FixedDecider:
-    def __init__(self, decision: Decision) -> None:
-        self.decision = decision
-        self.seen: list[DecisionRequest] = []
-
-    def decide(self, request: DecisionRequest) -> Optional[Decision]:
-        self.seen.append(request)
-        return self.decision
-
-
-def _decide(mock_app: Any, **kwargs: Any) -> _FixedDecider:
-    decider = _FixedDecider(Decision(name=kwargs.pop("name", "test"), **kwargs))
+def _decide(mock_app: Any, **kwargs: Any) -> FixedDecider:
+    decider = FixedDecider(Decision(name=kwargs.pop("name", "test"), **kwargs))
     mock_app.extensions["mockserver"].decider = decider
     return decider
 

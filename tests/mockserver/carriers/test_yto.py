@@ -15,10 +15,11 @@ from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlencode
 
 import pytest
+from mockfakes import FixedDecider
 
 from mockserver.carriers.yto.codes import is_valid_waybill
 from mockserver.carriers.yto.wire import build_intercept_push, build_trace_pushes, is_push_ack
-from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
+from mockserver.deciders import Decision, Fault, RawResponse
 from mockserver.world import (
     Account,
     FailReason,
@@ -390,18 +391,8 @@ def test_accounts_do_not_see_each_others_intercepts(mock_client: Any, yto: YtoCa
 # -- Decider, unexpected errors, journal -------------------------------------------------------
 
 
-class _FixedDecider:
-    def __init__(self, decision: Decision) -> None:
-        self.decision = decision
-        self.seen: list[DecisionRequest] = []
-
-    def decide(self, request: DecisionRequest) -> Optional[Decision]:
-        self.seen.append(request)
-        return self.decision
-
-
-def _decide(mock_app: Any, **fields: Any) -> _FixedDecider:
-    decider = _FixedDecider(Decision(name=fields.pop("name", "test"), **fields))
+def _decide(mock_app: Any, **fields: Any) -> FixedDecider:
+    decider = FixedDecider(Decision(name=fields.pop("name", "test"), **fields))
     mock_app.extensions["mockserver"].decider = decider
     return decider
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+from mockfakes import FixedDecider
 
 from mockserver.carriers.codec import b64_md5, form_body
 from mockserver.carriers.zto.wire import intercept_push_form, is_push_ack, trace_push_form
-from mockserver.deciders import Decision, DecisionRequest, Fault, RawResponse
+from mockserver.deciders import Decision, Fault, RawResponse
 from mockserver.world import FailReason, InterceptPlan, InterceptStatus, Stage
 from mockserver.world.itineraries import plan_stage_route
 
@@ -225,18 +226,8 @@ def test_journal_keeps_headers_but_masks_a_leaked_secret(mock_client: Any, zto: 
     assert (entry["account"], entry["waybill"], entry["decided_by"]) == (ZTO_KEY, WAYBILL, "default")
 
 
-class _FixedDecider:
-    def __init__(self, decision: Decision) -> None:
-        self.decision = decision
-        self.seen: list[DecisionRequest] = []
-
-    def decide(self, request: DecisionRequest) -> Optional[Decision]:
-        self.seen.append(request)
-        return self.decision
-
-
 def test_decider_can_answer_a_raw_response(mock_client: Any, zto: Any, mock_app: Any) -> None:
-    decider = _FixedDecider(Decision(name="outage", response=RawResponse(status=503, body="down")))
+    decider = FixedDecider(Decision(name="outage", response=RawResponse(status=503, body="down")))
     mock_app.extensions["mockserver"].decider = decider
     answer = zto.post(API_TRACK, {"billCode": WAYBILL})
     assert (answer.status_code, answer.get_data(as_text=True)) == (503, "down")
@@ -252,9 +243,9 @@ def test_decider_can_answer_a_raw_response(mock_client: Any, zto: Any, mock_app:
 
 def test_decider_missing_field_fault_names_the_field_and_can_reword_messages(zto: Any, mock_app: Any) -> None:
     hub = mock_app.extensions["mockserver"]
-    hub.decider = _FixedDecider(Decision(name="m", fault=Fault.MISSING_FIELD, field_name="requestId"))
+    hub.decider = FixedDecider(Decision(name="m", fault=Fault.MISSING_FIELD, field_name="requestId"))
     assert _error(zto.call(API_TRACK, {"billCode": WAYBILL})) == ("S208", "requestId不能为空")
-    hub.decider = _FixedDecider(Decision(name="m", reject=FailReason.DUPLICATE, message="重复"))
+    hub.decider = FixedDecider(Decision(name="m", reject=FailReason.DUPLICATE, message="重复"))
     assert _error(zto.intercept(WAYBILL, "r1")) == ("E23121", "重复")
 
 
@@ -263,7 +254,7 @@ def test_decider_plan_fails_an_accepted_intercept_after_its_delay(
 ) -> None:
     make_parcel(WAYBILL, "in_transit")
     plan = InterceptPlan(result=InterceptStatus.FAILED, reason=FailReason.OTHER, delay_seconds=60)
-    mock_app.extensions["mockserver"].decider = _FixedDecider(Decision(name="late", intercept=plan))
+    mock_app.extensions["mockserver"].decider = FixedDecider(Decision(name="late", intercept=plan))
     assert zto.intercept(WAYBILL, "r1")["result"]["status"] == "1"
     mock_clock.advance(60)
     failed = zto.call(API_STATUS, {"billCode": WAYBILL})["result"]
@@ -275,7 +266,7 @@ def test_decider_plan_without_delay_keeps_an_intercept_pending_for_good(
 ) -> None:
     make_parcel(WAYBILL, "in_transit")
     plan = InterceptPlan(result=InterceptStatus.SUCCEEDED, delay_seconds=None)
-    mock_app.extensions["mockserver"].decider = _FixedDecider(Decision(name="stuck", intercept=plan))
+    mock_app.extensions["mockserver"].decider = FixedDecider(Decision(name="stuck", intercept=plan))
     zto.intercept(WAYBILL, "r1")
     mock_clock.advance(365 * 24 * 3600)
     assert zto.call(API_STATUS, {"billCode": WAYBILL})["result"]["status"] == "1"
@@ -289,7 +280,7 @@ def test_decider_transform_rewrites_the_normal_answer(zto: Any, make_parcel: Any
             del scan["scanDate"]
         return payload
 
-    mock_app.extensions["mockserver"].decider = _FixedDecider(
+    mock_app.extensions["mockserver"].decider = FixedDecider(
         Decision(name="missing_fields", transform=drop_scan_dates)
     )
     scans = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
