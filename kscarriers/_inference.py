@@ -40,28 +40,31 @@ def relabel_returns(result: TrackResult) -> TrackResult:
 def _outcome(
     tracking: TrackResult, kind: InterceptKind
 ) -> Tuple[InterceptStatus, Optional[InterceptFailure]]:
-    statuses = {e.status for e in tracking.events}
+    delivered_now = tracking.status is TrackingStatus.DELIVERED
     if kind is InterceptKind.CHANGE_ADDRESS:
         forwarded = any(e.sub_status is TrackingSubStatus.FORWARDED for e in tracking.events)
-        if forwarded or TrackingStatus.DELIVERED in statuses:
+        if forwarded or delivered_now:
             return InterceptStatus.SUCCEEDED, None
         return InterceptStatus.PENDING, None
-    if statuses & {TrackingStatus.RETURNING, TrackingStatus.RETURNED}:
-        return InterceptStatus.SUCCEEDED, None
-    if TrackingStatus.DELIVERED in statuses:
+    if delivered_now:
         return InterceptStatus.FAILED, InterceptFailure.ALREADY_SIGNED
+    if any(e.status in (TrackingStatus.RETURNING, TrackingStatus.RETURNED) for e in tracking.events):
+        return InterceptStatus.SUCCEEDED, None
     return InterceptStatus.PENDING, None
 
 
 def intercept_from_tracking(carrier: str, tracking: TrackResult, kind: InterceptKind) -> InterceptResult:
     """An accepted intercept's state, read from the parcel's tracking (``raw_status`` says so).
 
-    Return to sender: return scans mean SUCCEEDED, a delivery means FAILED (already signed),
-    anything else PENDING. Change address: a forwarding scan or a delivery means SUCCEEDED,
-    anything else PENDING. Meaningful only after the carrier accepted an intercept.
+    Only the parcel's latest meaningful state (:attr:`TrackResult.current`) counts as a
+    delivery: a delivery scan followed by a take-out, redelivery or return scan is not one.
+    Return to sender: delivered now means FAILED (already signed); otherwise a return scan
+    means SUCCEEDED (the return leg's ordinary transit scans follow it); anything else PENDING.
+    Change address: a forwarding scan, or delivered now, means SUCCEEDED; anything else PENDING.
+    Meaningful only after the carrier accepted an intercept.
     """
     status, failure = _outcome(tracking, kind)
-    latest = tracking.latest
+    latest = tracking.current or tracking.latest
     return InterceptResult(
         carrier=carrier,
         waybill=tracking.waybill,

@@ -79,6 +79,15 @@ class TrackingStatus(str, enum.Enum):
     EXCEPTION = "exception"
     UNKNOWN = "unknown"
 
+    @property
+    def is_final(self) -> bool:
+        """Whether this status ends the parcel's journey: delivered to the recipient or returned.
+
+        Only these two are final; every other status may still change (a parcel taken back out
+        of a locker after a delivery scan is OUT_FOR_DELIVERY again).
+        """
+        return self in (TrackingStatus.DELIVERED, TrackingStatus.RETURNED)
+
 
 class TrackingSubStatus(str, enum.Enum):
     """Finer status beside :class:`TrackingStatus` (AfterShip-style *subtag*).
@@ -98,6 +107,9 @@ class TrackingSubStatus(str, enum.Enum):
     # out for delivery
     OUT_FOR_DELIVERY = "out_for_delivery"
     AT_PICKUP_POINT = "at_pickup_point"
+    #: Taken back out of a locker or station by the courier (to redeliver or return it): not a
+    #: delivery, whatever an earlier scan said (docs/status-codes.md, "Where the sources disagree").
+    TAKEN_OUT_OF_PICKUP_POINT = "taken_out_of_pickup_point"
     # delivered
     SIGNED_BY_RECIPIENT = "signed_by_recipient"
     COLLECTED_FROM_LOCKER = "collected_from_locker"
@@ -135,6 +147,7 @@ _SUB_TO_STATUS = {
     TrackingSubStatus.IN_TRANSIT_OTHER: TrackingStatus.IN_TRANSIT,
     TrackingSubStatus.OUT_FOR_DELIVERY: TrackingStatus.OUT_FOR_DELIVERY,
     TrackingSubStatus.AT_PICKUP_POINT: TrackingStatus.OUT_FOR_DELIVERY,
+    TrackingSubStatus.TAKEN_OUT_OF_PICKUP_POINT: TrackingStatus.OUT_FOR_DELIVERY,
     TrackingSubStatus.SIGNED_BY_RECIPIENT: TrackingStatus.DELIVERED,
     TrackingSubStatus.COLLECTED_FROM_LOCKER: TrackingStatus.DELIVERED,
     TrackingSubStatus.SIGNED_BY_PROXY: TrackingStatus.DELIVERED,
@@ -252,21 +265,42 @@ class TrackResult:
         return max(enumerate(self.events), key=lambda pair: (pair[1].time, pair[0]))[1]
 
     @property
+    def current(self) -> Optional[TrackingEvent]:
+        """The latest *meaningful* event: the most recent one whose status is not UNKNOWN.
+
+        A scan the SDK cannot read (an unrecognised code) carries no state, so it neither
+        confirms nor undoes what the scans before it said. None when no event has a state.
+        """
+        known = [(e.time, i, e) for i, e in enumerate(self.events) if e.status is not TrackingStatus.UNKNOWN]
+        return max(known, key=lambda item: (item[0], item[1]))[2] if known else None
+
+    @property
     def status(self) -> TrackingStatus:
-        """Status of the latest event; UNKNOWN when there is none."""
-        latest = self.latest
-        return TrackingStatus.UNKNOWN if latest is None else latest.status
+        """Status of the latest meaningful event (:attr:`current`); UNKNOWN when there is none."""
+        current = self.current
+        return TrackingStatus.UNKNOWN if current is None else current.status
 
     @property
     def sub_status(self) -> TrackingSubStatus:
-        """Sub-status of the latest event; NO_INFORMATION when there is none."""
-        latest = self.latest
-        return TrackingSubStatus.NO_INFORMATION if latest is None else latest.sub_status
+        """Sub-status of :attr:`current`; NO_INFORMATION without events, UNRECOGNISED without a known one."""
+        current = self.current
+        if current is not None:
+            return current.sub_status
+        return TrackingSubStatus.NO_INFORMATION if not self.events else TrackingSubStatus.UNRECOGNISED
 
     @property
     def is_signed(self) -> bool:
-        """Whether any event says the parcel was delivered (signed for)."""
-        return any(e.status is TrackingStatus.DELIVERED for e in self.events)
+        """Whether the parcel is delivered *now*: the latest meaningful event is a delivery.
+
+        Any past delivery scan is not enough: a delivery scan followed by a take-out, a new
+        delivery attempt or a return scan is not signed.
+        """
+        return self.status is TrackingStatus.DELIVERED
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the parcel's journey is over: delivered to the recipient or returned to the sender."""
+        return self.status.is_final
 
 
 @frozen(kw_only=True)

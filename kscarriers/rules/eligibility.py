@@ -118,7 +118,9 @@ def check_eligibility(
 
     Carrier conditions (1 and 8) are checked for every parcel of the order. An order with no
     parcel fails condition 9 (not shipped) and skips the carrier conditions. Condition 10 fails
-    when the order status is received / trade complete, or when ``tracking`` shows a delivery.
+    when the order status is received / trade complete, or when ``tracking`` shows the parcel
+    delivered now (its latest meaningful scan; a delivery scan followed by a take-out or return
+    scan does not count).
 
     Args:
         order: The order the refund belongs to.
@@ -195,35 +197,33 @@ def _refund_problems(order: Order, refund: Refund) -> List[str]:
 def _signed_evidence(order: Order, tracking: Optional[TrackResult]) -> str:
     if order.status in (OrderStatus.RECEIVED, OrderStatus.TRADE_COMPLETE):
         return f"order status is {order.status.value}"
-    if tracking is not None and tracking.is_signed:
-        event = next(e for e in tracking.events if e.status is TrackingStatus.DELIVERED)
-        return f"{tracking.carrier} reports delivery at {event.time.isoformat()}"
+    current = None if tracking is None else tracking.current
+    if tracking is not None and current is not None and tracking.is_signed:
+        return f"{tracking.carrier} reports delivery at {current.time.isoformat()}"
     return ""
 
 
 def predict_carrier_answer(tracking: Optional[TrackResult]) -> Optional[CarrierPrediction]:
-    """Predict the carrier's likely refusal from the latest scan, or None if none is expected.
+    """Predict the carrier's likely refusal from the parcel's current state, or None.
 
-    A delivered parcel is likely refused as already signed; one out for delivery (or waiting at
-    a pickup point) as out for delivery.
+    The current state is the latest meaningful scan (:attr:`TrackResult.current`), not any
+    past one: a parcel delivered now is likely refused as already signed; one out for delivery
+    (waiting at a pickup point, or taken back out of one) as out for delivery. A delivery scan
+    followed by a take-out or return scan predicts no "already signed".
     """
-    latest = None if tracking is None else tracking.latest
-    if latest is None:
+    current = None if tracking is None else tracking.current
+    if current is None:
         return None
-    if tracking is not None and tracking.is_signed:
-        signed = max(
-            (e for e in tracking.events if e.status is TrackingStatus.DELIVERED),
-            key=lambda e: e.time,
-        )
+    if current.status is TrackingStatus.DELIVERED:
         return CarrierPrediction(
             likely_failure=InterceptFailure.ALREADY_SIGNED,
-            evidence=signed,
-            message=f"the parcel was signed for at {signed.time.isoformat()}",
+            evidence=current,
+            message=f"the parcel was signed for at {current.time.isoformat()}",
         )
-    if latest.status is TrackingStatus.OUT_FOR_DELIVERY:
+    if current.status is TrackingStatus.OUT_FOR_DELIVERY:
         return CarrierPrediction(
             likely_failure=InterceptFailure.OUT_FOR_DELIVERY,
-            evidence=latest,
-            message=f"the parcel has been out for delivery since {latest.time.isoformat()}",
+            evidence=current,
+            message=f"the parcel has been out for delivery since {current.time.isoformat()}",
         )
     return None

@@ -23,8 +23,8 @@ _TRANSIT = (S.IN_TRANSIT, U.IN_TRANSIT_OTHER)
 _FORWARD = (S.IN_TRANSIT, U.FORWARDED)
 _OUT = (S.OUT_FOR_DELIVERY, U.OUT_FOR_DELIVERY)
 _STATION = (S.OUT_FOR_DELIVERY, U.AT_PICKUP_POINT)
+_TAKEN_OUT = (S.OUT_FOR_DELIVERY, U.TAKEN_OUT_OF_PICKUP_POINT)
 _SIGNED = (S.DELIVERED, U.SIGNED_BY_RECIPIENT)
-_COLLECTED = (S.DELIVERED, U.COLLECTED_FROM_LOCKER)
 _RETURNING = (S.RETURNING, U.RETURN_TO_SENDER)
 _PROBLEM = (S.EXCEPTION, U.EXCEPTION_OTHER)
 _REFUSED = (S.FAILED_ATTEMPT, U.REFUSED)
@@ -57,7 +57,8 @@ NODE_NAMES: Dict[str, str] = {
 }
 
 #: Node number to status. 出仓 is J&T's dispatch-for-delivery scan; 入库 / 代理点收入 put the
-#: parcel into a station or locker, 快件取出 / 出库 take it out for the recipient.
+#: parcel into a station or locker; 快件取出 / 出库 take it back out "to deliver again" (OLTS
+#: jtexpress.csv), which is not a delivery: only 快件签收 is (docs/status-codes.md, disputes).
 NODE_STATUSES: Dict[str, Pair] = {
     "1": _PICKUP,
     "2": _ARRIVE,
@@ -66,8 +67,8 @@ NODE_STATUSES: Dict[str, Pair] = {
     "5": _OUT,
     "6": _STATION,
     "7": _STATION,
-    "8": _COLLECTED,
-    "9": _COLLECTED,
+    "8": _TAKEN_OUT,
+    "9": _TAKEN_OUT,
     "10": _SIGNED,
     "11": _PROBLEM,
     "12": _TRANSIT,

@@ -21,13 +21,13 @@ _FORWARD = (S.IN_TRANSIT, U.FORWARDED)
 _TRANSIT = (S.IN_TRANSIT, U.IN_TRANSIT_OTHER)
 _OUT = (S.OUT_FOR_DELIVERY, U.OUT_FOR_DELIVERY)
 _STATION = (S.OUT_FOR_DELIVERY, U.AT_PICKUP_POINT)
+_TAKEN_OUT = (S.OUT_FOR_DELIVERY, U.TAKEN_OUT_OF_PICKUP_POINT)
 _SIGNED = (S.DELIVERED, U.SIGNED_BY_RECIPIENT)
 _PROXY = (S.DELIVERED, U.SIGNED_BY_PROXY)
-_LOCKER = (S.DELIVERED, U.COLLECTED_FROM_LOCKER)
-_COLLECTED = (S.DELIVERED, U.DELIVERED_OTHER)
 _RETURNING = (S.RETURNING, U.RETURN_TO_SENDER)
 _PROBLEM = (S.EXCEPTION, U.EXCEPTION_OTHER)
 _HELD = (S.EXCEPTION, U.HELD)
+_INFO = (S.INFO_RECEIVED, U.INFO_RECEIVED)
 
 #: ``scanType`` of the track query and the trace push (Chinese, carriers.md §4.4).
 SCAN_TYPES: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
@@ -38,8 +38,12 @@ SCAN_TYPES: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
     "第三方代派": _OUT,
     "柜机代收": _STATION,
     "驿站代收": _STATION,
-    "快件取出": _LOCKER,
-    "驿站出库": _COLLECTED,
+    # The courier takes the parcel back out of the locker to deliver it again or return it
+    # (STO help centre via OLTS sto.csv); the recipient's collection is a 签收 of its own.
+    "快件取出": _TAKEN_OUT,
+    # Out of the station's stock: to the recipient or back to the courier, the scan does not say
+    # which; only a 签收 is a delivery (docs/status-codes.md, "Where the sources disagree").
+    "驿站出库": _TAKEN_OUT,
     "问题件": _PROBLEM,
     "退回件": _RETURNING,
     "改地址件": _FORWARD,
@@ -51,10 +55,22 @@ SCAN_TYPES: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
     "代取快递": _PROXY,
     "派件入柜": _STATION,
     "第三方代收": _STATION,
-    # International shipments report Action Codes instead of Chinese scan types.
+    # International shipments report Action Codes instead of Chinese scan types (STO help
+    # centre, as OLTS sto.csv lists them with an ``intl:`` prefix the wire does not carry).
     "PU_PICKUP_SUCCESS": _PICKUP,
+    "SC_ORDER_PAY_SUCCESS": _INFO,
+    "MOT_TRANSIT": _TRANSIT,
+    "SC_INBOUND_SUCCESS": _ARRIVE,
+    "SC_ORDER_WEIGHT": _TRANSIT,
+    "SC_ORDER_PACKET_SUCCESS": _TRANSIT,
+    "SC_ORDER_PACKET_OUT": _TRANSIT,
     "LH_DEPART": _DEPART,
+    "LH_ARRIVE": _ARRIVE,
+    "CC_START": _TRANSIT,
+    "CC_IM_START": _TRANSIT,
     "CC_IM_SUCCESS": _TRANSIT,
+    "CC_IM_FAILURE": _HELD,
+    "GOT": _FORWARD,
 }
 
 #: Scan types that are deprecated (kept so that old histories still normalise).

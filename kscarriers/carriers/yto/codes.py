@@ -59,8 +59,10 @@ SUCCESS_CODES: FrozenSet[str] = frozenset({"0", ""})
 #: The track query's "no data" answer (carriers.md §3.3): an empty history, not an error.
 NO_DATA_CODE = "1001"
 
-#: ``status`` of an INTERCEPT push (modelled, docs/carriers/yto.md item 4).
+#: ``status`` of an INTERCEPT push (modelled, docs/carriers/yto.md item 4); PENDING is never
+#: pushed, and is read as such should it come.
 INTERCEPT_STATES: Dict[str, InterceptStatus] = {
+    "PENDING": InterceptStatus.PENDING,
     "SUCCESS": InterceptStatus.SUCCEEDED,
     "FAILED": InterceptStatus.FAILED,
     "CANCELLED": InterceptStatus.CANCELLED,

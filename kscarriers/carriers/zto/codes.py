@@ -19,6 +19,7 @@ _DEPART = (S.IN_TRANSIT, U.DEPARTED_FACILITY)
 _ARRIVE = (S.IN_TRANSIT, U.ARRIVED_AT_FACILITY)
 _OUT = (S.OUT_FOR_DELIVERY, U.OUT_FOR_DELIVERY)
 _STATION = (S.OUT_FOR_DELIVERY, U.AT_PICKUP_POINT)
+_TAKEN_OUT = (S.OUT_FOR_DELIVERY, U.TAKEN_OUT_OF_PICKUP_POINT)
 _SIGNED = (S.DELIVERED, U.SIGNED_BY_RECIPIENT)
 _PROXY = (S.DELIVERED, U.SIGNED_BY_PROXY)
 _LOCKER = (S.DELIVERED, U.COLLECTED_FROM_LOCKER)
@@ -55,10 +56,14 @@ SCAN_TYPES: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
     "8": _RETURNING,
     "9": _FORWARD,
     "44": _STATION,
-    "45": _LOCKER,
+    # 第三方出站: out of a third-party point, "taken out to deliver again" (OLTS zto.csv), not a
+    # delivery (docs/status-codes.md, "Where the sources disagree").
+    "45": _TAKEN_OUT,
 }
 
-#: ``action`` of the trace push (observed on the wire; RETURN and RETURN_SIGNED modelled).
+#: ``action`` of the trace push: ZOP's push action table as public ZTO push receivers copy it
+#: (a Java ``ZtoTrackObj`` and a PHP handler, docs/carriers/zto.md "Push actions") and the real
+#: pushes logged in YangLiCon/docs. ``PROBLEM`` carries the problem type in ``problemCode``.
 PUSH_ACTIONS: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
     "GOT": _PICKUP,
     "DEPARTURE": _DEPART,
@@ -66,10 +71,13 @@ PUSH_ACTIONS: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
     "DISPATCH": _OUT,
     "SIGNED": _SIGNED,
     "INBOUND": _STATION,
-    "HANDOVERSCAN_SIGNED": _PROXY,
+    # 第三方妥投 in ZOP's table, but its real pushes read "快件已投递【station】" and public
+    # receivers treat it like INBOUND: at the station, not yet with the recipient (disputed).
+    "HANDOVERSCAN_SIGNED": _STATION,
     "DEPARTURE_SIGNED": _LOCKER,
-    "RETURN": _RETURNING,
+    "RETURN_SCAN": _RETURNING,
     "RETURN_SIGNED": _RETURNED,
+    "PROBLEM": _PROBLEM,
 }
 
 #: Words in ``signMan`` that show somebody other than the recipient signed.

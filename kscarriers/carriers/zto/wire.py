@@ -121,6 +121,7 @@ def push_trace_from_wire(data: Mapping[str, Any]) -> PushEvent:
         city=str(data.get("city") or ""),
         operator=str(data.get("courier") or ""),
         signer=signer,
+        problem_code=str(data.get("problemCode") or ""),
         raw=data,
     )
     return PushEvent(

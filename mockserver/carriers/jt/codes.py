@@ -46,6 +46,7 @@ from mockserver.world import FailReason, InterceptStatus, Scan, ScanKind
 
 __all__ = [
     "APIS",
+    "A_CODES",
     "CANCELLED_CODE",
     "FAIL_CODES",
     "FAULT_CODES",
@@ -86,7 +87,9 @@ NODES: Mapping[ScanKind, tuple[int, str]] = {
 #: Neutral problem code -> J&T ``problemType``.
 PROBLEM_TYPES: Mapping[str, str] = {"UNREACHABLE": "A9"}
 _DEFAULT_PROBLEM = "A7"
-_A_CODE_RE = re.compile(r"^A(?:[1-9]|1\d|2[0-1]|2[3-9]|3[0-5])$")
+#: The ``problemType`` A-codes of carriers.md §5.4 (A5, A6 and A22 are not listed): the only ones
+#: the mock passes through.
+A_CODES: frozenset[str] = frozenset(f"A{n}" for n in range(1, 36) if n not in (5, 6, 22))
 
 #: Platform envelope codes (carriers.md §5.3) and the modelled retryable ones (docs/carriers/jt.md).
 PLATFORM_ERRORS: Mapping[str, tuple[str, str]] = {
@@ -141,6 +144,6 @@ def is_valid_waybill(waybill: str) -> bool:
 def problem_type(scan: Scan) -> str:
     """The ``problemType`` A-code of a ``PROBLEM`` scan."""
     code = scan.problem_code or ""
-    if _A_CODE_RE.match(code):
+    if code in A_CODES:
         return code
     return PROBLEM_TYPES.get(code, _DEFAULT_PROBLEM)

@@ -16,15 +16,17 @@ Scan kinds -> ZTO ``scanType`` (query) and push ``action``:
     OUT_FOR_DELIVERY  派件        DISPATCH
     LOCKER_IN         ARRIVAL     INBOUND
     SIGNED            签收        SIGNED
-    PROBLEM           问题件      PROBLEM (modelled)
-    RETURN            退件        RETURN (modelled)
-    RETURN_TRANSIT    退件        RETURN (modelled)
-    RETURNED          退件签收    RETURN_SIGNED (modelled); ``signMan``/``expressSigner`` 寄件人
+    PROBLEM           问题件      PROBLEM
+    RETURN            退件        RETURN_SCAN
+    RETURN_TRANSIT    退件        RETURN_SCAN
+    RETURNED          退件签收    RETURN_SIGNED; ``signMan``/``expressSigner`` 寄件人
     ================  ==========  ================================================================
 
 LOCKER_IN uses the query API's English third-party locker type (carriers.md §2.5) and RETURNED
 the 退件签收 type found in public ZTO client code, so a client can tell a locker drop-off and a
-parcel signed back by its sender from a delivery.
+parcel signed back by its sender from a delivery. The push actions are ZOP's push action table
+as public ZTO push receivers copy it (GOT, DEPARTURE, ARRIVAL, DISPATCH, RETURN_SCAN,
+RETURN_SIGNED, INBOUND, HANDOVERSCAN_SIGNED, DEPARTURE_SIGNED, SIGNED, PROBLEM; docs/carriers/zto.md).
 
 Intercept refusals: ALREADY_SIGNED E23101 快件已签收, OUT_FOR_DELIVERY E23120 有派件扫描不允许拦截,
 DUPLICATE E23121 存在相同渠道的拦截件,不允许再次发起, NOT_FOUND E23102 订单信息不存在,
@@ -88,8 +90,8 @@ PUSH_ACTIONS: Mapping[ScanKind, str] = {
     ScanKind.LOCKER_IN: "INBOUND",
     ScanKind.SIGNED: "SIGNED",
     ScanKind.PROBLEM: "PROBLEM",
-    ScanKind.RETURN: "RETURN",
-    ScanKind.RETURN_TRANSIT: "RETURN",
+    ScanKind.RETURN: "RETURN_SCAN",
+    ScanKind.RETURN_TRANSIT: "RETURN_SCAN",
     ScanKind.RETURNED: "RETURN_SIGNED",
 }
 
