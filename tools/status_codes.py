@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Tuple
 
 from kscarriers import default_registry
 from kscarriers.carriers import CodeBook
@@ -23,6 +23,92 @@ def code_books() -> Dict[str, CodeBook]:
     adapters = [default_registry.get(slug) for slug in default_registry.slugs()]
     ranked = sorted(adapters, key=lambda adapter: (getattr(adapter, "rank", 100), adapter.name))
     return {adapter.name: adapter.code_book for adapter in ranked}
+
+
+_OLTS = "OLTS `mappings/cn/{}.csv` (copied from the carrier's portal)"
+_KUAIDI100 = (
+    "kuaidi100's status table: 501 投柜或驿站 (into a locker or station) is 派件, not 签收; "
+    "only 304 投柜或站签收 counts as signed"
+)
+_ZOP_TABLE = "ZOP's push action table as public ZTO push receivers copy it"
+_ZOP_LOG = "real ZTO pushes logged in `YangLiCon/docs` `document/tepbridge/logistics/zto.md`"
+
+#: Codes the public sources read differently: (carrier, table label, raw code, what the sources
+#: say, why the SDK reads it as it does). The SDK's reading is taken from the code book itself.
+DISPUTES: Tuple[Tuple[str, str, str, str, str], ...] = (
+    (
+        "sto",
+        "",
+        "快件取出",
+        _OLTS.format("sto") + ": out_for_delivery, 'the courier takes the parcel out of the "
+        "locker to deliver it again or return it'. The SDK used to read it as collected from the locker.",
+        "not a delivery: the parcel is with the courier again",
+    ),
+    (
+        "sto",
+        "",
+        "驿站出库",
+        _OLTS.format("sto") + ": delivery_to_locker. The SDK used to read it as delivered "
+        "(collected from the station). " + _KUAIDI100 + ".",
+        "out of the station's stock to the recipient or back to the courier, the scan does not "
+        "say which; STO reports the collection as 签收",
+    ),
+    (
+        "jt",
+        "node",
+        "8",
+        _OLTS.format("jtexpress") + ": 快件取出扫描 out_for_delivery, 'taken back from the "
+        "pickup point to deliver again'. The SDK used to read it as collected from the locker.",
+        "not a delivery: only node 10 快件签收 is",
+    ),
+    (
+        "jt",
+        "node",
+        "9",
+        _OLTS.format("jtexpress") + ": 出库扫描 out_for_delivery. The SDK used to read it as "
+        "collected from the locker.",
+        "not a delivery: only node 10 快件签收 is",
+    ),
+    (
+        "zto",
+        "",
+        "45",
+        _OLTS.format("zto") + ": 第三方出站 out_for_delivery, 'taken out of the third-party "
+        "point to deliver again'. The SDK used to read it as collected from the locker.",
+        "not a delivery: the English `SIGNED` and push `DEPARTURE_SIGNED` are the collections",
+    ),
+    (
+        "zto",
+        "push",
+        "HANDOVERSCAN_SIGNED",
+        _ZOP_TABLE + ": 第三方妥投, 'delivered after station inbound'. " + _ZOP_LOG + ": "
+        "快件已投递【station】 (put into the station); both public receivers treat it like "
+        "INBOUND. " + _KUAIDI100 + ".",
+        "at the station, not with the recipient: a delivery reading could say 'already signed' "
+        "while an intercept is still possible",
+    ),
+    (
+        "zto",
+        "push",
+        "PROBLEM",
+        _ZOP_TABLE + ": 问题件 with `problemCode`. The SDK did not know it (read it as unknown) "
+        "while the mock pushed it.",
+        "a problem scan, as the table says",
+    ),
+    (
+        "zto",
+        "",
+        "退件",
+        _OLTS.format("zto") + ": returned_to_sender.",
+        "a return scan starts the return leg; only 退件签收 (push `RETURN_SIGNED`) or a sign scan "
+        "after a return scan is the parcel back with its sender",
+    ),
+)
+
+
+def _reading(book: CodeBook, label: str, raw: str) -> str:
+    status, sub = book.scan_tables[label][raw]
+    return f"`{status.value}` / `{sub.value}`"
 
 
 def _cell(values: Iterable[str]) -> str:
@@ -75,6 +161,32 @@ def render() -> str:
         cells = [_cell(r for r, s in b.intercept_states.items() if s is state) for b in books.values()]
         out.append(f"| {state.value} | " + " | ".join(cells) + " |")
     out += ["", "Only `succeeded` makes `InterceptResult.refund_auto_approvable` true.", ""]
+    out += [
+        "## Final statuses and the parcel's current state",
+        "",
+        "A status is final (`TrackingStatus.is_final`) only on evidence of delivery to the recipient",
+        "(`delivered`) or of return to the sender (`returned`). `TrackResult.status`, `is_signed`,",
+        "`is_final`, the eligibility check's \"already signed\" condition, its carrier prediction and",
+        "`intercept_from_tracking` read the parcel's *current* state: its latest meaningful event",
+        "(`TrackResult.current`), the most recent one whose status is not `unknown`. A scan the SDK",
+        "cannot read carries no state and neither confirms nor undoes the scans before it; every",
+        "other scan does. A delivery scan followed by a take-out, a new delivery attempt or a return",
+        "scan is therefore not signed.",
+        "",
+        "## Where the sources disagree",
+        "",
+        "Where public sources read a code differently, the SDK takes the reading that cannot give a",
+        "merchant a wrong final answer: never a delivery on a scan that may mean the courier took",
+        "the parcel back, since a wrong \"already signed\" stops an intercept that was still",
+        "possible, while a missed delivery only lets the carrier refuse the intercept itself.",
+        "",
+        "| carrier | code | what the sources say | the SDK reads | why |",
+        "|---|---|---|---|---|",
+    ]
+    for slug, label, raw, says, why in DISPUTES:
+        code = f"`{label} {raw}`" if label else f"`{raw}`"
+        out.append(f"| {slug} | {code} | {says} | {_reading(books[slug], label, raw)} | {why} |")
+    out.append("")
     return "\n".join(out)
 
 
