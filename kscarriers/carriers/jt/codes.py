@@ -134,6 +134,9 @@ AUTH_CODES: FrozenSet[str] = frozenset(
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"145003061"})
 SERVER_CODES: FrozenSet[str] = frozenset({"145003062"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"173004"})
+#: Codes that refuse the request itself (illegal parameters, unknown API): a plain CarrierError,
+#: not retried.
+REQUEST_ERROR_CODES: FrozenSet[str] = frozenset({"145003050"})
 
 #: What each platform code means (for the docs and error messages).
 ENVELOPE_CODES: Dict[str, str] = {

@@ -98,6 +98,9 @@ AUTH_CODES: FrozenSet[str] = frozenset({"S01", "S03"})
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"S05"})
 SERVER_CODES: FrozenSet[str] = frozenset({"S06"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"I104"})
+#: Codes that refuse the request itself (a required field is empty or malformed; modelled): a
+#: plain CarrierError, not retried.
+REQUEST_ERROR_CODES: FrozenSet[str] = frozenset({"S02"})
 
 #: ``status`` of the intercept answer and of the INTERCEPT_RESULT_PUSH (modelled).
 INTERCEPT_STATES: Dict[str, InterceptStatus] = {

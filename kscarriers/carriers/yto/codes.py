@@ -54,6 +54,9 @@ AUTH_CODES: FrozenSet[str] = frozenset({"S01", "S03"})
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"S05"})
 SERVER_CODES: FrozenSet[str] = frozenset({"S06"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"1001", "2004"})
+#: Codes that refuse the request itself (a field is empty or malformed; modelled): a plain
+#: CarrierError, not retried.
+REQUEST_ERROR_CODES: FrozenSet[str] = frozenset({"S02"})
 #: ``code`` / ``statusCode`` values that mean an intercept, change or cancel was accepted.
 SUCCESS_CODES: FrozenSet[str] = frozenset({"0", ""})
 #: The track query's "no data" answer (carriers.md §3.3): an empty history, not an error.

@@ -106,13 +106,14 @@ INTERCEPT_FAILURES: Dict[str, InterceptFailure] = {
     "E23119": InterceptFailure.NOT_SUPPORTED,
     "E23122": InterceptFailure.NOT_SUPPORTED,
     "E23123": InterceptFailure.NOT_SUPPORTED,
-    "E23124": InterceptFailure.NOT_SUPPORTED,
     "E23136": InterceptFailure.NOT_SUPPORTED,
     "E23138": InterceptFailure.NOT_SUPPORTED,
     "E23139": InterceptFailure.NOT_SUPPORTED,
     "E23146": InterceptFailure.NOT_SUPPORTED,
     "E23130": InterceptFailure.NO_INTERCEPT_TO_CANCEL,
     "E23110": InterceptFailure.CARRIER_REJECTED_OTHER,
+    # 轨迹异常不允许拦截: refused for the parcel's abnormal trace, not for an unsupported service.
+    "E23124": InterceptFailure.CARRIER_REJECTED_OTHER,
     "E23131": InterceptFailure.CARRIER_REJECTED_OTHER,
     "E23135": InterceptFailure.CARRIER_REJECTED_OTHER,
     "E23140": InterceptFailure.CARRIER_REJECTED_OTHER,
@@ -130,6 +131,9 @@ AUTH_CODES: FrozenSet[str] = frozenset({"S210", "S211", "S212", "S214", "E404", 
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"S206", "S221"})
 SERVER_CODES: FrozenSet[str] = frozenset({"S200", "S202", "S203"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"E416", "E23102"})
+#: Codes that refuse the request itself (API does not exist, a required field is empty): a plain
+#: CarrierError, not retried.
+REQUEST_ERROR_CODES: FrozenSet[str] = frozenset({"S207", "S208"})
 SUCCESS_CODES: FrozenSet[str] = frozenset({"SYS000", "0000", "0", ""})
 
 #: ``queryInterceptAndReturnStatus`` status values (modelled).
