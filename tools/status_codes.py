@@ -27,11 +27,11 @@ def code_books() -> Dict[str, CodeBook]:
 
 _OLTS = "OLTS `mappings/cn/{}.csv` (copied from the carrier's portal)"
 _KUAIDI100 = (
-    "kuaidi100's status table: 501 投柜或驿站 (into a locker or station) is 派件, not 签收; "
-    "only 304 投柜或站签收 counts as signed"
+    "kuaidi100's state table (实时快递查询接口, 运单快递状态 state 说明): 501 投柜或驿站 (into a "
+    "locker or station) is under 5 派件, not 3 签收; only 304 投柜或站签收 counts as signed"
 )
 _ZOP_TABLE = "ZOP's push action table as public ZTO push receivers copy it"
-_ZOP_LOG = "real ZTO pushes logged in `YangLiCon/docs` `document/tepbridge/logistics/zto.md`"
+_ZOP_LOG = "The real ZTO pushes logged in `YangLiCon/docs` `document/tepbridge/logistics/zto.md`"
 
 #: Codes the public sources read differently: (carrier, table label, raw code, what the sources
 #: say, why the SDK reads it as it does). The SDK's reading is taken from the code book itself.
