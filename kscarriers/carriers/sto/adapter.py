@@ -99,11 +99,13 @@ class StoAdapter(AdapterBase):
             body=encode_form(fields),
         )
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """``STO_TRACE_QUERY_COMMON``, oldest scan first."""
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """``STO_TRACE_QUERY_COMMON``, oldest scan first; ``phone_tail`` is ignored (no field)."""
         return self._request(API_TRACK, TO_TRACK, {"order": "asc", "waybillNoList": [waybill]})
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
         """``STO_TRACE_PLATFORM_SUBSCRIBE``; the callback URL is set in the STO console."""
         return self._request(API_SUBSCRIBE, TO_SUBSCRIBE, {"subscribeInfoList": [{"waybillNo": waybill}]})
 

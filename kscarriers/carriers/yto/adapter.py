@@ -84,11 +84,13 @@ class YtoAdapter(AdapterBase):
             body=body,
         )
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """``track_query_adapter`` with ``{"NUMBER": waybill}``."""
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """``track_query_adapter`` with ``{"NUMBER": waybill}``; ``phone_tail`` is ignored (no field)."""
         return self._request(METHOD_TRACK, {"NUMBER": waybill})
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
         """``subscribe_adapter``; the callback URL is registered in the YTO console, not sent."""
         inner = compact_json({"clientId": self.client_id, "waybillNo": waybill})
         return self._request(
