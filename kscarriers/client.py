@@ -6,6 +6,7 @@ import logging
 import random
 import time
 import uuid
+from functools import partial
 from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Tuple, Union
 from urllib.parse import urlsplit
 
@@ -14,7 +15,7 @@ from attrs import evolve
 from ._idempotency import StateChange, send_once
 from ._inference import intercept_from_tracking, relabel_returns
 from ._retry import Retrier, RetryBudget
-from .carriers import CarrierAdapter
+from .carriers import CarrierAdapter, check_phone_tail
 from .config import ClientConfig
 from .errors import (
     CarrierError,
@@ -61,6 +62,16 @@ def _check_text(name: str, value: object, *, required: bool = True) -> str:
             field=name, reason=f"is not valid Unicode text (lone surrogate at {exc.start})"
         ) from None
     return value.strip()
+
+
+def _with_phone_tail(build: Callable[..., HttpRequest], tail: Optional[str]) -> Callable[[], HttpRequest]:
+    """``build()``, or ``build(phone_tail=tail)`` when one was given.
+
+    An adapter written before ``phone_tail`` existed keeps working for calls without one.
+    """
+    if tail is None:
+        return lambda: build()
+    return lambda: build(phone_tail=tail)
 
 
 class _HeaderItems(Protocol):
@@ -233,18 +244,27 @@ class Client:
 
     # -- tracking ---------------------------------------------------------------------------
 
-    def track(self, waybill: str, carrier: Optional[str] = None) -> TrackResult:
+    def track(
+        self, waybill: str, carrier: Optional[str] = None, *, phone_tail: Optional[str] = None
+    ) -> TrackResult:
         """A waybill's scans, normalised, oldest first.
 
+        Args:
+            phone_tail: the last 4 digits of the sender's or receiver's phone, for carriers that
+                ask for them (ZTO ``mobilePhone``); the other carriers ignore it.
+
         Raises:
-            ValidationError: the number is empty, unknown or ambiguous.
+            ValidationError: the number is empty, unknown or ambiguous, or ``phone_tail`` is
+                not 4 digits.
+            PhoneVerificationRequired: the carrier wants ``phone_tail`` (or another one).
             CarrierError: the carrier refused (authentication, not found, …).
             TransportError: no answer after the retry policy ran out.
         """
+        tail = check_phone_tail(phone_tail)
         slug, adapter, number = self._resolve(waybill, carrier)
         result = self._read(
             f"{slug} track {number}",
-            lambda: adapter.build_track(number),
+            _with_phone_tail(partial(adapter.build_track, number), tail),
             lambda resp: adapter.parse_track(number, resp),
         )
         assert isinstance(result, TrackResult)
@@ -265,9 +285,18 @@ class Client:
         return out
 
     def subscribe(
-        self, waybill: str, carrier: Optional[str] = None, *, callback_url: Optional[str] = None
+        self,
+        waybill: str,
+        carrier: Optional[str] = None,
+        *,
+        callback_url: Optional[str] = None,
+        phone_tail: Optional[str] = None,
     ) -> SubscribeResult:
-        """Ask the carrier to push this waybill's scans to the account's callback URL."""
+        """Ask the carrier to push this waybill's scans to the account's callback URL.
+
+        ``phone_tail`` is as for :meth:`track`.
+        """
+        tail = check_phone_tail(phone_tail)
         slug, adapter, number = self._resolve(waybill, carrier)
         self._require(slug, adapter, Operation.SUBSCRIBE)
         if callback_url is not None:
@@ -276,7 +305,7 @@ class Client:
                 raise ValidationError(field="callback_url", reason="must be an absolute http(s) URL")
         result = self._read(
             f"{slug} subscribe {number}",
-            lambda: adapter.build_subscribe(number, callback_url=callback_url),
+            _with_phone_tail(partial(adapter.build_subscribe, number, callback_url=callback_url), tail),
             lambda resp: adapter.parse_subscribe(number, resp),
         )
         assert isinstance(result, SubscribeResult)

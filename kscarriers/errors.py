@@ -13,6 +13,7 @@
     │   └── TimeoutError
     └── CarrierError                          the carrier answered with an error
         ├── AuthenticationError               bad key or signature on our request
+        ├── PhoneVerificationRequired         the carrier wants a phone's last 4 digits (phone_tail)
         ├── RateLimitError                    quota / QPS limit (retry_after)
         ├── NotFoundError                     waybill unknown to the carrier
         ├── InterceptRejectedError            an intercept was refused (raise_for_failure)
@@ -40,6 +41,7 @@ __all__ = [
     "KsCarriersError",
     "NotFoundError",
     "OutcomeUnknownError",
+    "PhoneVerificationRequired",
     "RateLimitError",
     "ResponseFormatError",
     "SignatureError",
@@ -220,6 +222,23 @@ class CarrierError(KsCarriersError):
 
 class AuthenticationError(CarrierError):
     """The carrier rejected our credentials or the signature of our request."""
+
+
+class PhoneVerificationRequired(CarrierError):
+    """The carrier answers this waybill only with the last four digits of a phone on it.
+
+    ZTO ``E413`` (请输入收寄人任一方电话号码后4位) and ``E409`` (the digits sent do not match).
+    Call again with ``phone_tail="1234"``: the last four digits of the sender's or the
+    receiver's phone (``Client.track`` and ``Client.subscribe`` take it). Not retryable: the
+    same call gets the same answer.
+    """
+
+    HINT = "pass phone_tail= with the last 4 digits of the sender's or receiver's phone"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = f"{self.message} ({self.HINT})"
+        self.args = (self.message,)
 
 
 class RateLimitError(CarrierError):

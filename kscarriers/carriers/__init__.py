@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, FrozenSet, Mapping, Optional, Pattern, Protocol, Tuple
+import re
+from typing import Any, ClassVar, FrozenSet, Mapping, Optional, Pattern, Protocol, Tuple
 
 from attrs import field, frozen
 
 from ..config import CarrierConfig
+from ..errors import ValidationError
 from ..models import (
     InterceptFailure,
     InterceptRequest,
@@ -22,7 +24,25 @@ from ..models import (
 )
 from ..transport import HttpRequest, HttpResponse
 
-__all__ = ["CarrierAdapter", "CodeBook", "StatusTable"]
+__all__ = ["CarrierAdapter", "CodeBook", "StatusTable", "check_phone_tail"]
+
+_PHONE_TAIL = re.compile(r"[0-9]{4}")
+
+
+def check_phone_tail(value: Any) -> Optional[str]:
+    """``phone_tail`` as given, or None; anything but 4 ASCII digits is a ValidationError.
+
+    ASCII only: ``str.isdigit`` and ``\\d`` also take ``٣`` or ``²``, which no carrier reads.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _PHONE_TAIL.fullmatch(value):
+        raise ValidationError(
+            field="phone_tail",
+            reason="must be the last 4 digits (0-9) of the sender's or receiver's phone, as a string",
+        )
+    return value
+
 
 #: Raw scan codes of one carrier table to the normalised status pair.
 StatusTable = Mapping[str, Tuple[TrackingStatus, TrackingSubStatus]]
@@ -75,16 +95,24 @@ class CarrierAdapter(Protocol):
 
     def __init__(self, config: CarrierConfig) -> None: ...
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """The request that queries a waybill's scans."""
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """The request that queries a waybill's scans.
+
+        ``phone_tail`` (4 digits, already checked) is sent by carriers that verify the querier
+        with a phone's last four digits (ZTO ``mobilePhone``) and ignored by the others. The
+        client passes it only when the caller gave one, so an adapter written before it existed
+        keeps working for calls without it.
+        """
         ...
 
     def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
         """The normalised history, or raise a CarrierError."""
         ...
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
-        """The request that subscribes to pushes for a waybill."""
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
+        """The request that subscribes to pushes for a waybill (``phone_tail`` as for track)."""
         ...
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:

@@ -90,7 +90,9 @@ class AdapterBase:
 
     # -- operations a carrier may not offer -------------------------------------------------
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
         """Raises UnsupportedOperationError: the carrier offers no push subscription."""
         self._unsupported(Operation.SUBSCRIBE)
 

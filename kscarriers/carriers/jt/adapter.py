@@ -94,11 +94,13 @@ class JtAdapter(AdapterBase):
             body=encode_form({BIZ_FIELD: biz}),
         )
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """``/api/logistics/trace`` with ``{"billCodes": waybill}``."""
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """``/api/logistics/trace`` with ``{"billCodes": waybill}``; ``phone_tail`` is ignored (no field)."""
         return self._request(PATH_TRACK, {"billCodes": waybill})
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
         """``/api/trace/subscribe`` for every node; the callback URL is set in the J&T console.
 
         ``id`` is the apiAccount, sent as a JSON number when it is all digits (as J&T issues it).

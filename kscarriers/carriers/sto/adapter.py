@@ -99,28 +99,32 @@ class StoAdapter(AdapterBase):
             body=encode_form(fields),
         )
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """``STO_TRACE_QUERY_COMMON``, oldest scan first."""
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """``STO_TRACE_QUERY_COMMON``, oldest scan first; ``phone_tail`` is ignored (no field)."""
         return self._request(API_TRACK, TO_TRACK, {"order": "asc", "waybillNoList": [waybill]})
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
         """``STO_TRACE_PLATFORM_SUBSCRIBE``; the callback URL is set in the STO console."""
         return self._request(API_SUBSCRIBE, TO_SUBSCRIBE, {"subscribeInfoList": [{"waybillNo": waybill}]})
 
     def build_intercept(self, request: InterceptRequest) -> HttpRequest:
-        """``INTERCEPT_CREATE_STANDARD``: ``DEFAULT`` returns the parcel, ``CHANGE_ADDRESS`` redirects it.
+        """``INTERCEPT_CREATE_STANDARD`` with ``interceptForAct: "DEFAULT"``.
 
-        STO has no field for our request id or reason: neither is sent.
+        A change of address is the same request plus the new ``receiver*`` fields, as the
+        public client sends it (syships/php-express ``LogisticApplication.php``,
+        ``ACTION_INTERCEPTCHANGE`` for STO). STO has no field for our request id or reason:
+        neither is sent.
         """
         content: Dict[str, Any] = {
             "waybillNo": request.waybill,
-            "interceptForAct": codes.ACT_RETURN_TO_SENDER,
+            "interceptForAct": codes.ACT_DEFAULT,
         }
         if request.kind is InterceptKind.CHANGE_ADDRESS:
             address = request.new_address
             assert address is not None  # InterceptRequest guarantees it
             content.update(
-                interceptForAct=codes.ACT_CHANGE_ADDRESS,
                 receiverName=address.name,
                 receiverTel=address.phone,
                 receiverProvince=address.province,

@@ -110,9 +110,9 @@ INTERCEPT_STATES: Dict[str, InterceptStatus] = {
     "CANCELLED": InterceptStatus.CANCELLED,
 }
 
-#: ``interceptForAct`` of INTERCEPT_CREATE_STANDARD.
-ACT_RETURN_TO_SENDER = "DEFAULT"
-ACT_CHANGE_ADDRESS = "CHANGE_ADDRESS"
+#: ``interceptForAct`` of INTERCEPT_CREATE_STANDARD, for a return and for a change of address
+#: alike (the latter adds ``receiver*`` fields; syships/php-express ``LogisticApplication.php``).
+ACT_DEFAULT = "DEFAULT"
 
 #: The tables above as the SDK's docs and refusal handling read them.
 CODE_BOOK = CodeBook(

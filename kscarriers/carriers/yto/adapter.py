@@ -22,7 +22,7 @@ from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook
 from .._base import AdapterBase
 from .._codec import FORM_CONTENT_TYPE, compact_json, encode_form, parse_form
-from .._envelope import EnvelopeFormat, require
+from .._envelope import EnvelopeFormat
 from .._push import check_account, json_ack, verified_form_json
 from . import codes, wire
 
@@ -84,11 +84,13 @@ class YtoAdapter(AdapterBase):
             body=body,
         )
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """``track_query_adapter`` with ``{"NUMBER": waybill}``."""
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """``track_query_adapter`` with ``{"NUMBER": waybill}``; ``phone_tail`` is ignored (no field)."""
         return self._request(METHOD_TRACK, {"NUMBER": waybill})
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
         """``subscribe_adapter``; the callback URL is registered in the YTO console, not sent."""
         inner = compact_json({"clientId": self.client_id, "waybillNo": waybill})
         return self._request(
@@ -128,7 +130,7 @@ class YtoAdapter(AdapterBase):
     # -- answers ----------------------------------------------------------------------------
 
     def parse_track(self, waybill: str, response: HttpResponse) -> TrackResult:
-        """A bare array of entries; ``code 1001`` ("查询结果为空") is an empty history."""
+        """A bare array of entries; ``code 1001`` ("查询结果为空") or a bare success envelope is empty."""
         data = wire.answer(response)
         if isinstance(data, list):
             entries = data
@@ -136,14 +138,18 @@ class YtoAdapter(AdapterBase):
             entries = wire.no_data_entries(data, waybill)
         elif not wire.is_success(data):
             raise wire.error_from(data, response)
-        else:
+        elif data.get("data") or data.get("map"):
             raise ResponseFormatError(
                 carrier=self.name,
                 code="BAD_SHAPE",
-                message="a successful track answer should be a list of scans",
+                message="a successful track answer should be a list of scans, not an object with data",
                 http_status=response.status,
                 raw=dict(data),
             )
+        else:
+            # A success envelope without scans (the public client met success answers without
+            # data): an empty history, like code 1001, not a format error.
+            entries = []
         events = [wire.scan_from_wire(entry, where=f"[{i}]") for i, entry in enumerate(entries)]
         events.sort(key=lambda e: e.time)  # stable: equal times keep YTO's order
         return TrackResult(carrier=self.name, waybill=waybill, events=events)
@@ -162,6 +168,18 @@ class YtoAdapter(AdapterBase):
         code = wire.code_of(env)
         if code in codes.SUCCESS_CODES:
             code = str(env.get("statusCode") or "")  # success flag set, non-zero statusCode
+        if wire.is_status_envelope(env) and not self._is_refusal(code, env):
+            # {"statusCode": 1, "statusMessage": "已有有效拦截件…"}: a refusal whose code says
+            # nothing; the message tells which (codes.STATUS_REFUSAL_PHRASES).
+            return InterceptResult(
+                carrier=self.name,
+                waybill=waybill,
+                status=InterceptStatus.FAILED,
+                failure=wire.status_refusal(env),
+                raw_code=code,
+                message=wire.message_of(env),
+                request_id=request_id,
+            )
         return self._refusal(waybill, env, response, code=code, request_id=request_id)
 
     @staticmethod
@@ -170,11 +188,15 @@ class YtoAdapter(AdapterBase):
         return data if isinstance(data, Mapping) else {}
 
     def parse_intercept(self, request: InterceptRequest, response: HttpResponse) -> InterceptResult:
-        """Accepted is PENDING with YTO's ``wantedId``; a refusal is FAILED with its code."""
+        """Accepted is PENDING with YTO's ``wantedId``; a refusal is FAILED with its code.
+
+        An accepted answer without ``data`` (``{"waybillNo": …, "success": true}``, as the
+        public client met it) is PENDING with no ``carrier_reference``: YTO cancels by waybill.
+        """
         env = wire.envelope(response)
         if not wire.is_accepted(env):
             return self._not_accepted(request.waybill, env, response, request.request_id)
-        wanted_id = require(self.name, env.get("data"), "wantedId", where="data")
+        wanted_id = self._data(env).get("wantedId")
         return InterceptResult(
             carrier=self.name,
             waybill=request.waybill,
@@ -182,7 +204,7 @@ class YtoAdapter(AdapterBase):
             raw_code=wire.code_of(env),
             message=wire.message_of(env),
             request_id=request.request_id,
-            carrier_reference=str(wanted_id),
+            carrier_reference="" if wanted_id is None else str(wanted_id),
         )
 
     def parse_cancel_intercept(self, waybill: str, response: HttpResponse) -> InterceptResult:

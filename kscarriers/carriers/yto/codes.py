@@ -49,8 +49,19 @@ INTERCEPT_FAILURES: Dict[str, InterceptFailure] = {
 #: Any other code with this prefix is still a refusal (CARRIER_REJECTED_OTHER), not an error.
 INTERCEPT_FAILURE_PREFIX = "20"
 
-#: Envelope codes (modelled, docs/carriers/yto.md item 2) by the error they become.
-AUTH_CODES: FrozenSet[str] = frozenset({"S01", "S03"})
+#: Refusals in the ``{"statusCode": 1, "statusMessage": …}`` envelope carry no refusal code:
+#: the failure is read from the message. Source: syships/php-express ``LogisticsGateway.php``
+#: (``formatResponse``), which met ``{"statusCode":1,"statusMessage":"已有有效拦截件，不能重复发起拦截"}``.
+#: A message that matches none is CARRIER_REJECTED_OTHER.
+STATUS_REFUSAL_PHRASES: Tuple[Tuple[str, InterceptFailure], ...] = (
+    ("已有有效拦截", InterceptFailure.DUPLICATE_REQUEST),
+    ("重复", InterceptFailure.DUPLICATE_REQUEST),
+)
+
+#: Envelope codes (docs/carriers/yto.md item 2) by the error they become. ``401`` is public
+#: (syships/php-express ``LogisticsGateway.php``: ``{"success":false,"code":401,"reason":
+#: "请求加密校验失败"}``, a bad signature); the ``S…`` codes are modelled.
+AUTH_CODES: FrozenSet[str] = frozenset({"S01", "S03", "401"})
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"S05"})
 SERVER_CODES: FrozenSet[str] = frozenset({"S06"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"1001", "2004"})

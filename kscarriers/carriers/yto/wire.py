@@ -8,6 +8,7 @@ from typing import Any, List, Mapping
 
 from ...errors import CarrierError, ResponseFormatError
 from ...models import (
+    InterceptFailure,
     InterceptResult,
     PushEvent,
     PushKind,
@@ -25,16 +26,22 @@ CARRIER = "yto"
 _SITE = re.compile(r"【([^】]+)】")
 
 
+#: The keys of which a YTO envelope has at least one. Besides ``{success, code, message}``,
+#: the answers the public client ``syships/php-express`` met (``LogisticsGateway.php``
+#: ``formatResponse``) include ``{"statusCode": 1, "statusMessage": …}`` with no ``success``.
+_ENVELOPE_KEYS = ("success", "code", "statusCode")
+
+
 def answer(response: HttpResponse) -> Any:
-    """The decoded JSON answer: a bare array (track success) or a ``{success, code, …}`` object."""
+    """The decoded JSON answer: a bare array (track success) or a YTO envelope object."""
     data = load_json(CARRIER, response)
     if isinstance(data, list):
         return data
-    if not isinstance(data, Mapping) or ("success" not in data and "code" not in data):
+    if not isinstance(data, Mapping) or not any(key in data for key in _ENVELOPE_KEYS):
         raise ResponseFormatError(
             carrier=CARRIER,
             code="BAD_SHAPE",
-            message="answer is neither a list of scans nor a YTO envelope (no `success`/`code`)",
+            message="answer is neither a list of scans nor a YTO envelope (no `success`/`code`/`statusCode`)",
             http_status=response.status,
             raw=data if isinstance(data, Mapping) else None,
         )
@@ -54,8 +61,19 @@ def envelope(response: HttpResponse) -> Mapping[str, Any]:
     return data
 
 
+def _status_code(env: Mapping[str, Any]) -> str:
+    value = env.get("statusCode")
+    return "" if value is None or isinstance(value, bool) else str(value).strip()
+
+
 def is_success(env: Mapping[str, Any]) -> bool:
-    """``success`` is true (a string "true" is tolerated)."""
+    """``success`` is true (a string "true" is tolerated); without ``success``, ``statusCode`` is 0.
+
+    The second reading is the public client's (``success ?? statusCode == 0``) for the
+    ``{"statusCode", "statusMessage"}`` envelope.
+    """
+    if "success" not in env:
+        return _status_code(env) == "0"
     flag = env.get("success")
     return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
 
@@ -70,18 +88,38 @@ def code_of(env: Mapping[str, Any]) -> str:
 
 
 def is_accepted(env: Mapping[str, Any]) -> bool:
-    """An intercept / change / cancel was accepted: ``success`` and a zero ``statusCode``/``code``."""
+    """An intercept / change / cancel was accepted: ``success`` and a zero ``statusCode``/``code``.
+
+    ``data`` is not needed: the public client met ``{"waybillNo": …, "success": true}``.
+    """
     if not is_success(env):
         return False
-    status_code = env.get("statusCode")
-    if status_code is not None and str(status_code).strip() not in codes.SUCCESS_CODES:
+    if _status_code(env) not in codes.SUCCESS_CODES:
         return False
     return code_of(env) in codes.SUCCESS_CODES
 
 
+def is_status_envelope(env: Mapping[str, Any]) -> bool:
+    """The ``{"statusCode", "statusMessage"}`` envelope: no ``success`` and no ``code``."""
+    return "success" not in env and "code" not in env and "statusCode" in env
+
+
 def message_of(env: Mapping[str, Any]) -> str:
-    """The envelope's ``message``."""
-    return str(env.get("message") or "")
+    """The envelope's ``reason`` (401 answers), ``statusMessage`` or ``message``, whichever is set."""
+    for key in ("reason", "statusMessage", "message"):
+        value = env.get(key)
+        if value is not None and not isinstance(value, (Mapping, list)) and str(value).strip():
+            return str(value)
+    return ""
+
+
+def status_refusal(env: Mapping[str, Any]) -> InterceptFailure:
+    """The failure of a refusal in the ``statusCode`` envelope, read from its message."""
+    message = message_of(env)
+    for phrase, failure in codes.STATUS_REFUSAL_PHRASES:
+        if phrase in message:
+            return failure
+    return InterceptFailure.CARRIER_REJECTED_OTHER
 
 
 def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:

@@ -20,7 +20,7 @@ from ...models import (
 )
 from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
-from .. import CodeBook
+from .. import CodeBook, check_phone_tail
 from .._base import AdapterBase
 from .._codec import JSON_CONTENT_TYPE, compact_json, parse_form, receive_fields
 from .._envelope import EnvelopeFormat, require
@@ -67,13 +67,26 @@ class ZtoAdapter(AdapterBase):
             body=body,
         )
 
-    def build_track(self, waybill: str) -> HttpRequest:
-        """``zto.merchant.waybill.track.query``."""
-        return self._request(API_TRACK, {"billCode": waybill})
+    @staticmethod
+    def _waybill_body(waybill: str, phone_tail: Optional[str]) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"billCode": waybill}
+        tail = check_phone_tail(phone_tail)
+        if tail is not None:
+            body["mobilePhone"] = tail  # E413 asks for it (YangLiCon/docs zto.md)
+        return body
 
-    def build_subscribe(self, waybill: str, *, callback_url: Optional[str]) -> HttpRequest:
-        """``zto.merchant.waybill.track.subsrcibe``; the callback URL is set in the ZOP console."""
-        return self._request(API_SUBSCRIBE, {"billCode": waybill})
+    def build_track(self, waybill: str, *, phone_tail: Optional[str] = None) -> HttpRequest:
+        """``zto.merchant.waybill.track.query``; ``phone_tail`` is sent as ``mobilePhone``."""
+        return self._request(API_TRACK, self._waybill_body(waybill, phone_tail))
+
+    def build_subscribe(
+        self, waybill: str, *, callback_url: Optional[str], phone_tail: Optional[str] = None
+    ) -> HttpRequest:
+        """``zto.merchant.waybill.track.subsrcibe`` (``phone_tail`` as ``mobilePhone``).
+
+        The callback URL is set in the ZOP console.
+        """
+        return self._request(API_SUBSCRIBE, self._waybill_body(waybill, phone_tail))
 
     def build_intercept(self, request: InterceptRequest) -> HttpRequest:
         """``thirdcenter.createIntercept``; ``requestId`` and ``thirdBizNo`` carry our id."""

@@ -127,7 +127,11 @@ INTERCEPT_FAILURES: Dict[str, InterceptFailure] = {
 }
 
 #: Envelope codes (carriers.md §2.4) by the error they become.
-AUTH_CODES: FrozenSet[str] = frozenset({"S210", "S211", "S212", "S214", "E404", "E409", "E413", "E418"})
+AUTH_CODES: FrozenSet[str] = frozenset({"S210", "S211", "S212", "S214", "E404", "E418"})
+#: The ZOP gateway wants the last 4 digits of the sender's or receiver's phone (``E413``) or
+#: did not match the ones sent (``E409``): PhoneVerificationRequired, the way out is
+#: ``phone_tail``. Source: YangLiCon/docs document/tepbridge/logistics/zto.md (error table).
+PHONE_CODES: FrozenSet[str] = frozenset({"E409", "E413"})
 RATE_LIMIT_CODES: FrozenSet[str] = frozenset({"S206", "S221"})
 SERVER_CODES: FrozenSet[str] = frozenset({"S200", "S202", "S203"})
 NOT_FOUND_CODES: FrozenSet[str] = frozenset({"E416", "E23102"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ...errors import CarrierError, ResponseFormatError
+from ...errors import CarrierError, PhoneVerificationRequired, ResponseFormatError
 from ...models import (
     InterceptResult,
     PushEvent,
@@ -52,10 +52,15 @@ def message_of(env: Mapping[str, Any]) -> str:
 
 
 def error_from(env: Mapping[str, Any], response: HttpResponse) -> CarrierError:
-    """The typed error for a failed envelope."""
+    """The typed error for a failed envelope; ``E413``/``E409`` ask for ``phone_tail``."""
+    code = code_of(env) or "UNKNOWN"
+    if code in codes.PHONE_CODES:
+        return PhoneVerificationRequired(
+            carrier=CARRIER, code=code, message=message_of(env), http_status=response.status, raw=dict(env)
+        )
     return envelope_error(
         CARRIER,
-        code=code_of(env) or "UNKNOWN",
+        code=code,
         message=message_of(env),
         auth_codes=codes.AUTH_CODES,
         rate_codes=codes.RATE_LIMIT_CODES,

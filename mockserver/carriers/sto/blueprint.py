@@ -25,9 +25,11 @@ Checks, in order (first failure answers; all codes modelled, docs/carriers/sto.m
     unexpected exception                         S06   系统繁忙，请稍后重试 (``needRetry: "true"``)
     ==========================================  ====  =========================================
 
-``interceptForAct``: ``DEFAULT`` is a return to the sender,
-``CHANGE_ADDRESS`` a redirect (``receiverName``, ``receiverTel``, ``receiverProvince``,
-``receiverCity``, ``receiverAddress`` required, ``receiverArea`` optional). STO intercept content
+``interceptForAct``: ``DEFAULT`` is a return to the sender, unless the content carries any
+``receiver*`` field: then it is a change of address (``receiverName``, ``receiverTel``,
+``receiverProvince``, ``receiverCity``, ``receiverAddress`` required, ``receiverArea``
+optional), the form the public client syships/php-express sends (``LogisticApplication.php``).
+The older modelled form ``CHANGE_ADDRESS`` with the same fields is still accepted. STO intercept content
 has no request id, so each intercept request is a new work order: a repeat while one is pending
 is refused as a duplicate. A track request for several waybills is shown to the Decider and the
 journal with its first waybill.
@@ -71,6 +73,15 @@ _ACTS: Mapping[str, InterceptKind] = {
     "DEFAULT": InterceptKind.RETURN,
     "CHANGE_ADDRESS": InterceptKind.CHANGE_ADDRESS,
 }
+#: The new address of a change: any of them next to ``DEFAULT`` makes the intercept a change.
+_RECEIVER_FIELDS = (
+    "receiverName",
+    "receiverTel",
+    "receiverProvince",
+    "receiverCity",
+    "receiverArea",
+    "receiverAddress",
+)
 _WAYBILL_FIELDS: Mapping[Operation, str] = {
     Operation.TRACK: "waybillNoList",
     Operation.SUBSCRIBE: "subscribeInfoList",
@@ -204,6 +215,8 @@ def _create_intercept(account: Account, body: Mapping[str, Any], decision: Optio
     kind = _ACTS.get(required_text(body, "interceptForAct"))
     if kind is None:
         raise _fault("S02", "interceptForAct格式错误")
+    if any(body.get(name) not in (None, "") for name in _RECEIVER_FIELDS):
+        kind = InterceptKind.CHANGE_ADDRESS
     address = _new_address(body) if kind is InterceptKind.CHANGE_ADDRESS else None
     DIALECT.reject(decision)
     request_id = "STO" + uuid.uuid4().hex

@@ -23,6 +23,9 @@ Checks, in order (first failure answers):
     unexpected exception                          S202    发生错误
     ===========================================  ======  ===================================
 
+``mobilePhone`` (the last 4 digits of the sender's or receiver's phone) is optional on track and
+subscribe alike.
+
 Waybills: see :mod:`mockserver.carriers.zto.codes` (14 digits ``7[3-68]…`` or legacy 12 digits).
 ``destinationType``: 1 and 2 are modelled as a return to the sender, 3 and 4 as a change of
 delivery address (4 = "return to a given address" is a redirect to that address).
@@ -161,17 +164,23 @@ DIALECT.install(bp)
 # -- operations --------------------------------------------------------------------------------
 
 
+def _check_phone_tail(body: Mapping[str, Any]) -> None:
+    """An optional ``mobilePhone`` must be the last 4 digits of a phone (ASCII; ``\\d`` takes ``٣``)."""
+    phone = text_field(body, "mobilePhone", required=False)
+    if phone is not None and not re.fullmatch(r"[0-9]{4}", phone):
+        raise _fault("E413", "请输入收寄人任一方电话号码后4位")
+
+
 def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
-    phone = text_field(body, "mobilePhone", required=False)
-    if phone is not None and not re.fullmatch(r"\d{4}", phone):
-        raise _fault("E413", "请输入收寄人任一方电话号码后4位")
+    _check_phone_tail(body)
     scans = get_services().simulator.trace(account, waybill)
     return ok_response([render_scan(waybill, scan) for scan in scans])
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
     waybill = _waybill(body)
+    _check_phone_tail(body)  # the subscribe sample of YangLiCon/docs sends ``"mobilePhone": "5514"``
     get_services().simulator.subscribe(account, waybill)
     return ok_response(None)
 

@@ -43,6 +43,7 @@ from kscarriers.models import (
 from kscarriers.transport import HttpRequest, HttpResponse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sto"
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "sto"
 SECRET = "test-secret"
 APP_KEY = "CAKabcdef"
 FROM_CODE = "CAKabcdef-code"
@@ -198,12 +199,25 @@ def test_build_intercept_return_sends_default_act() -> None:
     assert form["data_digest"] == sign(form["content"])
 
 
-def test_build_intercept_change_address_sends_receiver_fields_unescaped() -> None:
+def test_sto_change_address_is_sent_as_default_with_receiver_fields() -> None:
+    # The public client's form (tests/reality/sto/request_change_address.json): the intercept
+    # api with interceptForAct DEFAULT plus the receiver fields; no public source shows
+    # interceptForAct "CHANGE_ADDRESS".
+    with open(REALITY / "request_change_address.json", encoding="utf-8") as f:
+        public = json.load(f)["body"]
     form = form_of(make_adapter().build_intercept(intercept_request(InterceptKind.CHANGE_ADDRESS)))
+    assert (form["api_name"], form["to_appkey"], form["to_code"]) == (
+        public["api_name"],
+        public["to_appkey"],
+        public["to_code"],
+    )
+    content = json.loads(form["content"])
+    assert sorted(content) == sorted(public["content"])
+    assert content["interceptForAct"] == public["content"]["interceptForAct"] == "DEFAULT"
     assert "王五" in form["content"]  # compact JSON with ensure_ascii=False: no \\uXXXX
-    assert json.loads(form["content"]) == {
+    assert content == {
         "waybillNo": WAYBILL,
-        "interceptForAct": "CHANGE_ADDRESS",
+        "interceptForAct": "DEFAULT",
         "receiverName": "王五",
         "receiverTel": "13900000000",
         "receiverProvince": "浙江省",

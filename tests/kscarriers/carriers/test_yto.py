@@ -45,6 +45,7 @@ from kscarriers.registry import CarrierRegistry
 from kscarriers.transport import HttpRequest, HttpResponse
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "yto"
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "yto"
 SECRET = "test-secret"
 APP_KEY = "K100"
 CLIENT_ID = "TESTCLIENT"
@@ -308,7 +309,9 @@ def test_track_non_json_answer_raises_response_format_error() -> None:
     assert info.value.code == "BAD_JSON"
 
 
-@pytest.mark.parametrize("answer", [{"success": True, "code": "0"}, {"hello": "world"}, "text"])
+@pytest.mark.parametrize(
+    "answer", [{"success": True, "code": "0", "data": {"NUMBER": WAYBILL}}, {"hello": "world"}, "text"]
+)
 def test_track_answer_of_the_wrong_shape_raises_response_format_error(answer: Any) -> None:
     with pytest.raises(ResponseFormatError):
         make_adapter().parse_track(WAYBILL, respond(answer))
@@ -368,10 +371,92 @@ def test_intercept_envelope_error_is_raised_not_returned(code: str, cls: type, r
     assert type(info.value) is cls and info.value.retryable is retryable
 
 
-def test_intercept_accepted_without_wanted_id_raises_naming_the_field() -> None:
+def test_intercept_accepted_without_wanted_id_is_pending_without_reference() -> None:
     answer = {"success": True, "statusCode": 0, "code": "0", "data": {"waybillNo": WAYBILL}}
-    with pytest.raises(ResponseFormatError, match=r"data\.wantedId"):
-        make_adapter().parse_intercept(intercept_request(), respond(answer))
+    result = make_adapter().parse_intercept(intercept_request(), respond(answer))
+    assert (result.status, result.carrier_reference) == (InterceptStatus.PENDING, "")
+
+
+# -- answers the public client syships/php-express met (tests/reality/yto) -------------------
+
+
+def reality(name: str) -> Any:
+    """The ``body`` of a public sample in tests/reality/yto (its ``source`` names where it is from)."""
+    with open(REALITY / name, encoding="utf-8") as f:
+        sample: Dict[str, Any] = json.load(f)
+    assert sample["source"]["repo"] == "syships/php-express"
+    return sample["body"]
+
+
+def test_yto_duplicate_intercept_in_statuscode_envelope_is_failed_duplicate() -> None:
+    body = reality("answer_intercept_duplicate_statuscode.json")
+    result = make_adapter().parse_intercept(intercept_request(), respond(body))
+    assert (result.status, result.failure) == (InterceptStatus.FAILED, InterceptFailure.DUPLICATE_REQUEST)
+    assert (result.raw_code, result.message) == ("1", "已有有效拦截件，不能重复发起拦截")
+    assert result.request_id == "req-1"
+
+
+def test_yto_statuscode_refusal_with_another_message_is_rejected_other() -> None:
+    body = {"statusCode": 1, "statusMessage": "该运单不支持拦截"}
+    result = make_adapter().parse_intercept(intercept_request(), respond(body))
+    assert (result.failure, result.raw_code) == (InterceptFailure.CARRIER_REJECTED_OTHER, "1")
+
+
+def test_yto_statuscode_envelope_with_a_listed_code_uses_the_code_table() -> None:
+    body = {"statusCode": 2001, "statusMessage": "已签收"}
+    result = make_adapter().parse_intercept(intercept_request(), respond(body))
+    assert (result.failure, result.raw_code) == (InterceptFailure.ALREADY_SIGNED, "2001")
+
+
+def test_yto_statuscode_zero_without_success_is_accepted() -> None:
+    result = make_adapter().parse_intercept(
+        intercept_request(), respond({"statusCode": 0, "statusMessage": "成功"})
+    )
+    assert (result.status, result.message) == (InterceptStatus.PENDING, "成功")
+
+
+def test_yto_cancel_refused_in_statuscode_envelope_is_failed_not_raised() -> None:
+    body = {"statusCode": 1, "statusMessage": "拦截件已处理，不能取消"}
+    result = make_adapter().parse_cancel_intercept(WAYBILL, respond(body))
+    assert (result.status, result.raw_code) == (InterceptStatus.FAILED, "1")
+
+
+@pytest.mark.parametrize("call", ["track", "subscribe", "intercept", "cancel"])
+def test_yto_code_401_with_reason_is_authentication_error(call: str) -> None:
+    answer = respond(reality("answer_code_401_reason.json"))
+    adapter = make_adapter(secret="s3cr3t-value")
+    parse = {
+        "track": lambda: adapter.parse_track(WAYBILL, answer),
+        "subscribe": lambda: adapter.parse_subscribe(WAYBILL, answer),
+        "intercept": lambda: adapter.parse_intercept(intercept_request(), answer),
+        "cancel": lambda: adapter.parse_cancel_intercept(WAYBILL, answer),
+    }[call]
+    with pytest.raises(AuthenticationError) as info:
+        parse()
+    assert info.value.code == "401" and info.value.retryable is False
+    assert "请求加密校验失败" in str(info.value) and info.value.carrier_message == "请求加密校验失败"
+    assert "s3cr3t-value" not in str(info.value) + repr(info.value)
+
+
+def test_yto_success_without_data_is_accepted() -> None:
+    answer = respond(reality("answer_success_without_data.json"))
+    adapter = make_adapter()
+    intercepted = adapter.parse_intercept(intercept_request(), answer)
+    changed = adapter.parse_intercept(intercept_request(InterceptKind.CHANGE_ADDRESS), answer)
+    assert (intercepted.status, intercepted.carrier_reference) == (InterceptStatus.PENDING, "")
+    assert changed.status is InterceptStatus.PENDING
+    assert adapter.parse_cancel_intercept(WAYBILL, answer).status is InterceptStatus.CANCELLED
+    assert adapter.parse_subscribe(WAYBILL, answer).subscribed is True
+
+
+def test_yto_track_success_without_data_is_an_empty_history() -> None:
+    answer = respond(reality("answer_success_without_data.json"))
+    assert make_adapter().parse_track(WAYBILL, answer).events == ()
+
+
+def test_yto_track_no_data_with_string_success_is_empty() -> None:
+    answer = respond(reality("answer_track_no_data_1001.json"))
+    assert make_adapter().parse_track("YT2819007867584", answer).events == ()
 
 
 def test_cancel_accepted_is_cancelled() -> None:

@@ -13,23 +13,27 @@ from urllib.parse import urlencode
 
 import pytest
 from ksconfig import ZTO_KEY, ZTO_SECRET, zto_config
-from ksfakes import json_response
+from ksfakes import ScriptedTransport, json_response
+from ksmock import WAYBILLS
 
 from kscarriers import (
     AuthenticationError,
     CarrierError,
     CarrierServerError,
+    Client,
     InterceptFailure,
     InterceptKind,
     InterceptRequest,
     InterceptStatus,
     NotFoundError,
+    PhoneVerificationRequired,
     PushKind,
     RateLimitError,
     ResponseFormatError,
     SignatureError,
     TrackingStatus,
     TrackingSubStatus,
+    ValidationError,
 )
 from kscarriers.carriers.zto import ZtoAdapter, codes
 
@@ -115,6 +119,81 @@ def test_envelope_codes_become_typed_errors(adapter, code, cls, retryable):
     with pytest.raises(cls) as info:
         adapter.parse_track(WAYBILL, envelope(status=False, code=code, message="x"))
     assert type(info.value) is cls and info.value.retryable is retryable and info.value.code == code
+
+
+# -- phone tail (E413: YangLiCon/docs document/tepbridge/logistics/zto.md) -------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [("E413", "鉴权失败,请输入收寄人任一方电话号码后4位"), ("E409", "鉴权失败,收寄人电话号码校验不一致")],
+)
+@pytest.mark.parametrize("call", ["track", "subscribe"])
+def test_zto_e413_asks_for_phone_tail(adapter, code, message, call):
+    answer = envelope(status=False, code=code, message=message)
+    with pytest.raises(PhoneVerificationRequired) as info:
+        if call == "track":
+            adapter.parse_track(WAYBILL, answer)
+        else:
+            adapter.parse_subscribe(WAYBILL, answer)
+    error = info.value
+    assert not isinstance(error, AuthenticationError) and error.retryable is False
+    assert (error.code, error.carrier_message) == (code, message)
+    assert "phone_tail" in str(error) and message in str(error)
+
+
+def test_zto_e413_from_the_client_is_not_retried():
+    transport = ScriptedTransport(
+        envelope(status=False, code="E413", message="请输入收寄人任一方电话号码后4位")
+    )
+    client = Client(zto_config(), transport=transport, sleep=lambda s: None)
+    with pytest.raises(PhoneVerificationRequired, match="phone_tail"):
+        client.track(WAYBILL)
+    assert len(transport.requests) == 1
+
+
+def test_zto_track_sends_phone_tail_as_mobilephone(adapter):
+    assert json.loads(adapter.build_track(WAYBILL, phone_tail="5514").body) == {
+        "billCode": WAYBILL,
+        "mobilePhone": "5514",
+    }
+    # the subscribe sample of YangLiCon/docs zto.md, field for field
+    assert json.loads(adapter.build_subscribe(WAYBILL, callback_url=None, phone_tail="5514").body) == {
+        "billCode": WAYBILL,
+        "mobilePhone": "5514",
+    }
+    assert json.loads(adapter.build_track(WAYBILL).body) == {"billCode": WAYBILL}
+
+
+def test_zto_phone_tail_reaches_the_mock_and_other_carriers_ignore_it(ks_client, mock_client):
+    waybill = WAYBILLS["zto"]
+    assert ks_client.track(waybill, carrier="zto", phone_tail="5514").waybill == waybill
+    assert ks_client.subscribe(waybill, carrier="zto", phone_tail="5514").subscribed is True
+    sent = [e for e in mock_client.get("/__admin/requests").get_json()["requests"] if e["carrier"] == "zto"]
+    assert [json.loads(e["request_body"])["mobilePhone"] for e in sent] == ["5514", "5514"]
+    for slug in ("yto", "sto", "jt"):
+        assert ks_client.track(WAYBILLS[slug], carrier=slug, phone_tail="5514").waybill == WAYBILLS[slug]
+
+
+@pytest.mark.parametrize(
+    "bad", ["551", "55145", "55a4", " 5514", "٥٥١٤", "５５１４", "²²²²", "", 5514, b"5514"]
+)
+@pytest.mark.parametrize("call", ["track", "subscribe"])
+def test_phone_tail_must_be_four_digits(bad, call):
+    transport = ScriptedTransport()  # any request would fail the test
+    client = Client(zto_config(), transport=transport, sleep=lambda s: None)
+    with pytest.raises(ValidationError) as info:
+        if call == "track":
+            client.track(WAYBILL, phone_tail=bad)
+        else:
+            client.subscribe(WAYBILL, phone_tail=bad)
+    assert info.value.field == "phone_tail" and "4 digits" in info.value.reason
+    assert transport.requests == []
+
+
+def test_adapter_refuses_a_bad_phone_tail_too(adapter):
+    with pytest.raises(ValidationError, match="phone_tail"):
+        adapter.build_track(WAYBILL, phone_tail="12345")
 
 
 def test_intercept_request_carries_request_id_and_return_destination(adapter):

@@ -303,14 +303,23 @@ def test_intercept_fails_when_the_parcel_is_signed_before_the_result(
     )
 
 
+@pytest.mark.parametrize("act", ["DEFAULT", "CHANGE_ADDRESS"])  # public form, older modelled form
 def test_change_of_address_reroutes_the_parcel_to_the_new_city(
-    sto: StoCaller, make_parcel: Any, mock_clock: Any
+    sto: StoCaller, make_parcel: Any, mock_clock: Any, act: str
 ) -> None:
     make_parcel(WAYBILL, "in_transit", destination={"province": "上海市", "city": "上海市"})
-    assert sto.intercept(act="CHANGE_ADDRESS", **CHENGDU)["data"]["status"] == "PENDING"
+    assert sto.intercept(act=act, **CHENGDU)["data"]["status"] == "PENDING"
     mock_clock.advance(7 * 24 * 3600)
     last = sto.traces()[-1]
     assert (last["scanType"], last["opOrgCityName"]) == ("签收", "成都市")
+
+
+def test_default_with_part_of_a_new_address_is_refused_naming_the_missing_field(
+    sto: StoCaller, make_parcel: Any
+) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    answer = sto.intercept(act="DEFAULT", receiverName="王五", receiverTel="13800138000")
+    assert _error(answer) == ("S02", "receiverProvince不能为空")
 
 
 def test_cancel_stops_a_pending_intercept(

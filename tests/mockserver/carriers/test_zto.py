@@ -94,6 +94,15 @@ def test_track_of_a_parcel_not_picked_up_is_an_empty_success(zto: Any, make_parc
     assert zto.call(API_TRACK, {"billCode": WAYBILL, "mobilePhone": "8000"})["result"] == []
 
 
+@pytest.mark.parametrize("api", [API_TRACK, API_SUBSCRIBE])
+def test_mobile_phone_is_read_on_track_and_subscribe(zto: Any, make_parcel: Any, api: str) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    assert zto.call(api, {"billCode": WAYBILL, "mobilePhone": "5514"})["status"] is True
+    for bad in ("13800138000", "٥٥١٤"):
+        answer = zto.call(api, {"billCode": WAYBILL, "mobilePhone": bad})
+        assert (answer["status"], answer["statusCode"]) == (False, "E413")
+
+
 def test_track_shows_new_scans_as_the_clock_moves(zto: Any, make_parcel: Any, mock_clock: Any) -> None:
     make_parcel(WAYBILL, "out_for_delivery")
     before = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
