@@ -40,7 +40,7 @@ from .models import (
     TrackingSubStatus,
     TrackResult,
 )
-from .registry import CarrierRegistry, default_registry
+from .registry import CarrierRegistry, candidates, default_registry, normalise_waybill
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
 
 __all__ = [
@@ -89,5 +89,7 @@ __all__ = [
     "UnsupportedOperationError",
     "ValidationError",
     "__version__",
+    "candidates",
     "default_registry",
+    "normalise_waybill",
 ]
