@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from fuzzkit import fuzz_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kscarriers import ConfigurationError, ValidationError, candidates, default_registry, normalise_waybill
@@ -180,7 +181,7 @@ def _public_patterns() -> List[Tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(("slug", "pattern", "flags"), _public_patterns())
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@fuzz_settings(max_examples=60)
 @given(data=st.data())
 def test_every_number_a_public_pattern_accepts_is_accepted_for_its_carrier(
     slug: str, pattern: str, flags: str, data: st.DataObject
