@@ -205,3 +205,11 @@ def test_the_public_sources_are_named_in_every_sample_file() -> None:
 def test_numbers_the_public_sources_disagree_on_are_not_detected(number: str) -> None:
     with pytest.raises(ValidationError, match="Yunda"):
         default_registry.detect(number)
+
+
+def test_a_parcel_in_the_rules_keeps_the_number_as_the_client_sends_it() -> None:
+    from kscarriers.rules.facts import Parcel
+
+    assert Parcel(carrier="zto", waybill="7310 0130 0194 86").waybill == "73100130019486"
+    with pytest.raises(ValidationError, match="ARABIC-INDIC"):
+        Parcel(carrier="zto", waybill="٧٣١٠٠١٣٠٠١٩٤٨٦")
