@@ -41,7 +41,7 @@ from .models import (
     TrackingSubStatus,
     TrackResult,
 )
-from .registry import CarrierRegistry, default_registry
+from .registry import CarrierRegistry, candidates, default_registry, normalise_waybill
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
 
 __all__ = [
@@ -91,5 +91,7 @@ __all__ = [
     "UnsupportedOperationError",
     "ValidationError",
     "__version__",
+    "candidates",
     "default_registry",
+    "normalise_waybill",
 ]

@@ -38,7 +38,7 @@ from .models import (
     SubscribeResult,
     TrackResult,
 )
-from .registry import CarrierRegistry, default_registry
+from .registry import CarrierRegistry, default_registry, normalise_waybill
 from .rules.eligibility import EligibilityReport, check_eligibility
 from .rules.facts import Merchant, Order, Refund
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
@@ -189,34 +189,42 @@ class Client:
         """Whether ``carrier`` offers ``operation``."""
         return operation in self.operations(carrier)
 
+    def candidates(self, waybill: str) -> Tuple[str, ...]:
+        """The carriers this client is configured for whose waybill formats fit ``waybill``.
+
+        Only configured carriers are listed (``kscarriers.candidates()`` answers for every
+        registered one). More than one means ``carrier=`` must be given; see docs/waybills.md.
+        """
+        configured = self.config.carriers
+        return tuple(slug for slug in self._registry.candidates(waybill) if slug in configured)
+
     def detect_carrier(self, waybill: str) -> str:
-        """The carrier of ``waybill`` among the configured ones.
+        """The carrier of ``waybill``, which must be one this client is configured for.
+
+        The number is normalised (full-width digits, label spaces and hyphens) and must fit
+        exactly one registered carrier's format, whether or not this client is configured for
+        the others: a 12-digit number is refused even by a ZTO-only client, because it may as
+        well be STO's (``carrier=`` settles it).
 
         Raises:
-            ValidationError: the number matches no carrier, or more than one.
+            ValidationError: the number is malformed, matches no carrier, or more than one.
             ConfigurationError: the number belongs to a carrier this client is not configured for.
         """
-        number = _check_text("waybill", waybill).upper()
-        try:
-            return self._registry.detect(number, among=self.config.carriers)
-        except ValidationError as exc:
-            unmatched = exc
-        try:
-            other = self._registry.detect(number)
-        except ValidationError:
-            raise unmatched from None
-        raise ConfigurationError(
-            f"{number} is a {other} waybill, but this client has no {other} configuration", carrier=other
-        )
+        slug = self._registry.detect(waybill)
+        if slug not in self.config.carriers:
+            number = normalise_waybill(waybill)
+            raise ConfigurationError(
+                f"{number} is a {slug} waybill, but this client has no {slug} configuration", carrier=slug
+            )
+        return slug
 
     def _resolve(self, waybill: str, carrier: Optional[str]) -> tuple[str, CarrierAdapter, str]:
-        number = _check_text("waybill", waybill).upper()
+        number = normalise_waybill(waybill)
         if carrier is None:
             slug = self.detect_carrier(number)
         else:
             slug = _check_text("carrier", carrier).lower()
-            patterns = self._registry.get(slug).waybill_patterns
-            if not any(p.fullmatch(number) for p in patterns):
+            if not self._registry.fits(slug, number):
                 raise ValidationError(
                     field="waybill", reason=f"{number!r} is not a valid {slug} waybill number"
                 )

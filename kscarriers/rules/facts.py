@@ -9,6 +9,7 @@ from typing import Any, FrozenSet, Iterable, Optional, Tuple
 from attrs import field, frozen
 
 from kscarriers.errors import ValidationError
+from kscarriers.registry import normalise_waybill
 from kscarriers.rules import _checks
 
 __all__ = [
@@ -116,7 +117,7 @@ def _slug(value: Any) -> str:
 
 
 def _waybill(value: Any) -> str:
-    return _checks.text("waybill", value).upper()
+    return normalise_waybill(value)  # as the client sends it, so that tracking results match
 
 
 def _order_id(value: Any) -> str:

@@ -14,6 +14,7 @@ from kscarriers import (
     Address,
     CarrierServerError,
     Client,
+    ConfigurationError,
     ConnectError,
     InterceptFailure,
     InterceptKind,
@@ -86,6 +87,83 @@ def test_non_string_waybill_is_a_validation_error():
     client, _, _ = client_with()
     with pytest.raises(ValidationError, match="must be a str"):
         client.track(73100130019486)  # type: ignore[arg-type]
+
+
+# -- waybill numbers as merchants type them (docs/waybills.md) --------------------------------
+
+EMPTY_TRACK = '{"status":true,"statusCode":"SYS000","result":[]}'
+
+
+def test_full_width_digits_are_normalised_before_sending():
+    client, transport, _ = client_with(json_response(EMPTY_TRACK), json_response(EMPTY_TRACK))
+    assert client.track("７３１００１３００１９４８６").waybill == WAYBILL
+    assert client.track("７３１００１３００１９４８６", carrier="zto").waybill == WAYBILL
+    assert [body_of(request)["billCode"] for request in transport.requests] == [WAYBILL, WAYBILL]
+
+
+@pytest.mark.parametrize("digits", ["٧٣١٠٠١٣٠٠١٩٤٨٦", "۷۳۱۰۰۱۳۰۰۱۹۴۸۶"])
+def test_arabic_indic_digits_are_refused_or_normalised(digits):
+    # NFKC leaves Arabic-Indic (and Persian) digits as they are, so they are refused, by name.
+    client, transport, _ = client_with()
+    for call in (client.track, client.subscribe, client.detect_carrier, client.candidates):
+        with pytest.raises(ValidationError, match="ARABIC-INDIC DIGIT SEVEN") as info:
+            call(digits)
+        assert info.value.field == "waybill"
+    with pytest.raises(ValidationError, match="ARABIC-INDIC DIGIT SEVEN"):
+        client.intercept(digits, carrier="zto", reason="退款")
+    assert transport.requests == []
+
+
+def test_number_with_label_spaces_is_accepted():
+    client, transport, _ = client_with(*[json_response(EMPTY_TRACK)] * 3)
+    for typed in ("7310 0130 0194 86", "7310\u30000130\u00a00194 86", "7310-0130-0194-86"):
+        assert client.track(typed).waybill == WAYBILL
+    assert {body_of(request)["billCode"] for request in transport.requests} == {WAYBILL}
+
+
+def test_bare_twelve_digit_number_is_ambiguous_without_carrier(ks_client):
+    legacy = "728350000001"  # a ZTO legacy number; STO's older series also have 12 digits
+    assert ks_client.candidates(legacy) == ("sto", "zto")
+    with pytest.raises(ValidationError, match=r"ambiguous between sto, zto.*pass carrier="):
+        ks_client.track(legacy)
+    assert ks_client.track(legacy, carrier="zto").carrier == "zto"
+    assert ks_client.track("7283 5000 0001", carrier="sto").carrier == "sto"
+
+
+def test_bare_twelve_digit_number_is_ambiguous_even_for_a_client_of_one_carrier():
+    client, transport, _ = client_with()
+    assert client.candidates("728350000001") == ("zto",)  # only configured carriers are listed
+    with pytest.raises(ValidationError, match="ambiguous between sto, zto"):
+        client.track("728350000001")
+    assert transport.requests == []
+
+
+def test_fifteen_digit_43_number_names_yunda(ks_client):
+    number = "433277027280336"
+    assert ks_client.candidates(number) == ("sto",)
+    with pytest.raises(ValidationError, match=r"Yunda \(韵达\).*pass carrier='sto'"):
+        ks_client.track(number)
+    assert ks_client.track(number, carrier="sto").waybill == number
+
+
+def test_a_number_of_an_unconfigured_carrier_is_a_configuration_error():
+    client, _, _ = client_with()
+    with pytest.raises(ConfigurationError, match="YT2600227881409 is a yto waybill"):
+        client.track("yt 2600 2278 8140 9")
+
+
+@pytest.mark.parametrize(
+    ("slug", "number"),
+    [
+        ("zto", "73610555582883"),
+        ("yto", "YT260022788140912"),
+        ("sto", "77316523125896"),
+        ("jt", "JT500000000001"),
+    ],
+)
+def test_the_mock_accepts_every_format_the_sdk_sends(ks_client, slug, number):
+    assert ks_client.detect_carrier(number) == slug
+    assert ks_client.track(number).waybill == number
 
 
 def test_reads_are_retried_on_envelope_busy_codes():

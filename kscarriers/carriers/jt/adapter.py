@@ -63,7 +63,7 @@ class JtAdapter(AdapterBase):
     name: ClassVar[str] = "jt"
     rank: ClassVar[int] = 4
     display_name: ClassVar[str] = "J&T Express (极兔)"
-    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"JT\d{13}"),)
+    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"JT[0-9]{12,13}"),)
     operations: ClassVar[FrozenSet[Operation]] = frozenset(
         {
             Operation.TRACK,

@@ -57,7 +57,10 @@ class StoAdapter(AdapterBase):
     name: ClassVar[str] = "sto"
     rank: ClassVar[int] = 3
     display_name: ClassVar[str] = "STO Express (申通)"
-    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"(77|43)\d{12,15}"),)
+    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (
+        re.compile(r"(77|43)[0-9]{12,15}"),
+        re.compile(r"[0-9]{12}"),
+    )
     operations: ClassVar[FrozenSet[Operation]] = frozenset(
         {
             Operation.TRACK,

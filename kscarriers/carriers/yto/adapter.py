@@ -46,7 +46,7 @@ class YtoAdapter(AdapterBase):
     name: ClassVar[str] = "yto"
     rank: ClassVar[int] = 2
     display_name: ClassVar[str] = "YTO Express (圆通)"
-    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"YT\d{13}"),)
+    waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (re.compile(r"YT[0-9]{13,15}"),)
     operations: ClassVar[FrozenSet[Operation]] = frozenset(
         {
             Operation.TRACK,

@@ -43,8 +43,8 @@ class ZtoAdapter(AdapterBase):
     rank: ClassVar[int] = 1
     display_name: ClassVar[str] = "ZTO Express (中通)"
     waybill_patterns: ClassVar[Tuple[Pattern[str], ...]] = (
-        re.compile(r"7[3-68]\d{12}"),
-        re.compile(r"\d{12}"),
+        re.compile(r"7[3-68][0-9]{12}"),
+        re.compile(r"[0-9]{12}"),
     )
     operations: ClassVar[FrozenSet[Operation]] = frozenset(Operation)
     intercept_takes_request_id: ClassVar[bool] = True

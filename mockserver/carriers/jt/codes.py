@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 SLUG = "jt"
-WAYBILL_RE = re.compile(r"^JT\d{13}$")
+WAYBILL_RE = re.compile(r"^JT[0-9]{12,13}$")
 
 #: Path under ``/jt`` -> operation (J&T has no intercept cancel).
 APIS: Mapping[str, Operation] = {
@@ -137,8 +137,8 @@ CANCELLED_CODE = ("173099", "拦截已撤销")
 
 
 def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is a J&T China number: ``JT`` and 13 digits."""
-    return bool(WAYBILL_RE.match(waybill))
+    """Whether ``waybill`` is a J&T China number: ``JT`` and 12 or 13 ASCII digits."""
+    return WAYBILL_RE.fullmatch(waybill) is not None
 
 
 def problem_type(scan: Scan) -> str:

@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 SLUG = "sto"
-WAYBILL_RE = re.compile(r"^(?:77|43)\d{12,15}$")
+WAYBILL_RE = re.compile(r"^(?:(?:77|43)[0-9]{12,15}|[0-9]{12})$")
 
 #: ``api_name`` -> (neutral operation name, the ``to_appkey``/``to_code`` the doc gives for it).
 APIS: Mapping[str, tuple[Operation, str]] = {
@@ -134,5 +134,5 @@ INTERCEPT_PUSH_API = "INTERCEPT_RESULT_PUSH"
 
 
 def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is an STO number: ``77`` or ``43`` then 12 to 15 digits."""
-    return bool(WAYBILL_RE.match(waybill))
+    """Whether ``waybill`` is an STO number: ``77``/``43`` and 12 to 15 ASCII digits, or legacy 12."""
+    return WAYBILL_RE.fullmatch(waybill) is not None

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 SLUG = "yto"
-WAYBILL_RE = re.compile(r"^YT\d{13}$")
+WAYBILL_RE = re.compile(r"^YT[0-9]{13,15}$")
 VERSION = "v1"
 
 #: URL ``<method>`` -> operation.
@@ -101,5 +101,5 @@ PUSH_STATUS: Mapping[InterceptStatus, str] = {
 
 
 def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is a YTO number: ``YT`` and 13 digits."""
-    return bool(WAYBILL_RE.match(waybill))
+    """Whether ``waybill`` is a YTO number: ``YT`` and 13 to 15 ASCII digits."""
+    return WAYBILL_RE.fullmatch(waybill) is not None

@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 SLUG = "zto"
-WAYBILL_RE = re.compile(r"^(?:7[3-68]\d{12}|\d{12})$")
+WAYBILL_RE = re.compile(r"^(?:7[3-68][0-9]{12}|[0-9]{12})$")
 
 #: ``apiName`` (the URL path under ``/zto``) -> operation.
 APIS: Mapping[str, Operation] = {
@@ -124,5 +124,5 @@ INTERCEPT_STATUS: Mapping[InterceptStatus, tuple[str, str]] = {
 
 
 def is_valid_waybill(waybill: str) -> bool:
-    """Whether ``waybill`` is a ZTO number: 14 digits ``7[3-68]…`` or a legacy 12-digit one."""
-    return bool(WAYBILL_RE.match(waybill))
+    """Whether ``waybill`` is a ZTO number: 14 ASCII digits ``7[3-68]…`` or a legacy 12-digit one."""
+    return WAYBILL_RE.fullmatch(waybill) is not None

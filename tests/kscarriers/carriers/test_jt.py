@@ -116,12 +116,15 @@ def fixture_push(name: str) -> Tuple[Dict[str, str], bytes]:
 # -- class attributes -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", ["JT2099306666983", "JT0000000000000"])
+@pytest.mark.parametrize("number", ["JT2099306666983", "JT0000000000000", "JT209930666698"])
 def test_waybill_pattern_accepts_jt_numbers(number: str) -> None:
     assert any(p.fullmatch(number) for p in JtAdapter.waybill_patterns)
 
 
-@pytest.mark.parametrize("number", ["JT209930666698", "JT20993066669831", "YT2099306666983", "2099306666983"])
+@pytest.mark.parametrize(
+    "number",
+    ["JT20993066669", "JT20993066669831", "YT2099306666983", "2099306666983", "JT２０９９３０６６６６９８３"],
+)
 def test_waybill_pattern_rejects_other_numbers(number: str) -> None:
     assert not any(p.fullmatch(number) for p in JtAdapter.waybill_patterns)
 

@@ -143,12 +143,16 @@ def push_body(
 # -- adapter shape -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", ["777031922725111", "772011975782987", "43" + "1" * 12, "77" + "0" * 15])
+@pytest.mark.parametrize(
+    "number", ["777031922725111", "772011975782987", "43" + "1" * 12, "77" + "0" * 15, "268000000001"]
+)
 def test_waybill_pattern_accepts_sto_numbers(number: str) -> None:
     assert any(p.fullmatch(number) for p in StoAdapter.waybill_patterns)
 
 
-@pytest.mark.parametrize("number", ["7712345678901", "88" + "1" * 13, "77" + "0" * 16, "75123456789012"])
+@pytest.mark.parametrize(
+    "number", ["7712345678901", "88" + "1" * 13, "77" + "0" * 16, "75123456789012", "77" + "٠" * 13]
+)
 def test_waybill_pattern_rejects_other_numbers(number: str) -> None:
     assert not any(p.fullmatch(number) for p in StoAdapter.waybill_patterns)
 

@@ -119,13 +119,23 @@ def push_body(data: Any, *, push_type: str = "TRACE", secret: str = SECRET, clie
 # -- class attributes -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", ["YT9093718083088", "YT2600227881409", "YT2819014489339"])
+@pytest.mark.parametrize(
+    "number",
+    ["YT9093718083088", "YT2600227881409", "YT2819014489339", "YT26002278814091", "YT260022788140912"],
+)
 def test_waybill_pattern_matches_yto_numbers(number: str) -> None:
     assert any(p.fullmatch(number) for p in YtoAdapter.waybill_patterns)
 
 
 @pytest.mark.parametrize(
-    "number", ["YT909371808308", "YT90937180830881", "731001300194860", "JT1234567890123"]
+    "number",
+    [
+        "YT909371808308",
+        "YT9093718083088123",
+        "731001300194860",
+        "JT1234567890123",
+        "YT９０９３７１８０８３０８８",
+    ],
 )
 def test_waybill_pattern_rejects_other_numbers(number: str) -> None:
     assert not any(p.fullmatch(number) for p in YtoAdapter.waybill_patterns)
