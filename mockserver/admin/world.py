@@ -141,7 +141,7 @@ def create_parcel() -> tuple[Response, int]:
     parcel = hub.simulator.create_parcel(
         account, waybill, stage=stage, origin=_place(data, "origin"), destination=_place(data, "destination")
     )
-    return jsonify({"parcel": parcel.to_dict(now=hub.clock.now()), "stage": stage.value}), 201
+    return jsonify({"parcel": parcel.to_dict(now=hub.simulator.now_for(account)), "stage": stage.value}), 201
 
 
 @bp.get("/parcels/<carrier>/<waybill>")
@@ -160,9 +160,8 @@ def get_parcel(carrier: str, waybill: str) -> Response:
             message=f"{number} does not exist (the account has auto_parcels off)",
         )
     records = hub.simulator.intercepts(account, number)
-    return jsonify(
-        {"parcel": parcel.to_dict(now=hub.clock.now()), "intercepts": [r.to_dict() for r in records]}
-    )
+    now = hub.simulator.now_for(account)
+    return jsonify({"parcel": parcel.to_dict(now=now), "intercepts": [r.to_dict() for r in records]})
 
 
 @bp.get("/openapi.json")

@@ -29,6 +29,7 @@ def test_account_is_created_then_updated_and_never_lists_its_secret(mock_client:
         "auto_parcels": True,
         "extra": {"note": "x"},
         "epoch": "2025-01-06T02:00:00+00:00",
+        "clock_offset": 0.0,
     }
     updated = mock_client.post("/__admin/accounts", json={**ZTO, "auto_parcels": False})
     assert updated.status_code == 200
