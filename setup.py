@@ -43,7 +43,14 @@ setup(
         "waitress>=2.1",
     ],
     extras_require={
-        "test": ["pytest>=7.4", "responses>=0.23", "hypothesis>=6.80", "cpca>=0.5", "jsonschema>=4"],
+        "test": [
+            "pytest>=7.4",
+            "pytest-xdist>=3.5",
+            "responses>=0.23",
+            "hypothesis>=6.80",
+            "cpca>=0.5",
+            "jsonschema>=4",
+        ],
         "address": ["cpca>=0.5"],
         "dev": ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"],
     },

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import requests
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from mockserver import admin
 from mockserver.carriers import default_registry, register_carriers
@@ -24,6 +25,27 @@ from mockserver.simulator import Simulator
 from mockserver.store import Store, open_store
 
 __all__ = ["Services", "build_clock", "close_app", "create_app", "enable_proxy", "get_services"]
+
+
+class _JsonProvider(DefaultJSONProvider):
+    """Flask's JSON with Chinese text unescaped, key order kept, and lone surrogates survived.
+
+    Clients may send ``"\\ud800"`` inside a JSON string; the parsed text then holds a lone
+    surrogate that UTF-8 cannot encode. Such an answer is written with ASCII escapes instead,
+    which round-trips to exactly what the client sent, rather than failing with a 500.
+    """
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                text = super().dumps(obj, **{**kwargs, "ensure_ascii": True})
+        return text
 
 
 def build_clock(settings: Mapping[str, Any]) -> Clock:
@@ -63,9 +85,8 @@ def create_app(
     """
     settings = load_config(config)
     app = Flask("mockserver")
+    app.json = _JsonProvider(app)
     app.config.update(settings)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
 
     # Wrapped so that POST /__admin/clock/mode can switch manual/system time at runtime.
     the_clock = SwitchableClock(clock if clock is not None else build_clock(settings))

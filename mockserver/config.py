@@ -89,6 +89,13 @@ def _parse_env(key: str, text: str, default: Any) -> Any:
             return float(text)
         if isinstance(default, list):
             return json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Never echo the text: ACCOUNTS holds app secrets.
+        raise ConfigError(
+            key=key,
+            reason=f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} "
+            "(the value is not shown, as it may hold secrets)",
+        ) from None
     except ValueError as exc:
         raise ConfigError(key=key, reason=f"cannot parse {text!r}: {exc}") from exc
     return text

@@ -10,16 +10,36 @@ from typing import Any, Callable, Optional
 
 from attrs import evolve, field, frozen
 
-__all__ = ["CRITERIA", "Journal", "JournalEntry"]
+__all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text"]
 
 #: What entries can be filtered on (``account`` is the app key).
 CRITERIA = ("carrier", "operation", "waybill", "account", "decided_by", "status")
+
+
+def safe_text(value: str) -> str:
+    """``value`` with anything UTF-8 cannot encode (a lone surrogate from a JSON ``\\ud800``)
+    written as a backslash escape, so that the entry can always be answered and stored."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def _optional_text(value: Optional[str]) -> Optional[str]:
+    return None if value is None else safe_text(value)
+
+
+def _headers(value: Mapping[str, str]) -> Mapping[str, str]:
+    return {safe_text(k): safe_text(v) for k, v in value.items()}
 
 
 @frozen(kw_only=True)
 class JournalEntry:
     """One request to a carrier blueprint and the answer it got.
 
+    Text that UTF-8 cannot carry (a lone surrogate a client sent as ``\\ud800``) is kept as
+    its backslash escape, so one odd request can never break the journal for everybody.
     Headers are kept as sent (digests are not secrets); an account's ``app_secret`` is never
     stored — the journal hook of :mod:`mockserver.carriers.exchange` masks it if a client leaks it.
     ``decided_by`` is the scenario that chose the answer, or ``"default"``.
@@ -29,16 +49,16 @@ class JournalEntry:
     time: datetime
     carrier: str
     operation: str
-    account: Optional[str] = None
-    waybill: Optional[str] = None
+    account: Optional[str] = field(default=None, converter=_optional_text)
+    waybill: Optional[str] = field(default=None, converter=_optional_text)
     method: str
-    path: str
-    request_headers: Mapping[str, str] = field(factory=dict, hash=False)
-    request_body: str = ""
+    path: str = field(converter=safe_text)
+    request_headers: Mapping[str, str] = field(factory=dict, hash=False, converter=_headers)
+    request_body: str = field(default="", converter=safe_text)
     response_status: int
-    response_body: str = ""
-    decided_by: str = "default"
-    error: Optional[str] = None
+    response_body: str = field(default="", converter=safe_text)
+    decided_by: str = field(default="default", converter=safe_text)
+    error: Optional[str] = field(default=None, converter=_optional_text)
 
     def to_dict(self) -> dict[str, Any]:
         return {

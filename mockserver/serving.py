@@ -5,14 +5,19 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 __all__ = ["serve_in_thread"]
 
 
-def _close_all(server: Any) -> None:
+def _close_channels(server: Any, *, trigger: bool) -> None:
+    """Close the listener and every connection; the wake-up trigger too only when ``trigger``."""
     for channel in list(server._map.values()):
-        channel.close()
+        if channel is server and not trigger:
+            wasyncore.dispatcher.close(server)  # the listener alone: server.close() also closes the trigger
+        elif trigger or channel is not server.trigger:
+            channel.close()
 
 
 def serve_in_thread(
@@ -43,11 +48,21 @@ def serve_in_thread(
             if stopped:
                 return
             stopped = True
-        # Close every socket (listener, trigger, keep-alive connections) from inside the
-        # server's own loop thread: the loop ends once its socket map is empty.
-        server.trigger.pull_trigger(lambda: _close_all(server))
-        thread.join(timeout=5)
+        # In three steps, so that nothing ever writes to a closed trigger (EBADF, or worse a
+        # byte into whatever file reused its number): first the listener and connections go,
+        # from inside the server's loop; then the worker threads finish, still free to wake
+        # the loop; only then does the trigger close, which empties the map and ends the loop.
+        closed = threading.Event()
+
+        def close_connections() -> None:
+            _close_channels(server, trigger=False)
+            closed.set()
+
+        server.trigger.pull_trigger(close_connections)
+        closed.wait(timeout=5)
         server.task_dispatcher.shutdown()
+        server.trigger.pull_trigger(lambda: _close_channels(server, trigger=True))
+        thread.join(timeout=5)
 
     shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
     return f"http://{shown_host}:{bound_port}", stop

@@ -114,17 +114,41 @@ class Simulator:
                 epoch=existing.epoch if existing else self.clock.now(),
                 auto_parcels=auto_parcels,
                 extra=extra or {},
+                clock_offset=existing.clock_offset if existing else 0.0,
             )
             self.store.put_account(account)
             return account, existing is None
 
     def reset_account(self, account: Account) -> Account:
-        """Forget the account's state and restart its epoch (auto routes) at the current time."""
+        """Forget the account's state, put its clock back on the server's, and restart its epoch."""
         with self.store.atomic():
             self.store.reset_account(account.carrier, account.app_key)
-            fresh = evolve(account, epoch=self.clock.now())
+            fresh = evolve(account, epoch=self.clock.now(), clock_offset=0.0)
             self.store.put_account(fresh)
             return fresh
+
+    def now_for(self, account: Account) -> datetime:
+        """The account's time: the server's clock plus the account's own offset."""
+        return account.time_at(self.clock.now())
+
+    def move_account_clock(
+        self, account: Account, *, seconds: Optional[float] = None, to: Optional[datetime] = None
+    ) -> Account:
+        """Advance the account's clock by ``seconds`` (>= 0), or set it to ``to``; the server's stays.
+
+        Raises:
+            ValueError: ``seconds`` is negative, or the time would leave what a clock can show.
+        """
+        with self.store.atomic():
+            current = self.store.get_account(*account.key) or account
+            server_now = self.clock.now()
+            if to is None:
+                if seconds is None or not seconds >= 0:
+                    raise ValueError(f"seconds must be >= 0 (got {seconds})")
+                to = current.time_at(server_now) + timedelta(seconds=seconds)  # may raise OverflowError
+            moved = evolve(current, clock_offset=(to - server_now).total_seconds())
+            self.store.put_account(moved)
+            return moved
 
     # -- parcels ---------------------------------------------------------------------------
 
@@ -141,7 +165,7 @@ class Simulator:
         """The scans visible now; empty when the parcel does not exist or has no scan yet."""
         with self.store.atomic():
             parcel = self.parcel(account, waybill)
-            return parcel.visible(self.clock.now()) if parcel else ()
+            return parcel.visible(self.now_for(account)) if parcel else ()
 
     def create_parcel(
         self,
@@ -153,7 +177,7 @@ class Simulator:
         destination: Optional[Place] = None,
     ) -> Parcel:
         """Create (or replace, dropping its intercepts) a parcel that has just reached ``stage``."""
-        now = self.clock.now()
+        now = self.now_for(account)
         first, last, route = plan_stage_route(
             account.carrier, waybill, stage, now=now, origin=origin, destination=destination
         )
@@ -183,7 +207,7 @@ class Simulator:
                 origin=first,
                 destination=last,
                 route=route,
-                created_at=self.clock.now(),
+                created_at=self.now_for(account),
                 source="auto",
             )
             self.store.put_parcel(parcel)
@@ -199,7 +223,7 @@ class Simulator:
             carrier=account.carrier,
             app_key=account.app_key,
             waybill=waybill,
-            created_at=self.clock.now(),
+            created_at=self.now_for(account),
             extra=extra or {},
         )
         self.store.put_subscription(subscription)
@@ -220,7 +244,7 @@ class Simulator:
             first = self.store.recall_answer(carrier, app_key, request.request_id)
             if first is not None:
                 return evolve(first, replayed=True)
-            now = self.clock.now()
+            now = self.now_for(account)
             self._settle(account, request.waybill)
             parcel = self._get_or_materialise(account, request.waybill)
             records = self.store.list_intercepts(carrier, app_key, request.waybill)
@@ -266,7 +290,8 @@ class Simulator:
                 if record.status is InterceptStatus.PENDING and (
                     external_ref is None or record.external_ref == external_ref
                 ):
-                    cancelled = evolve(record, status=InterceptStatus.CANCELLED, updated_at=self.clock.now())
+                    now = self.now_for(account)
+                    cancelled = evolve(record, status=InterceptStatus.CANCELLED, updated_at=now)
                     self.store.put_intercept(cancelled)
                     return InterceptAnswer(record=cancelled)
             return InterceptAnswer(fail_reason=FailReason.NO_INTERCEPT)
@@ -285,7 +310,7 @@ class Simulator:
 
     def _settle(self, account: Account, waybill: str) -> None:
         """Resolve the waybill's pending intercepts whose ``resolve_at`` has passed."""
-        now = self.clock.now()
+        now = self.now_for(account)
         for record in self.store.list_intercepts(account.carrier, account.app_key, waybill):
             at = record.resolve_at
             if record.status is not InterceptStatus.PENDING or at is None or at > now:

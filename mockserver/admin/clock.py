@@ -1,5 +1,11 @@
 """Admin routes over the mock clock: read it, set or advance a manual clock, switch its mode.
 
+Each route except ``mode`` also works on one account's own clock: give ``carrier`` and
+``app_key`` (in the body, or the query of ``GET``). An account's clock is the server's plus an
+offset that only that account's parcels, intercepts, journal entries and pushes see, so jobs
+sharing a server move time without touching each other; it moves in either clock mode, never
+backwards by ``advance``, and a reset of the account puts it back on the server's clock.
+
 Errors are ``{"error": code, "message": ..., "field"?: ...}``: 400 ``invalid_field``, 409
 ``clock_not_manual`` (moving a clock that runs on system time) or ``clock_not_switchable``.
 """
@@ -9,15 +15,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
+from mockserver.admin.base import account as _account
 from mockserver.admin.base import body as _body
 from mockserver.admin.base import bp, number, string
+from mockserver.admin.base import carrier as _carrier
 from mockserver.admin.base import invalid as _invalid
-from mockserver.admin.openapi import json_body, operation
+from mockserver.admin.openapi import carrier_enum, json_body, operation, query
 from mockserver.clock import MAX_SPEED, ClockModeError, SwitchableClock
 from mockserver.errors import ApiError
 from mockserver.services import Services, get_services
+from mockserver.world import Account
 
 __all__ = ["OPENAPI_PATHS"]
 
@@ -55,17 +64,54 @@ def _clock_state(hub: Services) -> dict[str, Any]:
     return state
 
 
+def _scoped_account(hub: Services, data: Any) -> Optional[Account]:
+    """The account named by ``carrier`` + ``app_key``, or None when neither is given."""
+    if data.get("carrier") is None and data.get("app_key") is None:
+        return None
+    slug = _carrier(data) or ""
+    app_key = string(data, "app_key") or ""
+    return _account(hub, slug, app_key)
+
+
+def _account_clock_state(hub: Services, account: Account) -> dict[str, Any]:
+    state = _clock_state(hub)
+    state.update(
+        time=hub.simulator.now_for(account).isoformat(),
+        server_time=hub.clock.now().isoformat(),
+        offset_seconds=account.clock_offset,
+        carrier=account.carrier,
+        app_key=account.app_key,
+    )
+    return state
+
+
+def _move_account_clock(hub: Services, account: Account, field: str, **move: Any) -> Response:
+    try:
+        moved = hub.simulator.move_account_clock(account, **move)
+    except (ValueError, OverflowError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) else "the time would leave what a clock can show"
+        raise _invalid(field, message) from None
+    hub.pushes.kick()  # the account's pushes that just fell due go out now
+    return jsonify(_account_clock_state(hub, moved))
+
+
 @bp.get("/clock")
 def get_clock() -> Response:
-    return jsonify(_clock_state(get_services()))
+    hub = get_services()
+    scoped = _scoped_account(hub, request.args)
+    return jsonify(_account_clock_state(hub, scoped) if scoped else _clock_state(hub))
 
 
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
     hub = get_services()
-    seconds = number(_body(), "seconds")
+    data = _body()
+    seconds = number(data, "seconds")
     if seconds is None:
         raise _invalid("seconds", "seconds must be a number >= 0")
+    scoped = _scoped_account(hub, data)
+    if scoped is not None:
+        return _move_account_clock(hub, scoped, "seconds", seconds=seconds)
     _move_clock(hub, lambda clock: clock.advance(seconds), "seconds")
     return jsonify(_clock_state(hub))
 
@@ -83,6 +129,9 @@ def set_clock() -> Response:
         ) from None
     if moment.tzinfo is None:
         raise _invalid("time", "time needs a UTC offset, e.g. +08:00 or Z")
+    scoped = _scoped_account(hub, data)
+    if scoped is not None:
+        return _move_account_clock(hub, scoped, "time", to=moment)
     _move_clock(hub, lambda clock: clock.set(moment), "time")
     return jsonify(_clock_state(hub))
 
@@ -108,24 +157,36 @@ def clock_mode() -> Response:
 
 
 _CLOCK_ANSWERS = {
-    200: "the clock: time, kind (manual|system), speed?",
+    200: "the clock: time, kind (manual|system), speed?; for an account also server_time, "
+    "offset_seconds, carrier, app_key",
     400: "bad field",
-    409: "the clock is not manual",
+    404: "no such account",
+    409: "the server's clock is not manual",
 }
+
+#: ``carrier`` + ``app_key``: move only that account's clock (allowed in either mode).
+_ACCOUNT_FIELDS = {"carrier": carrier_enum(), "app_key": {"type": "string", "minLength": 1}}
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/clock": {
-        "get": operation("The mock time and clock mode", answers={200: "the clock"}),
+        "get": operation(
+            "The mock time and clock mode (of one account, given carrier and app_key)",
+            params=(
+                query("carrier", "read this account's clock", schema=carrier_enum()),
+                query("app_key", "the account's app key"),
+            ),
+            answers={200: "the clock", 400: "bad field", 404: "no such account"},
+        ),
         "post": operation(
-            "Set a manual clock to a time",
-            body=json_body({"time": {"type": "string", "format": "date-time"}}, ("time",)),
+            "Set a manual clock (or one account's clock) to a time",
+            body=json_body({"time": {"type": "string", "format": "date-time"}, **_ACCOUNT_FIELDS}, ("time",)),
             answers=_CLOCK_ANSWERS,
         ),
     },
     "/__admin/clock/advance": {
         "post": operation(
-            "Move a manual clock forward",
-            body=json_body({"seconds": {"type": "number", "minimum": 0}}, ("seconds",)),
+            "Move a manual clock (or one account's clock) forward",
+            body=json_body({"seconds": {"type": "number", "minimum": 0}, **_ACCOUNT_FIELDS}, ("seconds",)),
             answers=_CLOCK_ANSWERS,
         )
     },

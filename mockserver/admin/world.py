@@ -20,7 +20,7 @@ from mockserver.admin.openapi import build_document, carrier_enum, json_body, op
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_url, set_callback
-from mockserver.services import get_services
+from mockserver.services import Services, get_services
 from mockserver.world import Stage
 from mockserver.world.geo import Place
 
@@ -75,6 +75,18 @@ def reset() -> Response:
     carrier = _carrier(data)
     app_key = _string(data, "app_key") or ""
     account = hub.simulator.reset_account(_account(hub, carrier, app_key))
+    removed = _forget_traces(hub, carrier, app_key)
+    return jsonify(
+        {
+            "reset": {"carrier": carrier, "app_key": app_key},
+            "account": account.public_dict(),
+            "scenarios_removed": removed,
+        }
+    )
+
+
+def _forget_traces(hub: Services, carrier: str, app_key: str) -> list[str]:
+    """Drop the account's journal entries and its scenarios; return the removed stub ids."""
     hub.journal.clear(carrier=carrier, account=app_key)
     removed = [
         stub.id
@@ -86,13 +98,18 @@ def reset() -> Response:
             hub.scenarios.remove(stub_id)
         except KeyError:  # removed meanwhile by another admin call
             pass
-    return jsonify(
-        {
-            "reset": {"carrier": carrier, "app_key": app_key},
-            "account": account.public_dict(),
-            "scenarios_removed": removed,
-        }
-    )
+    return removed
+
+
+@bp.delete("/accounts/<carrier>/<app_key>")
+def delete_account(carrier: str, app_key: str) -> Response:
+    """Forget an account entirely, so that a shared server does not fill up with test accounts."""
+    hub = get_services()
+    slug = _carrier({"carrier": carrier}) or ""
+    account = _account(hub, slug, app_key)
+    hub.store.delete_account(*account.key)
+    removed = _forget_traces(hub, slug, app_key)
+    return jsonify({"deleted": {"carrier": slug, "app_key": app_key}, "scenarios_removed": removed})
 
 
 @bp.post("/accounts")
@@ -141,7 +158,7 @@ def create_parcel() -> tuple[Response, int]:
     parcel = hub.simulator.create_parcel(
         account, waybill, stage=stage, origin=_place(data, "origin"), destination=_place(data, "destination")
     )
-    return jsonify({"parcel": parcel.to_dict(now=hub.clock.now()), "stage": stage.value}), 201
+    return jsonify({"parcel": parcel.to_dict(now=hub.simulator.now_for(account)), "stage": stage.value}), 201
 
 
 @bp.get("/parcels/<carrier>/<waybill>")
@@ -160,9 +177,8 @@ def get_parcel(carrier: str, waybill: str) -> Response:
             message=f"{number} does not exist (the account has auto_parcels off)",
         )
     records = hub.simulator.intercepts(account, number)
-    return jsonify(
-        {"parcel": parcel.to_dict(now=hub.clock.now()), "intercepts": [r.to_dict() for r in records]}
-    )
+    now = hub.simulator.now_for(account)
+    return jsonify({"parcel": parcel.to_dict(now=now), "intercepts": [r.to_dict() for r in records]})
 
 
 @bp.get("/openapi.json")
@@ -219,6 +235,16 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "get": operation(
             "List accounts (never their secrets)", params=(query("carrier", "only this carrier"),)
         ),
+    },
+    "/__admin/accounts/{carrier}/{app_key}": {
+        "delete": operation(
+            "Forget an account: its state, callback, journal entries and scenarios",
+            params=(
+                query("carrier", "carrier slug", location="path", schema=_CARRIER),
+                query("app_key", "the account's app key", location="path"),
+            ),
+            answers={200: "deleted", 400: "bad field", 404: "no such account"},
+        )
     },
     "/__admin/parcels": {
         "post": operation(

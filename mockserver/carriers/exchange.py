@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any, Callable, Optional
 
 from attrs import define, field
@@ -30,7 +31,7 @@ from mockserver.carriers.codec import json_response
 from mockserver.carriers.fields import FieldProblem
 from mockserver.deciders import Breakage, Decision, DecisionRequest, Operation, RawResponse
 from mockserver.journal import JournalEntry
-from mockserver.services import get_services
+from mockserver.services import Services, get_services
 
 __all__ = ["CarrierFault", "Exchange", "consult", "exchange", "install", "raw_response", "transformed"]
 
@@ -92,7 +93,7 @@ def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[s
             operation=operation,
             app_key=app_key,
             waybill=waybill,
-            now=hub.clock.now(),
+            now=_now(hub, note.carrier, app_key),
             body=raw.decode("utf-8", errors="replace"),
             method=request.method,
             path=request.full_path.rstrip("?"),
@@ -128,6 +129,12 @@ def raw_response(answer: RawResponse) -> Response:
     return response
 
 
+def _now(hub: Services, carrier: str, app_key: Optional[str]) -> datetime:
+    """The time on the clock of the calling account (the server's for an unknown caller)."""
+    account = hub.store.get_account(carrier, app_key) if app_key else None
+    return account.time_at(hub.clock.now()) if account else hub.clock.now()
+
+
 def _masked(text: str, secret: Optional[str]) -> str:
     return text.replace(secret, "***") if secret else text
 
@@ -152,7 +159,7 @@ def _journal(response: Response) -> Response:
     answer = response.get_data().decode("utf-8", errors="replace") if not response.direct_passthrough else ""
     hub.journal.append(
         JournalEntry(
-            time=hub.clock.now(),
+            time=_now(hub, note.carrier, note.app_key),
             carrier=note.carrier,
             operation=note.operation.value,
             account=note.app_key,

@@ -49,7 +49,7 @@ def set_callback(
     if url is None:
         scheduler.store.delete_callback(carrier, app_key)
         return None
-    callback = Callback(carrier=carrier, app_key=app_key, url=url, since=scheduler.clock.now())
+    callback = Callback(carrier=carrier, app_key=app_key, url=url, since=scheduler.now_of((carrier, app_key)))
     scheduler.store.put_callback(callback)
     scheduler.kick()
     return callback

@@ -124,17 +124,23 @@ class PushScheduler:
         if self._stop.is_set():
             return
         with self._lock:
-            now = self.clock.now()
+            server_now = self.clock.now()
             for callback in self.callbacks():
                 account = self.store.get_account(callback.carrier, callback.app_key)
                 if account is None:
                     continue
+                now = account.time_at(server_now)  # each account runs on its own clock
                 try:
                     with self.store.atomic():
                         self._discover(account, callback, now)
                 except Exception:  # one account's trouble must not stop the others' pushes
                     log.exception("push discovery failed for %s/%s", *account.key)
                 self._start_lane(account.key, now)
+
+    def now_of(self, key: _Key) -> datetime:
+        """The time on the clock of account ``key`` (the server's, if it has no account)."""
+        account = self.store.get_account(*key)
+        return account.time_at(self.clock.now()) if account else self.clock.now()
 
     def clock_runs(self) -> bool:
         """Whether the clock moves by itself (system time), so that a ticker must watch it."""
@@ -321,7 +327,7 @@ class PushScheduler:
         finally:
             with self._lock:
                 self._busy.discard(key)
-                self._start_lane(key, self.clock.now())
+                self._start_lane(key, self.now_of(key))
                 self._changed.notify_all()
 
     def _deliver(self, key: _Key, push_id: str) -> None:
@@ -334,7 +340,7 @@ class PushScheduler:
             sender=self.sender,
             is_ack=self._carriers(record.carrier).is_push_ack,
             timeout=self.settings.timeout_seconds,
-            now=self.clock.now,
+            now=lambda: self.now_of(key),
         )
         with self._lock:
             current = self.store.get_push(*key, push_id)
@@ -359,8 +365,8 @@ class PushScheduler:
             with self._lock:
                 if not self._changed.wait_for(lambda: not self._busy, max(0.0, deadline - time.monotonic())):
                     return False
-                now = self.clock.now()
-                if not any(self._due((c.carrier, c.app_key), now) for c in self.callbacks()):
+                keys = [(c.carrier, c.app_key) for c in self.callbacks()]
+                if not any(self._due(key, self.now_of(key)) for key in keys):
                     return True
         return False
 

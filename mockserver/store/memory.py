@@ -181,3 +181,9 @@ class MemoryStore:
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self._lock:
             self._state.pop((carrier, app_key), None)
+
+    def delete_account(self, carrier: str, app_key: str) -> None:
+        with self._lock:
+            self._state.pop((carrier, app_key), None)
+            self._callbacks.pop((carrier, app_key), None)
+            self._accounts.pop((carrier, app_key), None)

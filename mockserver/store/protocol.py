@@ -105,3 +105,7 @@ class Store(Protocol):
         The account and its callback URL are kept.
         """
         ...
+
+    def delete_account(self, carrier: str, app_key: str) -> None:
+        """Forget one account entirely: its state, its callback URL and the account itself."""
+        ...

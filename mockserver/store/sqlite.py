@@ -328,6 +328,11 @@ class SqliteStore:
             for table in _ACCOUNT_TABLES:
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
 
+    def delete_account(self, carrier: str, app_key: str) -> None:
+        with self.atomic():
+            for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
+                self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
+
 
 def open_store(spec: str) -> Store:
     """The store a ``STORE`` setting / ``--store`` option names.

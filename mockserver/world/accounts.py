@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Optional
 
@@ -24,6 +24,10 @@ class Account:
 
     ``epoch`` anchors auto-generated routes: it is the mock time at which the account was
     registered (or last reset).
+
+    ``clock_offset`` is how many seconds the account's own clock runs ahead of the server's:
+    on a server shared by many CI jobs, each job moves its own accounts' time without touching
+    anybody else's parcels, intercepts or pushes. A reset puts it back to 0.
     """
 
     carrier: str
@@ -32,10 +36,15 @@ class Account:
     epoch: datetime = field(converter=aware)
     auto_parcels: bool = True
     extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
+    clock_offset: float = 0.0
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.carrier, self.app_key)
+
+    def time_at(self, server_now: datetime) -> datetime:
+        """The account's time when the server's clock shows ``server_now``."""
+        return server_now + timedelta(seconds=self.clock_offset) if self.clock_offset else server_now
 
     def public_dict(self) -> dict[str, Any]:
         """The account as the admin API shows it: never the secret."""
@@ -56,6 +65,7 @@ class Account:
             epoch=datetime.fromisoformat(data["epoch"]),
             auto_parcels=bool(data.get("auto_parcels", True)),
             extra=data.get("extra") or {},
+            clock_offset=float(data.get("clock_offset", 0.0)),
         )
 
 

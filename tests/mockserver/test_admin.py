@@ -29,6 +29,7 @@ def test_account_is_created_then_updated_and_never_lists_its_secret(mock_client:
         "auto_parcels": True,
         "extra": {"note": "x"},
         "epoch": "2025-01-06T02:00:00+00:00",
+        "clock_offset": 0.0,
     }
     updated = mock_client.post("/__admin/accounts", json={**ZTO, "auto_parcels": False})
     assert updated.status_code == 200
@@ -257,3 +258,26 @@ def test_configured_accounts_are_registered_at_start() -> None:
     accounts = app.test_client().get("/__admin/accounts").get_json()["accounts"]
     assert [(a["app_key"], a["auto_parcels"]) for a in accounts] == [("qa-job-7", False)]
     assert datetime.fromisoformat(accounts[0]["epoch"]).tzinfo is not None
+
+
+def test_deleting_an_account_forgets_it_with_its_journal_and_scenarios(mock_client: Any, zto: Any) -> None:
+    assert mock_client.post("/__admin/accounts", json=ZTO).status_code == 201
+    stub = {
+        "id": "mine",
+        "match": {"account": "qa-job-7"},
+        "outcome": {"type": "intercept", "result": "succeed"},
+    }
+    assert mock_client.post("/__admin/scenarios", json=stub).status_code == 201
+    zto.post(
+        "zto.merchant.waybill.track.query",
+        {"billCode": "73100130019486"},
+        app_key="qa-job-7",
+        secret="qa-secret-7",
+    )
+    answer = mock_client.delete("/__admin/accounts/zto/qa-job-7")
+    assert answer.status_code == 200
+    assert answer.get_json()["scenarios_removed"] == ["mine"]
+    keys = {a["app_key"] for a in mock_client.get("/__admin/accounts").get_json()["accounts"]}
+    assert "qa-job-7" not in keys and "zto-demo" in keys
+    assert mock_client.get("/__admin/requests/count?app_key=qa-job-7").get_json() == {"count": 0}
+    assert mock_client.delete("/__admin/accounts/zto/qa-job-7").status_code == 404

@@ -194,3 +194,26 @@ def test_a_path_documented_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="documented twice"):
         build_document(("mockserver.admin.world", "mockserver.admin.world"))
     assert build_document(("mockserver.admin.world", "mockserver.not_there"))["paths"]
+
+
+def test_request_with_lone_surrogate_leaves_the_journal_readable(mock_client: Any, zto: Any) -> None:
+    # A JSON "\ud800" parses to text UTF-8 cannot encode; it once turned every later
+    # GET /__admin/requests into a 500 for every user of the server.
+    answer = zto.post("zto.merchant.waybill.track.query", b'{"billCode":"\\ud800"}')
+    assert answer.status_code == 200
+    listed = mock_client.get("/__admin/requests")
+    assert listed.status_code == 200
+    (entry,) = listed.get_json()["requests"]
+    assert entry["waybill"] == "\\ud800"  # kept as its escape, not dropped
+    assert mock_client.get("/__admin/requests/count").get_json() == {"count": 1}
+
+
+def test_admin_answer_with_lone_surrogate_is_written_with_escapes() -> None:
+    from mockserver.app import create_app
+
+    app = create_app({"CLOCK": "manual"})
+    with app.app_context():
+        text = app.json.dumps({"w": "\ud800", "name": "中通"})
+    assert text == '{"w": "\\ud800", "name": "\\u4e2d\\u901a"}'
+    with app.app_context():
+        assert app.json.dumps({"name": "中通"}) == '{"name": "中通"}'

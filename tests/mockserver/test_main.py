@@ -88,6 +88,23 @@ def test_bad_settings_name_their_key(settings: dict[str, Any], key: str) -> None
     assert caught.value.key == key
 
 
+def test_accounts_with_a_json_syntax_error_never_print_the_secret(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {"MOCKSERVER_ACCOUNTS": '[{"carrier":"zto","app_key":"k","app_secret":"TOP-SECRET-1",}]'}
+    with pytest.raises(ConfigError) as caught:
+        from_env(env)
+    assert caught.value.key == "MOCKSERVER_ACCOUNTS"
+    assert "line 1 column" in str(caught.value)
+    assert "TOP-SECRET-1" not in str(caught.value)
+    assert "TOP-SECRET-1" not in repr(caught.value)
+    monkeypatch.setenv("MOCKSERVER_ACCOUNTS", env["MOCKSERVER_ACCOUNTS"])
+    assert main(["--clock", "manual"]) == 2
+    printed = capsys.readouterr()
+    assert "TOP-SECRET-1" not in printed.out + printed.err
+    assert "MOCKSERVER_ACCOUNTS" in printed.err
+
+
 def test_unknown_carrier_in_configured_accounts_is_refused() -> None:
     with pytest.raises(ConfigError, match="unknown carrier") as caught:
         create_app({"ACCOUNTS": [{"carrier": "ups", "app_key": "k", "app_secret": "s"}]})

@@ -96,6 +96,20 @@ def test_reset_account_keeps_the_account_and_other_accounts_state(store: Store) 
     assert store.list_parcels("zto", "b") == [_parcel("b")]
 
 
+def test_delete_account_forgets_it_with_its_callback_and_keeps_the_others(store: Store) -> None:
+    for key in ("a", "b"):
+        store.put_account(_account(key))
+        store.put_parcel(_parcel(key))
+        store.put_callback(Callback(carrier="zto", app_key=key, url=f"http://cb.test/{key}", since=NOW))
+    store.delete_account("zto", "a")
+    assert store.get_account("zto", "a") is None
+    assert store.get_callback("zto", "a") is None
+    assert store.list_parcels("zto", "a") == []
+    assert store.get_account("zto", "b") == _account("b")
+    assert store.list_parcels("zto", "b") == [_parcel("b")]
+    assert [c.app_key for c in store.list_callbacks()] == ["b"]
+
+
 def test_reset_forgets_everything_including_accounts(store: Store) -> None:
     store.put_account(_account("a"))
     store.put_parcel(_parcel("a"))
