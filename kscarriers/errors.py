@@ -5,6 +5,7 @@
     KsCarriersError
     ├── ConfigurationError (+ValueError)      bad or missing client configuration
     ├── ValidationError (+ValueError)         bad input: field + reason
+    │   └── IdempotencyError                  an idempotency key reused for another call
     ├── UnsupportedOperationError             the carrier has no such operation (e.g. J&T cancel)
     ├── SignatureError                        a push failed verification
     ├── OutcomeUnknownError                   a state-changing call may or may not have happened
@@ -28,7 +29,7 @@ would try the same call again.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
 __all__ = [
     "AuthenticationError",
@@ -36,6 +37,7 @@ __all__ = [
     "CarrierServerError",
     "ConfigurationError",
     "ConnectError",
+    "IdempotencyError",
     "InterceptRejectedError",
     "KsCarriersError",
     "NotFoundError",
@@ -110,6 +112,23 @@ class ValidationError(KsCarriersError, ValueError):
 
     def __repr__(self) -> str:
         return f"ValidationError(field={self.field!r}, reason={self.reason!r})"
+
+
+class IdempotencyError(ValidationError):
+    """An ``idempotency_key`` already used for another call; nothing was sent.
+
+    A key belongs to one carrier, waybill, operation and set of parameters (kind, new address,
+    reason). ``differs`` names what this call changed (``("waybill",)``, ``("reason",
+    "new_address")`` …); ``key`` is the key. ``field`` is ``"idempotency_key"``.
+    """
+
+    def __init__(self, *, key: str, differs: Tuple[str, ...], reason: str) -> None:
+        super().__init__(field="idempotency_key", reason=reason)
+        self.key = key
+        self.differs = differs
+
+    def __repr__(self) -> str:
+        return f"IdempotencyError(key={self.key!r}, differs={self.differs!r})"
 
 
 class UnsupportedOperationError(KsCarriersError):
