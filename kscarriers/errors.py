@@ -160,8 +160,11 @@ class SignatureError(KsCarriersError):
 class OutcomeUnknownError(KsCarriersError):
     """A state-changing request may have reached the carrier, and could not be settled.
 
-    The SDK never resends such a request blindly. ``request_id`` is the id the request carried
-    (pass it back as ``idempotency_key`` to retry safely where the carrier supports one).
+    Raised for a read timeout, a reset, a carrier-side failure (5xx, "system busy") or an answer
+    that cannot be read (an HTML page, a truncated body) after an intercept, a change of address
+    or a cancel. The SDK never resends such a request blindly. ``request_id`` is the id the
+    request carried: pass it back as ``idempotency_key`` to resume the same intercept (the
+    client reads a "duplicate" refusal of the resumed call as the earlier attempt having landed).
     """
 
     def __init__(self, *, carrier: str, operation: str, waybill: str, request_id: str, cause: str) -> None:
