@@ -105,7 +105,7 @@ class IdempotencyPolicy:
     after a restart, does not know the keys.
 
     Args:
-        capacity: keys kept; past that, the least recently used key is forgotten.
+        capacity: how many keys are kept; past that, the least recently used is forgotten.
         ttl: seconds (on the client's ``monotonic`` clock) a key is kept after its first use;
             ``None`` keeps it until ``capacity`` pushes it out. Stripe keeps keys for 24 hours
             (``ttl=86400``).

@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 import pytest
-from ksmock import WAYBILLS, sdk_config, test_account
+from attrs import frozen
+from ksmock import WAYBILLS, make_parcel, sdk_config
 
 from kscarriers import (
     AuthenticationError,
@@ -106,21 +107,6 @@ class Injected:
         return self.decision
 
 
-def make_parcel(admin: Any, carrier: str, waybill: Optional[str] = None) -> str:
-    number = waybill or WAYBILLS[carrier]
-    answer = admin.post(
-        "/__admin/parcels",
-        json={
-            "carrier": carrier,
-            "app_key": test_account(carrier)["app_key"],
-            "waybill": number,
-            "stage": "in_transit",
-        },
-    )
-    assert answer.status_code == 201, answer.get_json()
-    return number
-
-
 def intercepts_at_mock(admin: Any, carrier: str, waybill: str) -> List[str]:
     """The states of the mock's intercepts of ``waybill``, oldest first."""
     records = admin.get(f"/__admin/intercepts?carrier={carrier}").get_json()["intercepts"]
@@ -168,13 +154,46 @@ def times(request: Any) -> Optional[int]:
     return 1 if request.param == "once" else None
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
+@pytest.fixture(params=sorted(FAULTS))
+def name(request: Any) -> str:
+    """The name of the fault injected (a key of FAULTS)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def waybill(ks_accounts: Any, carrier: str) -> str:
+    return make_parcel(ks_accounts, carrier, "in_transit")
+
+
+@frozen
+class Case:
+    """One fault injected into one carrier's parcel, once or on every attempt."""
+
+    carrier: str
+    waybill: str
+    name: str
+    times: Optional[int]
+
+    @property
+    def decision(self) -> Decision:
+        return FAULTS[self.name][0]
+
+    @property
+    def acted(self) -> bool:
+        """Whether the carrier carries the request out before the fault (a breakage)."""
+        return FAULTS[self.name][1]
+
+
+@pytest.fixture
+def case(carrier: str, waybill: str, times: Optional[int], name: str) -> Case:
+    return Case(carrier=carrier, waybill=waybill, name=name, times=times)
+
+
 def test_intercept_under_a_fault_is_typed_true_and_never_duplicated(
-    ks_client: Client, ks_accounts: Any, mock_app: Any, carrier: str, times: Optional[int], name: str
+    ks_client: Client, ks_accounts: Any, mock_app: Any, case: Case
 ) -> None:
-    decision, acted = FAULTS[name]
-    waybill = make_parcel(ks_accounts, carrier)
-    inject(mock_app, decision, MockOperation.INTERCEPT, times)
+    carrier, waybill, name, acted = case.carrier, case.waybill, case.name, case.acted
+    inject(mock_app, case.decision, MockOperation.INTERCEPT, case.times)
 
     outcome = outcome_of(lambda: ks_client.intercept(waybill, reason="refund"))
 
@@ -186,7 +205,7 @@ def test_intercept_under_a_fault_is_typed_true_and_never_duplicated(
         sent = requests_at_mock(ks_accounts, carrier, "intercept", waybill)
         assert sent == 1 or name in RETRIED, f"{sent} intercept requests"
     if name in DEFINITE:
-        check_definite(name, outcome, once=times is not None, expected=InterceptStatus.PENDING)
+        check_definite(name, outcome, once=case.times is not None, expected=InterceptStatus.PENDING)
     elif isinstance(outcome, InterceptResult):
         assert outcome.status is InterceptStatus.PENDING, outcome
     else:
@@ -201,31 +220,29 @@ def test_intercept_under_a_fault_is_typed_true_and_never_duplicated(
 
     if isinstance(outcome, OutcomeUnknownError):
         # Resuming with the key the error hands back gives the truth, and no second intercept.
-        inject(mock_app, decision, MockOperation.INTERCEPT, 0)
+        inject(mock_app, case.decision, MockOperation.INTERCEPT, 0)
         resumed = ks_client.intercept(waybill, reason="refund", idempotency_key=outcome.request_id)
         assert resumed.status is InterceptStatus.PENDING, resumed
         assert intercepts_at_mock(ks_accounts, carrier, waybill) == ["PENDING"]
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
 def test_cancel_under_a_fault_is_typed_true_and_never_wrong(
-    ks_client: Client, ks_accounts: Any, mock_app: Any, carrier: str, times: Optional[int], name: str
+    ks_client: Client, ks_accounts: Any, mock_app: Any, case: Case
 ) -> None:
-    decision, acted = FAULTS[name]
-    waybill = make_parcel(ks_accounts, carrier)
+    carrier, waybill, name, acted = case.carrier, case.waybill, case.name, case.acted
     assert ks_client.intercept(waybill, reason="refund").status is InterceptStatus.PENDING
     if not ks_client.supports(carrier, Operation.CANCEL_INTERCEPT):
         with pytest.raises(UnsupportedOperationError):  # J&T: refused before any request
             ks_client.cancel_intercept(waybill)
         return
-    inject(mock_app, decision, MockOperation.CANCEL_INTERCEPT, times)
+    inject(mock_app, case.decision, MockOperation.CANCEL_INTERCEPT, case.times)
 
     outcome = outcome_of(lambda: ks_client.cancel_intercept(waybill))
 
     at_mock = intercepts_at_mock(ks_accounts, carrier, waybill)
     assert len(at_mock) == 1
     if name in DEFINITE:
-        check_definite(name, outcome, once=times is not None, expected=InterceptStatus.CANCELLED)
+        check_definite(name, outcome, once=case.times is not None, expected=InterceptStatus.CANCELLED)
     elif isinstance(outcome, InterceptResult):
         assert outcome.status is InterceptStatus.CANCELLED, outcome
     elif not isinstance(outcome, OutcomeUnknownError):
@@ -247,8 +264,8 @@ def test_cancel_under_a_fault_is_typed_true_and_never_wrong(
 def test_same_idempotency_key_on_another_waybill_is_refused_before_sending(
     ks_client: Client, ks_accounts: Any, carrier: str
 ) -> None:
-    first = make_parcel(ks_accounts, carrier)
-    other = make_parcel(ks_accounts, carrier, WAYBILLS[carrier][:-3] + "000")
+    first = make_parcel(ks_accounts, carrier, "in_transit")
+    other = make_parcel(ks_accounts, carrier, "in_transit", WAYBILLS[carrier][:-3] + "000")
     ks_client.intercept(first, reason="refund", idempotency_key="refund-42")
     with pytest.raises(IdempotencyError) as info:
         ks_client.intercept(other, reason="refund", idempotency_key="refund-42")
@@ -258,9 +275,8 @@ def test_same_idempotency_key_on_another_waybill_is_refused_before_sending(
 
 
 def test_repeated_intercept_with_same_key_returns_first_result(
-    ks_client: Client, ks_accounts: Any, carrier: str
+    ks_client: Client, ks_accounts: Any, carrier: str, waybill: str
 ) -> None:
-    waybill = make_parcel(ks_accounts, carrier)
     first = ks_client.intercept(waybill, reason="refund", idempotency_key="refund-42")
     again = ks_client.intercept(waybill, reason="refund", idempotency_key="refund-42")
     assert first.status is again.status is InterceptStatus.PENDING, again
@@ -275,7 +291,7 @@ def test_sto_intercept_answered_with_html_is_outcome_unknown(
     ks_client: Client, ks_accounts: Any, mock_app: Any
 ) -> None:
     # STO carried the intercept out, then its 2xx answer was a maintenance page (<!DOCTYPE html>).
-    waybill = make_parcel(ks_accounts, "sto")
+    waybill = make_parcel(ks_accounts, "sto", "in_transit")
     inject(mock_app, FAULTS["break-wrong_content_type"][0], MockOperation.INTERCEPT, 1)
     with pytest.raises(OutcomeUnknownError) as info:
         ks_client.intercept(waybill, reason="refund", idempotency_key="refund-42")
@@ -287,10 +303,9 @@ def test_sto_intercept_answered_with_html_is_outcome_unknown(
 
 
 def test_a_fresh_client_in_another_process_does_not_know_the_keys(
-    mock_app: Any, ks_client: Client, ks_accounts: Any, carrier: str
+    mock_app: Any, ks_client: Client, ks_accounts: Any, carrier: str, waybill: str
 ) -> None:
     # The guarantee is per Client instance: a new one (a restart) meets the carrier's own rules.
-    waybill = make_parcel(ks_accounts, carrier)
     ks_client.intercept(waybill, reason="refund", idempotency_key="refund-42")
     restarted = Client(sdk_config(), transport=WSGITransport(mock_app), sleep=lambda s: None)
     again = restarted.intercept(waybill, reason="refund", idempotency_key="refund-42")
