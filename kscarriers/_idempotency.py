@@ -185,10 +185,6 @@ class KeyLedger:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
     def _forget_stale(self, now: float) -> None:
         ttl = self.policy.ttl
         busy = [key for key, entry in self._entries.items() if entry.lock.locked()]
