@@ -2,13 +2,14 @@
 
 from ._version import __version__
 from .client import Client
-from .config import CarrierConfig, ClientConfig, Credentials, RetryPolicy, Timeouts
+from .config import CarrierConfig, ClientConfig, Credentials, IdempotencyPolicy, RetryPolicy, Timeouts
 from .errors import (
     AuthenticationError,
     CarrierError,
     CarrierServerError,
     ConfigurationError,
     ConnectError,
+    IdempotencyError,
     InterceptRejectedError,
     KsCarriersError,
     NotFoundError,
@@ -59,6 +60,8 @@ __all__ = [
     "Credentials",
     "HttpRequest",
     "HttpResponse",
+    "IdempotencyError",
+    "IdempotencyPolicy",
     "InterceptFailure",
     "InterceptKind",
     "InterceptRejectedError",

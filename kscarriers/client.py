@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from attrs import evolve
 
-from ._idempotency import StateChange, send_once
+from ._idempotency import Intent, KeyLedger, StateChange, once_per_key, send_once
 from ._inference import intercept_from_tracking, relabel_returns
 from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter, check_phone_tail
@@ -122,6 +122,10 @@ class Client:
         monotonic: clock for the retry policy's total timeout.
         id_factory: makes request ids for state-changing calls (default: uuid4 hex).
 
+    The client remembers the idempotency keys of its intercepts (``config.idempotency``): a
+    repeat with a key returns the first answer, and a key reused for another call is an
+    :class:`~kscarriers.errors.IdempotencyError`. That memory is this instance's, in process.
+
     Every request carries ``config.user_agent`` as its ``User-Agent`` header (an adapter that
     sets its own for a carrier keeps it).
 
@@ -154,6 +158,7 @@ class Client:
             rng=rng,
         )
         self._new_id = id_factory or (lambda: uuid.uuid4().hex)
+        self._keys = KeyLedger(config.idempotency, monotonic=monotonic)
         self._adapters: Dict[str, CarrierAdapter] = {}
 
     def __repr__(self) -> str:
@@ -340,6 +345,16 @@ class Client:
         carrier dedupes by that id (ZTO) retries are free. Elsewhere a failure that may have
         reached the carrier is settled by asking for the intercept's status before any
         resend; if it cannot be settled, :class:`OutcomeUnknownError` is raised.
+
+        A key belongs to one call: this carrier, waybill, kind, reason and new address.
+        Calling again with the same key and the same arguments returns the first call's answer
+        (a pending one refreshed by the carrier's status query where it has one) and sends no
+        new intercept; after :class:`OutcomeUnknownError` it resumes the call. The client
+        remembers keys per instance, in process (``ClientConfig.idempotency``).
+
+        Raises:
+            IdempotencyError: ``idempotency_key`` was used for another call; nothing is sent.
+            OutcomeUnknownError: the request may have landed and that could not be settled.
         """
         slug, adapter, number = self._resolve(waybill, carrier)
         if not isinstance(kind, InterceptKind):
@@ -364,6 +379,8 @@ class Client:
             request_id=self._request_id(idempotency_key),
             new_address=new_address,
         )
+        key = request.request_id
+        has_status = Operation.INTERCEPT_STATUS in adapter.operations
 
         def settle() -> Optional[InterceptResult]:
             try:
@@ -371,13 +388,34 @@ class Client:
             except NotFoundError:
                 return None  # the carrier has no intercept: ours never landed
 
-        return send_once(
-            self._retrier,
-            lambda: adapter.parse_intercept(request, self._send(adapter.build_intercept(request))),
-            StateChange(carrier=slug, operation="intercept", waybill=number, request_id=request.request_id),
-            deduped=adapter.intercept_takes_request_id,
-            settle=settle if Operation.INTERCEPT_STATUS in adapter.operations else None,
+        def send() -> InterceptResult:
+            return send_once(
+                self._retrier,
+                lambda: adapter.parse_intercept(request, self._send(adapter.build_intercept(request))),
+                StateChange(carrier=slug, operation="intercept", waybill=number, request_id=key),
+                deduped=adapter.intercept_takes_request_id,
+                settle=settle if has_status else None,
+            )
+
+        def refresh(first: InterceptResult) -> Optional[InterceptResult]:
+            try:
+                current = self.intercept_status(number, carrier=slug)
+            except KsCarriersError as exc:
+                log.info("%s intercept %s: status query failed (%s); first answer kept", slug, number, exc)
+                return None
+            ours = {key, first.carrier_reference} - {""}
+            if current.request_id and current.request_id not in ours:
+                return None  # the waybill's intercept now is another one than this key's
+            return current
+
+        intent = Intent(
+            carrier=slug,
+            waybill=number,
+            kind=kind.value,
+            reason=request.reason,
+            new_address=new_address,
         )
+        return once_per_key(self._keys, key, intent, send, refresh=refresh if has_status else None)
 
     def cancel_intercept(
         self,

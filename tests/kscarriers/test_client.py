@@ -12,10 +12,13 @@ from ksfakes import ScriptedTransport, SleepRecorder, json_response
 
 from kscarriers import (
     Address,
+    AuthenticationError,
     CarrierServerError,
     Client,
     ConfigurationError,
     ConnectError,
+    IdempotencyError,
+    IdempotencyPolicy,
     InterceptFailure,
     InterceptKind,
     InterceptStatus,
@@ -561,3 +564,153 @@ def test_an_adapter_that_sets_its_own_user_agent_keeps_it():
     assert [k for k in sent if k.lower() == "user-agent"] == ["user-agent"] and sent[
         "user-agent"
     ] == "zop-sdk/1"
+
+
+# -- idempotency keys ------------------------------------------------------------------------
+
+OTHER_WAYBILL = "73100130019493"
+ADDRESS = Address(
+    name="张三", phone="13800000000", province="浙江省", city="杭州市", district="西湖区", detail="文三路1号"
+)
+
+
+def zto_status(status: str, service_code: str = "k1") -> object:
+    return json_response(
+        '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486",'
+        f'"serviceCode":"{service_code}","status":"{status}","statusName":"-"}}}}'
+    )
+
+
+def keyed_client(*steps, policy, clock):
+    import attrs
+
+    transport = ScriptedTransport(*steps)
+    config = attrs.evolve(zto_config(), idempotency=policy)
+    client = Client(config, transport=transport, sleep=SleepRecorder(), monotonic=lambda: clock[0])
+    return client, transport
+
+
+def test_a_key_reused_with_another_reason_is_refused_naming_what_differed():
+    client, transport, _ = client_with(OK_INTERCEPT)
+    client.intercept(WAYBILL, reason="buyer refund", idempotency_key="k1")
+    with pytest.raises(IdempotencyError) as info:
+        client.intercept(WAYBILL, reason="parcel damaged", idempotency_key="k1")
+    assert (info.value.field, info.value.key, info.value.differs) == ("idempotency_key", "k1", ("reason",))
+    assert "reason differ" in str(info.value) and "parcel damaged" not in str(info.value)
+    assert len(transport.requests) == 1
+
+
+def test_a_key_reused_for_a_change_of_address_is_refused_without_showing_the_address():
+    client, transport, _ = client_with(OK_INTERCEPT)
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    with pytest.raises(ValidationError) as info:  # IdempotencyError is a ValidationError
+        client.intercept(
+            WAYBILL, reason="r", kind=InterceptKind.CHANGE_ADDRESS, new_address=ADDRESS, idempotency_key="k1"
+        )
+    assert isinstance(info.value, IdempotencyError) and info.value.differs == ("kind", "new_address")
+    assert "kind 'return_to_sender' -> 'change_address'" in str(info.value)
+    assert "13800000000" not in str(info.value) and len(transport.requests) == 1
+
+
+def test_repeating_a_call_returns_the_first_answer_without_sending_again():
+    client, transport, _ = client_with(OK_INTERCEPT, registry=_no_id_registry(with_status=False))
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+    assert len(transport.requests) == 1
+
+
+def test_repeating_a_pending_zto_intercept_answers_its_state_from_the_status_query():
+    client, transport, _ = client_with(OK_INTERCEPT, zto_status("2"))
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.PENDING
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.SUCCEEDED
+    # Final now: a third repeat asks nobody (the script has no step left for it).
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.SUCCEEDED
+    assert [r.url.rsplit("/", 1)[1] for r in transport.requests] == [
+        "thirdcenter.createIntercept",
+        "thirdcenter.queryInterceptAndReturnStatus",
+    ]
+
+
+def test_a_repeat_keeps_the_first_answer_when_the_waybills_intercept_is_another_keys():
+    client, _, _ = client_with(OK_INTERCEPT, zto_status("2", service_code="someone-else"))
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+
+
+def test_a_repeat_keeps_the_first_answer_when_the_status_query_fails():
+    client, _, _ = client_with(
+        OK_INTERCEPT, ConnectError("refused", maybe_sent=False), retry=RetryPolicy(max_attempts=1)
+    )
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+
+
+def test_repeating_a_refused_intercept_returns_the_refusal_without_asking_again():
+    signed = json_response('{"status":false,"statusCode":"E23101","message":"快件已签收","result":null}')
+    client, transport, _ = client_with(signed)
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert first.failure is InterceptFailure.ALREADY_SIGNED
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+    assert len(transport.requests) == 1
+
+
+def test_a_call_refused_before_anything_happened_is_sent_again_on_repeat():
+    bad_sign = json_response('{"status":false,"statusCode":"S211","message":"签名错误","result":null}')
+    client, transport, _ = client_with(bad_sign, OK_INTERCEPT)
+    with pytest.raises(AuthenticationError):
+        client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.PENDING
+    assert len(transport.requests) == 2
+
+
+def test_resuming_after_an_unknown_outcome_reads_a_duplicate_refusal_as_pending():
+    duplicate = json_response('{"status":false,"statusCode":"E23121","message":"已存在拦截","result":null}')
+    client, transport, _ = client_with(
+        TimeoutError("read timeout"), duplicate, registry=_no_id_registry(with_status=False)
+    )
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.intercept(WAYBILL, reason="r")
+    resumed = client.intercept(WAYBILL, reason="r", idempotency_key=info.value.request_id)
+    assert (resumed.status, resumed.failure, resumed.raw_code) == (InterceptStatus.PENDING, None, "E23121")
+    assert "已存在拦截" in resumed.message and len(transport.requests) == 2
+
+
+def test_a_duplicate_refusal_of_a_first_call_stays_a_failure():
+    duplicate = json_response('{"status":false,"statusCode":"E23121","message":"已存在拦截","result":null}')
+    client, _, _ = client_with(duplicate, registry=_no_id_registry(with_status=False))
+    result = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert result.failure is InterceptFailure.DUPLICATE_REQUEST
+
+
+def test_a_key_is_forgotten_after_its_ttl_on_the_clients_clock():
+    clock = [100.0]
+    client, transport = keyed_client(
+        OK_INTERCEPT, OK_INTERCEPT, policy=IdempotencyPolicy(ttl=60), clock=clock
+    )
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    clock[0] = 159.0
+    with pytest.raises(IdempotencyError):
+        client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k1")
+    clock[0] = 160.0
+    assert client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.PENDING
+    assert len(transport.requests) == 2
+
+
+def test_past_its_capacity_the_client_forgets_the_least_recently_used_key():
+    client, transport = keyed_client(
+        OK_INTERCEPT,
+        OK_INTERCEPT,
+        zto_status("1"),
+        OK_INTERCEPT,
+        OK_INTERCEPT,
+        policy=IdempotencyPolicy(capacity=2),
+        clock=[0.0],
+    )
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    client.intercept(WAYBILL, reason="r", idempotency_key="k2")
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")  # a repeat: k1 is the most recent
+    client.intercept(WAYBILL, reason="r", idempotency_key="k3")  # k2 is forgotten
+    assert client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k2").status is InterceptStatus.PENDING
+    with pytest.raises(IdempotencyError):
+        client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k3")
+    assert len(transport.requests) == 5
