@@ -21,6 +21,7 @@ from .errors import (
     ConfigurationError,
     KsCarriersError,
     NotFoundError,
+    ResponseFormatError,
     TransportError,
     UnsupportedOperationError,
     ValidationError,
@@ -565,7 +566,9 @@ class Client:
         try:
             message = self.parse_push(slug, headers, body)
         except KsCarriersError as exc:
-            log.warning("%s push refused with 400: %s", slug, exc)
+            # A signed push the SDK cannot read means the carrier changed its format: say it loudly.
+            level = logging.ERROR if isinstance(exc, ResponseFormatError) else logging.WARNING
+            log.log(level, "%s push refused with 400: %s", slug, exc)
             return _push_reply(adapter.push_ack(ok=False), status=400, error=exc)
         except Exception as exc:  # a fault in the SDK: let the carrier deliver it again later
             log.exception("reading a %s push failed; asked the carrier to deliver it again", slug)

@@ -28,6 +28,7 @@ from kscarriers import (
     Operation,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseFormatError,
     RetryPolicy,
     SignatureError,
     TimeoutError,
@@ -550,6 +551,14 @@ def test_handle_push_refuses_a_forged_push_with_400_and_the_carriers_failure_bod
 def test_handle_push_answers_bad_input_with_400(headers, body):
     reply = jt_client().handle_push("jt", headers, body)
     assert reply.status == 400 and isinstance(reply.error, ValidationError)
+
+
+def test_a_signed_push_the_sdk_cannot_read_is_refused_with_400_and_logged_as_an_error(caplog):
+    headers, body = jt_push('[{"billCode":"JT2099306666983","details":[{"scanType":"快件揽收"}]}]')
+    with caplog.at_level("WARNING", logger="kscarriers.client"):
+        reply = jt_client().handle_push("jt", headers, body)
+    assert reply.status == 400 and isinstance(reply.error, ResponseFormatError)
+    assert [r.levelname for r in caplog.records] == ["ERROR"] and "scanTime" in caplog.text
 
 
 def test_a_handler_that_raises_gets_the_carriers_nack_and_is_logged(caplog):
