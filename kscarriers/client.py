@@ -544,7 +544,8 @@ class Client:
           event, in order) returned for every event;
         * **404** when ``carrier`` is not registered or not configured on this client;
         * **400** with the carrier's failure body when the push is refused: a bad or missing
-          signature, another account, bad headers, or a verified push the SDK cannot read;
+          signature, another account, bad headers, or a verified push the SDK cannot read (that
+          one is logged as an error: the carrier's format changed);
         * the carrier's nack (:meth:`push_nack`, so that the carrier delivers it again) when
           ``on_event`` raised, or when reading the push failed unexpectedly. The exception is
           logged with its traceback (logger ``kscarriers.client``) and kept in ``reply.error``.
