@@ -76,7 +76,7 @@ def django_urls(urlpatterns: List[Any]) -> Any:
     return override_settings(ROOT_URLCONF=urls, ALLOWED_HOSTS=["testserver", "127.0.0.1", "localhost"])
 
 
-def test_client_sender(framework: str, namespace: Dict[str, Any]) -> Sender:
+def framework_sender(framework: str, namespace: Dict[str, Any]) -> Sender:
     """A mock ``PUSH_SENDER`` that hands each push to the framework's own test client."""
 
     def flask_send(url: str, headers: Dict[str, str], body: bytes, timeout: float) -> Tuple[int, bytes]:
@@ -99,9 +99,6 @@ def test_client_sender(framework: str, namespace: Dict[str, Any]) -> Sender:
         return answer.status_code, answer.content
 
     return {"flask": flask_send, "django": django_send, "fastapi": fastapi_send}[framework]
-
-
-test_client_sender.__test__ = False  # type: ignore[attr-defined]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -228,7 +225,7 @@ def test_each_receiver_acknowledges_trace_and_intercept_pushes_through_its_test_
     mock = LiveMock(
         carrier,
         "http://shop.test/carrier-push/" + carrier,
-        sender=test_client_sender(framework, shop.namespace),
+        sender=framework_sender(framework, shop.namespace),
     )
 
     assert_acknowledged(mock.scans_pushed())
@@ -264,7 +261,7 @@ def test_each_receiver_refuses_a_push_signed_with_another_secret_with_400(
 ) -> None:
     shop = Shop(framework)
     settings_for(shop)
-    sender = test_client_sender(framework, shop.namespace)
+    sender = framework_sender(framework, shop.namespace)
     mock = LiveMock(
         carrier, "http://shop.test/carrier-push/" + carrier, sender=sender, secret="forged-secret"
     )
@@ -283,7 +280,7 @@ def test_each_receiver_nacks_a_push_whose_handler_fails_and_never_answers_500(
     mock = LiveMock(
         carrier,
         "http://shop.test/carrier-push/" + carrier,
-        sender=test_client_sender(framework, shop.namespace),
+        sender=framework_sender(framework, shop.namespace),
     )
     pushes = mock.scans_pushed()
     assert pushes and all(p["state"] == "pending" for p in pushes)
@@ -302,7 +299,7 @@ def test_each_receiver_answers_an_unknown_carrier_with_404(
 ) -> None:
     shop = Shop(framework)
     settings_for(shop)
-    status, _ = test_client_sender(framework, shop.namespace)(
+    status, _ = framework_sender(framework, shop.namespace)(
         "http://shop.test/carrier-push/dhl", {"Content-Type": "text/plain"}, b"", 5.0
     )
     assert status == 404
