@@ -1,0 +1,230 @@
+"""The reality corpus: samples of public carrier material, and how to feed them to the SDK.
+
+Every ``tests/reality/<slug>/*.json`` file is one sample (format: ``tests/reality/README.md``).
+This module loads them, checks their format, and turns their payloads into what the SDK takes
+(an :class:`HttpResponse`, push headers and body, the fields of a built request).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, urlencode
+
+from kscarriers import CarrierConfig, ClientConfig, Credentials, RetryPolicy
+from kscarriers.transport import HttpRequest, HttpResponse
+
+CORPUS = Path(__file__).resolve().parents[1] / "reality"
+CARRIERS = ("zto", "yto", "sto", "jt")
+KINDS = ("request", "answer", "push", "status", "waybill")
+OPERATIONS = (
+    "track",
+    "subscribe",
+    "intercept",
+    "change_address",
+    "cancel_intercept",
+    "intercept_status",
+    "sign",
+)
+EXPECT_KEYS = ("parse", "intercept", "raises", "push", "request_matches", "status", "waybill")
+FORM = "application/x-www-form-urlencoded"
+
+#: Accounts used when a sample publishes no credentials of its own (test values).
+DEFAULT_ACCOUNTS: Mapping[str, Tuple[str, str, Mapping[str, str]]] = {
+    "zto": ("reality-zto-key", "reality-zto-secret", {}),
+    "yto": ("K100", "reality-yto-secret", {"client_id": "TESTCLIENT"}),
+    "sto": ("CAKbLxkpRHpTpBq", "reality-sto-secret", {"from_code": "CAKbLxkpRHpTpBq"}),
+    "jt": ("178337126125932605", "reality-jt-secret", {}),
+}
+
+#: Type markers a ``request_matches.fields`` value may be instead of a literal.
+TYPE_MARKERS: Mapping[str, Tuple[type, ...]] = {
+    "<str>": (str,),
+    "<int>": (int,),
+    "<number>": (int, float),
+    "<list>": (list,),
+    "<object>": (dict,),
+    "<id>": (str, int),
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One corpus file."""
+
+    path: Path
+    data: Mapping[str, Any]
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.stem}"
+
+    @property
+    def carrier(self) -> str:
+        return str(self.data.get("carrier", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def expect(self) -> Mapping[str, Any]:
+        value = self.data.get("expect")
+        return value if isinstance(value, Mapping) else {}
+
+    @property
+    def pending_fix(self) -> Optional[str]:
+        value = self.data.get("pending_fix")
+        return str(value) if value else None
+
+
+def sample_paths() -> List[Path]:
+    """Every sample file, sorted (the README is not one)."""
+    return sorted(p for p in CORPUS.glob("*/*.json") if p.is_file())
+
+
+def load(path: Path) -> Sample:
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return Sample(path=path, data=data if isinstance(data, dict) else {"_not_an_object": data})
+
+
+def load_samples(kind: Optional[str] = None) -> List[Sample]:
+    samples = [load(p) for p in sample_paths()]
+    return [s for s in samples if kind is None or s.kind == kind]
+
+
+def format_errors(sample: Sample) -> List[str]:
+    """What is wrong with a sample's format (empty when it follows the README)."""
+    data = sample.data
+    errors: List[str] = []
+    source = data.get("source")
+    if isinstance(source, Mapping):
+        if not str(source.get("ref") or "").strip():
+            errors.append("source.ref is empty")
+        if not str(source.get("quote") or "").strip():
+            errors.append("source.quote is empty")
+    elif not (isinstance(source, str) and source.strip()):
+        errors.append("no source")
+    if sample.kind not in KINDS:
+        errors.append(f"kind {sample.kind!r} is not one of {', '.join(KINDS)}")
+    if sample.carrier not in CARRIERS:
+        errors.append(f"carrier {sample.carrier!r} is not one of {', '.join(CARRIERS)}")
+    elif sample.carrier != sample.path.parent.name:
+        errors.append(f"carrier {sample.carrier!r} is filed under {sample.path.parent.name}/")
+    if sample.kind in ("request", "answer"):
+        if data.get("operation") not in OPERATIONS:
+            errors.append(f"operation {data.get('operation')!r} is not one of {', '.join(OPERATIONS)}")
+    if sample.kind in ("request", "answer", "push") and "body" not in data:
+        errors.append("no body")
+    if not sample.expect:
+        errors.append("no expect")
+    elif not any(key in sample.expect for key in EXPECT_KEYS):
+        errors.append(f"expect has none of {', '.join(EXPECT_KEYS)}")
+    pending = sample.pending_fix
+    if pending is not None and not (pending == "new" or pending.startswith("issue10-")):
+        errors.append(f"pending_fix {pending!r} should be 'new' or 'issue10-<item>'")
+    return errors
+
+
+# -- payloads ---------------------------------------------------------------------------------
+
+
+def body_bytes(sample: Sample) -> bytes:
+    """The sample's body as the bytes on the wire.
+
+    A string is sent as it is; an object is form-encoded (in its key order) when the content
+    type is a form, else JSON without ASCII escapes; any other JSON value is JSON.
+    """
+    body = sample.data.get("body")
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    content_type = str(sample.data.get("content_type") or "")
+    if isinstance(body, Mapping) and content_type.startswith(FORM):
+        return urlencode([(str(k), str(v)) for k, v in body.items()]).encode("ascii")
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def headers_of(sample: Sample) -> Dict[str, str]:
+    headers = {str(k): str(v) for k, v in (sample.data.get("headers") or {}).items()}
+    content_type = sample.data.get("content_type")
+    if content_type and not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = str(content_type)
+    return headers
+
+
+def response_of(sample: Sample) -> HttpResponse:
+    """An answer sample as the HTTP response the SDK reads."""
+    status = int(sample.data.get("http_status", 200))
+    headers = headers_of(sample)
+    headers.setdefault("Content-Type", "application/json")
+    return HttpResponse(status=status, headers=headers, body=body_bytes(sample))
+
+
+def config_for(sample: Sample) -> ClientConfig:
+    """A one-carrier client configuration with the sample's published account, if any."""
+    slug = sample.carrier
+    key, secret, extra = DEFAULT_ACCOUNTS[slug]
+    key = str(sample.data.get("app_key") or key)
+    secret = str(sample.data.get("secret") or secret)
+    extra = {**extra, **{str(k): str(v) for k, v in (sample.data.get("extra") or {}).items()}}
+    return ClientConfig(
+        carriers={
+            slug: CarrierConfig(
+                credentials=Credentials(app_key=key, app_secret=secret, extra=extra),
+                base_url=f"https://{slug}.reality.test",
+            )
+        },
+        retry=RetryPolicy(max_attempts=1),
+    )
+
+
+#: Where each carrier puts the business payload of a request.
+_PAYLOAD_FIELD = {"yto": "param", "sto": "content", "jt": "bizContent"}
+
+
+def outer_fields(request: HttpRequest) -> Dict[str, str]:
+    """The form fields of a form request (empty for a JSON one)."""
+    content_type = next((v for k, v in request.headers.items() if k.lower() == "content-type"), "")
+    if not content_type.startswith(FORM):
+        return {}
+    return dict(parse_qsl(request.body.decode("ascii"), keep_blank_values=True))
+
+
+def payload_of(slug: str, request: HttpRequest) -> Any:
+    """The business payload of a built request, decoded from its JSON text."""
+    if slug == "zto":
+        return json.loads(request.body.decode("utf-8"))
+    return json.loads(outer_fields(request)[_PAYLOAD_FIELD[slug]])
+
+
+def mismatches(expected: Any, actual: Any, where: str = "") -> List[str]:
+    """How ``actual`` differs from ``expected``: objects match by subset, lists element-wise,
+    type markers (``"<str>"`` …) by type, anything else by equality."""
+    if isinstance(expected, str) and expected in TYPE_MARKERS:
+        types = TYPE_MARKERS[expected]
+        if isinstance(actual, bool) or not isinstance(actual, types):
+            return [f"{where or '.'}: expected {expected}, got {actual!r}"]
+        return []
+    if isinstance(expected, Mapping):
+        if not isinstance(actual, Mapping):
+            return [f"{where or '.'}: expected an object, got {actual!r}"]
+        found: List[str] = []
+        for key, value in expected.items():
+            if key not in actual:
+                found.append(f"{where}.{key}: missing (sent: {sorted(actual)})")
+            else:
+                found.extend(mismatches(value, actual[key], f"{where}.{key}"))
+        return found
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) < len(expected):
+            return [f"{where or '.'}: expected a list of {len(expected)}, got {actual!r}"]
+        found = []
+        for i, value in enumerate(expected):
+            found.extend(mismatches(value, actual[i], f"{where}[{i}]"))
+        return found
+    if expected != actual:
+        return [f"{where or '.'}: expected {expected!r}, got {actual!r}"]
+    return []
