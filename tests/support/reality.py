@@ -8,6 +8,7 @@ This module loads them, checks their format, and turns their payloads into what 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
@@ -39,14 +40,28 @@ DEFAULT_ACCOUNTS: Mapping[str, Tuple[str, str, Mapping[str, str]]] = {
     "jt": ("178337126125932605", "reality-jt-secret", {}),
 }
 
-#: Type markers a ``request_matches.fields`` value may be instead of a literal.
+#: The waybill an answer or request is read for when the sample names none and its body shows
+#: none (numbers from the public material: carriers.md §2.8, §3.6, §4.1, §5.7).
+DEFAULT_WAYBILLS: Mapping[str, str] = {
+    "zto": "73100196611386",
+    "yto": "YT2819007867584",
+    "sto": "773061155005903",
+    "jt": "JT2099306666983",
+}
+
+_TYPES: Mapping[str, Tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "number": (int, float),
+    "list": (list,),
+    "object": (dict,),
+    "id": (str, int),
+}
+#: Type markers a ``request_matches.fields`` value may be instead of a literal: ``"<str>"`` …
+#: (and the bare ``"str"`` … some samples use).
 TYPE_MARKERS: Mapping[str, Tuple[type, ...]] = {
-    "<str>": (str,),
-    "<int>": (int,),
-    "<number>": (int, float),
-    "<list>": (list,),
-    "<object>": (dict,),
-    "<id>": (str, int),
+    **{f"<{name}>": types for name, types in _TYPES.items()},
+    **_TYPES,
 }
 
 
@@ -163,6 +178,21 @@ def response_of(sample: Sample) -> HttpResponse:
     return HttpResponse(status=status, headers=headers, body=body_bytes(sample))
 
 
+def waybill_of(sample: Sample) -> str:
+    """The sample's ``waybill``; else the first number of its carrier in the body; else a default."""
+    named = sample.data.get("waybill")
+    if named:
+        return str(named)
+    from kscarriers.registry import default_registry
+
+    text = body_bytes(sample).decode("utf-8", "replace") if "body" in sample.data else ""
+    for pattern in default_registry.get(sample.carrier).waybill_patterns:
+        match = re.search(rf"(?<![0-9A-Za-z]){pattern.pattern}(?![0-9])", text)
+        if match:
+            return match.group(0)
+    return DEFAULT_WAYBILLS[sample.carrier]
+
+
 def config_for(sample: Sample) -> ClientConfig:
     """A one-carrier client configuration with the sample's published account, if any."""
     slug = sample.carrier
@@ -198,6 +228,19 @@ def payload_of(slug: str, request: HttpRequest) -> Any:
     if slug == "zto":
         return json.loads(request.body.decode("utf-8"))
     return json.loads(outer_fields(request)[_PAYLOAD_FIELD[slug]])
+
+
+def request_view(slug: str, request: HttpRequest) -> Dict[str, Any]:
+    """What ``request_matches.fields`` is matched against: the payload's fields, and beside
+    them the outer form fields with the payload field decoded (``content`` → an object)."""
+    payload = payload_of(slug, request)
+    view: Dict[str, Any] = {}
+    if slug in _PAYLOAD_FIELD:
+        view.update(outer_fields(request))
+        view[_PAYLOAD_FIELD[slug]] = payload
+    if isinstance(payload, Mapping):
+        view.update(payload)
+    return view
 
 
 def mismatches(expected: Any, actual: Any, where: str = "") -> List[str]:
