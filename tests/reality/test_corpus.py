@@ -18,12 +18,12 @@ from reality import (
     body_bytes,
     config_for,
     format_errors,
-    headers_of,
     load,
     load_samples,
     mismatches,
     outer_fields,
     payload_of,
+    push_of,
     request_view,
     response_of,
     sample_paths,
@@ -101,7 +101,7 @@ def test_the_corpus_holds_samples_of_every_carrier() -> None:
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_every_sample_names_its_source_and_a_known_kind(path: Any) -> None:
+def test_every_file_names_its_source_and_a_known_kind(path: Any) -> None:
     assert format_errors(load(path)) == []
 
 
@@ -192,8 +192,8 @@ def test_answer_gives_its_documented_outcome(sample: Sample) -> None:
 def test_push_verifies_and_parses_as_documented(sample: Sample) -> None:
     expect = sample.expect["push"]
     client = client_for(sample)
-    body = body_bytes(sample)
-    headers = headers_of(sample)
+    creds = client.config.carrier(sample.carrier).credentials
+    headers, body = push_of(sample, creds.app_key, creds.app_secret)
     if not expect.get("verifies", True):
         with pytest.raises(errors.SignatureError):
             client.parse_push(sample.carrier, headers, body)

@@ -90,6 +90,11 @@ class Sample:
         return value if isinstance(value, Mapping) else {}
 
     @property
+    def is_table(self) -> bool:
+        """A whole public table (``tables``: waybill validators …) read by its own test."""
+        return "tables" in self.data and "kind" not in self.data
+
+    @property
     def pending_fix(self) -> Optional[str]:
         value = self.data.get("pending_fix")
         return str(value) if value else None
@@ -108,7 +113,7 @@ def load(path: Path) -> Sample:
 
 def load_samples(kind: Optional[str] = None) -> List[Sample]:
     samples = [load(p) for p in sample_paths()]
-    return [s for s in samples if kind is None or s.kind == kind]
+    return [s for s in samples if not s.is_table and (kind is None or s.kind == kind)]
 
 
 def format_errors(sample: Sample) -> List[str]:
@@ -123,6 +128,13 @@ def format_errors(sample: Sample) -> List[str]:
             errors.append("source.quote is empty")
     elif not (isinstance(source, str) and source.strip()):
         errors.append("no source")
+    if sample.is_table:
+        tables = data.get("tables")
+        if not (isinstance(tables, list) and tables):
+            errors.append("tables should be a non-empty list")
+        if sample.carrier != sample.path.parent.name:
+            errors.append(f"carrier {sample.carrier!r} is filed under {sample.path.parent.name}/")
+        return errors
     if sample.kind not in KINDS:
         errors.append(f"kind {sample.kind!r} is not one of {', '.join(KINDS)}")
     if sample.carrier not in CARRIERS:
@@ -168,6 +180,59 @@ def headers_of(sample: Sample) -> Dict[str, str]:
     if content_type and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = str(content_type)
     return headers
+
+
+#: The form field that carries each carrier's push payload, and the one carrying its digest.
+PUSH_FIELDS: Mapping[str, Tuple[str, str]] = {
+    "zto": ("data", "data_digest"),
+    "yto": ("logistics_interface", "data_digest"),
+    "sto": ("content", "data_digest"),
+    "jt": ("bizContent", "digest"),
+}
+
+
+def is_bare_push_payload(sample: Sample) -> bool:
+    """A push sample whose ``body`` is the payload alone (the source publishes no signed push)."""
+    body = sample.data.get("body")
+    return isinstance(body, (Mapping, list)) and (
+        not isinstance(body, Mapping) or PUSH_FIELDS[sample.carrier][0] not in body
+    )
+
+
+def push_of(sample: Sample, app_key: str, secret: str) -> Tuple[Dict[str, str], bytes]:
+    """The headers and body of a push sample as the carrier sends them.
+
+    A published push is sent as it is. A bare payload (the source shows the business JSON but
+    no signed push) is put in the carrier's push form and signed with ``secret`` for the
+    account ``app_key``, as the carrier would (J&T: headers ``apiAccount``/``digest``).
+    """
+    headers = headers_of(sample)
+    if not is_bare_push_payload(sample):
+        return headers, body_bytes(sample)
+    from kscarriers.signing import b64_md5
+
+    slug = sample.carrier
+    text = json.dumps(sample.data["body"], ensure_ascii=False, separators=(",", ":"))
+    field, digest_field = PUSH_FIELDS[slug]
+    digest = b64_md5(text, secret)
+    if slug == "jt":
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("apiaccount", "digest")}
+        headers.update({"apiAccount": app_key, "digest": digest})
+        headers.setdefault("timestamp", "1622520000000")
+        form: Dict[str, str] = {field: text}
+    elif slug == "zto":
+        form = {digest_field: digest, "company_id": app_key, field: text, "msg_type": "Traces"}
+    elif slug == "sto":
+        form = {
+            field: text,
+            digest_field: digest,
+            "api_name": "STO_TRACE_PLATFORM_PUSH",
+            "to_appkey": app_key,
+        }
+    else:
+        form = {field: text, digest_field: digest, "clientId": app_key}
+    headers["Content-Type"] = FORM
+    return headers, urlencode(list(form.items())).encode("ascii")
 
 
 def response_of(sample: Sample) -> HttpResponse:
