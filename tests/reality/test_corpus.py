@@ -105,6 +105,31 @@ def test_every_file_names_its_source_and_a_known_kind(path: Any) -> None:
     assert format_errors(load(path)) == []
 
 
+def test_a_file_without_a_source_or_with_an_unknown_kind_is_reported() -> None:
+    bad = Sample(
+        path=sample_paths()[0].parent / "r_answer_bad.json",
+        data={
+            "kind": "guess",
+            "carrier": sample_paths()[0].parent.name,
+            "body": "",
+            "expect": {"parse": "track"},
+        },
+    )
+    found = format_errors(bad)
+    assert "no source" in found
+    assert any(e.startswith("kind 'guess'") for e in found)
+
+
+def test_field_matching_reports_a_wrong_type_a_wrong_value_and_a_missing_field() -> None:
+    sent = {"id": 178337126125932605, "list": [{"waybillCode": "JT2099306666983"}]}
+    assert mismatches({"id": "<id>", "list": [{"waybillCode": "<str>"}]}, sent) == []
+    assert mismatches({"id": "<str>"}, sent) == [".id: expected <str>, got 178337126125932605"]
+    assert mismatches({"list": [{"waybillCode": "JT1"}]}, sent) == [
+        ".list[0].waybillCode: expected 'JT1', got 'JT2099306666983'"
+    ]
+    assert mismatches({"Id": "<id>"}, sent) == [".Id: missing (sent: ['id', 'list'])"]
+
+
 # -- answers --------------------------------------------------------------------------------
 
 
