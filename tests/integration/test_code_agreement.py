@@ -121,7 +121,11 @@ REAL_ONLY: Mapping[Tuple[str, str], Tuple[FrozenSet[str], str]] = {
         _ZOP_INTERCEPT,
     ),
     ("zto", "envelope"): (frozenset({"S206", "S212", "S214", "E404", "E409", "E418"}), _ZOP_ERRORS),
-    ("yto", ""): (frozenset({"FORWARDING", "AIRSEND", "AIRPICK"}), _OLTS.format("yto")),
+    ("yto", ""): (
+        frozenset({"FORWARDING", "AIRSEND", "AIRPICK", "PACKAGE", "NOT_SEND"}),
+        _OLTS.format("yto") + "; PACKAGE and NOT_SEND: a public Go YTO push receiver, "
+        "addons/express/callback.go (search index id 1485256307)",
+    ),
     ("yto", "envelope"): (
         frozenset({"401"}),
         "syships/php-express LogisticsGateway::formatResponse: a bad signature answered "
