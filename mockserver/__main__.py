@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads", type=_whole(1), default=8, help="waitress worker threads (default: %(default)s)"
     )
     parser.add_argument(
+        "--connection-limit",
+        type=_whole(1),
+        default=1000,
+        help="open client connections served at once; more wait unanswered (default: %(default)s; "
+        "waitress's own default of 100 stalls a CI fleet of 100 keep-alive clients)",
+    )
+    parser.add_argument(
         "--store",
         metavar="SPEC",
         default=None,
@@ -134,7 +141,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
 
-    server = create_server(app, sockets=[listener], threads=args.threads)
+    server = create_server(
+        app, sockets=[listener], threads=args.threads, connection_limit=args.connection_limit
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     shown = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     print(

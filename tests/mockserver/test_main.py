@@ -225,3 +225,21 @@ def test_live_fixture_serves_over_http_and_starts_each_test_clean(mockserver_liv
     assert sorted(a["app_key"] for a in listing["accounts"]) == sorted(
         f"{slug}-demo" for slug in carrier_slugs()
     )
+
+
+@pytest.mark.parametrize(("argv", "limit"), [([], 1000), (["--connection-limit", "250"], 250)])
+def test_the_server_serves_a_fleet_of_keep_alive_clients_at_once(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], limit: int
+) -> None:
+    # waitress's default connection_limit of 100 left the 101st keep-alive client of a CI fleet
+    # unanswered until it timed out.
+    given: dict[str, Any] = {}
+
+    def fake_server(app: Any, **kwargs: Any) -> _FakeServer:
+        given.update(kwargs)
+        return _FakeServer(lambda: None)
+
+    monkeypatch.setattr("mockserver.__main__.create_server", fake_server)
+    monkeypatch.setattr("signal.signal", lambda *args: None)
+    assert main(["--clock", "manual", "--port", "0", *argv]) == 0
+    assert given["connection_limit"] == limit
