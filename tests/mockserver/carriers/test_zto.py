@@ -6,17 +6,18 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import quote_plus
+from urllib.parse import parse_qsl, quote_plus
 
 import pytest
 from mockfakes import FixedDecider
 
 from mockserver.carriers.codec import b64_md5, form_body
-from mockserver.carriers.zto.wire import intercept_push_form, is_push_ack, trace_push_form
+from mockserver.carriers.zto.wire import build_trace_pushes, intercept_push_form, is_push_ack, trace_push_form
 from mockserver.deciders import Decision, Fault, RawResponse
-from mockserver.world import FailReason, InterceptPlan, InterceptStatus, Stage
+from mockserver.world import Account, FailReason, InterceptPlan, InterceptStatus, Scan, ScanKind, Site, Stage
 from mockserver.world.itineraries import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "zto"
@@ -647,3 +648,69 @@ def test_an_unknown_signing_setting_is_named_in_the_answer(mock_client: Any) -> 
     code, message = _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json())
     assert code == "S211" and "zop_sign='sha1'" in message and "md5, sha256, hmac_sha256" in message
     assert ZTO_SECRET not in message
+
+
+# -- trace pushes as the real push log shows them (tests/reality/zto/m_push_log.json) -----------
+
+LOCKER_WAYBILL = "73100130010003"  # its generated route ends in a locker (and has a problem scan)
+
+
+def _pushed(waybill: str, stage: Stage = Stage.SIGNED) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """(form, data) of every trace push of ``waybill``'s whole route, in order."""
+    now = datetime(2025, 5, 22, 7, 0, tzinfo=timezone.utc)
+    _, _, route = plan_stage_route("zto", waybill, stage, now=now)
+    account = Account(carrier="zto", app_key=ZTO_KEY, app_secret=ZTO_SECRET, epoch=now)
+    pushed = []
+    for push in build_trace_pushes(account, [(waybill, scan) for scan in route]):
+        form = dict(parse_qsl(push.body.decode("ascii"), keep_blank_values=True))
+        pushed.append((form, json.loads(form["data"])))
+    return pushed
+
+
+def test_push_form_has_the_real_logs_fields_in_its_order_with_an_empty_token() -> None:
+    for form, _ in _pushed(WAYBILL):
+        assert list(form) == ["data_digest", "company_id", "data", "msg_type", "token"]
+        assert (form["company_id"], form["msg_type"], form["token"]) == (ZTO_KEY, "Traces", "")
+        assert form["data_digest"] == sign(form["data"].encode("utf-8"), ZTO_SECRET)
+
+
+@pytest.mark.parametrize("waybill", [WAYBILL, LOCKER_WAYBILL, "73100130010002", "73100130010011"])
+def test_push_data_leaves_unknown_fields_out_instead_of_sending_them_empty(waybill: str) -> None:
+    for _, data in _pushed(waybill):
+        assert all(isinstance(value, str) and value for value in data.values()), data
+
+
+def test_a_locker_drop_off_pushes_inbound_then_handover_and_the_collection_departure_signed() -> None:
+    actions = [data["action"] for _, data in _pushed(LOCKER_WAYBILL)]
+    assert actions[-3:] == ["INBOUND", "HANDOVERSCAN_SIGNED", "DEPARTURE_SIGNED"]
+    assert "SIGNED" not in actions
+    inbound, handover, collected = (data for _, data in _pushed(LOCKER_WAYBILL)[-3:])
+    assert inbound["actionTime"] == handover["actionTime"] < collected["actionTime"]
+    assert handover["desc"] == f"快件已投递【{handover['facilityName']}】"
+    assert "address" in inbound and "address" not in handover
+    for data in (inbound, handover, collected):  # a station: no facility code, no courier, no signer
+        assert not {"facilityCode", "courier", "expressSigner"} & set(data)
+    assert collected["courierPhone"] == collected["facilityContactPhone"]
+
+
+def test_a_departure_push_names_the_next_node_and_a_problem_push_its_problem_code() -> None:
+    pushed = [data for _, data in _pushed("73100130010002")]
+    departure = next(data for data in pushed if data["action"] == "DEPARTURE")
+    assert {"nextNodeCode", "nextNodeName", "nextCity"} <= set(departure)
+    assert "facilityContactPhone" not in departure
+    problem = next(data for data in pushed if data["action"] == "PROBLEM")
+    assert problem["problemCode"] == "UNREACHABLE"
+
+
+def test_a_station_of_a_known_operator_is_pushed_with_com_name_and_code() -> None:
+    station = Site(name="郑州中原区菜鸟驿站", code="FC037112", province="河南省", city="郑州市")
+    scan = Scan(
+        kind=ScanKind.LOCKER_IN,
+        time=datetime(2025, 5, 22, 7, 0, tzinfo=timezone.utc),
+        site=station,
+        description="快件已被【郑州中原区菜鸟驿站】代收",
+    )
+    inbound = json.loads(trace_push_form(ZTO_KEY, ZTO_SECRET, WAYBILL, scan)["data"])
+    assert (inbound["comName"], inbound["comCode"], inbound["dist"]) == ("菜鸟", "1014", "中原区")
+    handover = json.loads(trace_push_form(ZTO_KEY, ZTO_SECRET, WAYBILL, scan, "HANDOVERSCAN_SIGNED")["data"])
+    assert "comName" not in handover  # as the logged HANDOVERSCAN_SIGNED push
