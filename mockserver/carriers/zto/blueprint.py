@@ -1,7 +1,10 @@
 """ZTO (中通, ZOP gateway) blueprint: authentication, request checks, operations of ``POST /zto/<apiName>``.
 
-Wire contract (docs/carriers/zto.md): JSON body, app key in ``x-appKey`` (or the official SDK's
-``x-companyid``), ``x-dataDigest = base64(md5(raw_body + app_secret))``; answers are
+Wire contract (docs/carriers/zto.md): a JSON body, or a form (``application/x-www-form-urlencoded``,
+the official SDK's ``addParam``/``setData``); app key in ``x-appKey`` (or the official SDK's
+``x-companyid``), ``x-dataDigest = base64(md5(text + app_secret))`` where ``text`` is the raw JSON
+body or the form's decoded ``k=v&…`` pairs in the order sent; the account's ``zop_sign*`` settings
+choose the ZOP console's other digests (:mod:`mockserver.carriers.zto.signing`). Answers are
 ``{"result", "message", "status", "statusCode"}`` with HTTP 200, success ``SYS000``/``成功``.
 
 Checks, in order (first failure answers):
@@ -11,6 +14,10 @@ Checks, in order (first failure answers):
     no ``x-appKey``/``x-companyid`` header        S208    x-appKey不能为空
     no ``x-dataDigest`` header                    S208    x-dataDigest不能为空
     unknown app key (chosen over S211)            S210    无权限访问
+    unknown ``zop_sign*`` account setting         S211    签名错误: mock account setting …
+    no ``x-timestamp`` (``zop_sign_timestamp``)   S208    x-timestamp不能为空
+    form body not UTF-8 (form mode)               S208    请求体必须是UTF-8编码的表单
+    form field sent twice (form mode)             S208    <field>重复
     digest mismatch                               S211    签名错误
     unknown apiName                               S207    API不存在
     body not a JSON object                        S208    请求体必须是JSON对象
