@@ -714,3 +714,14 @@ def test_a_station_of_a_known_operator_is_pushed_with_com_name_and_code() -> Non
     assert (inbound["comName"], inbound["comCode"], inbound["dist"]) == ("菜鸟", "1014", "中原区")
     handover = json.loads(trace_push_form(ZTO_KEY, ZTO_SECRET, WAYBILL, scan, "HANDOVERSCAN_SIGNED")["data"])
     assert "comName" not in handover  # as the logged HANDOVERSCAN_SIGNED push
+
+
+def test_a_json_body_labelled_as_a_form_is_read_as_a_form_and_fails_its_digest(mock_client: Any) -> None:
+    body = json.dumps({"billCode": WAYBILL}).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "x-appKey": ZTO_KEY,
+        "x-dataDigest": sign(body, ZTO_SECRET),
+    }
+    answer = mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()
+    assert _error(answer) == ("S211", "签名错误")
