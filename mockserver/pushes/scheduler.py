@@ -186,8 +186,15 @@ class PushScheduler:
             )
             self._ticker.start()
 
-    def close(self) -> None:
-        """Stop ticking and delivering (a push on the wire finishes; queued ones stay pending).
+    def close(self, drain_seconds: float = 0.0) -> bool:
+        """Stop ticking and delivering: no new push starts; queued ones stay pending.
+
+        Args:
+            drain_seconds: real seconds to wait for the pushes already on the wire to finish
+                (and their attempts to be stored); ``0`` does not wait.
+
+        Returns:
+            ``True`` if no delivery was still running when it returned.
 
         Safe to call twice; a closed scheduler ignores clock moves.
         """
@@ -196,6 +203,8 @@ class PushScheduler:
         if self._ticker is not None:
             self._ticker.join(timeout=2)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            return self._changed.wait_for(lambda: not self._busy, max(0.0, drain_seconds))
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -321,14 +330,20 @@ class PushScheduler:
     def _lane(self, key: _Key, push_ids: list[str]) -> None:
         try:
             for push_id in push_ids:
+                if self._stop.is_set():  # closing: the rest stay pending for the next server
+                    break
                 self._deliver(key, push_id)
         except Exception:
-            log.exception("push delivery lane failed for %s/%s", *key)
+            if self._stop.is_set():  # the store may be closed under a push that outlived the drain
+                log.warning("push delivery for %s/%s cut short by shutdown", *key)
+            else:
+                log.exception("push delivery lane failed for %s/%s", *key)
         finally:
             with self._lock:
                 self._busy.discard(key)
-                self._start_lane(key, self.now_of(key))
                 self._changed.notify_all()
+                if not self._stop.is_set():
+                    self._start_lane(key, self.now_of(key))
 
     def _deliver(self, key: _Key, push_id: str) -> None:
         with self._lock:
