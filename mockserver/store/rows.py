@@ -108,7 +108,7 @@ def decode(table: Table, key: tuple[str, ...], text: Any, columns: Optional[dict
         where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise bad(f"the data column is not valid JSON{where}") from None
     if not isinstance(data, dict):
-        raise bad(f"the data column holds a JSON {_json_kind(data)}, not an object")
+        raise bad(f"the data column holds {_json_kind(data)}, not a JSON object")
     try:
         value = table.kind.from_dict(data)
     except KeyError as exc:
