@@ -10,11 +10,12 @@ wrong, and never the stored values (an account row holds the app secret).
 from __future__ import annotations
 
 import collections.abc
+import functools
 import json
 import typing
 from datetime import datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import attrs
 
@@ -119,7 +120,7 @@ def decode(table: Table, key: tuple[str, ...], text: Any, columns: Optional[dict
                 f"a field has the wrong type or value ({type(exc).__name__}; the values are not shown)"
             ) from None
         raise bad(f"a field has the wrong type or value: {str(exc)[:200]}") from None
-    problem = _check(value, "")
+    problem = _check(value)
     if problem:
         raise bad(problem)
     for column, stored in (columns or {}).items():
@@ -130,54 +131,84 @@ def decode(table: Table, key: tuple[str, ...], text: Any, columns: Optional[dict
     return value
 
 
-def _check(value: Any, path: str) -> str:
+def _check(value: Any) -> str:
     """The first field of an attrs value that is not of its declared type ("" when all are)."""
-    attrs.resolve_types(type(value))
-    for field in attrs.fields(type(value)):
-        name = f"{path}.{field.name}" if path else field.name
-        problem = _check_type(getattr(value, field.name), field.type, name)
-        if problem:
-            return problem
-    return ""
+    kind: Any = type(value)
+    failure = _checker(kind)(value)
+    if failure is None:
+        return ""
+    path, problem = failure
+    return f"field {path.lstrip('.')!r} {problem}"
 
 
-def _check_type(item: Any, kind: Any, name: str) -> str:
-    origin = typing.get_origin(kind)
-    args = typing.get_args(kind)
+#: Where below a field a check failed (``.site.code``, ``[3]``) and what is wrong.
+_Failure = Optional[tuple[str, str]]
+_Checker = Callable[[Any], _Failure]
+
+
+@functools.cache
+def _checker(kind: Any) -> _Checker:
+    """A check of a value against a field type, built once per type (rows are read often)."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin is typing.Union:
-        if item is None and type(None) in args:
-            return ""
-        kind = next(a for a in args if a is not type(None))
-        return _check_type(item, kind, name)
+        inner = _checker(next(a for a in args if a is not type(None)))
+        allows_none = type(None) in args
+        return lambda item: None if item is None and allows_none else inner(item)
     if origin is tuple:
-        if not isinstance(item, tuple):
-            return _wrong(name, "a list", item)
-        for index, element in enumerate(item):
-            problem = _check_type(element, args[0], f"{name}[{index}]")
-            if problem:
-                return problem
-        return ""
+        return _tuple_checker(_checker(args[0]))
     if origin is collections.abc.Mapping:
-        if not isinstance(item, collections.abc.Mapping):
-            return _wrong(name, "an object", item)
-        if (
-            args
-            and args[1] is str
-            and not all(isinstance(k, str) and isinstance(v, str) for k, v in item.items())
-        ):
-            return f"field {name!r} should map text to text"
-        return ""
+        text_to_text = len(args) == 2 and args[1] is str
+
+        def check_mapping(item: Any) -> _Failure:
+            if not isinstance(item, collections.abc.Mapping):
+                return "", _wrong("an object", item)
+            if text_to_text and not all(isinstance(k, str) and isinstance(v, str) for k, v in item.items()):
+                return "", "should map text to text"
+            return None
+
+        return check_mapping
     if kind is float:
-        ok = isinstance(item, (int, float)) and not isinstance(item, bool)
-        return "" if ok else _wrong(name, "a number", item)
+        return lambda item: None if _number(item) else ("", _wrong("a number", item))
     if kind is int:
-        ok = isinstance(item, int) and not isinstance(item, bool)
-        return "" if ok else _wrong(name, "a whole number", item)
+        return lambda item: None if _number(item, whole=True) else ("", _wrong("a whole number", item))
+    if isinstance(kind, type) and attrs.has(kind):
+        return _attrs_checker(kind)
     if isinstance(kind, type):
+        return lambda item: None if isinstance(item, kind) else ("", _wrong(_expected(kind), item))
+    return lambda item: None
+
+
+def _tuple_checker(each: _Checker) -> _Checker:
+    def check_tuple(item: Any) -> _Failure:
+        if not isinstance(item, tuple):
+            return "", _wrong("a list", item)
+        for index, element in enumerate(item):
+            failure = each(element)
+            if failure is not None:
+                return f"[{index}]{failure[0]}", failure[1]
+        return None
+
+    return check_tuple
+
+
+def _attrs_checker(kind: type[Any]) -> _Checker:
+    attrs.resolve_types(kind)
+    fields = [(field.name, _checker(field.type)) for field in attrs.fields(kind)]
+
+    def check_value(item: Any) -> _Failure:
         if not isinstance(item, kind):
-            return _wrong(name, _expected(kind), item)
-        return _check(item, name) if attrs.has(kind) else ""
-    return ""
+            return "", _wrong(_expected(kind), item)
+        for name, check in fields:
+            failure = check(getattr(item, name))
+            if failure is not None:
+                return f".{name}{failure[0]}", failure[1]
+        return None
+
+    return check_value
+
+
+def _number(item: Any, *, whole: bool = False) -> bool:
+    return isinstance(item, int if whole else (int, float)) and not isinstance(item, bool)
 
 
 def _expected(kind: type[Any]) -> str:
@@ -185,8 +216,8 @@ def _expected(kind: type[Any]) -> str:
     return names.get(kind, f"a {kind.__name__}")
 
 
-def _wrong(name: str, expected: str, item: Any) -> str:
-    return f"field {name!r} should be {expected}, not {_json_kind(item)}"
+def _wrong(expected: str, item: Any) -> str:
+    return f"should be {expected}, not {_json_kind(item)}"
 
 
 def _json_kind(item: Any) -> str:
