@@ -370,34 +370,33 @@ class _Gate:
         return 200, ACKS["zto"]
 
 
-def test_stopping_drains_the_push_on_the_wire_and_starts_no_other(tmp_path: Path) -> None:
+def _pushes_on_the_wire(db: Path, gate: _Gate) -> Any:
+    """An app on ``db`` with every scan of a subscribed parcel due, the first push held by ``gate``."""
     from datetime import datetime
 
+    clock = ManualClock()
+    app = create_app(
+        {"CLOCK": "manual", "TESTING": True, "STORE": f"sqlite:{db}", "PUSH_SENDER": gate}, clock=clock
+    )
+    admin = app.test_client()
+    account = {"carrier": "zto", "app_key": "zto-demo"}
+    admin.post("/__admin/subscriptions/callback", json={**account, "url": "http://cb.test/"})
+    admin.post("/__admin/parcels", json={**account, "waybill": "73100130019486", "stage": "created"})
+    admin.post("/__admin/subscriptions", json={**account, "waybill": "73100130019486"})
+    route = admin.get("/__admin/parcels/zto/73100130019486?app_key=zto-demo").get_json()["parcel"]["route"]
+    clock.set(datetime.fromisoformat(route[-1]["time"]))  # every scan is due: several pushes queue up
+    assert gate.entered.wait(30), "the first push went on the wire"
+    return app
+
+
+def test_stopping_drains_the_push_on_the_wire_and_starts_no_other(tmp_path: Path) -> None:
     from mockserver.app import close_app, get_services
     from mockserver.store import SqliteStore
     from mockserver.world import PushState
 
     db = tmp_path / "pushes.db"
     gate = _Gate()
-    clock = ManualClock()
-    app = create_app(
-        {"CLOCK": "manual", "TESTING": True, "STORE": f"sqlite:{db}", "PUSH_SENDER": gate}, clock=clock
-    )
-    admin = app.test_client()
-    admin.post(
-        "/__admin/subscriptions/callback",
-        json={"carrier": "zto", "app_key": "zto-demo", "url": "http://cb.test/"},
-    )
-    admin.post(
-        "/__admin/parcels",
-        json={"carrier": "zto", "app_key": "zto-demo", "waybill": "73100130019486", "stage": "created"},
-    )
-    admin.post(
-        "/__admin/subscriptions", json={"carrier": "zto", "app_key": "zto-demo", "waybill": "73100130019486"}
-    )
-    route = admin.get("/__admin/parcels/zto/73100130019486?app_key=zto-demo").get_json()["parcel"]["route"]
-    clock.set(datetime.fromisoformat(route[-1]["time"]))  # every scan is due: several pushes queue up
-    assert gate.entered.wait(30), "the first push went on the wire"
+    app = _pushes_on_the_wire(db, gate)
 
     scheduler = get_services(app).pushes
     assert scheduler.close(drain_seconds=0) is False, "a push is still on the wire"
@@ -410,4 +409,40 @@ def test_stopping_drains_the_push_on_the_wire_and_starts_no_other(tmp_path: Path
     assert len(pushes) > 1
     assert pushes[0].state is PushState.DELIVERED and len(pushes[0].attempts) == 1
     assert {p.state for p in pushes[1:]} == {PushState.PENDING}, "the rest wait for the next server"
+    store.close()
+
+
+def test_a_push_that_outlives_the_drain_time_stays_pending_and_raises_nothing(tmp_path: Path) -> None:
+    import logging
+
+    from mockserver.app import close_app
+    from mockserver.store import SqliteStore
+    from mockserver.world import PushState
+
+    db = tmp_path / "late.db"
+    gate = _Gate()
+    app = _pushes_on_the_wire(db, gate)
+
+    records: list[logging.LogRecord] = []
+    lane_ended = threading.Event()
+
+    class _Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+            lane_ended.set()
+
+    watch = _Watch()
+    logging.getLogger("mockserver.pushes").addHandler(watch)
+    try:
+        assert close_app(app, drain_seconds=0) is False  # the store closes under the push
+        gate.release.set()
+        assert lane_ended.wait(30)
+    finally:
+        logging.getLogger("mockserver.pushes").removeHandler(watch)
+    assert [(r.levelname, r.getMessage()) for r in records] == [
+        ("WARNING", "push delivery for zto/zto-demo cut short by shutdown")
+    ]
+    assert records[0].exc_info is None, "no traceback"
+    store = SqliteStore(db)
+    assert {p.state for p in store.list_pushes("zto", "zto-demo")} == {PushState.PENDING}
     store.close()
