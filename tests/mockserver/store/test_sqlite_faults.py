@@ -289,3 +289,32 @@ def test_close_app_closes_the_store_it_opened_but_not_one_given_to_it(tmp_path: 
     close_app(app)
     assert given.list_accounts(), "still usable: its owner closes it"
     given.close()
+
+
+def test_a_file_with_a_damaged_page_is_refused_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    store = SqliteStore(db)
+    now = ManualClock().now()
+    for index in range(300):  # enough rows for several pages
+        store.put_account(Account(carrier="zto", app_key=f"k{index:04d}", app_secret=SECRET, epoch=now))
+    store.close()
+    with open(db, "r+b") as raw:
+        raw.seek(4096 * 3)
+        raw.write(b"\xff" * 4096)  # a page of the accounts table overwritten
+    message = str(_refusal(db))
+    assert "cannot be read: database disk image is malformed" in message or "is damaged" in message
+
+
+def test_verify_false_skips_reading_every_row_but_a_damaged_one_is_still_named_when_read(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "m.db"
+    _filled(db)
+    _sql(db, "UPDATE parcels SET data = '{}'")
+    store = SqliteStore(db, verify=False)  # opens: the rows are not read
+    assert [a.app_key for a in store.list_accounts()] == [KEY]
+    with pytest.raises(
+        StoreCorrupt, match=f"table parcels, row zto/{KEY}/{WAYBILL}: field '\\w+' is missing"
+    ):
+        store.list_parcels("zto", KEY)
+    store.close()
