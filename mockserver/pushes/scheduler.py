@@ -22,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 
@@ -82,6 +82,7 @@ class PushScheduler:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._busy: set[_Key] = set()
+        self._lanes: dict[_Key, Future[None]] = {}  # the lane of each busy account
         self._held: dict[tuple[str, str, int], list[Held]] = {}
         self._seq: dict[_Key, int] = {}
         self._executor = ThreadPoolExecutor(
@@ -204,6 +205,10 @@ class PushScheduler:
             self._ticker.join(timeout=2)
         self._executor.shutdown(wait=False, cancel_futures=True)
         with self._lock:
+            for key, lane in list(self._lanes.items()):
+                if lane.cancelled():  # queued behind other lanes: it never runs, nothing to wait for
+                    self._busy.discard(key)
+                    del self._lanes[key]
             return self._changed.wait_for(lambda: not self._busy, max(0.0, drain_seconds))
 
     # -- discovery ------------------------------------------------------------------------------
@@ -323,7 +328,7 @@ class PushScheduler:
         if due:
             self._busy.add(key)
             try:
-                self._executor.submit(self._lane, key, [r.id for r in due])
+                self._lanes[key] = self._executor.submit(self._lane, key, [r.id for r in due])
             except RuntimeError:  # the pool was shut down by close()
                 self._busy.discard(key)
 
@@ -341,6 +346,7 @@ class PushScheduler:
         finally:
             with self._lock:
                 self._busy.discard(key)
+                self._lanes.pop(key, None)
                 self._changed.notify_all()
                 if not self._stop.is_set():
                     self._start_lane(key, self.now_of(key))

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -370,21 +371,27 @@ class _Gate:
         return 200, ACKS["zto"]
 
 
-def _pushes_on_the_wire(db: Path, gate: _Gate) -> Any:
-    """An app on ``db`` with every scan of a subscribed parcel due, the first push held by ``gate``."""
+def _pushes_on_the_wire(
+    db: Path, gate: _Gate, app_keys: Sequence[str] = ("zto-demo",), workers: int = 4
+) -> Any:
+    """An app on ``db`` with every scan of a parcel subscribed by each account due, the first push held."""
     from datetime import datetime
 
     clock = ManualClock()
-    app = create_app(
-        {"CLOCK": "manual", "TESTING": True, "STORE": f"sqlite:{db}", "PUSH_SENDER": gate}, clock=clock
-    )
+    settings = {"CLOCK": "manual", "TESTING": True, "STORE": f"sqlite:{db}", "PUSH_SENDER": gate}
+    app = create_app({**settings, "PUSH_WORKERS": workers}, clock=clock)
     admin = app.test_client()
-    account = {"carrier": "zto", "app_key": "zto-demo"}
-    admin.post("/__admin/subscriptions/callback", json={**account, "url": "http://cb.test/"})
-    admin.post("/__admin/parcels", json={**account, "waybill": "73100130019486", "stage": "created"})
-    admin.post("/__admin/subscriptions", json={**account, "waybill": "73100130019486"})
-    route = admin.get("/__admin/parcels/zto/73100130019486?app_key=zto-demo").get_json()["parcel"]["route"]
-    clock.set(datetime.fromisoformat(route[-1]["time"]))  # every scan is due: several pushes queue up
+    last = []
+    for app_key in app_keys:
+        account = {"carrier": "zto", "app_key": app_key}
+        if app_key != "zto-demo":
+            admin.post("/__admin/accounts", json={**account, "app_secret": f"{app_key}-secret"})
+        admin.post("/__admin/subscriptions/callback", json={**account, "url": "http://cb.test/"})
+        admin.post("/__admin/parcels", json={**account, "waybill": "73100130019486", "stage": "created"})
+        admin.post("/__admin/subscriptions", json={**account, "waybill": "73100130019486"})
+        parcel = admin.get(f"/__admin/parcels/zto/73100130019486?app_key={app_key}").get_json()["parcel"]
+        last.append(datetime.fromisoformat(parcel["route"][-1]["time"]))
+    clock.set(max(last))  # every scan is due: several pushes queue up
     assert gate.entered.wait(30), "the first push went on the wire"
     return app
 
@@ -446,3 +453,14 @@ def test_a_push_that_outlives_the_drain_time_stays_pending_and_raises_nothing(tm
     store = SqliteStore(db)
     assert {p.state for p in store.list_pushes("zto", "zto-demo")} == {PushState.PENDING}
     store.close()
+
+
+def test_stopping_does_not_wait_for_accounts_whose_pushes_never_started(tmp_path: Path) -> None:
+    from mockserver.app import close_app, get_services
+
+    gate = _Gate()
+    app = _pushes_on_the_wire(tmp_path / "two.db", gate, app_keys=("zto-demo", "zto-b"), workers=1)
+    assert get_services(app).pushes.close(drain_seconds=0) is False  # one lane on the wire, one queued
+    gate.release.set()
+    assert close_app(app, drain_seconds=30) is True, "the queued lane was cancelled, not waited for"
+    assert len(gate.sent) == 1
