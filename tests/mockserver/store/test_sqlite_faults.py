@@ -109,6 +109,14 @@ def test_a_row_that_is_not_json_is_named_at_start(tmp_path: Path) -> None:
         (lambda d: {**d, "carrier": 7}, "field 'carrier' should be text, not a number"),
         (lambda d: {**d, "app_key": "someone-else"}, "the app_key column does not match the app_key field"),
     ],
+    ids=[
+        "a-list",
+        "a-field-missing",
+        "secret-not-text",
+        "bad-value-not-shown",
+        "carrier-not-text",
+        "other-key",
+    ],
 )
 def test_a_wrong_shaped_account_row_is_named_at_start_without_its_secret(
     tmp_path: Path, change: Callable[[dict[str, Any]], Any], problem: str
@@ -295,8 +303,9 @@ def test_a_file_with_a_damaged_page_is_refused_clearly(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
     store = SqliteStore(db)
     now = ManualClock().now()
-    for index in range(300):  # enough rows for several pages
-        store.put_account(Account(carrier="zto", app_key=f"k{index:04d}", app_secret=SECRET, epoch=now))
+    with store.atomic():
+        for index in range(300):  # enough rows for several pages
+            store.put_account(Account(carrier="zto", app_key=f"k{index:04d}", app_secret=SECRET, epoch=now))
     store.close()
     with open(db, "r+b") as raw:
         raw.seek(4096 * 3)
