@@ -464,3 +464,18 @@ def test_stopping_does_not_wait_for_accounts_whose_pushes_never_started(tmp_path
     gate.release.set()
     assert close_app(app, drain_seconds=30) is True, "the queued lane was cancelled, not waited for"
     assert len(gate.sent) == 1
+
+
+def test_a_server_killed_outright_leaves_no_stale_lock(tmp_path: Path) -> None:
+    from mockserver.store import SqliteStore
+
+    db = tmp_path / "killed.db"
+    process, url = _start(db)
+    account = {"carrier": "zto", "app_key": "qa-k", "app_secret": PROCESS_SECRET}
+    assert requests.post(f"{url}/__admin/accounts", json=account, timeout=10).status_code == 201
+    process.kill()  # SIGKILL: nothing runs, the lock file stays behind
+    process.communicate(timeout=60)
+    assert (tmp_path / "killed.db.lock").exists()
+    store = SqliteStore(db)  # the lock went with the process; the committed data is there
+    assert "qa-k" in {a.app_key for a in store.list_accounts()}
+    store.close()
