@@ -95,6 +95,13 @@ class Sample:
         return "tables" in self.data and "kind" not in self.data
 
     @property
+    def checked_by(self) -> Optional[str]:
+        """The test that checks this sample instead of the corpus (a mock-side shape, e.g. the
+        official SDK's form mode, which the kscarriers SDK never sends)."""
+        value = self.data.get("checked_by")
+        return str(value) if value else None
+
+    @property
     def pending_fix(self) -> Optional[str]:
         value = self.data.get("pending_fix")
         return str(value) if value else None
@@ -113,7 +120,7 @@ def load(path: Path) -> Sample:
 
 def load_samples(kind: Optional[str] = None) -> List[Sample]:
     samples = [load(p) for p in sample_paths()]
-    return [s for s in samples if not s.is_table and (kind is None or s.kind == kind)]
+    return [s for s in samples if not s.is_table and not s.checked_by and (kind is None or s.kind == kind)]
 
 
 def format_errors(sample: Sample) -> List[str]:
@@ -137,6 +144,13 @@ def format_errors(sample: Sample) -> List[str]:
         return errors
     if sample.kind not in KINDS:
         errors.append(f"kind {sample.kind!r} is not one of {', '.join(KINDS)}")
+    if sample.checked_by:
+        test = CORPUS.parent / sample.checked_by
+        if not test.is_file():
+            errors.append(f"checked_by names {sample.checked_by!r}, which is no test file under tests/")
+        elif sample.path.name not in test.read_text("utf-8"):
+            errors.append(f"{sample.checked_by} never reads {sample.path.name}")
+        return errors
     if sample.carrier not in CARRIERS:
         errors.append(f"carrier {sample.carrier!r} is not one of {', '.join(CARRIERS)}")
     elif sample.carrier != sample.path.parent.name:

@@ -586,6 +586,18 @@ SIGN_OPTIONS = [
 ]
 
 
+def test_every_signing_option_of_the_official_sdk_has_a_case() -> None:
+    sample = _reality("m_sign_options_zopsdk_java.json")
+    named = set(sample["expect"]["options"]) - {"md5/base64 (default)"}
+    covered = set()
+    for extra, _ in SIGN_OPTIONS:
+        if extra.get("zop_sign_timestamp") == "true":
+            covered.add("timestamp")
+        if "zop_sign" in extra or "zop_sign_encoding" in extra:
+            covered.add(f"{extra.get('zop_sign', 'md5')}/{extra.get('zop_sign_encoding', 'base64')}")
+    assert named <= covered, named - covered
+
+
 def _account_with(mock_client: Any, app_key: str, extra: dict[str, str]) -> None:
     answer = mock_client.post(
         "/__admin/accounts",
