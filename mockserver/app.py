@@ -18,7 +18,7 @@ from mockserver.deciders.proxy import ProxyDecider, Recorder
 from mockserver.deciders.scenario import ScenarioDecider
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
-from mockserver.pushes import build_scheduler
+from mockserver.pushes import build_scheduler, stamped_carriers
 from mockserver.scenarios import ScenarioEngine
 from mockserver.services import Services, get_services
 from mockserver.simulator import Simulator
@@ -93,7 +93,7 @@ def create_app(
     the_store = store if store is not None else open_store(str(settings["STORE"]))
     carriers = default_registry.slugs()
     simulator = Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"]))
-    scenarios = ScenarioEngine(carriers=carriers)
+    scenarios = ScenarioEngine(carriers=carriers, stamped_carriers=stamped_carriers(default_registry))
     hub = Services(
         config=settings,
         carriers=carriers,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
@@ -241,7 +242,7 @@ def test_backoff_doubles_from_the_base() -> None:
 
 def test_openapi_paths_cover_every_push_route(mock_app: Any) -> None:
     routes = {
-        (rule.rule, method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in mock_app.url_map.iter_rules()
         if mock_app.view_functions[rule.endpoint].__module__ == "mockserver.admin.pushes"
         for method in rule.methods - {"HEAD", "OPTIONS"}
