@@ -66,6 +66,8 @@ def add_scenarios() -> tuple[Response, int]:
         stubs = [_scoped(stub, account) for stub in stubs]
     replace = request.args.get("replace", "false").lower() in ("1", "true", "yes")
     try:
+        if "stubs" in data:  # a whole file: errors name stubs[i], as when the file is loaded at start
+            hub.scenarios.check_carriers(stubs, "stubs")
         hub.scenarios.install(stubs, seed=loaded.seed, replace=replace)
     except ScenarioFileError as exc:
         raise _scenario_error(exc) from None
