@@ -93,7 +93,9 @@ def create_app(
     the_store = store if store is not None else open_store(str(settings["STORE"]))
     carriers = default_registry.slugs()
     simulator = Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"]))
-    scenarios = ScenarioEngine(carriers=carriers, stamped_carriers=stamped_carriers(default_registry))
+    scenarios = ScenarioEngine(
+        carriers=carriers, stamped_carriers=stamped_carriers((c.slug, c.pushes) for c in default_registry)
+    )
     hub = Services(
         config=settings,
         carriers=carriers,

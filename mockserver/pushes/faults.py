@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl, urlencode
 
 from attrs import evolve, frozen
@@ -22,9 +22,6 @@ from attrs import evolve, frozen
 from mockserver.pushes.plan import CarrierPushes, PushRequest
 from mockserver.scenarios import OUTAGE_MODES
 from mockserver.world import Account, Attempt
-
-if TYPE_CHECKING:
-    from mockserver.carriers import MockCarrier
 
 __all__ = [
     "OUTAGE_MODES",
@@ -51,9 +48,9 @@ def timestamp_header(carrier: CarrierPushes) -> Optional[str]:
     return name if isinstance(name, str) and name else None
 
 
-def stamped_carriers(carriers: Iterable[MockCarrier]) -> tuple[str, ...]:
-    """The slugs of ``carriers`` whose pushes carry a timestamp (what ``stale_timestamp`` needs)."""
-    return tuple(carrier.slug for carrier in carriers if timestamp_header(carrier.pushes) is not None)
+def stamped_carriers(carriers: Iterable[tuple[str, CarrierPushes]]) -> tuple[str, ...]:
+    """The slugs of the ``(slug, pushes)`` whose pushes carry a timestamp (what ``stale_timestamp`` needs)."""
+    return tuple(slug for slug, pushes in carriers if timestamp_header(pushes) is not None)
 
 
 def wrong_account(account: Account) -> Account:
