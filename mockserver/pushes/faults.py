@@ -173,6 +173,7 @@ class Outage:
             backoff) or ``held`` (nothing is sent until it ends).
         since: when it started; ``until``: when pushes flow again.
         source: ``"admin"`` or the id of the scenario stub that started it.
+        epoch: the account's epoch when it started; a reset of the account (a new epoch) ends it.
     """
 
     carrier: str
@@ -181,6 +182,7 @@ class Outage:
     since: datetime
     until: datetime
     source: str = "admin"
+    epoch: Optional[datetime] = None
 
     def active(self, now: datetime) -> bool:
         """Whether the outage is on at ``now``."""

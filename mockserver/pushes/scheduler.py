@@ -276,6 +276,7 @@ class PushScheduler:
             since=now,
             until=until,
             source=plan.decided_by,
+            epoch=account.epoch,
         )
 
     def _queue(
@@ -390,7 +391,11 @@ class PushScheduler:
         found = self._outages.get((carrier, app_key))
         if found is None:
             return None
-        moment = now if now is not None else self.now_of((carrier, app_key))
+        account = self.store.get_account(carrier, app_key)
+        if account is None or account.epoch != found.epoch:  # deleted or reset since: it is over
+            self._outages.pop((carrier, app_key), None)
+            return None
+        moment = now if now is not None else account.time_at(self.clock.now())
         return found if found.active(moment) else None
 
     def outages(self) -> list[Outage]:
@@ -409,13 +414,22 @@ class PushScheduler:
         if mode not in OUTAGE_MODES:
             raise ValueError(f"mode must be one of {', '.join(OUTAGE_MODES)}, not {mode!r}")
         with self._lock:
-            now = self.now_of((carrier, app_key))
+            account = self.store.get_account(carrier, app_key)
+            if account is None:
+                raise ValueError(f"no {carrier} account with app_key {app_key!r}")
+            now = account.time_at(self.clock.now())
             if until <= now:
                 raise ValueError(
                     f"until {until.isoformat()} is not after the account's now {now.isoformat()}"
                 )
             outage = Outage(
-                carrier=carrier, app_key=app_key, mode=mode, since=now, until=until, source=source
+                carrier=carrier,
+                app_key=app_key,
+                mode=mode,
+                since=now,
+                until=until,
+                source=source,
+                epoch=account.epoch,
             )
             self._outages[(carrier, app_key)] = outage
         return outage
@@ -427,6 +441,14 @@ class PushScheduler:
             self._outages.pop((carrier, app_key), None)
         self.kick()
         return ended
+
+    def forget_outages(self, key: Optional[_Key] = None) -> None:
+        """Drop the push outage of account ``key``, or of every account (what a reset does)."""
+        with self._lock:
+            if key is None:
+                self._outages.clear()
+            else:
+                self._outages.pop(key, None)
 
     def find_push(self, push_id: str) -> Optional[PushRecord]:
         """The push with ``push_id``, whichever account it belongs to."""

@@ -387,3 +387,22 @@ def test_the_scenario_schema_knows_the_push_faults_the_outages_and_the_push_kind
         jsonschema.validate(
             {"version": 1, "stubs": [{"match": {"push_kind": "scan"}, "outcome": {"type": "push"}}]}, schema
         )
+
+
+def test_resetting_the_account_ends_its_outage() -> None:
+    world = Pushing("zto")
+    world.call("POST", "/pushes/outage", 201, **world.key, duration_seconds=3600)
+    assert len(world.call("GET", "/pushes/outage?carrier=zto")["outages"]) == 1
+    world.call("POST", "/reset", **world.key)
+    assert world.call("GET", "/pushes/outage?carrier=zto")["outages"] == []
+
+
+def test_a_full_reset_or_deleting_the_account_ends_its_outage() -> None:
+    world = Pushing("zto")
+    world.call("POST", "/pushes/outage", 201, **world.key, duration_seconds=3600)
+    world.client.post("/__admin/reset", json={})
+    assert world.call("GET", "/pushes/outage")["outages"] == []
+    world.call("POST", "/accounts", 201, carrier="zto", app_key="job-9", app_secret="s")
+    world.call("POST", "/pushes/outage", 201, carrier="zto", app_key="job-9", duration_seconds=60)
+    assert world.client.delete("/__admin/accounts/zto/job-9").status_code in (200, 204)
+    assert world.call("GET", "/pushes/outage")["outages"] == []
