@@ -142,7 +142,8 @@ def wait_for_pushes() -> tuple[Response, int]:
 @bp.post("/pushes/<push_id>/resend")
 def resend_push(push_id: str) -> tuple[Response, int]:
     """Send a delivered, failed or dropped push again: a new push record, same headers and body."""
-    body()  # an optional empty object; anything else is refused
+    for name in body():  # an optional empty object: a resend takes no options
+        raise invalid(name, f"a resend takes no fields (got {name!r}): it sends the push as it was")
     try:
         record = get_services().pushes.resend(push_id)
     except KeyError:
@@ -254,6 +255,13 @@ def _post(
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
         "responses": {**ok, "400": _ERROR, "404": _ERROR, **extra},
     }
+
+
+def _one_of(operation: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``operation`` whose JSON body must carry exactly one of ``names``."""
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    schema["oneOf"] = [{"required": [name]} for name in names]
+    return operation
 
 
 #: OpenAPI 3.1 path items of these routes, merged into ``/__admin/openapi.json``.
@@ -383,19 +391,22 @@ OPENAPI_PATHS: dict[str, Any] = {
                 "400": _ERROR,
             },
         },
-        "post": _post(
-            "Stop an account's pushes for a while of its mock clock",
-            {
-                "mode": {"type": "string", "enum": list(OUTAGE_MODES), "default": "unreachable"},
-                "duration_seconds": {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "maximum": MAX_OUTAGE_SECONDS,
+        "post": _one_of(
+            _post(
+                "Stop an account's pushes for a while of its mock clock",
+                {
+                    "mode": {"type": "string", "enum": list(OUTAGE_MODES), "default": "unreachable"},
+                    "duration_seconds": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "maximum": MAX_OUTAGE_SECONDS,
+                    },
+                    "until": {"type": "string", "format": "date-time"},
                 },
-                "until": {"type": "string", "format": "date-time"},
-            },
-            ["carrier", "app_key"],
-            {"201": _json({"type": "object", "properties": {"outage": _OUTAGE}}, "Outage on")},
+                ["carrier", "app_key"],
+                {"201": _json({"type": "object", "properties": {"outage": _OUTAGE}}, "Outage on")},
+            ),
+            ("duration_seconds", "until"),
         ),
         "delete": {
             "summary": "End an account's push outage now",

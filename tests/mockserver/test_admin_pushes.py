@@ -334,3 +334,17 @@ def test_a_resend_refuses_a_body_that_is_no_json_object(mock_client: Any, mock_c
         f"/__admin/pushes/{original['id']}/resend", data="[1]", content_type="application/json"
     )
     assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_json"
+
+
+def test_a_resend_takes_no_fields(mock_client: Any, mock_clock: ManualClock) -> None:
+    original = _delivered_push(mock_client, mock_clock)
+    answer = mock_client.post(f"/__admin/pushes/{original['id']}/resend", json={"delay_seconds": 5})
+    assert answer.status_code == 400 and answer.get_json()["field"] == "delay_seconds"
+    assert mock_client.post(f"/__admin/pushes/{original['id']}/resend", json={}).status_code == 201
+
+
+def test_the_outage_body_needs_exactly_one_end_in_the_openapi_document() -> None:
+    post = OPENAPI_PATHS["/__admin/pushes/outage"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["oneOf"] == [{"required": ["duration_seconds"]}, {"required": ["until"]}]
+    assert schema["properties"]["mode"]["enum"] == ["unreachable", "held"]
