@@ -20,6 +20,8 @@ from kscarriers.models import PushMessage
 from mockserver.app import close_app, create_app, get_services
 from mockserver.carriers import carrier_slugs
 from mockserver.clock import ManualClock
+from mockserver.simulator import InterceptRequest
+from mockserver.world import InterceptKind
 
 CARRIERS = [
     slug for slug in carrier_slugs() if importlib.util.find_spec(f"kscarriers.carriers.{slug}") is not None
@@ -156,3 +158,30 @@ def test_a_resent_push_verifies_and_repeats_the_dedupe_keys(carrier: str) -> Non
     assert isinstance(first, PushMessage) and isinstance(again, PushMessage)
     assert [e.dedupe_key for e in again.events] == [e.dedupe_key for e in first.events]
     assert again.events
+
+
+def test_only_the_intercept_result_is_tampered_when_the_stub_names_that_push_kind(carrier: str) -> None:
+    receiver = _sdk_receiver(carrier)
+    mock = Mock(carrier, receiver)
+    try:
+        stub = {
+            "match": {"push_kind": "intercept_result"},
+            "outcome": {"type": "push", "fault": "tampered_body"},
+        }
+        assert mock.admin.post("/__admin/scenarios", json=stub).status_code == 201
+        hub = get_services(mock.app)
+        account = hub.simulator.account(carrier, mock.key["app_key"])
+        assert account is not None
+        hub.simulator.create_intercept(
+            account, InterceptRequest(waybill=WAYBILLS[carrier], kind=InterceptKind.RETURN, request_id="qa-1")
+        )
+        mock.clock.advance(6 * 3600)  # the intercept settles; scans fall due too
+        mock.admin.post("/__admin/pushes/flush", json={"timeout": 10})
+        pushes = mock.admin.get(f"/__admin/pushes?carrier={carrier}").get_json()["pushes"]
+    finally:
+        mock.close()
+    states = {(p["kind"], p["state"]) for p in pushes}
+    assert ("intercept", "failed") in states and ("trace", "delivered") in states
+    assert ("trace", "failed") not in states
+    refused = [item for item in receiver.received if isinstance(item, SignatureError)]
+    assert len(refused) == 1 and refused[0].reason == "mismatch"
