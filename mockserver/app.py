@@ -19,7 +19,7 @@ from mockserver.deciders.proxy import ProxyDecider, Recorder
 from mockserver.deciders.scenario import ScenarioDecider
 from mockserver.errors import register_error_handlers
 from mockserver.journal import Journal
-from mockserver.pushes import build_scheduler
+from mockserver.pushes import build_scheduler, stamped_carriers
 from mockserver.scenarios import ScenarioEngine
 from mockserver.services import Services, get_services
 from mockserver.simulator import Simulator
@@ -111,7 +111,9 @@ def create_app(
 def _assemble(app: Flask, settings: Mapping[str, Any], the_store: Store, the_clock: SwitchableClock) -> Flask:
     carriers = default_registry.slugs()
     simulator = Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"]))
-    scenarios = ScenarioEngine(carriers=carriers)
+    scenarios = ScenarioEngine(
+        carriers=carriers, stamped_carriers=stamped_carriers((c.slug, c.pushes) for c in default_registry)
+    )
     hub = Services(
         config=settings,
         carriers=carriers,

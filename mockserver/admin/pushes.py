@@ -1,20 +1,26 @@
-"""Admin routes for callbacks under ``/__admin``: callback URLs, subscriptions, pushes, flush and wait.
+"""Admin routes for callbacks under ``/__admin``: callback URLs, subscriptions, pushes, flush and wait,
+push outages and resends.
 
 Errors are ``{"error": code, "message": ..., "field"?: ...}``: 400 ``invalid_json`` /
-``invalid_field``, 404 ``not_found`` (unknown account), 408 ``timeout`` (a wait ran out).
+``invalid_field``, 404 ``not_found`` (unknown account or push), 408 ``timeout`` (a wait ran out),
+409 ``conflict`` (a resend of a push that is still pending, or with no callback URL).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
-from mockserver.admin.base import account, body, bp, carrier, invalid, string
+from mockserver.admin.base import account, body, bp, carrier, invalid, number, string
 from mockserver.admin.openapi import carrier_enum
 from mockserver.carriers import get_carrier
+from mockserver.errors import ApiError
 from mockserver.pushes import callback_url, set_callback
+from mockserver.scenarios import OUTAGE_MODES, ScenarioFileError
+from mockserver.scenarios.push_outcome import parse_time
 from mockserver.services import get_services
 from mockserver.world import Account, PushState
 
@@ -23,6 +29,9 @@ __all__ = ["MAX_WAIT_SECONDS", "OPENAPI_PATHS", "bp"]
 
 #: The longest a wait or flush may block, in real seconds.
 MAX_WAIT_SECONDS = 30.0
+
+#: The longest push outage, in mock seconds (a year, as for scenario delays).
+MAX_OUTAGE_SECONDS = 366 * 24 * 3600
 
 
 def _account(data: Mapping[str, Any]) -> Account:
@@ -130,6 +139,75 @@ def wait_for_pushes() -> tuple[Response, int]:
     ), 408
 
 
+@bp.post("/pushes/<push_id>/resend")
+def resend_push(push_id: str) -> tuple[Response, int]:
+    """Send a delivered, failed or dropped push again: a new push record, same headers and body."""
+    for name in body():  # an optional empty object: a resend takes no options
+        raise invalid(name, f"a resend takes no fields (got {name!r}): it sends the push as it was")
+    try:
+        record = get_services().pushes.resend(push_id)
+    except KeyError:
+        raise ApiError(
+            code="not_found", status=404, field="id", message=f"no push with id {push_id!r}"
+        ) from None
+    except ValueError as exc:
+        raise ApiError(code="conflict", status=409, field="id", message=str(exc)) from None
+    return jsonify({"push": record.to_dict(), "resent_from": push_id}), 201
+
+
+def _outage_account() -> Account:
+    return account(get_services(), carrier(request.args) or "", string(request.args, "app_key") or "")
+
+
+@bp.post("/pushes/outage")
+def start_outage() -> tuple[Response, int]:
+    """Stop an account's pushes for ``duration_seconds`` of its mock clock, or ``until`` a time."""
+    data = body()
+    target = _account(data)
+    mode = data.get("mode", "unreachable")
+    if mode not in OUTAGE_MODES:
+        raise invalid("mode", f"mode must be one of {', '.join(OUTAGE_MODES)}, not {mode!r}")
+    if ("until" in data) == ("duration_seconds" in data):
+        raise invalid("duration_seconds", "give exactly one of duration_seconds or until")
+    scheduler = get_services().pushes
+    if "until" in data:
+        try:
+            until = parse_time(data["until"], "until")
+        except ScenarioFileError as exc:
+            raise invalid("until", f"until {exc.message}") from None
+    else:
+        seconds = number(data, "duration_seconds", maximum=MAX_OUTAGE_SECONDS) or 0.0
+        if seconds <= 0:
+            raise invalid("duration_seconds", "duration_seconds must be greater than 0")
+        until = scheduler.now_of(target.key) + timedelta(seconds=seconds)
+    try:
+        outage = scheduler.start_outage(target.carrier, target.app_key, str(mode), until)
+    except ValueError as exc:
+        raise invalid("until", str(exc)) from None
+    return jsonify({"outage": outage.to_dict()}), 201
+
+
+@bp.get("/pushes/outage")
+def list_outages() -> Response:
+    """The push outages on now, optionally of one carrier / account."""
+    slug = carrier(request.args, required=False)
+    app_key = request.args.get("app_key") or None
+    found = [
+        o.to_dict()
+        for o in get_services().pushes.outages()
+        if (slug is None or o.carrier == slug) and (app_key is None or o.app_key == app_key)
+    ]
+    return jsonify({"outages": found})
+
+
+@bp.delete("/pushes/outage")
+def end_outage() -> Response:
+    """End an account's push outage now (``?carrier=&app_key=``); its pushes flow again."""
+    target = _outage_account()
+    ended = get_services().pushes.end_outage(target.carrier, target.app_key)
+    return jsonify({"ended": ended.to_dict() if ended else None})
+
+
 def _json(schema: Mapping[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": dict(schema)}}}
 
@@ -151,6 +229,17 @@ _ACCOUNT_PROPS = {
     "carrier": carrier_enum(),
     "app_key": {"type": "string"},
 }
+_OUTAGE: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "carrier": {"type": "string"},
+        "app_key": {"type": "string"},
+        "mode": {"type": "string", "enum": list(OUTAGE_MODES)},
+        "since": {"type": "string", "format": "date-time"},
+        "until": {"type": "string", "format": "date-time"},
+        "source": {"type": "string"},
+    },
+}
 _FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
     for name in ("carrier", "app_key")
@@ -166,6 +255,13 @@ def _post(
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
         "responses": {**ok, "400": _ERROR, "404": _ERROR, **extra},
     }
+
+
+def _one_of(operation: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """``operation`` whose JSON body must carry exactly one of ``names``."""
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    schema["oneOf"] = [{"required": [name]} for name in names]
+    return operation
 
 
 #: OpenAPI 3.1 path items of these routes, merged into ``/__admin/openapi.json``.
@@ -248,6 +344,80 @@ OPENAPI_PATHS: dict[str, Any] = {
             "responses": {
                 "200": _json({"type": "object", "properties": {"done": {"type": "boolean"}, "counts": _OBJ}}),
                 "400": _ERROR,
+            },
+        },
+    },
+    "/__admin/pushes/{push_id}/resend": {
+        "post": {
+            "summary": "Send a delivered, failed or dropped push again (same headers and body)",
+            "description": (
+                "Queues a copy of the push, due now on the account's clock, to the account's "
+                "callback URL: the same signed headers and body, so the receiver sees a "
+                "re-delivery with the same dedupe keys. The copy is a new push record "
+                "(decided_by resend:<id>) with a fresh retry budget."
+            ),
+            "parameters": [{"name": "push_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {}, "additionalProperties": False}
+                    }
+                },
+            },
+            "responses": {
+                "201": _json(
+                    {
+                        "type": "object",
+                        "required": ["push", "resent_from"],
+                        "properties": {"push": _OBJ, "resent_from": {"type": "string"}},
+                    },
+                    "Queued again",
+                ),
+                "400": _ERROR,
+                "404": _ERROR,
+                "409": _ERROR,
+            },
+        },
+    },
+    "/__admin/pushes/outage": {
+        "get": {
+            "summary": "List the push outages on now",
+            "parameters": _FILTERS,
+            "responses": {
+                "200": _json(
+                    {"type": "object", "properties": {"outages": {"type": "array", "items": _OUTAGE}}}
+                ),
+                "400": _ERROR,
+            },
+        },
+        "post": _one_of(
+            _post(
+                "Stop an account's pushes for a while of its mock clock",
+                {
+                    "mode": {"type": "string", "enum": list(OUTAGE_MODES), "default": "unreachable"},
+                    "duration_seconds": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "maximum": MAX_OUTAGE_SECONDS,
+                    },
+                    "until": {"type": "string", "format": "date-time"},
+                },
+                ["carrier", "app_key"],
+                {"201": _json({"type": "object", "properties": {"outage": _OUTAGE}}, "Outage on")},
+            ),
+            ("duration_seconds", "until"),
+        ),
+        "delete": {
+            "summary": "End an account's push outage now",
+            "parameters": [
+                {**_FILTERS[0], "required": True},
+                {**_FILTERS[1], "required": True},
+            ],
+            "responses": {
+                "200": _json({"type": "object", "properties": {"ended": {"type": ["object", "null"]}}}),
+                "400": _ERROR,
+                "404": _ERROR,
             },
         },
     },

@@ -8,7 +8,7 @@ whole scenario file, validates it in full and installs it in one step: an invali
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from attrs import evolve
 from flask import Response, jsonify, request
@@ -19,6 +19,7 @@ from mockserver.deciders.proxy import proxy_decider
 from mockserver.errors import ApiError
 from mockserver.scenarios import (
     OPERATIONS,
+    PUSH_KINDS,
     ScenarioFileError,
     ScenarioRequest,
     Stub,
@@ -65,6 +66,8 @@ def add_scenarios() -> tuple[Response, int]:
         stubs = [_scoped(stub, account) for stub in stubs]
     replace = request.args.get("replace", "false").lower() in ("1", "true", "yes")
     try:
+        if "stubs" in data:  # a whole file: errors name stubs[i], as when the file is loaded at start
+            hub.scenarios.check_carriers(stubs, "stubs")
         hub.scenarios.install(stubs, seed=loaded.seed, replace=replace)
     except ScenarioFileError as exc:
         raise _scenario_error(exc) from None
@@ -133,6 +136,17 @@ def set_state(name: str) -> Response:
     return jsonify({"scenario": name, "state": state})
 
 
+def _push_kind(data: dict[str, Any], op: str) -> Optional[str]:
+    kind = string(data, "push_kind", required=False)
+    if kind is None:
+        return None
+    if op != "push":
+        raise invalid("push_kind", f"only pushes have a kind: operation must be 'push', not {op!r}")
+    if kind not in PUSH_KINDS:
+        raise invalid("push_kind", f"unknown push kind {kind!r}; known: {', '.join(PUSH_KINDS)}")
+    return kind
+
+
 @bp.post("/scenarios/explain")
 def explain() -> Response:
     data = body()
@@ -145,6 +159,7 @@ def explain() -> Response:
         operation=op,
         waybill=string(data, "waybill", required=False),
         account=string(data, "app_key", required=False),
+        push_kind=_push_kind(data, op),
     )
     checks = get_services().scenarios.explain(question)
     first = next((check.stub_id for check in checks if check.matched), None)
@@ -257,6 +272,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                     "operation": {"enum": list(OPERATIONS)},
                     "waybill": {"type": "string"},
                     "app_key": {"type": "string"},
+                    "push_kind": {"enum": list(PUSH_KINDS)},
                 },
                 ("carrier", "operation"),
             ),

@@ -71,10 +71,12 @@ def reset() -> Response:
     data = _body()
     if not data:
         hub.reset_all()
+        hub.pushes.forget_outages()
         return jsonify({"reset": "all"})
     carrier = _carrier(data)
     app_key = _string(data, "app_key") or ""
     account = hub.simulator.reset_account(_account(hub, carrier, app_key))
+    hub.pushes.forget_outages(account.key)
     removed = _forget_traces(hub, carrier, app_key)
     return jsonify(
         {

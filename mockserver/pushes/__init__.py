@@ -3,7 +3,8 @@
 :mod:`.plan` holds the carriers' signed push requests and a plan per event (a scenario's push
 outcome: delay, drop, copies, order, batch); :mod:`.scheduler` turns newly visible scans and
 settled intercepts into queued pushes on the mock clock; :mod:`.delivery` sends one push and
-reads the answer (ack, retry with backoff, give up); :mod:`.callbacks` checks and sets callback
+reads the answer (ack, retry with backoff, give up); :mod:`.faults` signs pushes wrongly on a
+scenario's say and models push outages; :mod:`.callbacks` checks and sets callback
 URLs and builds an app's scheduler. No Flask: the admin routes are in :mod:`mockserver.admin`.
 See ``docs/callbacks.md``.
 """
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 from mockserver.pushes.callbacks import build_scheduler, callback_url, set_callback
 from mockserver.pushes.delivery import PushSettings, Sender, requests_sender
+from mockserver.pushes.faults import Outage, stamped_carriers
 from mockserver.pushes.plan import CarrierPushes, PushRequest
 from mockserver.pushes.scheduler import PushScheduler
 
 __all__ = [
     "CarrierPushes",
+    "Outage",
     "PushRequest",
     "PushScheduler",
     "PushSettings",
@@ -25,4 +28,5 @@ __all__ = [
     "callback_url",
     "requests_sender",
     "set_callback",
+    "stamped_carriers",
 ]

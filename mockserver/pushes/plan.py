@@ -11,7 +11,16 @@ from attrs import field, frozen
 from mockserver.scenarios import PushOutcome, ScenarioEngine, ScenarioRequest
 from mockserver.world import Account, InterceptRecord, Scan
 
-__all__ = ["CarrierPushes", "Event", "Held", "Plan", "PushRequest", "build_requests", "decide_push"]
+__all__ = [
+    "CarrierPushes",
+    "Event",
+    "Held",
+    "Plan",
+    "PushRequest",
+    "build_requests",
+    "decide_push",
+    "push_kind",
+]
 
 
 def _headers(value: Mapping[str, str]) -> dict[str, str]:
@@ -52,6 +61,11 @@ class CarrierPushes(Protocol):
         ...
 
 
+# A carrier whose pushes carry a timestamp also sets ``PUSH_TIMESTAMP_HEADER`` (J&T:
+# ``"timestamp"``); :func:`mockserver.pushes.faults.timestamp_header` reads it. It is not part of
+# the protocol because most carriers have none.
+
+
 @frozen(kw_only=True)
 class Event:
     """Something to push: a newly visible scan of a subscribed waybill, or a settled intercept."""
@@ -64,7 +78,11 @@ class Event:
 
 @frozen(kw_only=True)
 class Plan:
-    """How one event is pushed: a scenario's :class:`~mockserver.scenarios.PushOutcome`, or the defaults."""
+    """How one event is pushed: a scenario's :class:`~mockserver.scenarios.PushOutcome`, or the defaults.
+
+    ``fault`` (with ``stale_seconds``) signs the push wrongly; ``outage`` (with ``outage_until``
+    or ``outage_seconds``) starts a push outage of the account when the event is queued.
+    """
 
     delay: float
     drop: bool = False
@@ -72,6 +90,11 @@ class Plan:
     out_of_order: bool = False
     batch: int = 1
     decided_by: str = "default"
+    fault: Optional[str] = None
+    stale_seconds: float = 0.0
+    outage: Optional[str] = None
+    outage_until: Optional[datetime] = None
+    outage_seconds: Optional[float] = None
 
 
 @frozen(kw_only=True)
@@ -83,18 +106,34 @@ class Held:
     since: datetime
 
 
+def push_kind(event: Event) -> str:
+    """What an event's push carries, as a scenario matches it: ``trace`` or ``intercept_result``."""
+    return "intercept_result" if event.record is not None else "trace"
+
+
 def decide_push(
-    engine: Optional[ScenarioEngine], account: Account, waybill: str, default_delay: float
+    engine: Optional[ScenarioEngine],
+    account: Account,
+    waybill: str,
+    default_delay: float,
+    kind: str = "trace",
 ) -> Plan:
     """Ask the scenario engine (if any) how to push an event of ``waybill`` to ``account``.
 
-    A push outcome without a delay keeps the configured default delay.
+    ``kind`` is what the push carries (``trace`` or ``intercept_result``, matched by a stub's
+    ``push_kind``). A push outcome without a delay keeps the configured default delay.
     """
     default = Plan(delay=default_delay)
     if engine is None:
         return default
     decision = engine.decide(
-        ScenarioRequest(carrier=account.carrier, operation="push", waybill=waybill, account=account.app_key)
+        ScenarioRequest(
+            carrier=account.carrier,
+            operation="push",
+            waybill=waybill,
+            account=account.app_key,
+            push_kind=kind,
+        )
     )
     if decision is None or not isinstance(decision.outcome, PushOutcome):
         return default
@@ -106,6 +145,11 @@ def decide_push(
         out_of_order=outcome.out_of_order,
         batch=outcome.batch,
         decided_by=decision.stub_name or decision.stub_id,
+        fault=outcome.fault,
+        stale_seconds=outcome.stale_by,
+        outage=outcome.outage,
+        outage_until=outcome.until,
+        outage_seconds=outcome.duration_seconds,
     )
 
 

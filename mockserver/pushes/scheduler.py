@@ -30,7 +30,8 @@ from attrs import evolve
 
 from mockserver.clock import Clock, ManualClock
 from mockserver.pushes.delivery import PushSettings, Sender, after_attempt, attempt_delivery, requests_sender
-from mockserver.pushes.plan import CarrierPushes, Event, Held, Plan, build_requests, decide_push
+from mockserver.pushes.faults import OUTAGE_MODES, Outage, faulty_requests, outage_attempt
+from mockserver.pushes.plan import CarrierPushes, Event, Held, Plan, build_requests, decide_push, push_kind
 from mockserver.scenarios import ScenarioEngine
 from mockserver.simulator import Simulator
 from mockserver.store import Store
@@ -85,6 +86,7 @@ class PushScheduler:
         self._lanes: dict[_Key, Future[None]] = {}  # the lane of each busy account
         self._held: dict[tuple[str, str, int], list[Held]] = {}
         self._seq: dict[_Key, int] = {}
+        self._outages: dict[_Key, Outage] = {}
         self._executor = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="mockserver-push"
         )
@@ -240,7 +242,9 @@ class PushScheduler:
         events.sort(key=lambda event: (event.time, event.record is not None))
         groups: dict[Plan, list[Event]] = {}
         for event in events:
-            plan = self._plan(account, event.waybill)
+            plan = self._plan(account, event)
+            if plan.outage is not None:
+                self._open_outage(account, plan, now)
             if plan.drop:
                 self._queue(account, callback, [event], plan, now, state=PushState.DROPPED)
             elif event.record is not None:
@@ -269,8 +273,25 @@ class PushScheduler:
             if held:
                 self._held[key] = held
 
-    def _plan(self, account: Account, waybill: str) -> Plan:
-        return decide_push(self._scenarios, account, waybill, self.settings.delay_seconds)
+    def _plan(self, account: Account, event: Event) -> Plan:
+        return decide_push(
+            self._scenarios, account, event.waybill, self.settings.delay_seconds, push_kind(event)
+        )
+
+    def _open_outage(self, account: Account, plan: Plan, now: datetime) -> None:
+        # A stub that fires again while its outage is on does not stretch it.
+        if self.outage(*account.key, now=now) is not None or plan.outage is None:
+            return
+        until = plan.outage_until or now + timedelta(seconds=plan.outage_seconds or 0.0)
+        self._outages[account.key] = Outage(
+            carrier=account.carrier,
+            app_key=account.app_key,
+            mode=plan.outage,
+            since=now,
+            until=until,
+            source=plan.decided_by,
+            epoch=account.epoch,
+        )
 
     def _queue(
         self,
@@ -285,7 +306,11 @@ class PushScheduler:
         ordered = list(reversed(events)) if plan.out_of_order else list(events)
         due = max(e.time for e in events) + timedelta(seconds=plan.delay)
         intercept_id = next((e.record.id for e in events if e.record is not None), None)
-        for request in build_requests(self._carriers(account.carrier), account, ordered):
+        carrier = self._carriers(account.carrier)
+        requests = faulty_requests(
+            plan.fault, plan.stale_seconds, carrier, account, lambda a: build_requests(carrier, a, ordered)
+        )
+        for request in requests:
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)
                 self.store.put_push(
@@ -317,6 +342,9 @@ class PushScheduler:
     # -- delivery -------------------------------------------------------------------------------
 
     def _due(self, key: _Key, now: datetime) -> list[PushRecord]:
+        outage = self.outage(*key, now=now)
+        if outage is not None and outage.mode == "held":
+            return []  # the carrier holds everything until the outage ends
         pending = self.store.list_pushes(*key, state=PushState.PENDING)
         due = [r for r in pending if r.due_at is not None and r.due_at <= now]
         return sorted(due, key=lambda r: (r.due_at, r.seq))
@@ -356,19 +384,136 @@ class PushScheduler:
             record = self.store.get_push(*key, push_id)
         if record is None or record.state is not PushState.PENDING:
             return
-        attempt = attempt_delivery(
-            record,
-            sender=self.sender,
-            is_ack=self._carriers(record.carrier).is_push_ack,
-            timeout=self.settings.timeout_seconds,
-            now=lambda: self.now_of(key),
-        )
+        now = self.now_of(key)
+        outage = self.outage(*key, now=now)
+        if outage is not None and outage.mode == "held":
+            return  # held since the lane started: sent once the outage ends
+        if outage is not None:
+            attempt = outage_attempt(outage, now)
+        else:
+            attempt = attempt_delivery(
+                record,
+                sender=self.sender,
+                is_ack=self._carriers(record.carrier).is_push_ack,
+                timeout=self.settings.timeout_seconds,
+                now=lambda: self.now_of(key),
+            )
         with self._lock:
             current = self.store.get_push(*key, push_id)
             # The account may have been reset while the push was on the wire.
             if current is not None and current.attempts == record.attempts:
                 self.store.put_push(after_attempt(current, attempt, self.settings))
             self._changed.notify_all()
+
+    # -- outages and resends --------------------------------------------------------------------
+
+    def outage(self, carrier: str, app_key: str, *, now: Optional[datetime] = None) -> Optional[Outage]:
+        """The account's push outage on at ``now`` (default: its clock's time), if any."""
+        found = self._outages.get((carrier, app_key))
+        if found is None:
+            return None
+        account = self.store.get_account(carrier, app_key)
+        if account is None or account.epoch != found.epoch:  # deleted or reset since: it is over
+            self._outages.pop((carrier, app_key), None)
+            return None
+        moment = now if now is not None else account.time_at(self.clock.now())
+        return found if found.active(moment) else None
+
+    def outages(self) -> list[Outage]:
+        """Every account's push outage that is on now (each on its account's clock)."""
+        return [o for o in list(self._outages.values()) if self.outage(o.carrier, o.app_key) is not None]
+
+    def start_outage(
+        self, carrier: str, app_key: str, mode: str, until: datetime, *, source: str = "admin"
+    ) -> Outage:
+        """Stop the account's pushes until ``until`` (its mock clock), replacing any outage on.
+
+        Raises:
+            ValueError: ``mode`` is not ``unreachable`` or ``held``, or ``until`` is not later
+                than the account's now.
+        """
+        if mode not in OUTAGE_MODES:
+            raise ValueError(f"mode must be one of {', '.join(OUTAGE_MODES)}, not {mode!r}")
+        with self._lock:
+            account = self.store.get_account(carrier, app_key)
+            if account is None:
+                raise ValueError(f"no {carrier} account with app_key {app_key!r}")
+            now = account.time_at(self.clock.now())
+            if until <= now:
+                raise ValueError(
+                    f"until {until.isoformat()} is not after the account's now {now.isoformat()}"
+                )
+            outage = Outage(
+                carrier=carrier,
+                app_key=app_key,
+                mode=mode,
+                since=now,
+                until=until,
+                source=source,
+                epoch=account.epoch,
+            )
+            self._outages[(carrier, app_key)] = outage
+        return outage
+
+    def end_outage(self, carrier: str, app_key: str) -> Optional[Outage]:
+        """End the account's push outage now (returns it, ``None`` if none was on); pushes flow again."""
+        with self._lock:
+            ended = self.outage(carrier, app_key)
+            self._outages.pop((carrier, app_key), None)
+        self.kick()
+        return ended
+
+    def forget_outages(self, key: Optional[_Key] = None) -> None:
+        """Drop the push outage of account ``key``, or of every account (what a reset does)."""
+        with self._lock:
+            if key is None:
+                self._outages.clear()
+            else:
+                self._outages.pop(key, None)
+
+    def find_push(self, push_id: str) -> Optional[PushRecord]:
+        """The push with ``push_id``, whichever account it belongs to."""
+        for account in self.store.list_accounts(None):
+            found = self.store.get_push(*account.key, push_id)
+            if found is not None:
+                return found
+        return None
+
+    def resend(self, push_id: str) -> PushRecord:
+        """Queue a push again, due now: the same kind, headers and body (so the same signature and
+        the same dedupe keys), to the account's callback URL, as a new push record with a fresh
+        retry budget (``decided_by`` ``"resend:<id>"``).
+
+        Raises:
+            KeyError: there is no push with ``push_id``.
+            ValueError: the push is still pending, or its account has no callback URL now.
+        """
+        with self._lock:
+            original = self.find_push(push_id)
+            if original is None:
+                raise KeyError(push_id)
+            if original.state is PushState.PENDING:
+                raise ValueError(f"push {push_id} is still pending: it will be sent anyway")
+            key = (original.carrier, original.app_key)
+            callback = self.callback(*key)
+            if callback is None:
+                raise ValueError(f"account {key[0]}/{key[1]} has no callback URL to send the push to")
+            now = self.now_of(key)
+            seq = self._next_seq(key)
+            record = evolve(
+                original,
+                id=f"P{seq:06d}-{key[0]}-{key[1]}",
+                seq=seq,
+                url=callback.url,
+                state=PushState.PENDING,
+                created_at=now,
+                due_at=now,
+                decided_by=f"resend:{original.id}",
+                attempts=(),
+            )
+            self.store.put_push(record)
+        self.kick()
+        return record
 
     # -- waiting and querying -------------------------------------------------------------------
 

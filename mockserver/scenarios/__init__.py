@@ -14,7 +14,7 @@ from .files import (
     load_scenarios,
     stubs_from_entry,
 )
-from .matchers import OPERATIONS, Match, ScenarioRequest
+from .matchers import OPERATIONS, PUSH_KINDS, Match, ScenarioRequest
 from .outcomes import (
     CARRIER_ERROR_KINDS,
     HTTP_FAULT_KINDS,
@@ -30,7 +30,7 @@ from .outcomes import (
     outcome_from_dict,
 )
 from .presets import PRESETS
-from .push_outcome import PushOutcome
+from .push_outcome import OUTAGE_MODES, PUSH_FAULTS, PushOutcome
 from .response_outcome import ResponseOutcome
 from .schema import scenario_file_schema
 from .stubs import DEFAULT_PRIORITY, STARTED, Lifetime, Stub
@@ -42,8 +42,11 @@ __all__ = [
     "INTERCEPT_FAILURE_REASONS",
     "INTERCEPT_RESULTS",
     "OPERATIONS",
+    "OUTAGE_MODES",
     "OUTCOME_TYPES",
     "PRESETS",
+    "PUSH_FAULTS",
+    "PUSH_KINDS",
     "STARTED",
     "TRACK_MUTATIONS",
     "CarrierErrorOutcome",

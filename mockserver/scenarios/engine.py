@@ -11,7 +11,7 @@ from typing import Any, Deque, Dict, Iterable, List, Optional, Tuple
 from attrs import define, frozen
 
 from ._fields import check_choice
-from .errors import join_path
+from .errors import ScenarioFileError, join_path
 from .matchers import ScenarioRequest
 from .outcomes import Outcome
 from .push_outcome import PushOutcome
@@ -127,10 +127,21 @@ class ScenarioEngine:
     Args:
         seed: Seed of the engine's random generator.
         carriers: The carrier slugs a stub may match (the app's carriers); ``None`` accepts any.
+        stamped_carriers: The carriers whose pushes carry a timestamp, the only ones a
+            ``stale_timestamp`` push fault can be asked of; ``None`` does not check.
     """
 
-    def __init__(self, seed: int = 0, *, carriers: Optional[Iterable[str]] = None) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        carriers: Optional[Iterable[str]] = None,
+        stamped_carriers: Optional[Iterable[str]] = None,
+    ) -> None:
         self.carriers: Optional[Tuple[str, ...]] = tuple(carriers) if carriers is not None else None
+        self.stamped_carriers: Optional[Tuple[str, ...]] = (
+            tuple(stamped_carriers) if stamped_carriers is not None else None
+        )
         self._lock = threading.Lock()
         self._seed = seed
         self._rng = random.Random(seed)
@@ -145,20 +156,40 @@ class ScenarioEngine:
         return self._seed
 
     def check_carriers(self, stubs: Iterable[Stub], path: str = "") -> None:
-        """Refuse a stub that matches a carrier this engine does not know.
+        """Refuse a stub that matches a carrier this engine does not know, or asks a carrier
+        whose pushes carry no timestamp for a ``stale_timestamp`` push.
 
         Raises:
             ScenarioFileError: naming ``<path>[i].match.carrier`` (``match.carrier`` for one stub
-                with no ``path``) and the known carriers.
+                with no ``path``) and the known carriers, or ``outcome.fault`` and the carrier.
         """
-        if self.carriers is None:
-            return
         listed = tuple(stubs)
         for index, stub in enumerate(listed):
-            if stub.match.carrier is None:
-                continue
             where = f"{path}[{index}]" if path else ("" if len(listed) == 1 else f"[{index}]")
-            check_choice(stub.match.carrier, self.carriers, "carrier", join_path(where, "match.carrier"))
+            if self.carriers is not None and stub.match.carrier is not None:
+                check_choice(stub.match.carrier, self.carriers, "carrier", join_path(where, "match.carrier"))
+            self._check_stamped(stub, where)
+
+    def _check_stamped(self, stub: Stub, where: str) -> None:
+        outcome = stub.outcome
+        if self.stamped_carriers is None or not isinstance(outcome, PushOutcome):
+            return
+        if outcome.fault != "stale_timestamp":
+            return
+        stamped = ", ".join(self.stamped_carriers) or "none"
+        carrier = stub.match.carrier
+        if carrier is None:
+            raise ScenarioFileError(
+                path=join_path(where, "match.carrier"),
+                message="a stale_timestamp push fault needs match.carrier: only some carriers' pushes "
+                f"carry a timestamp (carriers whose pushes do: {stamped})",
+            )
+        if carrier not in self.stamped_carriers:
+            raise ScenarioFileError(
+                path=join_path(where, "outcome.fault"),
+                message=f"carrier {carrier!r} signs no timestamp in its pushes, so a push of it cannot "
+                f"have a stale one (carriers whose pushes carry a timestamp: {stamped})",
+            )
 
     def add(self, *stubs: Stub) -> None:
         """Add stubs atomically; a stub whose id is known replaces the old one in place.

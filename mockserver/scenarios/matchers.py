@@ -22,6 +22,9 @@ OPERATIONS: Tuple[str, ...] = (
 )
 """Operations a request can be; ``push`` is the server asking whether to alter a push."""
 
+PUSH_KINDS: Tuple[str, ...] = ("trace", "intercept_result")
+"""What a push carries: new scans (``trace``) or an intercept's final result (``intercept_result``)."""
+
 
 def normalize_waybill(value: Optional[str]) -> Optional[str]:
     """Trim and upper-case a waybill number, as the SDK does (None stays None)."""
@@ -39,34 +42,42 @@ class ScenarioRequest:
         operation: One of :data:`OPERATIONS`.
         waybill: Waybill number, if the request is about one (normalised).
         account: The caller's account (app key / customer code), for per-account stubs.
+        push_kind: For ``push``: what the push carries, one of :data:`PUSH_KINDS`.
     """
 
     carrier: str
     operation: str
     waybill: Optional[str] = field(default=None, converter=normalize_waybill)
     account: Optional[str] = None
+    push_kind: Optional[str] = None
 
     def __attrs_post_init__(self) -> None:
         check_choice(self.operation, OPERATIONS, "operation", "operation")
+        if self.push_kind is not None:
+            check_choice(self.push_kind, PUSH_KINDS, "push kind", "push_kind")
 
     def to_dict(self) -> Dict[str, Any]:
-        """JSON-ready form, e.g. for the admin API's "explain" answer."""
-        return {
+        """JSON-ready form, e.g. for the admin API's "explain" answer (``push_kind`` only when set)."""
+        data: Dict[str, Any] = {
             "carrier": self.carrier,
             "operation": self.operation,
             "waybill": self.waybill,
             "account": self.account,
         }
+        if self.push_kind is not None:
+            data["push_kind"] = self.push_kind
+        return data
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "") -> ScenarioRequest:
         """Build from a JSON object; errors name ``path``."""
-        fields = Fields(data, path, ("carrier", "operation", "waybill", "account"))
+        fields = Fields(data, path, ("carrier", "operation", "waybill", "account", "push_kind"))
         return cls(
             carrier=fields.string("carrier") or "",
             operation=fields.choice("operation", OPERATIONS, "operation") or "",
             waybill=fields.string("waybill", None),
             account=fields.string("account", None),
+            push_kind=fields.choice("push_kind", PUSH_KINDS, "push kind", None),
         )
 
 
@@ -96,6 +107,7 @@ class Match:
         waybill: Exact waybill number.
         waybill_pattern: Regular expression for the waybill (not with ``waybill``).
         account: Account the stub is scoped to.
+        push_kind: Only pushes of this kind (:data:`PUSH_KINDS`); implies operation ``push``.
     """
 
     carrier: Optional[str] = None
@@ -103,6 +115,7 @@ class Match:
     waybill: Optional[str] = field(default=None, converter=normalize_waybill)
     waybill_pattern: Optional[str] = None
     account: Optional[str] = None
+    push_kind: Optional[str] = None
     _regex: Optional[re.Pattern[str]] = field(init=False, eq=False, repr=False, default=None)
 
     def __attrs_post_init__(self) -> None:
@@ -110,6 +123,14 @@ class Match:
             raise ScenarioFileError(path="carrier", message="expected a string")
         if self.operation is not None:
             check_choice(self.operation, OPERATIONS, "operation", "operation")
+        if self.push_kind is not None:
+            check_choice(self.push_kind, PUSH_KINDS, "push kind", "push_kind")
+            if self.operation not in (None, "push"):
+                raise ScenarioFileError(
+                    path="push_kind",
+                    message=f"only pushes have a kind: operation must be 'push' (or left out), "
+                    f"not {self.operation!r}",
+                )
         if self.waybill is not None and self.waybill_pattern is not None:
             raise ScenarioFileError(
                 path="waybill_pattern", message="give either waybill or waybill_pattern, not both"
@@ -119,7 +140,7 @@ class Match:
     def reasons(self, request: ScenarioRequest) -> List[str]:
         """Every criterion ``request`` fails, in words (empty when it matches)."""
         found: List[str] = []
-        for name in ("carrier", "operation", "account"):
+        for name in ("carrier", "operation", "account", "push_kind"):
             wanted = getattr(self, name)
             got = getattr(request, name)
             if wanted is not None and wanted != got:
@@ -143,19 +164,23 @@ class Match:
             "waybill": self.waybill,
             "waybill_pattern": self.waybill_pattern,
             "account": self.account,
+            "push_kind": self.push_kind,
         }
         return {key: value for key, value in data.items() if value is not None}
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "match") -> Match:
         """Build from a JSON object; errors name ``path`` and the field."""
-        fields = Fields(data, path, ("carrier", "operation", "waybill", "waybill_pattern", "account"))
+        fields = Fields(
+            data, path, ("carrier", "operation", "waybill", "waybill_pattern", "account", "push_kind")
+        )
         kwargs = {
             "carrier": fields.string("carrier", None),
             "operation": fields.choice("operation", OPERATIONS, "operation", None),
             "waybill": fields.string("waybill", None),
             "waybill_pattern": fields.string("waybill_pattern", None),
             "account": fields.string("account", None),
+            "push_kind": fields.choice("push_kind", PUSH_KINDS, "push kind", None),
         }
         try:
             return cls(**kwargs)

@@ -2,7 +2,8 @@
 
 Every preset takes the same keyword options, which narrow or tune the stub it builds:
 
-* match filters: ``carrier``, ``operation``, ``waybill``, ``waybill_pattern``, ``account``;
+* match filters: ``carrier``, ``operation``, ``waybill``, ``waybill_pattern``, ``account``,
+  ``push_kind``;
 * stub options: ``id``, ``name``, ``lifetime`` (a :class:`Lifetime`, ``"once"``,
   ``"permanent"`` or an int count), ``probability``, ``priority``, ``scenario``,
   ``required_state``, ``new_state``.
@@ -34,7 +35,7 @@ from .outcomes import (
 from .push_outcome import PushOutcome
 from .stubs import STARTED, Lifetime, Stub, new_stub_id
 
-MATCH_OPTIONS = ("carrier", "operation", "waybill", "waybill_pattern", "account")
+MATCH_OPTIONS = ("carrier", "operation", "waybill", "waybill_pattern", "account", "push_kind")
 STUB_OPTIONS = (
     "id",
     "name",
@@ -254,6 +255,44 @@ def batched_pushes(size: int = 2, **options: Any) -> Stub:
     return _stub(outcome, options, "batched_pushes")
 
 
+def bad_signature_push(**options: Any) -> Stub:
+    """Pushes are signed with a wrong secret (a receiver that verifies must refuse them)."""
+    return _stub(PushOutcome(fault="bad_signature"), options, "bad_signature_push")
+
+
+def tampered_push(**options: Any) -> Stub:
+    """Pushes' signed content is changed after signing (the signature no longer matches)."""
+    return _stub(PushOutcome(fault="tampered_body"), options, "tampered_push")
+
+
+def stale_push(seconds: float = 3600, **options: Any) -> Stub:
+    """Pushes carry a timestamp ``seconds`` old (only carriers whose pushes carry one: J&T)."""
+    try:
+        outcome = PushOutcome(fault="stale_timestamp", stale_seconds=seconds)
+    except ScenarioFileError as exc:
+        raise _renamed(exc, {"stale_seconds": "seconds"}) from None
+    return _stub(outcome, options, "stale_push")
+
+
+def push_outage(
+    mode: str = "unreachable",
+    seconds: Optional[float] = None,
+    until: Optional[str] = None,
+    **options: Any,
+) -> Stub:
+    """The account's pushes stop for ``seconds`` of its mock clock (or until ``until``), then flow.
+
+    ``mode`` ``unreachable``: every attempt fails as if the receiver were down (retried with
+    backoff); ``held``: nothing is sent until the outage ends. Use ``lifetime="once"`` for a
+    single outage.
+    """
+    try:
+        outcome = PushOutcome(outage=mode, duration_seconds=seconds, until=until)
+    except ScenarioFileError as exc:
+        raise _renamed(exc, {"outage": "mode", "duration_seconds": "seconds"}) from None
+    return _stub(outcome, options, "push_outage")
+
+
 def _as_outcome(value: Any, path: str) -> Outcome:
     if isinstance(value, Mapping):
         return outcome_from_dict(dict(value), path)
@@ -341,6 +380,10 @@ PRESETS: Dict[str, PresetFunction] = {
         late_push,
         out_of_order_pushes,
         batched_pushes,
+        bad_signature_push,
+        tampered_push,
+        stale_push,
+        push_outage,
         flaky,
     )
 }

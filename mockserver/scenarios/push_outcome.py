@@ -1,14 +1,47 @@
-"""The push outcome: how the push scheduler should delay, drop, copy, reorder or batch a push."""
+"""The push outcome: how the push scheduler delays, drops, copies, reorders, batches, damages or stops."""
 
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from typing import Any, ClassVar, Dict, FrozenSet, Optional, Tuple
 
 from attrs import evolve, field, frozen
 
-from ._fields import Fields, compact_number, describe, fail, non_negative
+from ._fields import Fields, check_choice, compact_number, describe, fail, non_negative
 from .errors import ScenarioFileError
+
+PUSH_FAULTS: Tuple[str, ...] = ("bad_signature", "tampered_body", "stale_timestamp")
+"""How a push can arrive wrongly signed: signed with a wrong secret, changed after signing, or
+carrying an old timestamp (only carriers whose pushes carry one, e.g. J&T)."""
+
+OUTAGE_MODES: Tuple[str, ...] = ("unreachable", "held")
+"""A push outage: every attempt fails as if the receiver were down (``unreachable``, retried with
+backoff), or the carrier sends nothing until it ends (``held``)."""
+
+DEFAULT_STALE_SECONDS = 3600.0
+"""How far back a ``stale_timestamp`` fault moves the push's timestamp when no ``stale_seconds`` is given."""
+
+
+def parse_time(value: Any, path: str) -> datetime:
+    """An ISO 8601 time with a UTC offset (``2025-01-06T12:00:00+08:00``, or ``...Z``)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            fail(path, f"expected an ISO 8601 time such as 2025-01-06T12:00:00+08:00, got {value!r}")
+    else:
+        fail(path, f"expected an ISO 8601 time string, got {describe(value)}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        fail(path, f"needs a UTC offset (e.g. +08:00 or Z), got {value!r}")
+    return moment
+
+
+def _optional_time(value: Any) -> Optional[datetime]:
+    return None if value is None else parse_time(value, "until")
 
 
 def _delay_range(value: Any) -> Optional[Tuple[float, float]]:
@@ -37,6 +70,15 @@ class PushOutcome:
         copies: How many times to send it (2 = one duplicate).
         out_of_order: Hold it back and send it after the next push for the same waybill.
         batch: Send pushes in batches of this many per request (1 = one per request).
+        fault: Sign it wrongly, one of :data:`PUSH_FAULTS`: ``bad_signature`` (signed with a
+            wrong secret), ``tampered_body`` (the signed content changed after signing) or
+            ``stale_timestamp`` (its timestamp moved ``stale_seconds`` into the past).
+        stale_seconds: For ``stale_timestamp``: how old the timestamp is (default 3600).
+        outage: Start a push outage of the account, one of :data:`OUTAGE_MODES`, lasting
+            ``duration_seconds`` from the moment the stub fires or ending at ``until`` (the
+            account's mock clock); while it lasts it stops every push of the account.
+        until: When the outage ends (an aware time).
+        duration_seconds: How long the outage lasts (> 0).
     """
 
     TYPE: ClassVar[str] = "push"
@@ -48,6 +90,11 @@ class PushOutcome:
     copies: int = 1
     out_of_order: bool = False
     batch: int = 1
+    fault: Optional[str] = None
+    stale_seconds: Optional[float] = None
+    outage: Optional[str] = None
+    until: Optional[datetime] = field(default=None, converter=_optional_time)
+    duration_seconds: Optional[float] = None
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "delay_seconds", non_negative(self.delay_seconds, "delay_seconds"))
@@ -61,6 +108,43 @@ class PushOutcome:
             self.delay_seconds or self.delay_range or self.copies != 1 or self.out_of_order or self.batch != 1
         ):
             fail("drop", "a dropped push cannot also be delayed, copied, reordered or batched")
+        self._check_fault()
+        self._check_outage()
+
+    def _check_fault(self) -> None:
+        if self.fault is not None:
+            check_choice(self.fault, PUSH_FAULTS, "push fault", "fault")
+            if self.drop:
+                fail("fault", "a dropped push is never sent, so it cannot be wrongly signed")
+        if self.stale_seconds is not None:
+            if self.fault != "stale_timestamp":
+                fail("stale_seconds", "only a stale_timestamp fault takes stale_seconds")
+            seconds = non_negative(self.stale_seconds, "stale_seconds")
+            if seconds == 0:
+                fail("stale_seconds", "must be greater than 0")
+            object.__setattr__(self, "stale_seconds", seconds)
+
+    def _check_outage(self) -> None:
+        if self.outage is None:
+            for name in ("until", "duration_seconds"):
+                if getattr(self, name) is not None:
+                    fail(name, "only an outage ends: give outage (unreachable or held) too")
+            return
+        check_choice(self.outage, OUTAGE_MODES, "outage mode", "outage")
+        if self.drop:
+            fail("outage", "give either drop or outage, not both")
+        if (self.until is None) == (self.duration_seconds is None):
+            fail("outage", "an outage needs exactly one of until or duration_seconds")
+        if self.duration_seconds is not None:
+            seconds = non_negative(self.duration_seconds, "duration_seconds")
+            if seconds == 0:
+                fail("duration_seconds", "must be greater than 0")
+            object.__setattr__(self, "duration_seconds", seconds)
+
+    @property
+    def stale_by(self) -> float:
+        """Seconds a ``stale_timestamp`` fault moves the timestamp back."""
+        return DEFAULT_STALE_SECONDS if self.stale_seconds is None else self.stale_seconds
 
     def resolve(self, rng: random.Random) -> PushOutcome:
         """Return this outcome with a ``delay_range`` replaced by a delay drawn from ``rng``."""
@@ -84,6 +168,16 @@ class PushOutcome:
             data["out_of_order"] = True
         if self.batch != 1:
             data["batch"] = self.batch
+        if self.fault is not None:
+            data["fault"] = self.fault
+        if self.stale_seconds is not None:
+            data["stale_seconds"] = compact_number(self.stale_seconds)
+        if self.outage is not None:
+            data["outage"] = self.outage
+        if self.until is not None:
+            data["until"] = self.until.isoformat()
+        if self.duration_seconds is not None:
+            data["duration_seconds"] = compact_number(self.duration_seconds)
         return data
 
     @classmethod
@@ -92,8 +186,22 @@ class PushOutcome:
         fields = Fields(
             data,
             path,
-            ("type", "delay_seconds", "delay_range", "drop", "copies", "out_of_order", "batch"),
+            (
+                "type",
+                "delay_seconds",
+                "delay_range",
+                "drop",
+                "copies",
+                "out_of_order",
+                "batch",
+                "fault",
+                "stale_seconds",
+                "outage",
+                "until",
+                "duration_seconds",
+            ),
         )
+        until = fields.string("until", None)
         delay_range = fields.raw("delay_range", None)
         if delay_range is not None and not isinstance(delay_range, list):
             raise ScenarioFileError(
@@ -108,6 +216,11 @@ class PushOutcome:
             copies=fields.integer("copies", 1),
             out_of_order=fields.boolean("out_of_order", False),
             batch=fields.integer("batch", 1),
+            fault=fields.choice("fault", PUSH_FAULTS, "push fault", None),
+            stale_seconds=fields.number("stale_seconds", None),
+            outage=fields.choice("outage", OUTAGE_MODES, "outage mode", None),
+            until=None if until is None else parse_time(until, fields.at("until")),
+            duration_seconds=fields.number("duration_seconds", None),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Sequence, Tuple
 
-from .matchers import OPERATIONS
+from .matchers import OPERATIONS, PUSH_KINDS
 from .outcomes import (
     CARRIER_ERROR_KINDS,
     HTTP_FAULT_KINDS,
@@ -13,6 +13,7 @@ from .outcomes import (
     TRACK_MUTATIONS,
 )
 from .presets import PRESETS
+from .push_outcome import OUTAGE_MODES, PUSH_FAULTS
 
 _STRING = {"type": "string"}
 _SECONDS = {"type": "number", "minimum": 0}
@@ -73,6 +74,10 @@ def scenario_file_schema(carriers: Sequence[str]) -> Dict[str, Any]:
                         "waybill": _STRING,
                         "waybill_pattern": {"type": "string", "format": "regex"},
                         "account": _STRING,
+                        "push_kind": {
+                            "enum": list(PUSH_KINDS),
+                            "description": "only pushes of this kind (implies operation push)",
+                        },
                     }
                 ),
                 "not": {"required": ["waybill", "waybill_pattern"]},
@@ -132,6 +137,11 @@ def scenario_file_schema(carriers: Sequence[str]) -> Dict[str, Any]:
                     "copies": {"type": "integer", "minimum": 1},
                     "out_of_order": {"type": "boolean"},
                     "batch": {"type": "integer", "minimum": 1},
+                    "fault": {"enum": list(PUSH_FAULTS)},
+                    "stale_seconds": {"type": "number", "exclusiveMinimum": 0},
+                    "outage": {"enum": list(OUTAGE_MODES)},
+                    "until": {"type": "string", "format": "date-time"},
+                    "duration_seconds": {"type": "number", "exclusiveMinimum": 0},
                 },
             ),
             "response_outcome": _outcome(

@@ -145,6 +145,12 @@ class Stub:
                 message=f"outcome type {self.outcome.TYPE!r} cannot answer operation {operation!r} "
                 f"(it answers {', '.join(sorted(self.outcome.OPERATIONS))})",
             )
+        if self.match.push_kind is not None and "push" not in self.outcome.OPERATIONS:
+            raise ScenarioFileError(
+                path="match.push_kind",
+                message=f"only pushes have a kind, and outcome type {self.outcome.TYPE!r} "
+                "never answers a push",
+            )
         if not is_number(self.probability) or not 0 < self.probability <= 1:
             raise ScenarioFileError(
                 path="probability", message=f"must be in (0, 1], got {self.probability!r}"

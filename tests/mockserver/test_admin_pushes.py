@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
@@ -241,7 +242,7 @@ def test_backoff_doubles_from_the_base() -> None:
 
 def test_openapi_paths_cover_every_push_route(mock_app: Any) -> None:
     routes = {
-        (rule.rule, method.lower())
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in mock_app.url_map.iter_rules()
         if mock_app.view_functions[rule.endpoint].__module__ == "mockserver.admin.pushes"
         for method in rule.methods - {"HEAD", "OPTIONS"}
@@ -257,3 +258,93 @@ def test_the_acks_used_here_are_what_the_mock_accepts() -> None:
     for slug in carrier_slugs():
         assert get_carrier(slug).pushes.is_push_ack(200, ACKS[slug])  # type: ignore[attr-defined]
         assert not get_carrier(slug).pushes.is_push_ack(500, ACKS[slug])  # type: ignore[attr-defined]
+
+
+def _delivered_push(client: Any, clock: ManualClock) -> Dict[str, Any]:
+    first = _prepare(client)
+    client.post("/__admin/subscriptions", json={**DEMO, "waybill": WAYBILL})
+    clock.set(first)
+    client.post("/__admin/pushes/flush")
+    (push,) = client.get("/__admin/pushes?carrier=zto&app_key=zto-demo").get_json()["pushes"]
+    return push  # type: ignore[no-any-return]
+
+
+def test_a_delivered_push_is_resent_with_the_same_headers_and_body(
+    mock_client: Any, mock_clock: ManualClock, sender: RecordingSender
+) -> None:
+    original = _delivered_push(mock_client, mock_clock)
+    answer = mock_client.post(f"/__admin/pushes/{original['id']}/resend")
+    assert answer.status_code == 201
+    queued = answer.get_json()
+    assert queued["resent_from"] == original["id"]
+    assert queued["push"]["id"] != original["id"] and queued["push"]["state"] == "pending"
+    assert queued["push"]["decided_by"] == f"resend:{original['id']}"
+    mock_client.post("/__admin/pushes/flush")
+    first, again = sender.sent
+    assert again.body == first.body and again.headers == first.headers and again.url == URL
+    pushes = mock_client.get("/__admin/pushes?carrier=zto&app_key=zto-demo").get_json()["pushes"]
+    assert [p["state"] for p in pushes] == ["delivered", "delivered"]
+    assert pushes[0]["attempts"] == original["attempts"], "the original record is left as it was"
+
+
+def test_a_failed_push_is_resent_with_a_fresh_retry_budget(
+    mock_client: Any, mock_clock: ManualClock, sender: RecordingSender
+) -> None:
+    sender.answers = [(500, b"busy")] * 6
+    first = _prepare(mock_client)
+    mock_client.post("/__admin/subscriptions", json={**DEMO, "waybill": WAYBILL})
+    mock_clock.set(first)
+    mock_client.post("/__admin/pushes/flush")
+    for backoff in (30, 60, 120, 240, 480):  # the default 5 retries, 30 s doubling
+        mock_clock.advance(backoff)
+        mock_client.post("/__admin/pushes/flush")
+    (failed,) = mock_client.get("/__admin/pushes?state=failed").get_json()["pushes"]
+    assert len(failed["attempts"]) == 6
+    resent = mock_client.post(f"/__admin/pushes/{failed['id']}/resend").get_json()["push"]
+    mock_client.post("/__admin/pushes/flush")
+    pushes = {p["id"]: p for p in mock_client.get("/__admin/pushes").get_json()["pushes"]}
+    assert pushes[resent["id"]]["state"] == "delivered" and len(pushes[resent["id"]]["attempts"]) == 1
+    assert sender.sent[-1].body == sender.sent[0].body
+
+
+def test_a_resend_of_an_unknown_push_is_a_404(mock_client: Any) -> None:
+    answer = mock_client.post("/__admin/pushes/P999999-zto-zto-demo/resend")
+    assert answer.status_code == 404 and answer.get_json()["field"] == "id"
+    assert "P999999-zto-zto-demo" in answer.get_json()["message"]
+
+
+def test_a_resend_of_a_pending_push_or_without_a_callback_is_a_409(
+    mock_client: Any, mock_clock: ManualClock, sender: RecordingSender
+) -> None:
+    sender.answers = [(500, b"busy")]
+    original = _delivered_push(mock_client, mock_clock)
+    assert original["state"] == "pending"
+    pending = mock_client.post(f"/__admin/pushes/{original['id']}/resend")
+    assert pending.status_code == 409 and "still pending" in pending.get_json()["message"]
+    mock_clock.advance(30)
+    mock_client.post("/__admin/pushes/flush")
+    mock_client.post("/__admin/subscriptions/callback", json={**DEMO, "url": None})
+    orphan = mock_client.post(f"/__admin/pushes/{original['id']}/resend")
+    assert orphan.status_code == 409 and "no callback URL" in orphan.get_json()["message"]
+
+
+def test_a_resend_refuses_a_body_that_is_no_json_object(mock_client: Any, mock_clock: ManualClock) -> None:
+    original = _delivered_push(mock_client, mock_clock)
+    answer = mock_client.post(
+        f"/__admin/pushes/{original['id']}/resend", data="[1]", content_type="application/json"
+    )
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_json"
+
+
+def test_a_resend_takes_no_fields(mock_client: Any, mock_clock: ManualClock) -> None:
+    original = _delivered_push(mock_client, mock_clock)
+    answer = mock_client.post(f"/__admin/pushes/{original['id']}/resend", json={"delay_seconds": 5})
+    assert answer.status_code == 400 and answer.get_json()["field"] == "delay_seconds"
+    assert mock_client.post(f"/__admin/pushes/{original['id']}/resend", json={}).status_code == 201
+
+
+def test_the_outage_body_needs_exactly_one_end_in_the_openapi_document() -> None:
+    post = OPENAPI_PATHS["/__admin/pushes/outage"]["post"]
+    schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["oneOf"] == [{"required": ["duration_seconds"]}, {"required": ["until"]}]
+    assert schema["properties"]["mode"]["enum"] == ["unreachable", "held"]

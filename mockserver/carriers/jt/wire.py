@@ -35,6 +35,7 @@ from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
 __all__ = [
+    "PUSH_TIMESTAMP_HEADER",
     "build_intercept_push",
     "build_trace_pushes",
     "intercept_failure",
@@ -46,6 +47,10 @@ __all__ = [
     "trace_push_content",
     "track_entry",
 ]
+
+
+#: The push header carrying a timestamp (epoch ms), which a ``stale_timestamp`` push fault ages.
+PUSH_TIMESTAMP_HEADER = "timestamp"
 
 
 def _envelope(code: str, msg: str, data: Any) -> dict[str, Any]:

@@ -67,6 +67,10 @@ EXPECTED: Dict[str, Any] = {
     "late_push": (((5, 50),), {"type": "push", "delay_range": [5, 50]}),
     "out_of_order_pushes": ((), {"type": "push", "out_of_order": True}),
     "batched_pushes": ((4,), {"type": "push", "batch": 4}),
+    "bad_signature_push": ((), {"type": "push", "fault": "bad_signature"}),
+    "tampered_push": ((), {"type": "push", "fault": "tampered_body"}),
+    "stale_push": ((600,), {"type": "push", "fault": "stale_timestamp", "stale_seconds": 600}),
+    "push_outage": (("held", 900), {"type": "push", "outage": "held", "duration_seconds": 900}),
 }
 
 
