@@ -122,11 +122,6 @@ REAL_ONLY: Mapping[Tuple[str, str], Tuple[FrozenSet[str], str]] = {
     ),
     ("zto", "envelope"): (frozenset({"S206", "S212", "S214", "E404", "E409", "E418"}), _ZOP_ERRORS),
     ("yto", ""): (frozenset({"FORWARDING", "AIRSEND", "AIRPICK"}), _OLTS.format("yto")),
-    ("yto", "envelope"): (
-        frozenset({"401"}),
-        "syships/php-express LogisticsGateway::formatResponse: a bad signature answered "
-        '{"success":false,"code":401,"reason":"请求加密校验失败"} (issue 11 makes the mock emit it)',
-    ),
     ("sto", ""): (
         frozenset(
             {"第三方代派", "柜机代收", "快件取出", "驿站出库", "改地址件", "转邮", "转同行"}
