@@ -64,10 +64,11 @@ from mockserver.carriers.jt.codes import (
     FAULT_CODES,
     INTERCEPT_STATES,
     PLATFORM_ERRORS,
+    PUSH_SHAPE_SETTING,
     SLUG,
     is_valid_waybill,
 )
-from mockserver.carriers.jt.wire import ok_response, render_envelope, track_entry
+from mockserver.carriers.jt.wire import ok_response, push_shape, render_envelope, subscribe_data, track_entry
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
@@ -148,11 +149,26 @@ def _authenticate(biz: Optional[str]) -> Account:
     if account is None:
         raise _platform("unknown_account")
     note.secret = account.app_secret
+    _check_settings(account)
     if biz is None:
         raise _illegal("bizContent不能为空")
     if not digest_matches(b64_md5((biz + account.app_secret).encode("utf-8")), digest):
         raise _platform("bad_digest")
     return account
+
+
+def _check_settings(account: Account) -> None:
+    """Refuse every call of an account whose ``jt_push_shape`` names no shape (a mock error)."""
+    try:
+        push_shape(account)
+    except ValueError as problem:
+        message = f"jt account {account.app_key!r}: {problem}"
+        raise CarrierFault(
+            code="invalid_account_setting",
+            message=message,
+            http_status=500,
+            body={"error": "invalid_account_setting", "message": message, "field": PUSH_SHAPE_SETTING},
+        ) from None
 
 
 def _waybill(value: str) -> str:
@@ -219,7 +235,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
         wanted.append((waybill, nodes))
     for waybill, nodes in wanted:
         get_services().simulator.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
-    return ok_response(None)
+    return ok_response(subscribe_data(account, wanted))
 
 
 def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:

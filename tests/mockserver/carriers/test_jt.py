@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlencode
 
+import attrs
 import pytest
 from mockfakes import FixedDecider
 
@@ -30,6 +31,7 @@ from mockserver.world.geo import Site
 from mockserver.world.itineraries import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "jt"
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "jt"
 KEY = "jt-demo"
 SECRET = "jt-demo-secret"
 BASE = "/jt/webopenplatformapi/api"
@@ -56,6 +58,20 @@ def sign(text: str, secret: str) -> str:
 
 def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _reality(name: str) -> Any:
+    """A public sample of tests/reality/jt (``body`` is what J&T answered or pushed)."""
+    return json.loads((REALITY / name).read_text(encoding="utf-8"))
+
+
+def _shape(value: Any) -> Any:
+    """The keys (recursively) and value types of a JSON value, to compare with public samples."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
 
 
 def _text(biz: Union[str, dict[str, Any], list[Any]]) -> str:
@@ -239,7 +255,20 @@ def test_subscribe_stores_every_waybill_of_the_list(jt: JtCaller, mock_app: Any)
             ],
         },
     )
-    assert (answer["code"], answer["msg"], answer["data"]) == ("1", "success", None)
+    assert (answer["code"], answer["msg"]) == ("1", "success")
+    # maxbetas/jtexpress types.go SubscribeResponseData: data.list of per-waybill results.
+    assert answer["data"] == {
+        "list": [
+            {
+                "id": KEY,
+                "waybillCode": WAYBILL,
+                "isSuccess": True,
+                "traceNode": "1&2&3&4&5&6&7&8&9&10&11&12&13&14",
+            },
+            {"id": KEY, "waybillCode": OTHER, "isSuccess": True, "traceNode": "10"},
+        ]
+    }
+    assert _shape(answer["data"]) == _shape(_reality("m_answer_subscribe_list.json")["body"]["data"])
     subscriptions = mock_app.extensions["mockserver"].store.list_subscriptions("jt", KEY)
     assert sorted((s.waybill, s.extra["traceNode"]) for s in subscriptions) == [
         (WAYBILL, "1&2&3&4&5&6&7&8&9&10&11&12&13&14"),
@@ -480,6 +509,50 @@ def test_trace_pushes_are_one_signed_batch(mock_clock: Any) -> None:
         (OTHER, ["1"]),
     ]
     assert build_trace_pushes(_account(), []) == []
+
+
+def test_object_push_shape_sends_one_object_per_waybill(mock_clock: Any) -> None:
+    _, _, first = plan_stage_route("jt", WAYBILL, Stage.IN_TRANSIT, now=mock_clock.now())
+    _, _, second = plan_stage_route("jt", OTHER, Stage.PICKED_UP, now=mock_clock.now())
+    items = [(WAYBILL, first[0]), (OTHER, second[0]), (WAYBILL, first[1])]
+    account = attrs.evolve(_account("jt-push", "push-secret-0123"), extra={"jt_push_shape": "object"})
+    pushes = build_trace_pushes(account, items)
+    assert [(push.kind, push.waybills) for push in pushes] == [("trace", (WAYBILL,)), ("trace", (OTHER,))]
+    for push, newest in zip(pushes, (first[1], second[0])):
+        assert push.headers["digest"] == sign(_biz(push), "push-secret-0123")
+        assert push.headers["timestamp"] == str(int(newest.time.timestamp() * 1000))
+    content = json.loads(_biz(pushes[0]))
+    assert isinstance(content, dict)
+    assert list(content) == ["billCode", "txlogisticId", "details"]
+    assert (content["billCode"], content["txlogisticId"]) == (WAYBILL, WAYBILL)
+    assert [d["scanTypeCode"] for d in content["details"]] == ["1", "3"]
+    public = _reality("m_push_trace_object.json")["body"]["bizContent"]
+    assert set(public) == set(content)
+
+
+def test_array_push_shape_is_the_default_and_can_be_named(mock_clock: Any) -> None:
+    _, _, scans = plan_stage_route("jt", WAYBILL, Stage.IN_TRANSIT, now=mock_clock.now())
+    items = [(WAYBILL, scan) for scan in scans[:2]]
+    named = attrs.evolve(_account(), extra={"jt_push_shape": "array"})
+    default = build_trace_pushes(_account(), items)
+    assert [p.body for p in build_trace_pushes(named, items)] == [p.body for p in default]
+    assert isinstance(json.loads(_biz(default[0])), list)
+
+
+def test_an_unknown_push_shape_is_a_clear_mock_error_on_every_call(jt: JtCaller, mock_client: Any) -> None:
+    _register(mock_client, KEY, SECRET, extra={"jt_push_shape": "stream"})
+    answer = jt.post(TRACK, {"billCodes": WAYBILL})
+    assert answer.status_code == 500
+    body = answer.get_json()
+    assert (body["error"], body["field"]) == ("invalid_account_setting", "jt_push_shape")
+    assert "'stream'" in body["message"] and "array, object" in body["message"]
+    assert SECRET not in answer.get_data(as_text=True)
+    # Pushes of such an account stay arrays (its calls already name the problem).
+    account = attrs.evolve(_account(), extra={"jt_push_shape": "stream"})
+    scan = plan_stage_route("jt", WAYBILL, Stage.PICKED_UP, now=datetime(2025, 1, 6, tzinfo=timezone.utc))[2][
+        0
+    ]
+    assert isinstance(json.loads(_biz(build_trace_pushes(account, [(WAYBILL, scan)])[0])), list)
 
 
 def test_trace_push_matches_the_sdk_sample_entry() -> None:
