@@ -64,11 +64,11 @@ from mockserver.carriers.jt.codes import (
     FAULT_CODES,
     INTERCEPT_STATES,
     PLATFORM_ERRORS,
-    PUSH_SHAPE_SETTING,
     SLUG,
     is_valid_waybill,
 )
 from mockserver.carriers.jt.wire import ok_response, push_shape, render_envelope, subscribe_data, track_entry
+from mockserver.carriers.settings import SettingError, setting_fault
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
@@ -161,14 +161,8 @@ def _check_settings(account: Account) -> None:
     """Refuse every call of an account whose ``jt_push_shape`` names no shape (a mock error)."""
     try:
         push_shape(account)
-    except ValueError as problem:
-        message = f"jt account {account.app_key!r}: {problem}"
-        raise CarrierFault(
-            code="invalid_account_setting",
-            message=message,
-            http_status=500,
-            body={"error": "invalid_account_setting", "message": message, "field": PUSH_SHAPE_SETTING},
-        ) from None
+    except SettingError as problem:
+        raise setting_fault(problem) from None
 
 
 def _waybill(value: str) -> str:

@@ -45,6 +45,7 @@ from mockserver.carriers.jt.codes import (
     PUSH_SHAPES,
     problem_type,
 )
+from mockserver.carriers.settings import SettingError, account_setting
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
@@ -102,17 +103,9 @@ def push_shape(account: Account) -> str:
     """The account's trace push shape (``extra["jt_push_shape"]``): ``array`` unless set.
 
     Raises:
-        ValueError: the setting names no shape (the message names the setting and the shapes).
+        SettingError: the setting names no shape.
     """
-    value = account.extra.get(PUSH_SHAPE_SETTING)
-    if value is None or value == "":
-        return DEFAULT_PUSH_SHAPE
-    if value not in PUSH_SHAPES:
-        raise ValueError(
-            f"account setting extra[{PUSH_SHAPE_SETTING!r}] must be one of {', '.join(PUSH_SHAPES)}, "
-            f"not {value!r}"
-        )
-    return str(value)
+    return account_setting(account, PUSH_SHAPE_SETTING, PUSH_SHAPES)
 
 
 def render_detail(scan: Scan) -> dict[str, Any]:
@@ -215,7 +208,7 @@ def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> l
         return []
     try:
         shape = push_shape(account)
-    except ValueError:
+    except SettingError:
         shape = DEFAULT_PUSH_SHAPE
     if shape == "object":
         grouped: dict[str, list[Scan]] = {}

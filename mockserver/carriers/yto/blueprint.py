@@ -56,8 +56,8 @@ from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
 from mockserver.carriers.exchange import CarrierFault, exchange
 from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
+from mockserver.carriers.settings import SettingError, setting_fault
 from mockserver.carriers.yto.codes import (
-    ANSWER_STYLE_SETTING,
     BAD_SIGNATURE,
     DEFAULT_ANSWER_STYLE,
     FAIL_CODES,
@@ -147,14 +147,8 @@ def _authenticate(method: str, partner_code: str, client_id: str, param: str, si
     note.secret = account.app_secret
     try:
         g.yto_answer_style = answer_style(account)
-    except ValueError as problem:
-        message = f"yto account {account.app_key!r}: {problem}"
-        raise CarrierFault(
-            code="invalid_account_setting",
-            message=message,
-            http_status=500,
-            body={"error": "invalid_account_setting", "message": message, "field": ANSWER_STYLE_SETTING},
-        ) from None
+    except SettingError as problem:
+        raise setting_fault(problem) from None
     if client_id != client_id_of(account):
         raise _fault("S03", "client_id无效")
     expected = b64_md5((param + method + VERSION + account.app_secret).encode("utf-8"))

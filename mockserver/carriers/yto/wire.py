@@ -45,6 +45,7 @@ from mockserver.carriers.codec import (
     json_response,
 )
 from mockserver.carriers.exchange import CarrierFault
+from mockserver.carriers.settings import account_setting
 from mockserver.carriers.yto.codes import (
     ANSWER_STYLE_SETTING,
     ANSWER_STYLES,
@@ -84,17 +85,9 @@ def answer_style(account: Optional[Account]) -> str:
     """The account's answer style (``extra["yto_answers"]``); ``real`` without an account.
 
     Raises:
-        ValueError: the setting names no style (the message names the setting and the styles).
+        SettingError: the setting names no style.
     """
-    value = account.extra.get(ANSWER_STYLE_SETTING) if account is not None else None
-    if value is None or value == "":
-        return DEFAULT_ANSWER_STYLE
-    if value not in ANSWER_STYLES:
-        raise ValueError(
-            f"account setting extra[{ANSWER_STYLE_SETTING!r}] must be one of {', '.join(ANSWER_STYLES)}, "
-            f"not {value!r}"
-        )
-    return str(value)
+    return account_setting(account, ANSWER_STYLE_SETTING, ANSWER_STYLES)
 
 
 def _status_envelope(message: str) -> dict[str, Any]:

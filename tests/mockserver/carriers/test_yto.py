@@ -308,12 +308,16 @@ def test_an_unknown_answer_style_is_a_clear_mock_error_naming_the_setting(
 ) -> None:
     _style(mock_client, "chatty")
     answer = yto.post(TRACK, {"NUMBER": WAYBILL})
-    assert answer.status_code == 500
-    body = answer.get_json()
-    assert (body["error"], body["field"]) == ("invalid_account_setting", "yto_answers")
-    assert "'chatty'" in body["message"] and "real, loose, modelled" in body["message"]
-    assert SECRET not in answer.get_data(as_text=True)
-    assert _journal(mock_client)[-1]["error"].startswith("invalid_account_setting: ")
+    wanted = "setting extra['yto_answers'] must be one of real, loose, modelled, not 'chatty'"
+    assert (answer.status_code, answer.get_json()) == (
+        500,
+        {
+            "error": "invalid_account_setting",
+            "message": f"yto account 'yto-demo': {wanted}",
+            "field": "yto_answers",
+        },
+    )
+    assert _journal(mock_client)[-1]["error"] == f"invalid_account_setting: yto account 'yto-demo': {wanted}"
 
 
 def test_client_id_must_be_the_accounts_extra_client_id(mock_client: Any, yto: YtoCaller) -> None:
