@@ -43,6 +43,8 @@ setup(
         "waitress>=2.1",
     ],
     extras_require={
+        # django, fastapi and httpx (FastAPI's TestClient) only test the documented push receivers;
+        # pytest-xdist proves the mockserver fixtures work under it.
         "test": [
             "pytest>=7.4",
             "pytest-xdist>=3.5",
@@ -50,6 +52,9 @@ setup(
             "hypothesis>=6.80",
             "cpca>=0.5",
             "jsonschema>=4",
+            "django>=4.2",
+            "fastapi>=0.100",
+            "httpx>=0.24",
         ],
         "address": ["cpca>=0.5"],
         "dev": ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"],

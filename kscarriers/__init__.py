@@ -2,13 +2,14 @@
 
 from ._version import __version__
 from .client import Client
-from .config import CarrierConfig, ClientConfig, Credentials, RetryPolicy, Timeouts
+from .config import CarrierConfig, ClientConfig, Credentials, IdempotencyPolicy, RetryPolicy, Timeouts
 from .errors import (
     AuthenticationError,
     CarrierError,
     CarrierServerError,
     ConfigurationError,
     ConnectError,
+    IdempotencyError,
     InterceptRejectedError,
     KsCarriersError,
     NotFoundError,
@@ -35,6 +36,7 @@ from .models import (
     PushEvent,
     PushKind,
     PushMessage,
+    PushReply,
     SubscribeResult,
     TrackingEvent,
     TrackingStatus,
@@ -59,6 +61,8 @@ __all__ = [
     "Credentials",
     "HttpRequest",
     "HttpResponse",
+    "IdempotencyError",
+    "IdempotencyPolicy",
     "InterceptFailure",
     "InterceptKind",
     "InterceptRejectedError",
@@ -74,6 +78,7 @@ __all__ = [
     "PushEvent",
     "PushKind",
     "PushMessage",
+    "PushReply",
     "RateLimitError",
     "RequestsTransport",
     "ResponseFormatError",

@@ -7,12 +7,12 @@ import random
 import time
 import uuid
 from functools import partial
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 from attrs import evolve
 
-from ._idempotency import StateChange, send_once
+from ._idempotency import Intent, KeyLedger, StateChange, once_per_key, send_once
 from ._inference import intercept_from_tracking, relabel_returns
 from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter, check_phone_tail
@@ -22,6 +22,7 @@ from .errors import (
     ConfigurationError,
     KsCarriersError,
     NotFoundError,
+    ResponseFormatError,
     TransportError,
     UnsupportedOperationError,
     ValidationError,
@@ -34,7 +35,9 @@ from .models import (
     InterceptStatus,
     Operation,
     PushAck,
+    PushEvent,
     PushMessage,
+    PushReply,
     SubscribeResult,
     TrackResult,
 )
@@ -75,38 +78,68 @@ def _with_phone_tail(build: Callable[..., HttpRequest], tail: Optional[str]) -> 
 
 
 class _HeaderItems(Protocol):
-    """A mapping of headers, or any framework's header object: something with ``items()``."""
+    """A framework's header object, or a mapping: something with ``items()``."""
 
-    def items(self) -> Iterable[Tuple[str, str]]: ...
+    def items(self) -> Iterable[Tuple[Union[str, bytes], Union[str, bytes]]]: ...
+
+
+#: What ``parse_push`` and ``handle_push`` take as headers.
+PushHeaders = Union[
+    _HeaderItems,
+    Sequence[Tuple[Union[str, bytes], Union[str, bytes]]],
+]
+
+
+def _header_text(value: object, field: str) -> str:
+    """A header name or value as text: ``str`` as is, ``bytes`` as latin-1 (as WSGI and ASGI do)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    raise ValidationError(field=field, reason=f"must be a str or bytes, got {type(value).__name__}")
+
+
+def _header_pairs(headers: object) -> Iterable[object]:
+    if isinstance(headers, (list, tuple)):
+        return headers
+    items = getattr(headers, "items", None)
+    if isinstance(headers, (str, bytes, bytearray)) or not callable(items):
+        raise ValidationError(
+            field="headers",
+            reason="must be a mapping, a web framework's header object or a list of (name, value) "
+            f"pairs, got {type(headers).__name__}",
+        )
+    pairs = items()
+    try:
+        iter(pairs)
+    except TypeError:
+        raise ValidationError(field="headers", reason="items() must give (name, value) pairs") from None
+    return pairs  # type: ignore[no-any-return]
 
 
 def _push_headers(headers: object) -> Dict[str, str]:
-    """A push's headers as a plain dict, from a mapping or a framework's header object.
+    """A push's headers as a plain dict, whatever container the web framework gave them in.
 
-    Web frameworks hand over their own header types: Werkzeug's (Flask) ``EnvironHeaders`` is no
-    ``Mapping`` but, like every common one (Django's, Starlette's, ``email.message.Message``),
-    has ``items()`` yielding ``(name, value)`` pairs.
+    Accepted: a mapping; any object whose ``items()`` gives ``(name, value)`` pairs — Werkzeug's
+    (Flask) ``EnvironHeaders``/``Headers`` (no ``Mapping``), Django's ``request.headers``,
+    Starlette's (FastAPI) ``Headers``, ``email.message.Message``; a list or tuple of pairs (an
+    ASGI scope's raw headers). Names and values are ``str`` or ``bytes`` (decoded as latin-1, as
+    WSGI and ASGI do). Names are matched without regard to case.
+
+    A name that occurs more than once is kept once, its values joined with ``", "`` in order — what
+    a WSGI server already does with repeated header lines (RFC 9110 §5.3) — so the outcome does
+    not depend on the framework. A repeated signature header therefore never verifies: two
+    J&T ``digest`` lines read as ``"a, b"``, which is not Base64 (SignatureError ``bad_encoding``).
     """
-    items = getattr(headers, "items", None)
-    if not callable(items):
-        raise ValidationError(
-            field="headers",
-            reason=f"must be a mapping of header names to values, got {type(headers).__name__}",
-        )
     found: Dict[str, str] = {}
-    for pair in items():
-        if not (isinstance(pair, tuple) and len(pair) == 2):
-            raise ValidationError(field="headers", reason="items() must give (name, value) pairs")
-        name, value = pair
-        if not isinstance(name, str):
-            raise ValidationError(
-                field="headers", reason=f"a header name must be a str, got {type(name).__name__}"
-            )
-        if not isinstance(value, str):
-            raise ValidationError(
-                field=f"headers[{name!r}]", reason=f"must be a str, got {type(value).__name__}"
-            )
-        found[name] = value
+    spelled: Dict[str, str] = {}  # lower-case name -> the spelling seen first
+    for pair in _header_pairs(headers):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ValidationError(field="headers", reason="must hold (name, value) pairs")
+        name = _header_text(pair[0], "headers")
+        value = _header_text(pair[1], f"headers[{name!r}]")
+        key = spelled.setdefault(name.lower(), name)
+        found[key] = f"{found[key]}, {value}" if key in found else value
     return found
 
 
@@ -121,6 +154,10 @@ class Client:
         sleep: how retries wait; inject a recorder in tests so that no real time passes.
         monotonic: clock for the retry policy's total timeout.
         id_factory: makes request ids for state-changing calls (default: uuid4 hex).
+
+    The client remembers the idempotency keys of its intercepts (``config.idempotency``): a
+    repeat with a key returns the first answer, and a key reused for another call is an
+    :class:`~kscarriers.errors.IdempotencyError`. That memory is this instance's, in process.
 
     Every request carries ``config.user_agent`` as its ``User-Agent`` header (an adapter that
     sets its own for a carrier keeps it).
@@ -154,6 +191,7 @@ class Client:
             rng=rng,
         )
         self._new_id = id_factory or (lambda: uuid.uuid4().hex)
+        self._keys = KeyLedger(config.idempotency, monotonic=monotonic)
         self._adapters: Dict[str, CarrierAdapter] = {}
 
     def __repr__(self) -> str:
@@ -340,6 +378,16 @@ class Client:
         carrier dedupes by that id (ZTO) retries are free. Elsewhere a failure that may have
         reached the carrier is settled by asking for the intercept's status before any
         resend; if it cannot be settled, :class:`OutcomeUnknownError` is raised.
+
+        A key belongs to one call: this carrier, waybill, kind, reason and new address.
+        Calling again with the same key and the same arguments returns the first call's answer
+        (a pending one refreshed by the carrier's status query where it has one) and sends no
+        new intercept; after :class:`OutcomeUnknownError` it resumes the call. The client
+        remembers keys per instance, in process (``ClientConfig.idempotency``).
+
+        Raises:
+            IdempotencyError: ``idempotency_key`` was used for another call; nothing is sent.
+            OutcomeUnknownError: the request may have landed and that could not be settled.
         """
         slug, adapter, number = self._resolve(waybill, carrier)
         if not isinstance(kind, InterceptKind):
@@ -364,6 +412,8 @@ class Client:
             request_id=self._request_id(idempotency_key),
             new_address=new_address,
         )
+        key = request.request_id
+        has_status = Operation.INTERCEPT_STATUS in adapter.operations
 
         def settle() -> Optional[InterceptResult]:
             try:
@@ -371,13 +421,34 @@ class Client:
             except NotFoundError:
                 return None  # the carrier has no intercept: ours never landed
 
-        return send_once(
-            self._retrier,
-            lambda: adapter.parse_intercept(request, self._send(adapter.build_intercept(request))),
-            StateChange(carrier=slug, operation="intercept", waybill=number, request_id=request.request_id),
-            deduped=adapter.intercept_takes_request_id,
-            settle=settle if Operation.INTERCEPT_STATUS in adapter.operations else None,
+        def send() -> InterceptResult:
+            return send_once(
+                self._retrier,
+                lambda: adapter.parse_intercept(request, self._send(adapter.build_intercept(request))),
+                StateChange(carrier=slug, operation="intercept", waybill=number, request_id=key),
+                deduped=adapter.intercept_takes_request_id,
+                settle=settle if has_status else None,
+            )
+
+        def refresh(first: InterceptResult) -> Optional[InterceptResult]:
+            try:
+                current = self.intercept_status(number, carrier=slug)
+            except KsCarriersError as exc:
+                log.info("%s intercept %s: status query failed (%s); first answer kept", slug, number, exc)
+                return None
+            ours = {key, first.carrier_reference} - {""}
+            if current.request_id and current.request_id not in ours:
+                return None  # the waybill's intercept now is another one than this key's
+            return current
+
+        intent = Intent(
+            carrier=slug,
+            waybill=number,
+            kind=kind.value,
+            reason=request.reason,
+            new_address=new_address,
         )
+        return once_per_key(self._keys, key, intent, send, refresh=refresh if has_status else None)
 
     def cancel_intercept(
         self,
@@ -494,33 +565,123 @@ class Client:
 
     # -- pushes -----------------------------------------------------------------------------
 
-    def parse_push(self, carrier: str, headers: _HeaderItems, body: bytes) -> PushMessage:
+    def parse_push(self, carrier: str, headers: PushHeaders, body: bytes) -> PushMessage:
         """Verify and parse a carrier's push, and give the acknowledgement to send back.
 
         The signature is checked over the raw ``body`` bytes, in constant time, with the
         configured secret of ``carrier``. Each event has a ``dedupe_key`` that is the same on
-        every re-delivery.
+        every re-delivery. :meth:`handle_push` wraps this into the HTTP answer to send.
 
         Args:
             carrier: the carrier slug (typically from the receiver's URL).
-            headers: the request's headers: a mapping, or a web framework's header object
-                (Flask's ``request.headers``) — anything whose ``items()`` gives str pairs.
-            body: the raw request body (Flask: ``request.get_data()``).
+            headers: the request's headers as the web framework gives them: Flask's (Werkzeug)
+                and Django's ``request.headers``, Starlette's/FastAPI's ``Headers``, a mapping,
+                ``email.message.Message``, or a list of ``(name, value)`` pairs; names and values
+                ``str`` or ``bytes`` (latin-1). Names are matched without regard to case; a
+                repeated name has its values joined with ``", "``, as WSGI servers do.
+            body: the raw request body (Flask ``request.get_data()``, Django ``request.body``,
+                Starlette ``await request.body()``).
 
         Raises:
-            SignatureError: the push is not signed by the configured account.
-            ValidationError: ``carrier`` is no registered carrier, ``body`` is not bytes, or the
-                headers are not str pairs (the error names the header).
+            SignatureError: the push is not signed by the configured account (a repeated
+                signature header never verifies).
+            ValidationError: ``carrier`` is no registered carrier (``field == "carrier"``),
+                ``body`` is not bytes, or a header is neither ``str`` nor ``bytes`` (the error
+                names the header).
             ConfigurationError: ``carrier`` is registered but not configured on this client.
+            ResponseFormatError: a verified push lacks a field it needs (named).
         """
         slug = _check_text("carrier", carrier).lower()
-        if not isinstance(body, (bytes, bytearray)):
+        adapter = self.adapter(slug)
+        if not isinstance(body, (bytes, bytearray, memoryview)):
             raise ValidationError(field="body", reason="must be the raw request body as bytes")
         plain = _push_headers(headers)
-        adapter = self.adapter(slug)
         events = adapter.parse_push(plain, bytes(body))
         return PushMessage(carrier=slug, events=events, ack=adapter.push_ack(ok=True))
+
+    def handle_push(
+        self,
+        carrier: str,
+        headers: PushHeaders,
+        body: bytes,
+        on_event: Optional[Callable[[PushEvent], object]] = None,
+    ) -> PushReply:
+        """Turn a raw push into the exact HTTP answer to send; never raises on push input.
+
+        A view in any web framework is three lines::
+
+            reply = client.handle_push(carrier, request.headers, request.get_data(), on_event=handle)
+            return reply.body, reply.status, reply.headers        # Flask
+
+        The answer is:
+
+        * the carrier's acknowledgement once the push verified and ``on_event`` (called once per
+          event, in order) returned for every event;
+        * **404** when ``carrier`` is not registered or not configured on this client;
+        * **400** with the carrier's failure body when the push is refused: a bad or missing
+          signature, another account, bad headers, or a verified push the SDK cannot read (that
+          one is logged as an error: the carrier's format changed);
+        * the carrier's nack (:meth:`push_nack`, so that the carrier delivers it again) when
+          ``on_event`` raised, or when reading the push failed unexpectedly. The exception is
+          logged with its traceback (logger ``kscarriers.client``) and kept in ``reply.error``.
+
+        It is never a 500. ``on_event`` sees every event of a re-delivered push again: drop
+        the ones already handled by ``event.dedupe_key``. Without ``on_event`` the
+        acknowledgement comes at once; handle ``reply.message.events`` before sending it.
+
+        Args:
+            carrier, headers, body: as for :meth:`parse_push`.
+            on_event: called with each :class:`PushEvent`; an exception asks for re-delivery.
+        """
+        try:
+            slug = _check_text("carrier", carrier).lower()
+            adapter = self.adapter(slug)
+        except (ValidationError, ConfigurationError) as exc:
+            log.warning("push refused with 404: %s", exc)
+            return PushReply(status=404, headers=_JSON_HEADERS, body=_NO_CARRIER, error=exc)
+        try:
+            message = self.parse_push(slug, headers, body)
+        except KsCarriersError as exc:
+            # A signed push the SDK cannot read means the carrier changed its format: say it loudly.
+            level = logging.ERROR if isinstance(exc, ResponseFormatError) else logging.WARNING
+            log.log(level, "%s push refused with 400: %s", slug, exc)
+            return _push_reply(adapter.push_ack(ok=False), status=400, error=exc)
+        except Exception as exc:  # a fault in the SDK: let the carrier deliver it again later
+            log.exception("reading a %s push failed; asked the carrier to deliver it again", slug)
+            return _push_reply(adapter.push_ack(ok=False), error=exc)
+        if on_event is not None:
+            for event in message.events:
+                try:
+                    on_event(event)
+                except Exception as exc:
+                    log.exception(
+                        "handling %s push event %s failed; asked the carrier to deliver it again",
+                        slug,
+                        event.dedupe_key,
+                    )
+                    return _push_reply(adapter.push_ack(ok=False), message=message, error=exc)
+        return _push_reply(message.ack, message=message)
 
     def push_nack(self, carrier: str) -> PushAck:
         """The answer that asks ``carrier`` to deliver a push again (when processing failed)."""
         return self.adapter(_check_text("carrier", carrier).lower()).push_ack(ok=False)
+
+
+_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+_NO_CARRIER = b'{"error":"unknown_carrier","message":"no push receiver for this carrier"}'
+
+
+def _push_reply(
+    ack: PushAck,
+    *,
+    status: Optional[int] = None,
+    message: Optional[PushMessage] = None,
+    error: Optional[Exception] = None,
+) -> PushReply:
+    return PushReply(
+        status=ack.status if status is None else status,
+        headers={"Content-Type": ack.content_type},
+        body=ack.body,
+        message=message,
+        error=error,
+    )

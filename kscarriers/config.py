@@ -11,7 +11,7 @@ from attrs import field, frozen
 from ._version import __version__
 from .errors import ConfigurationError
 
-__all__ = ["CarrierConfig", "ClientConfig", "Credentials", "RetryPolicy", "Timeouts"]
+__all__ = ["CarrierConfig", "ClientConfig", "Credentials", "IdempotencyPolicy", "RetryPolicy", "Timeouts"]
 
 
 def _carriers(value: Mapping[str, CarrierConfig]) -> Dict[str, CarrierConfig]:
@@ -95,6 +95,35 @@ class RetryPolicy:
 
 
 @frozen(kw_only=True)
+class IdempotencyPolicy:
+    """How many idempotency keys a client remembers, and for how long.
+
+    A client remembers each key it sent (yours or one it minted) with the call it belongs to
+    and that call's result, so that a repeat returns the first result and a reuse for another
+    call is an :class:`~kscarriers.errors.IdempotencyError`. The memory is per
+    :class:`~kscarriers.Client` instance, in process: another process, or a client created
+    after a restart, does not know the keys.
+
+    Args:
+        capacity: how many keys are kept; past that, the least recently used is forgotten.
+        ttl: seconds (on the client's ``monotonic`` clock) a key is kept after its first use;
+            ``None`` keeps it until ``capacity`` pushes it out. Stripe keeps keys for 24 hours
+            (``ttl=86400``).
+    """
+
+    capacity: int = 10_000
+    ttl: Optional[float] = None
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.capacity, bool) or not isinstance(self.capacity, int) or self.capacity < 1:
+            raise ConfigurationError(f"idempotency capacity must be a positive int, got {self.capacity!r}")
+        if self.ttl is not None and (
+            isinstance(self.ttl, bool) or not isinstance(self.ttl, (int, float)) or not self.ttl > 0
+        ):
+            raise ConfigurationError(f"idempotency ttl must be positive seconds or None, got {self.ttl!r}")
+
+
+@frozen(kw_only=True)
 class CarrierConfig:
     """One carrier's account and endpoint.
 
@@ -128,7 +157,8 @@ class CarrierConfig:
 class ClientConfig:
     """Everything a :class:`~kscarriers.Client` needs.
 
-    ``user_agent`` is sent as the ``User-Agent`` header of every request.
+    ``user_agent`` is sent as the ``User-Agent`` header of every request; ``idempotency`` says
+    how many idempotency keys the client remembers (see :class:`IdempotencyPolicy`).
 
     Example::
 
@@ -143,6 +173,7 @@ class ClientConfig:
     carriers: Mapping[str, CarrierConfig] = field(factory=dict, converter=_carriers)
     timeouts: Timeouts = field(factory=Timeouts)
     retry: RetryPolicy = field(factory=RetryPolicy)
+    idempotency: IdempotencyPolicy = field(factory=IdempotencyPolicy)
     user_agent: str = field(default=f"kscarriers/{__version__}", validator=_header_value)
 
     def carrier(self, slug: str) -> CarrierConfig:

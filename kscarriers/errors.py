@@ -5,6 +5,7 @@
     KsCarriersError
     ├── ConfigurationError (+ValueError)      bad or missing client configuration
     ├── ValidationError (+ValueError)         bad input: field + reason
+    │   └── IdempotencyError                  an idempotency key reused for another call
     ├── UnsupportedOperationError             the carrier has no such operation (e.g. J&T cancel)
     ├── SignatureError                        a push failed verification
     ├── OutcomeUnknownError                   a state-changing call may or may not have happened
@@ -29,7 +30,7 @@ would try the same call again.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Tuple
 
 __all__ = [
     "AuthenticationError",
@@ -37,6 +38,7 @@ __all__ = [
     "CarrierServerError",
     "ConfigurationError",
     "ConnectError",
+    "IdempotencyError",
     "InterceptRejectedError",
     "KsCarriersError",
     "NotFoundError",
@@ -114,6 +116,23 @@ class ValidationError(KsCarriersError, ValueError):
         return f"ValidationError(field={self.field!r}, reason={self.reason!r})"
 
 
+class IdempotencyError(ValidationError):
+    """An ``idempotency_key`` already used for another call; nothing was sent.
+
+    A key belongs to one carrier, waybill, operation and set of parameters (kind, new address,
+    reason). ``differs`` names what this call changed (``("waybill",)``, ``("reason",
+    "new_address")`` …); ``key`` is the key. ``field`` is ``"idempotency_key"``.
+    """
+
+    def __init__(self, *, key: str, differs: Tuple[str, ...], reason: str) -> None:
+        super().__init__(field="idempotency_key", reason=reason)
+        self.key = key
+        self.differs = differs
+
+    def __repr__(self) -> str:
+        return f"IdempotencyError(key={self.key!r}, differs={self.differs!r})"
+
+
 class UnsupportedOperationError(KsCarriersError):
     """The carrier does not offer this operation (for example J&T has no intercept cancel)."""
 
@@ -143,8 +162,11 @@ class SignatureError(KsCarriersError):
 class OutcomeUnknownError(KsCarriersError):
     """A state-changing request may have reached the carrier, and could not be settled.
 
-    The SDK never resends such a request blindly. ``request_id`` is the id the request carried
-    (pass it back as ``idempotency_key`` to retry safely where the carrier supports one).
+    Raised for a read timeout, a reset, a carrier-side failure (5xx, "system busy") or an answer
+    that cannot be read (an HTML page, a truncated body) after an intercept, a change of address
+    or a cancel. The SDK never resends such a request blindly. ``request_id`` is the id the
+    request carried: pass it back as ``idempotency_key`` to resume the same intercept (the
+    client reads a "duplicate" refusal of the resumed call as the earlier attempt having landed).
     """
 
     def __init__(self, *, carrier: str, operation: str, waybill: str, request_id: str, cause: str) -> None:

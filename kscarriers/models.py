@@ -23,6 +23,7 @@ __all__ = [
     "PushEvent",
     "PushKind",
     "PushMessage",
+    "PushReply",
     "SubscribeResult",
     "TrackResult",
     "TrackingEvent",
@@ -403,3 +404,30 @@ class PushMessage:
     carrier: str
     events: Tuple[PushEvent, ...] = field(converter=_push_events)
     ack: PushAck
+
+
+def _header_dict(value: Mapping[str, str]) -> Mapping[str, str]:
+    return dict(value)
+
+
+@frozen(kw_only=True)
+class PushReply:
+    """The exact HTTP answer a push receiver sends back, whatever happened to the push.
+
+    Made by :meth:`kscarriers.Client.handle_push`: ``status``, ``headers`` and ``body`` go into
+    the framework's response as they are. ``message`` is the verified push when it was read
+    (``None`` otherwise); ``error`` is why it was refused or not handled (``None`` when it was
+    acknowledged). A reply is never a 500, so a receiver's monitoring tells a refused push from
+    a crashed receiver (J&T's nack is a 503, "try again later").
+    """
+
+    status: int
+    headers: Mapping[str, str] = field(converter=_header_dict)
+    body: bytes = field(repr=False)
+    message: Optional[PushMessage] = field(default=None, repr=False)
+    error: Optional[Exception] = None
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether this is the carrier's acknowledgement: the push was verified and handled."""
+        return self.message is not None and self.error is None

@@ -8,8 +8,10 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
+from urllib.parse import urlsplit, urlunsplit
 
 from waitress.server import create_server
 
@@ -82,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads", type=_whole(1), default=8, help="waitress worker threads (default: %(default)s)"
     )
     parser.add_argument(
+        "--connection-limit",
+        type=_whole(1),
+        default=1000,
+        help="open client connections served at once; more wait unanswered (default: %(default)s; "
+        "waitress's own default of 100 stalls a CI fleet of 100 keep-alive clients)",
+    )
+    parser.add_argument(
         "--store",
         metavar="SPEC",
         default=None,
@@ -128,25 +137,44 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
         listener = socket.create_server((args.host, args.port), family=family)
     except _Refused as exc:
+        close_app(app, drain_seconds=0)
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the port is taken, the host is not ours, ...
+        close_app(app, drain_seconds=0)
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
 
-    server = create_server(app, sockets=[listener], threads=args.threads)
+    server = create_server(
+        app, sockets=[listener], threads=args.threads, connection_limit=args.connection_limit
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     shown = f"[{args.host}]" if family == socket.AF_INET6 else args.host
     print(
         f"mockserver listening on http://{shown}:{server.effective_port} (admin: /__admin/health)", flush=True
     )
-    if recorder is not None:
-        # SIGTERM (how CI stops a server) ends waitress like Ctrl-C, so the recording is saved.
-        signal.signal(signal.SIGTERM, _exit_on_signal)
+    # SIGTERM (how CI stops a server) and Ctrl-C end waitress the same way: it stops taking
+    # requests and lets the running ones finish; then the pushes on the wire are drained, the
+    # store is closed (a SQLite file is checkpointed, so the .db alone holds everything) and a
+    # recording is saved.
+    stopping = _Stopping()
     try:
+        stopping.install()
         server.run()
     finally:
-        close_app(app)
+        stopping.shutting_down = True
+        if stopping.signal_name:
+            print(f"mockserver: {stopping.signal_name} received, stopping", flush=True)
+        try:
+            drained = close_app(app)
+        finally:
+            stopping.restore()
+    if not drained:
+        print(
+            "mockserver: pushes still on the wire when the drain time ran out stay pending",
+            file=sys.stderr,
+        )
+    print("mockserver: stopped", flush=True)
     if recorder is not None:
         try:
             print(f"mockserver: recording saved to {recorder.save()}", flush=True)
@@ -172,8 +200,30 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return settings
 
 
-def _exit_on_signal(signum: int, frame: Any) -> None:
-    raise SystemExit(0)
+class _Stopping:
+    """The SIGTERM/SIGINT handler: the first signal ends serving; later ones, while stopping, are ignored."""
+
+    def __init__(self) -> None:
+        self.signal_name = ""
+        self.shutting_down = False
+        self._before: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # only the main thread may set handlers (main() run from a test's thread)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._before[signum] = signal.signal(signum, self.on_signal)
+
+    def restore(self) -> None:
+        for signum, handler in self._before.items():
+            signal.signal(signum, handler)
+        self._before.clear()
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        if self.shutting_down or self.signal_name:
+            return  # already stopping; the drain is bounded (PUSH_TIMEOUT_SECONDS + 1)
+        self.signal_name = signal.Signals(signum).name
+        raise SystemExit(0)  # waitress's loop ends on it
 
 
 class _Refused(Exception):
@@ -206,8 +256,17 @@ def _prepare(app: Any, args: argparse.Namespace) -> Optional[Recorder]:
     except ValueError as exc:
         raise _Refused(str(exc)) from None
     decider = enable_proxy(app, upstreams, record=args.record)
-    print(f"mockserver: proxying to {', '.join(f'{k}={v}' for k, v in upstreams.items())}", flush=True)
+    shown = ", ".join(f"{k}={_without_credentials(v)}" for k, v in upstreams.items())
+    print(f"mockserver: proxying to {shown}", flush=True)
     return decider.recorder if args.record is not None else None
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` with any ``user:password@`` replaced by ``***@``, for printing."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional
 
 import requests
-from flask import Flask
+from flask import Flask, Response, jsonify
 from flask.json.provider import DefaultJSONProvider
 
 from mockserver import admin
@@ -22,9 +23,14 @@ from mockserver.pushes import build_scheduler
 from mockserver.scenarios import ScenarioEngine
 from mockserver.services import Services, get_services
 from mockserver.simulator import Simulator
-from mockserver.store import Store, open_store
+from mockserver.store import Store, StoreError, open_store
 
 __all__ = ["Services", "build_clock", "close_app", "create_app", "enable_proxy", "get_services"]
+
+log = logging.getLogger("mockserver")
+
+#: ``app.extensions`` key: whether :func:`close_app` closes the store (the app opened it).
+_OWNS_STORE = "mockserver.owns_store"
 
 
 class _JsonProvider(DefaultJSONProvider):
@@ -91,6 +97,18 @@ def create_app(
     # Wrapped so that POST /__admin/clock/mode can switch manual/system time at runtime.
     the_clock = SwitchableClock(clock if clock is not None else build_clock(settings))
     the_store = store if store is not None else open_store(str(settings["STORE"]))
+    try:
+        app = _assemble(app, settings, the_store, the_clock)
+    except BaseException:
+        if store is None:
+            the_store.close()  # let go of the file the app will never serve
+        raise
+    # The app closes the store it opened (see close_app); one given to it is the caller's.
+    app.extensions[_OWNS_STORE] = store is None
+    return app
+
+
+def _assemble(app: Flask, settings: Mapping[str, Any], the_store: Store, the_clock: SwitchableClock) -> Flask:
     carriers = default_registry.slugs()
     simulator = Simulator(the_store, the_clock, result_delay=float(settings["RESULT_DELAY_SECONDS"]))
     scenarios = ScenarioEngine(carriers=carriers)
@@ -120,18 +138,37 @@ def create_app(
     app.extensions["mockserver"] = hub
 
     register_error_handlers(app)
+    app.register_error_handler(StoreError, _store_error)  # carrier blueprints answer their own
     register_carriers(app)
     app.register_blueprint(admin.bp, url_prefix="/__admin")
     return app
 
 
-def close_app(app: Flask) -> None:
-    """Stop the threads :func:`create_app` started: the push ticker and the push workers.
+def close_app(app: Flask, *, drain_seconds: Optional[float] = None) -> bool:
+    """Stop the app's threads and close the store it opened, draining the pushes on the wire.
 
-    Pushes on the wire finish; queued ones stay pending. The store is left open (a SQLite
-    store is closed with ``get_services(app).store.close()``). Safe to call twice.
+    No new push starts; the pushes already on the wire get ``drain_seconds`` real seconds
+    (default: ``PUSH_TIMEOUT_SECONDS`` + 1, the longest one can take) to finish and have their
+    attempts stored; queued ones stay pending for the next server. Then a store that
+    :func:`create_app` opened is closed (a SQLite store checkpoints its WAL, so the ``.db`` file
+    alone holds everything, and gives the file up); a store passed to ``create_app`` is left
+    open for its owner. Safe to call twice.
+
+    Returns:
+        ``False`` if a delivery was still running when the drain time ran out.
     """
-    get_services(app).pushes.close()
+    hub = get_services(app)
+    bound = float(hub.config["PUSH_TIMEOUT_SECONDS"]) + 1.0 if drain_seconds is None else drain_seconds
+    drained = hub.pushes.close(drain_seconds=bound)
+    if app.extensions.get(_OWNS_STORE):
+        hub.store.close()
+    return drained
+
+
+def _store_error(error: StoreError) -> tuple[Response, int]:
+    """An admin request met a store it cannot use (a damaged row, a closed store): 500, saying why."""
+    log.error("store error: %s", error)
+    return jsonify({"error": "store_error", "message": str(error)}), 500
 
 
 def enable_proxy(

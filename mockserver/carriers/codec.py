@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from flask import Response
 
@@ -24,6 +24,7 @@ __all__ = [
     "digest_matches",
     "epoch_ms",
     "form_body",
+    "form_pairs",
     "form_push",
     "json_object_answer",
     "json_response",
@@ -61,6 +62,24 @@ def json_response(payload: Any, status: int = 200) -> Response:
 def form_body(fields: Mapping[str, str]) -> str:
     """URL-encode form fields (UTF-8), as carriers post pushes."""
     return urlencode(list(fields.items()))
+
+
+def form_pairs(raw: bytes) -> list[tuple[str, str]]:
+    """The decoded ``(name, value)`` pairs of a URL-encoded form body, in the order sent.
+
+    ``+`` is a space and ``%XX`` a UTF-8 byte (Java ``URLEncoder``, PHP ``http_build_query``);
+    empty segments (``a=1&&b=2``) are skipped and a segment without ``=`` has an empty value.
+
+    Raises:
+        ValueError: the body or an escaped name or value is not UTF-8.
+    """
+    text = raw.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    pairs: list[tuple[str, str]] = []
+    for segment in text.split("&"):
+        if segment:
+            name, _, value = segment.partition("=")
+            pairs.append((unquote_plus(name, errors="strict"), unquote_plus(value, errors="strict")))
+    return pairs
 
 
 def china_time(moment: datetime) -> str:

@@ -22,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Callable, Optional
 
@@ -82,6 +82,7 @@ class PushScheduler:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._busy: set[_Key] = set()
+        self._lanes: dict[_Key, Future[None]] = {}  # the lane of each busy account
         self._held: dict[tuple[str, str, int], list[Held]] = {}
         self._seq: dict[_Key, int] = {}
         self._executor = ThreadPoolExecutor(
@@ -186,8 +187,15 @@ class PushScheduler:
             )
             self._ticker.start()
 
-    def close(self) -> None:
-        """Stop ticking and delivering (a push on the wire finishes; queued ones stay pending).
+    def close(self, drain_seconds: float = 0.0) -> bool:
+        """Stop ticking and delivering: no new push starts; queued ones stay pending.
+
+        Args:
+            drain_seconds: real seconds to wait for the pushes already on the wire to finish
+                (and their attempts to be stored); ``0`` does not wait.
+
+        Returns:
+            ``True`` if no delivery was still running when it returned.
 
         Safe to call twice; a closed scheduler ignores clock moves.
         """
@@ -196,6 +204,12 @@ class PushScheduler:
         if self._ticker is not None:
             self._ticker.join(timeout=2)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            for key, lane in list(self._lanes.items()):
+                if lane.cancelled():  # queued behind other lanes: it never runs, nothing to wait for
+                    self._busy.discard(key)
+                    del self._lanes[key]
+            return self._changed.wait_for(lambda: not self._busy, max(0.0, drain_seconds))
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -314,21 +328,28 @@ class PushScheduler:
         if due:
             self._busy.add(key)
             try:
-                self._executor.submit(self._lane, key, [r.id for r in due])
+                self._lanes[key] = self._executor.submit(self._lane, key, [r.id for r in due])
             except RuntimeError:  # the pool was shut down by close()
                 self._busy.discard(key)
 
     def _lane(self, key: _Key, push_ids: list[str]) -> None:
         try:
             for push_id in push_ids:
+                if self._stop.is_set():  # closing: the rest stay pending for the next server
+                    break
                 self._deliver(key, push_id)
         except Exception:
-            log.exception("push delivery lane failed for %s/%s", *key)
+            if self._stop.is_set():  # the store may be closed under a push that outlived the drain
+                log.warning("push delivery for %s/%s cut short by shutdown", *key)
+            else:
+                log.exception("push delivery lane failed for %s/%s", *key)
         finally:
             with self._lock:
                 self._busy.discard(key)
-                self._start_lane(key, self.now_of(key))
+                self._lanes.pop(key, None)
                 self._changed.notify_all()
+                if not self._stop.is_set():
+                    self._start_lane(key, self.now_of(key))
 
     def _deliver(self, key: _Key, push_id: str) -> None:
         with self._lock:

@@ -8,12 +8,30 @@ interface easy to back with SQLite or anything else that stores JSON.
 :mod:`.protocol` declares the :class:`Store` Protocol, :mod:`.memory` the default
 :class:`MemoryStore`, and :mod:`.sqlite` the :class:`SqliteStore` that survives a restart;
 :func:`open_store` picks one from the ``STORE`` setting (``memory`` or ``sqlite:PATH``).
+:mod:`.rows` reads a SQLite row back with a clear error for a damaged one, and :mod:`.lock`
+keeps a SQLite file to one server.
 """
 
 from __future__ import annotations
 
 from mockserver.store.memory import MemoryStore
 from mockserver.store.protocol import Store
-from mockserver.store.sqlite import SCHEMA_VERSION, SqliteStore, StoreError, open_store
+from mockserver.store.sqlite import (
+    SCHEMA_VERSION,
+    SqliteStore,
+    StoreCorrupt,
+    StoreError,
+    StoreInUse,
+    open_store,
+)
 
-__all__ = ["SCHEMA_VERSION", "MemoryStore", "SqliteStore", "Store", "StoreError", "open_store"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "MemoryStore",
+    "SqliteStore",
+    "Store",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreInUse",
+    "open_store",
+]

@@ -187,3 +187,6 @@ class MemoryStore:
             self._state.pop((carrier, app_key), None)
             self._callbacks.pop((carrier, app_key), None)
             self._accounts.pop((carrier, app_key), None)
+
+    def close(self) -> None:
+        """Nothing to write out or let go of: a memory store lives as long as the process."""

@@ -109,3 +109,10 @@ class Store(Protocol):
     def delete_account(self, carrier: str, app_key: str) -> None:
         """Forget one account entirely: its state, its callback URL and the account itself."""
         ...
+
+    def close(self) -> None:
+        """Write everything out and let go of the backing file, if any; do not use the store afterwards.
+
+        Safe to call twice.
+        """
+        ...

@@ -3,12 +3,18 @@
 One connection, shared by every thread under a re-entrant lock, in WAL mode; each value is a
 JSON column (its ``to_dict``), keyed by ``(carrier, app_key, ...)``. Row order (``rowid``,
 kept by upserts) gives the same "oldest first" order as :class:`~mockserver.store.MemoryStore`.
-The schema is created on open and versioned in the ``meta`` table.
+
+Opening a file checks it before anything is served (see ``docs/mockserver-storage.md``): one
+server per file (an OS lock on ``PATH.lock``), a known schema version in ``meta``, every table
+present with its columns (a table missing from an initialised file is an error, never recreated
+empty), SQLite's ``quick_check``, and every row readable (:func:`~mockserver.store.rows.decode`).
+Closing checkpoints the WAL, so that the ``.db`` file alone holds everything.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,8 +23,10 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from mockserver.config import ConfigError
+from mockserver.store.lock import FileLock, LockedError
 from mockserver.store.memory import MemoryStore
 from mockserver.store.protocol import Store
+from mockserver.store.rows import TABLES, CorruptRow, Table, decode
 from mockserver.world import (
     Account,
     Callback,
@@ -30,7 +38,7 @@ from mockserver.world import (
     Subscription,
 )
 
-__all__ = ["SCHEMA_VERSION", "SqliteStore", "StoreError", "open_store"]
+__all__ = ["SCHEMA_VERSION", "SqliteStore", "StoreCorrupt", "StoreError", "StoreInUse", "open_store"]
 
 #: Bumped whenever the tables change; a file written by another version is refused.
 SCHEMA_VERSION = 1
@@ -63,9 +71,28 @@ CREATE TABLE IF NOT EXISTS pushes (
 #: Tables holding one account's state (cleared by ``reset_account``).
 _ACCOUNT_TABLES = ("parcels", "intercepts", "answers", "subscriptions", "pushes")
 
+#: The columns of every table, as ``PRAGMA table_info`` lists them.
+_COLUMNS = {
+    "meta": ("key", "value"),
+    **{t.name: (*t.key, *t.extra, "data") for t in TABLES.values()},
+}
+
 
 class StoreError(RuntimeError):
-    """The store cannot be opened (bad spec, unreadable file, other schema version)."""
+    """The store cannot be used: bad spec, unreadable or damaged file, other schema version."""
+
+
+class StoreInUse(StoreError):
+    """Another mock server (or another store in this process) has the file open."""
+
+
+class StoreCorrupt(StoreError):
+    """The file or one of its rows is damaged; ``table`` and ``key`` name the row when there is one."""
+
+    def __init__(self, message: str, *, table: Optional[str] = None, key: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.table = table
+        self.key = key
 
 
 def _dump(value: Any) -> str:
@@ -77,8 +104,12 @@ class SqliteStore:
 
     Args:
         path: the database file (created if missing), or ``":memory:"``.
+        verify: read every row at open, so that a damaged one is reported now rather than
+            when a request meets it.
 
     Raises:
+        StoreInUse: if another store holds the file (see :mod:`mockserver.store.lock`).
+        StoreCorrupt: if the file, its tables or a row are damaged.
         StoreError: if the file cannot be opened or was written with another schema version.
 
     Example:
@@ -88,65 +119,180 @@ class SqliteStore:
         >>> store.close()
     """
 
-    def __init__(self, path: Union[str, Path]) -> None:
+    def __init__(self, path: Union[str, Path], *, verify: bool = True) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
         self._depth = 0
+        self._closed = False
+        self._file_lock: Optional[FileLock] = None
+        if self.path != ":memory:":
+            try:
+                self._file_lock = FileLock(self.path + ".lock")
+            except LockedError as exc:
+                raise StoreInUse(
+                    f"SQLite store {self.path} is in use by another mock server ({exc.holder}); "
+                    "two servers on one file would deliver the same pushes twice: stop the other "
+                    "one or give this one its own file"
+                ) from None
+            except OSError as exc:
+                raise StoreError(f"cannot open SQLite store {self.path}: {exc.strerror or exc}") from None
         try:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            self._release()
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
+        try:
+            self._open(verify)
+        except BaseException:
+            self._conn.close()
+            self._release()
+            raise
+
+    def _open(self, verify: bool) -> None:
+        try:
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
-            self._conn.executescript(_SCHEMA)
-            self._check_version()
+            self._check_schema()
+            if verify:
+                self._check_file()
+                self.verify()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open SQLite store {self.path!r}: {exc}") from exc
+            # "file is not a database", "database disk image is malformed", "database is locked", ...
+            if _damaged(exc):
+                raise StoreCorrupt(f"SQLite store {self.path} cannot be read: {exc}") from None
+            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
 
-    def _check_version(self) -> None:
+    def _check_schema(self) -> None:
+        found = {
+            row[0]
+            for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            if not str(row[0]).startswith("sqlite_")
+        }
+        if not found:  # a new (or empty) file
+            self._conn.executescript(_SCHEMA)
+            self._conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            return
+        if "meta" not in found:
+            raise StoreCorrupt(
+                f"SQLite store {self.path} has no meta table (it has {', '.join(sorted(found))}): it is "
+                "not a mock server store, or its meta table was dropped; use a new file"
+            )
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
-            self._conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif row[0] != str(SCHEMA_VERSION):
-            self._conn.close()
+            raise StoreCorrupt(
+                f"SQLite store {self.path}: the meta table has no schema_version row; use a new file",
+                table="meta",
+            )
+        if row[0] != str(SCHEMA_VERSION):
             raise StoreError(
                 f"{self.path!r} has schema version {row[0]}; this mock server "
                 f"reads version {SCHEMA_VERSION} (use a new file)"
             )
+        missing = [name for name in _COLUMNS if name not in found]
+        if missing:
+            raise StoreCorrupt(
+                f"SQLite store {self.path} was initialised (schema version {SCHEMA_VERSION}) but "
+                f"table {', '.join(missing)} is missing; it is not recreated empty: restore the "
+                "file or start with a new one",
+                table=missing[0],
+            )
+        for name, expected in _COLUMNS.items():
+            columns = tuple(r[1] for r in self._conn.execute(f"PRAGMA table_info({name})").fetchall())
+            if columns != expected:
+                raise StoreCorrupt(
+                    f"SQLite store {self.path}: table {name} has columns ({', '.join(columns)}), "
+                    f"expected ({', '.join(expected)}); use a new file",
+                    table=name,
+                )
+
+    def _check_file(self) -> None:
+        problems = [str(row[0]) for row in self._conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise StoreCorrupt(f"SQLite store {self.path} is damaged: {'; '.join(problems[:3])[:300]}")
+
+    def verify(self) -> None:
+        """Read every row back, so that a damaged one is found.
+
+        Raises:
+            StoreCorrupt: naming the first damaged row (table, key and what is wrong).
+        """
+        for table in TABLES.values():
+            for _ in self._select(table, "", ()):
+                pass
 
     def close(self) -> None:
-        """Close the connection; the store cannot be used afterwards."""
+        """Checkpoint the WAL into the file, close the connection and give up the file.
+
+        Afterwards the ``.db`` file alone holds everything, and the store cannot be used.
+        Safe to call twice.
+        """
         with self._lock:
-            self._conn.close()
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                if self.path != ":memory:":
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass  # closing the last connection checkpoints again
+            finally:
+                self._conn.close()
+                self._release()
+
+    def _release(self) -> None:
+        if self._file_lock is not None:
+            self._file_lock.release()
+            self._file_lock = None
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
         with self._lock:
             outermost = self._depth == 0
             if outermost:
-                self._conn.execute("BEGIN IMMEDIATE")
+                self._execute("BEGIN IMMEDIATE", ())
             self._depth += 1
             try:
                 yield
             except BaseException:
                 self._depth -= 1
                 if outermost:
-                    self._conn.execute("ROLLBACK")
+                    self._execute("ROLLBACK", ())
                 raise
             self._depth -= 1
             if outermost:
-                self._conn.execute("COMMIT")
+                self._execute("COMMIT", ())
 
-    def _rows(self, sql: str, *args: Any) -> list[Any]:
+    def _execute(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self._lock:
-            return [json.loads(row[0]) for row in self._conn.execute(sql, args).fetchall()]
+            if self._closed:
+                raise StoreError(f"SQLite store {self.path} is closed (the server is shutting down)")
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                message = f"SQLite store {self.path}: {_verb(sql)} failed: {exc}"
+                raise (StoreCorrupt(message) if _damaged(exc) else StoreError(message)) from None
 
-    def _one(self, sql: str, *args: Any) -> Optional[Any]:
-        rows = self._rows(sql, *args)
+    def _select(self, table: Table, where: str, args: tuple[Any, ...], order: str = "rowid") -> Iterator[Any]:
+        columns = (*table.key, *table.extra)
+        sql = f"SELECT {', '.join(columns)}, data FROM {table.name}{where} ORDER BY {order}"
+        for row in self._execute(sql, args):
+            key = tuple(str(part) for part in row[: len(table.key)])
+            checked = dict(zip(columns, row[: len(columns)]))
+            try:
+                yield decode(table, key, row[-1], {c: checked[c] for c in (*table.fields, *table.extra)})
+            except CorruptRow as exc:
+                raise StoreCorrupt(f"SQLite store {self.path}: {exc}", table=exc.table, key=exc.key) from None
+
+    def _rows(self, table: str, where: str = "", *args: Any, order: str = "rowid") -> list[Any]:
+        return list(self._select(TABLES[table], f" WHERE {where}" if where else "", args, order))
+
+    def _one(self, table: str, where: str, *args: Any) -> Optional[Any]:
+        rows = self._rows(table, where, *args)
         return rows[0] if rows else None
 
     def _write(self, sql: str, *args: Any) -> None:
-        with self._lock:
-            self._conn.execute(sql, args)
+        self._execute(sql, args)
 
     # -- accounts -------------------------------------------------------------------------------
 
@@ -159,16 +305,13 @@ class SqliteStore:
         )
 
     def get_account(self, carrier: str, app_key: str) -> Optional[Account]:
-        data = self._one("SELECT data FROM accounts WHERE carrier = ? AND app_key = ?", carrier, app_key)
-        return Account.from_dict(data) if data is not None else None
+        found: Optional[Account] = self._one("accounts", "carrier = ? AND app_key = ?", carrier, app_key)
+        return found
 
     def list_accounts(self, carrier: Optional[str] = None) -> list[Account]:
-        rows = (
-            self._rows("SELECT data FROM accounts ORDER BY rowid")
-            if carrier is None
-            else self._rows("SELECT data FROM accounts WHERE carrier = ? ORDER BY rowid", carrier)
-        )
-        return [Account.from_dict(data) for data in rows]
+        if carrier is None:
+            return self._rows("accounts")
+        return self._rows("accounts", "carrier = ?", carrier)
 
     # -- parcels and intercepts -----------------------------------------------------------------
 
@@ -183,19 +326,13 @@ class SqliteStore:
         )
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
-        data = self._one(
-            "SELECT data FROM parcels WHERE carrier = ? AND app_key = ? AND waybill = ?",
-            carrier,
-            app_key,
-            waybill,
+        found: Optional[Parcel] = self._one(
+            "parcels", "carrier = ? AND app_key = ? AND waybill = ?", carrier, app_key, waybill
         )
-        return Parcel.from_dict(data) if data is not None else None
+        return found
 
     def list_parcels(self, carrier: str, app_key: str) -> list[Parcel]:
-        rows = self._rows(
-            "SELECT data FROM parcels WHERE carrier = ? AND app_key = ? ORDER BY rowid", carrier, app_key
-        )
-        return [Parcel.from_dict(data) for data in rows]
+        return self._rows("parcels", "carrier = ? AND app_key = ?", carrier, app_key)
 
     def delete_parcel(self, carrier: str, app_key: str, waybill: str) -> None:
         with self.atomic():
@@ -221,13 +358,10 @@ class SqliteStore:
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[InterceptRecord]:
-        sql = "SELECT data FROM intercepts WHERE carrier = ? AND app_key = ?"
-        rows = (
-            self._rows(sql + " ORDER BY rowid", carrier, app_key)
-            if waybill is None
-            else self._rows(sql + " AND waybill = ? ORDER BY rowid", carrier, app_key, waybill)
-        )
-        return [InterceptRecord.from_dict(data) for data in rows]
+        where = "carrier = ? AND app_key = ?"
+        if waybill is None:
+            return self._rows("intercepts", where, carrier, app_key)
+        return self._rows("intercepts", where + " AND waybill = ?", carrier, app_key, waybill)
 
     def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptAnswer) -> None:
         self._write(
@@ -239,13 +373,10 @@ class SqliteStore:
         )
 
     def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptAnswer]:
-        data = self._one(
-            "SELECT data FROM answers WHERE carrier = ? AND app_key = ? AND request_id = ?",
-            carrier,
-            app_key,
-            request_id,
+        found: Optional[InterceptAnswer] = self._one(
+            "answers", "carrier = ? AND app_key = ? AND request_id = ?", carrier, app_key, request_id
         )
-        return InterceptAnswer.from_dict(data) if data is not None else None
+        return found
 
     # -- subscriptions, callbacks and pushes ----------------------------------------------------
 
@@ -262,13 +393,10 @@ class SqliteStore:
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[Subscription]:
-        sql = "SELECT data FROM subscriptions WHERE carrier = ? AND app_key = ?"
-        rows = (
-            self._rows(sql + " ORDER BY rowid", carrier, app_key)
-            if waybill is None
-            else self._rows(sql + " AND waybill = ? ORDER BY rowid", carrier, app_key, waybill)
-        )
-        return [Subscription.from_dict(data) for data in rows]
+        where = "carrier = ? AND app_key = ?"
+        if waybill is None:
+            return self._rows("subscriptions", where, carrier, app_key)
+        return self._rows("subscriptions", where + " AND waybill = ?", carrier, app_key, waybill)
 
     def put_callback(self, callback: Callback) -> None:
         self._write(
@@ -280,14 +408,14 @@ class SqliteStore:
         )
 
     def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]:
-        data = self._one("SELECT data FROM callbacks WHERE carrier = ? AND app_key = ?", carrier, app_key)
-        return Callback.from_dict(data) if data is not None else None
+        found: Optional[Callback] = self._one("callbacks", "carrier = ? AND app_key = ?", carrier, app_key)
+        return found
 
     def delete_callback(self, carrier: str, app_key: str) -> None:
         self._write("DELETE FROM callbacks WHERE carrier = ? AND app_key = ?", carrier, app_key)
 
     def list_callbacks(self) -> list[Callback]:
-        return [Callback.from_dict(data) for data in self._rows("SELECT data FROM callbacks ORDER BY rowid")]
+        return self._rows("callbacks")
 
     def put_push(self, record: PushRecord) -> None:
         self._write(
@@ -302,19 +430,16 @@ class SqliteStore:
         )
 
     def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]:
-        data = self._one(
-            "SELECT data FROM pushes WHERE carrier = ? AND app_key = ? AND id = ?", carrier, app_key, push_id
+        found: Optional[PushRecord] = self._one(
+            "pushes", "carrier = ? AND app_key = ? AND id = ?", carrier, app_key, push_id
         )
-        return PushRecord.from_dict(data) if data is not None else None
+        return found
 
     def list_pushes(self, carrier: str, app_key: str, state: Optional[PushState] = None) -> list[PushRecord]:
-        sql = "SELECT data FROM pushes WHERE carrier = ? AND app_key = ?"
-        rows = (
-            self._rows(sql + " ORDER BY seq", carrier, app_key)
-            if state is None
-            else self._rows(sql + " AND state = ? ORDER BY seq", carrier, app_key, state.value)
-        )
-        return [PushRecord.from_dict(data) for data in rows]
+        where = "carrier = ? AND app_key = ?"
+        if state is None:
+            return self._rows("pushes", where, carrier, app_key, order="seq")
+        return self._rows("pushes", where + " AND state = ?", carrier, app_key, state.value, order="seq")
 
     # -- resets ---------------------------------------------------------------------------------
 
@@ -332,6 +457,22 @@ class SqliteStore:
         with self.atomic():
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    """Whether an error says the file is damaged (not a database, malformed, a table gone)."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return "no such" in str(exc)
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError)
+
+
+def _verb(sql: str) -> str:
+    """What a statement does, for an error message: "reading table parcels", "a transaction", ..."""
+    found = re.search(r"\b(FROM|INTO|UPDATE)\s+(\w+)", sql)
+    if found is None:
+        return "a transaction" if sql.split()[0] in ("BEGIN", "COMMIT", "ROLLBACK") else "a statement"
+    action = "reading" if sql.startswith("SELECT") else "writing"
+    return f"{action} table {found.group(2)}"
 
 
 def open_store(spec: str) -> Store:

@@ -36,9 +36,22 @@ from mockserver.world.geo import (
 from mockserver.world.intercepts import Address
 from mockserver.world.parcels import Parcel, Scan, ScanKind, Stage
 
-__all__ = ["plan_auto_route", "plan_stage_route", "relay_for_address", "relay_for_return", "rng_for"]
+__all__ = [
+    "LOCKER_CODE_PREFIX",
+    "is_locker",
+    "plan_auto_route",
+    "plan_stage_route",
+    "relay_for_address",
+    "relay_for_return",
+    "rng_for",
+]
 
 _HOUR = 3600.0
+
+#: A locker's site code is this prefix and its outlet's code (``FC02165``), so a carrier can tell
+#: a scan at a locker or station from one at an outlet (ZTO pushes those with its locker actions).
+LOCKER_CODE_PREFIX = "FC"
+
 _SIGNERS = ("本人", "本人", "本人", "家人", "前台", "门卫", "同事")
 
 # Which scan marks each stage: the route is shifted so that this scan happened just now.
@@ -72,6 +85,11 @@ class _Timeline:
 def _courier(rng: random.Random) -> tuple[str, str]:
     phone = "1" + rng.choice("3578") + "".join(rng.choice(string.digits) for _ in range(9))
     return rng.choice(COURIER_NAMES), phone
+
+
+def is_locker(site: Site) -> bool:
+    """Whether ``site`` is a parcel locker or station (where a ``LOCKER_IN`` scan puts a parcel)."""
+    return site.code.startswith(LOCKER_CODE_PREFIX)
 
 
 def _hub_of(site: Site) -> Site:
@@ -157,7 +175,7 @@ def _deliver(
     if rng.random() < 0.3:
         locker = Site(
             name=f"{outlet.name[:-3]}丰巢智能柜",
-            code=f"FC{outlet.code}",
+            code=f"{LOCKER_CODE_PREFIX}{outlet.code}",
             province=outlet.province,
             city=outlet.city,
         )

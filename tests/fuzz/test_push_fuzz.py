@@ -7,6 +7,9 @@
   field outside the signed payload, such as ZTO ``msg_type`` or STO ``api_name``, or an
   equivalent URL encoding such as ``%2b`` for ``%2B``): such a push may parse or fail, typed.
 - Arbitrary bytes and headers never verify, and fail typed.
+- ``Client.parse_push`` takes headers of any type (mappings, lists of pairs, objects with
+  ``items()``, ints, bytes values …) and J&T timestamps of any text: events or a KsCarriersError;
+  ``Client.handle_push`` never raises and never answers 500.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ from hypothesis import strategies as st
 
 from kscarriers import (
     CarrierConfig,
+    Client,
+    ClientConfig,
     Credentials,
     InterceptResult,
     KsCarriersError,
     PushEvent,
     PushKind,
+    PushReply,
     SignatureError,
     TrackingEvent,
     default_registry,
@@ -216,3 +222,136 @@ def test_jt_digest_header_change_is_rejected(index: int, char: str, kind: str) -
 @given(slug=st.sampled_from(CARRIERS), headers=headers_strategy, body=st.binary(max_size=300))
 def test_arbitrary_push_bytes_fail_typed(slug: str, headers: Dict[str, str], body: bytes) -> None:
     assert isinstance(parse_or_typed_error(slug, headers, body), KsCarriersError)
+
+
+# -- Client.parse_push / handle_push: headers of any type, J&T timestamps of any text --------------
+
+
+def _client(*, tolerance: Optional[float] = None) -> Client:
+    carriers = {
+        slug: CarrierConfig(
+            credentials=Credentials(
+                app_key=APP_KEYS[slug], app_secret=SECRET, extra={"client_id": CLIENT_ID}
+            ),
+            base_url="https://carrier.test",
+            push_tolerance=tolerance,
+        )
+        for slug in CARRIERS
+    }
+    return Client(ClientConfig(carriers=carriers))
+
+
+CLIENT = _client()
+STRICT_JT = _client(tolerance=300.0)
+
+
+class ItemsOnly:
+    """A framework-like header object: no Mapping, only ``items()`` (which may give anything)."""
+
+    def __init__(self, items: Any) -> None:
+        self._items = items
+
+    def items(self) -> Any:
+        return self._items
+
+
+header_names = st.one_of(
+    st.sampled_from(["digest", "DIGEST", "apiAccount", "timestamp", "Content-Type", "X-Forwarded-For"]),
+    st.text(max_size=12),
+    st.binary(max_size=12),
+    st.integers(),
+    st.none(),
+)
+header_values = st.one_of(
+    st.text(max_size=40),
+    st.binary(max_size=40),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.lists(st.text(max_size=4), max_size=2),
+)
+pairs = st.lists(st.tuples(header_names, header_values), max_size=6)
+odd_items = st.one_of(st.integers(), st.none(), st.text(max_size=5), st.lists(st.integers(), max_size=3))
+
+
+def containers(signed: List[Tuple[str, str]]) -> st.SearchStrategy[Any]:
+    """The signed push's own headers plus fuzzed ones, in every shape a caller might hand over."""
+    mixed = pairs.map(lambda extra: [*signed, *extra])
+    return st.one_of(
+        mixed,
+        mixed.map(tuple),
+        mixed.map(
+            lambda items: {name: value for name, value in items if isinstance(name, (str, bytes, int))}
+        ),
+        mixed.map(ItemsOnly),
+        odd_items.map(ItemsOnly),
+        odd_items,
+        st.binary(max_size=10),
+        st.lists(odd_items, max_size=3),
+    )
+
+
+@st.composite
+def pushes_with_any_headers(draw: Callable[..., Any]) -> Tuple[str, Any, bytes]:
+    slug, kind, payload = draw(st.sampled_from(SAMPLES))
+    headers, body = push(slug, kind, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    return slug, draw(containers(list(headers.items()))), body
+
+
+def parse_via_client(client: Client, slug: str, headers: Any, body: Any) -> Optional[KsCarriersError]:
+    try:
+        message = client.parse_push(slug, headers, body)
+    except KsCarriersError as exc:
+        str(exc), repr(exc)
+        return exc
+    check_events(slug, message.events)
+    return None
+
+
+def assert_answered(client: Client, slug: Any, headers: Any, body: Any) -> None:
+    """handle_push raises nothing and answers the ack, a 400/404 refusal or the nack; never 500."""
+    seen: List[PushEvent] = []
+    reply = client.handle_push(slug, headers, body, on_event=seen.append)
+    assert isinstance(reply, PushReply) and isinstance(reply.body, bytes) and reply.status != 500
+    if reply.acknowledged:
+        assert reply.status == 200 and reply.message is not None and seen == list(reply.message.events)
+    else:
+        assert reply.status in (400, 404) and isinstance(reply.error, KsCarriersError) and not seen
+
+
+@fuzz_settings(max_examples=300)
+@given(case=pushes_with_any_headers())
+def test_headers_of_any_type_give_events_or_a_typed_error(case: Tuple[str, Any, bytes]) -> None:
+    slug, headers, body = case
+    parse_via_client(CLIENT, slug, headers, body)
+    assert_answered(CLIENT, slug, headers, body)
+
+
+@fuzz_settings(max_examples=150)
+@given(
+    slug=st.one_of(st.sampled_from(CARRIERS), st.text(max_size=8), st.integers(), st.none()),
+    headers=st.one_of(headers_strategy, pairs, odd_items),
+    body=st.one_of(st.binary(max_size=200), st.text(max_size=20), st.none(), st.integers()),
+)
+def test_handle_push_never_raises_on_any_input(slug: Any, headers: Any, body: Any) -> None:
+    assert_answered(CLIENT, slug, headers, body)
+
+
+@fuzz_settings(max_examples=300)
+@given(
+    stamp=st.one_of(st.text(max_size=30), st.text(alphabet="0123456789²³¹١٢٣０１２", min_size=1, max_size=30))
+)
+def test_jt_timestamps_of_any_text_give_events_or_a_signature_error(stamp: str) -> None:
+    payload = next(p for s, k, p in SAMPLES if s == "jt" and k == "trace")
+    headers, body = push("jt", "trace", json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    for sent in ({**headers, "timestamp": stamp}, [*headers.items(), ("timestamp", stamp.encode("utf-8"))]):
+        exc = parse_via_client(STRICT_JT, "jt", sent, body)
+        assert exc is None or isinstance(exc, SignatureError), repr(exc)
+        assert_answered(STRICT_JT, "jt", sent, body)
+
+
+def test_many_digit_jt_timestamp_is_a_signature_error_not_a_value_error() -> None:
+    payload = next(p for s, k, p in SAMPLES if s == "jt" and k == "trace")
+    headers, body = push("jt", "trace", json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    exc = parse_via_client(STRICT_JT, "jt", {**headers, "timestamp": "9" * 5000}, body)
+    assert isinstance(exc, SignatureError) and exc.reason == "bad_encoding"

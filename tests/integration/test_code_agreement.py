@@ -91,10 +91,6 @@ CODE_LITERAL: Mapping[str, re.Pattern[str]] = {
 }
 
 _OLTS = "open-logistics-tracking/OLTS mappings/cn/{}.csv (copied from the carrier's portal)"
-_ZOP_PUSH = (
-    "ZOP push action table as public ZTO push receivers copy it (Java ZtoTrackObj) and the real "
-    "pushes logged in YangLiCon/docs document/tepbridge/logistics/zto.md"
-)
 _ZOP_ERRORS = "YangLiCon/docs document/tepbridge/logistics/zto.md (公共错误码 / 公共数据鉴权错误码对照表)"
 _ZOP_INTERCEPT = "shared/carriers.md §2.6 (ZOP createIntercept / cancelIntercept error table)"
 
@@ -110,7 +106,6 @@ REAL_ONLY: Mapping[Tuple[str, str], Tuple[FrozenSet[str], str]] = {
         ),
         _OLTS.format("zto") + ": scanType in its Chinese, locker-English and numeric namespaces",
     ),
-    ("zto", "push"): (frozenset({"HANDOVERSCAN_SIGNED", "DEPARTURE_SIGNED"}), _ZOP_PUSH),
     ("zto", "failure"): (
         frozenset(
             {"E23112", "E23116", "E23127", "E23137", "E23151", "E23157", "E23160"}
@@ -121,7 +116,11 @@ REAL_ONLY: Mapping[Tuple[str, str], Tuple[FrozenSet[str], str]] = {
         _ZOP_INTERCEPT,
     ),
     ("zto", "envelope"): (frozenset({"S206", "S212", "S214", "E404", "E409", "E418"}), _ZOP_ERRORS),
-    ("yto", ""): (frozenset({"FORWARDING", "AIRSEND", "AIRPICK"}), _OLTS.format("yto")),
+    ("yto", ""): (
+        frozenset({"FORWARDING", "AIRSEND", "AIRPICK", "PACKAGE", "NOT_SEND"}),
+        _OLTS.format("yto") + "; PACKAGE and NOT_SEND: a public Go YTO push receiver, "
+        "addons/express/callback.go (search index id 1485256307)",
+    ),
     ("sto", ""): (
         frozenset(
             {"第三方代派", "柜机代收", "快件取出", "驿站出库", "改地址件", "转邮", "转同行"}
@@ -163,6 +162,9 @@ def _scan_codes(slug: str) -> Iterator[Tuple[str, str, ScanKind]]:
             yield "", code, kind
         for kind, code in mock_zto.PUSH_ACTIONS.items():
             yield "push", code, kind
+        for kind, codes in mock_zto.STATION_PUSH_ACTIONS.items():  # scans at a locker or station
+            for code in codes:
+                yield "push", code, kind
     elif slug == "yto":
         for kind, code in mock_yto.INFO_CONTENT.items():
             yield "", code, kind

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ksmock import WAYBILLS, sdk_config, test_account
+from ksmock import WAYBILLS, make_parcel, sdk_config, test_account
 
 from kscarriers import (
     AuthenticationError,
@@ -39,21 +39,6 @@ def carrier(request: Any) -> str:
     if request.param not in WAYBILLS:
         pytest.fail(f"tests/support/ksmock.py WAYBILLS has no sample waybill for {request.param}")
     return request.param
-
-
-def make_parcel(admin: Any, carrier: str, stage: str, waybill: str | None = None) -> str:
-    number = waybill or WAYBILLS[carrier]
-    answer = admin.post(
-        "/__admin/parcels",
-        json={
-            "carrier": carrier,
-            "app_key": test_account(carrier)["app_key"],
-            "waybill": number,
-            "stage": stage,
-        },
-    )
-    assert answer.status_code == 201, answer.get_json()
-    return number
 
 
 def advance(admin: Any, seconds: int) -> None:

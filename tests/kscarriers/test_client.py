@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import random
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 import pytest
 from ksconfig import ZTO_SECRET, zto_config
@@ -12,16 +15,23 @@ from ksfakes import ScriptedTransport, SleepRecorder, json_response
 
 from kscarriers import (
     Address,
+    AuthenticationError,
+    CarrierConfig,
     CarrierServerError,
     Client,
+    ClientConfig,
     ConfigurationError,
     ConnectError,
+    Credentials,
+    IdempotencyError,
+    IdempotencyPolicy,
     InterceptFailure,
     InterceptKind,
     InterceptStatus,
     Operation,
     OutcomeUnknownError,
     RateLimitError,
+    ResponseFormatError,
     RetryPolicy,
     SignatureError,
     TimeoutError,
@@ -349,12 +359,6 @@ def test_track_many_returns_results_and_errors_per_waybill():
     assert out[0].waybill == WAYBILL and isinstance(out[1], ValidationError)
 
 
-def test_parse_push_requires_bytes():
-    client, _, _ = client_with()
-    with pytest.raises(ValidationError, match="body"):
-        client.parse_push("zto", {}, "data=x")  # type: ignore[arg-type]
-
-
 def test_secret_is_used_for_signing_but_never_sent():
     client, transport, _ = client_with(json_response('{"status":true,"statusCode":"SYS000","result":[]}'))
     client.track(WAYBILL)
@@ -450,38 +454,230 @@ def test_non_string_carrier_in_supports_is_a_validation_error(carrier):
     assert info.value.field == "carrier"
 
 
-def test_push_headers_that_are_not_a_mapping_are_a_validation_error():
-    client, _, _ = client_with()
-    with pytest.raises(ValidationError) as info:
-        client.parse_push("zto", None, b"{}")
-    assert info.value.field == "headers"
+# -- pushes: headers of every framework, typed errors, the HTTP answer -----------------------
+
+JT_ACCOUNT = "178337126125932605"
+JT_SECRET = "jt-client-secret"
+JT_BIZ = (
+    '[{"billCode":"JT2099306666983","details":[{"scanTime":"2024-05-01 09:12:00","scanType":"快件揽收"}]}]'
+)
 
 
-def test_push_headers_from_flask_are_accepted_though_they_are_no_mapping():
-    import flask
+def jt_client(**extra):
+    config = ClientConfig(
+        carriers={
+            "jt": CarrierConfig(
+                credentials=Credentials(app_key=JT_ACCOUNT, app_secret=JT_SECRET),
+                base_url="https://jt.test",
+                **extra,
+            )
+        }
+    )
+    return Client(config, transport=ScriptedTransport())
 
-    app = flask.Flask("receiver")
-    client, _, _ = client_with()
-    with app.test_request_context("/push", method="POST", headers={"Content-Type": "text/plain"}):
-        assert not isinstance(flask.request.headers, Mapping)
-        with pytest.raises(SignatureError) as info:  # the headers were read: the form is not ZTO's
-            client.parse_push("zto", flask.request.headers, b"not a push")
-    assert info.value.reason in ("missing_header", "bad_encoding")
+
+def jt_push(biz=JT_BIZ, *, secret=JT_SECRET):
+    digest = base64.b64encode(hashlib.md5((biz + secret).encode("utf-8")).digest()).decode("ascii")
+    headers = {"apiAccount": JT_ACCOUNT, "digest": digest, "timestamp": "1714720800000"}
+    return headers, urlencode({"bizContent": biz}).encode("ascii")
 
 
 @pytest.mark.parametrize(
-    ("headers", "field"),
-    [
-        ({"data_digest": b"abc"}, "headers['data_digest']"),
-        ({7: "abc"}, "headers"),
-        ([("data_digest", "abc")], "headers"),
-    ],
+    "headers",
+    [None, 7, "digest: x", b"digest: x", object(), [("digest",)], [("a", "b", "c")], ["ab"], [None]],
 )
-def test_push_headers_that_are_not_str_pairs_are_a_validation_error_naming_the_header(headers, field):
-    client, _, _ = client_with()
+def test_push_headers_that_are_no_container_of_pairs_are_a_validation_error(headers):
     with pytest.raises(ValidationError) as info:
-        client.parse_push("zto", headers, b"{}")
-    assert info.value.field == field
+        jt_client().parse_push("jt", headers, jt_push()[1])
+    assert info.value.field == "headers"
+
+
+def test_flask_environ_headers_are_accepted():
+    import flask
+
+    headers, body = jt_push()
+    app = flask.Flask("receiver")
+    with app.test_request_context("/push", method="POST", headers=headers, data=body):
+        assert not isinstance(flask.request.headers, Mapping)  # Werkzeug's EnvironHeaders
+        message = jt_client().parse_push("jt", flask.request.headers, flask.request.get_data())
+    assert [event.waybill for event in message.events] == ["JT2099306666983"]
+
+
+def test_werkzeug_headers_are_accepted():
+    from werkzeug.datastructures import Headers
+
+    headers, body = jt_push()
+    assert len(jt_client().parse_push("jt", Headers(headers), body).events) == 1
+
+
+def test_django_request_headers_are_accepted():
+    from django.http.request import HttpHeaders
+
+    headers, body = jt_push()
+    meta = {f"HTTP_{name.upper()}": value for name, value in headers.items()}
+    assert len(jt_client().parse_push("jt", HttpHeaders(meta), body).events) == 1
+
+
+def test_starlette_headers_are_accepted():
+    from starlette.datastructures import Headers
+
+    headers, body = jt_push()
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    assert len(jt_client().parse_push("jt", Headers(raw=raw), body).events) == 1
+
+
+def test_email_message_headers_are_accepted():
+    from email.message import Message
+
+    headers, body = jt_push()
+    message = Message()
+    for name, value in headers.items():
+        message[name] = value
+    assert len(jt_client().parse_push("jt", message, body).events) == 1
+
+
+def test_a_list_of_byte_pairs_as_in_an_asgi_scope_is_accepted():
+    headers, body = jt_push()
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    assert len(jt_client().parse_push("jt", raw, body).events) == 1
+    assert len(jt_client().parse_push("jt", tuple(headers.items()), body).events) == 1
+
+
+def test_header_names_are_matched_without_regard_to_case():
+    headers, body = jt_push()
+    shouted = {name.upper(): value for name, value in headers.items()}
+    assert len(jt_client().parse_push("jt", shouted, body).events) == 1
+
+
+@pytest.mark.parametrize("value", [7, None, 1.5, ["x"]])
+def test_non_str_header_value_is_a_validation_error(value):
+    headers, body = jt_push()
+    with pytest.raises(ValidationError) as info:
+        jt_client().parse_push("jt", {**headers, "digest": value}, body)
+    assert info.value.field == "headers['digest']"
+
+
+def test_non_str_header_name_is_a_validation_error():
+    headers, body = jt_push()
+    with pytest.raises(ValidationError) as info:
+        jt_client().parse_push("jt", {**headers, 7: "x"}, body)
+    assert info.value.field == "headers"
+
+
+def test_a_repeated_signature_header_is_refused():
+    headers, body = jt_push()
+    twice = [*headers.items(), ("Digest", headers["digest"])]
+    with pytest.raises(SignatureError) as info:
+        jt_client().parse_push("jt", twice, body)
+    assert info.value.reason == "bad_encoding"
+
+
+def test_a_repeated_header_the_carrier_does_not_sign_does_not_stop_a_push():
+    headers, body = jt_push()
+    proxied = [*headers.items(), ("X-Forwarded-For", "10.0.0.1"), ("x-forwarded-for", "10.0.0.2")]
+    assert len(jt_client().parse_push("jt", proxied, body).events) == 1
+
+
+@pytest.mark.parametrize("stamp", ["²", "9" * 5000, "１７００"])
+def test_jt_timestamp_of_superscript_digit_is_a_signature_error(stamp):
+    headers, body = jt_push()
+    with pytest.raises(SignatureError) as info:
+        jt_client(push_tolerance=300.0).parse_push("jt", {**headers, "timestamp": stamp}, body)
+    assert info.value.reason == "bad_encoding"
+
+
+def test_parse_push_requires_bytes():
+    client, _, _ = client_with()
+    with pytest.raises(ValidationError, match="body"):
+        client.parse_push("zto", {}, "data=x")  # type: ignore[arg-type]
+
+
+def test_unknown_carrier_push_is_a_validation_error_naming_the_carrier():
+    with pytest.raises(ValidationError) as info:
+        jt_client().parse_push("dhl", {}, b"")
+    assert info.value.field == "carrier"
+
+
+def test_unknown_carrier_push_is_answered_404():
+    reply = jt_client().handle_push("dhl", {}, b"")
+    assert reply.status == 404 and isinstance(reply.error, ValidationError) and reply.message is None
+    assert json.loads(reply.body)["error"] == "unknown_carrier"
+
+
+def test_a_push_for_a_carrier_this_client_is_not_configured_for_is_answered_404():
+    reply = jt_client().handle_push("zto", {}, b"data=x")
+    assert reply.status == 404 and isinstance(reply.error, ConfigurationError)
+
+
+def test_handle_push_acknowledges_a_verified_push_after_handling_every_event():
+    handled = []
+    headers, body = jt_push()
+    reply = jt_client().handle_push("jt", headers, body, on_event=handled.append)
+    assert (reply.status, reply.headers["Content-Type"]) == (200, "application/json; charset=utf-8")
+    assert json.loads(reply.body)["code"] == "1" and reply.acknowledged and reply.error is None
+    assert handled == list(reply.message.events) and len(handled) == 1
+
+
+def test_handle_push_refuses_a_forged_push_with_400_and_the_carriers_failure_body():
+    headers, body = jt_push(secret="not-our-secret")
+    handled = []
+    reply = jt_client().handle_push("jt", headers, body, on_event=handled.append)
+    assert reply.status == 400 and json.loads(reply.body)["code"] == "0"
+    assert isinstance(reply.error, SignatureError) and reply.error.reason == "mismatch"
+    assert handled == [] and not reply.acknowledged
+
+
+@pytest.mark.parametrize(("headers", "body"), [(None, b""), ({"digest": 7}, b""), ({}, "text")])
+def test_handle_push_answers_bad_input_with_400(headers, body):
+    reply = jt_client().handle_push("jt", headers, body)
+    assert reply.status == 400 and isinstance(reply.error, ValidationError)
+
+
+def test_a_signed_push_the_sdk_cannot_read_is_refused_with_400_and_logged_as_an_error(caplog):
+    headers, body = jt_push('[{"billCode":"JT2099306666983","details":[{"scanType":"快件揽收"}]}]')
+    with caplog.at_level("WARNING", logger="kscarriers.client"):
+        reply = jt_client().handle_push("jt", headers, body)
+    assert reply.status == 400 and isinstance(reply.error, ResponseFormatError)
+    assert [r.levelname for r in caplog.records] == ["ERROR"] and "scanTime" in caplog.text
+
+
+def test_a_handler_that_raises_gets_the_carriers_nack_and_is_logged(caplog):
+    def broken(event):
+        raise RuntimeError("database is down")
+
+    headers, body = jt_push()
+    with caplog.at_level("ERROR", logger="kscarriers.client"):
+        reply = jt_client().handle_push("jt", headers, body, on_event=broken)
+    nack = jt_client().push_nack("jt")
+    assert (reply.status, reply.body) == (nack.status, nack.body) and reply.status != 500
+    assert isinstance(reply.error, RuntimeError) and reply.message is not None
+    (record,) = caplog.records
+    assert "asked the carrier to deliver it again" in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[1] is reply.error
+    assert JT_SECRET not in caplog.text
+
+
+def test_a_fault_while_reading_a_push_is_answered_with_the_nack_not_raised(monkeypatch, caplog):
+    client = jt_client()
+    adapter = client.adapter("jt")
+
+    def crash(headers, body):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(adapter, "parse_push", crash)
+    with caplog.at_level("ERROR", logger="kscarriers.client"):
+        reply = client.handle_push("jt", *jt_push())
+    assert reply.status == client.push_nack("jt").status and isinstance(reply.error, KeyError)
+    assert caplog.records and caplog.records[0].exc_info is not None
+
+
+def test_every_carriers_nack_asks_for_redelivery_without_a_500():
+    from ksmock import sdk_config
+
+    client = Client(sdk_config(), transport=ScriptedTransport())
+    for slug in client.config.carriers:
+        nack = client.push_nack(slug)
+        assert nack.status != 500 and nack.body != client.adapter(slug).push_ack(ok=True).body
 
 
 def test_an_intercept_whose_retries_run_out_after_it_may_have_landed_hands_back_its_request_id():
@@ -561,3 +757,153 @@ def test_an_adapter_that_sets_its_own_user_agent_keeps_it():
     assert [k for k in sent if k.lower() == "user-agent"] == ["user-agent"] and sent[
         "user-agent"
     ] == "zop-sdk/1"
+
+
+# -- idempotency keys ------------------------------------------------------------------------
+
+OTHER_WAYBILL = "73100130019493"
+ADDRESS = Address(
+    name="张三", phone="13800000000", province="浙江省", city="杭州市", district="西湖区", detail="文三路1号"
+)
+
+
+def zto_status(status: str, service_code: str = "k1") -> object:
+    return json_response(
+        '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486",'
+        f'"serviceCode":"{service_code}","status":"{status}","statusName":"-"}}}}'
+    )
+
+
+def keyed_client(*steps, policy, clock):
+    import attrs
+
+    transport = ScriptedTransport(*steps)
+    config = attrs.evolve(zto_config(), idempotency=policy)
+    client = Client(config, transport=transport, sleep=SleepRecorder(), monotonic=lambda: clock[0])
+    return client, transport
+
+
+def test_a_key_reused_with_another_reason_is_refused_naming_what_differed():
+    client, transport, _ = client_with(OK_INTERCEPT)
+    client.intercept(WAYBILL, reason="buyer refund", idempotency_key="k1")
+    with pytest.raises(IdempotencyError) as info:
+        client.intercept(WAYBILL, reason="parcel damaged", idempotency_key="k1")
+    assert (info.value.field, info.value.key, info.value.differs) == ("idempotency_key", "k1", ("reason",))
+    assert "reason differ" in str(info.value) and "parcel damaged" not in str(info.value)
+    assert len(transport.requests) == 1
+
+
+def test_a_key_reused_for_a_change_of_address_is_refused_without_showing_the_address():
+    client, transport, _ = client_with(OK_INTERCEPT)
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    with pytest.raises(ValidationError) as info:  # IdempotencyError is a ValidationError
+        client.intercept(
+            WAYBILL, reason="r", kind=InterceptKind.CHANGE_ADDRESS, new_address=ADDRESS, idempotency_key="k1"
+        )
+    assert isinstance(info.value, IdempotencyError) and info.value.differs == ("kind", "new_address")
+    assert "kind 'return_to_sender' -> 'change_address'" in str(info.value)
+    assert "13800000000" not in str(info.value) and len(transport.requests) == 1
+
+
+def test_repeating_a_call_returns_the_first_answer_without_sending_again():
+    client, transport, _ = client_with(OK_INTERCEPT, registry=_no_id_registry(with_status=False))
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+    assert len(transport.requests) == 1
+
+
+def test_repeating_a_pending_zto_intercept_answers_its_state_from_the_status_query():
+    client, transport, _ = client_with(OK_INTERCEPT, zto_status("2"))
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.PENDING
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.SUCCEEDED
+    # Final now: a third repeat asks nobody (the script has no step left for it).
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.SUCCEEDED
+    assert [r.url.rsplit("/", 1)[1] for r in transport.requests] == [
+        "thirdcenter.createIntercept",
+        "thirdcenter.queryInterceptAndReturnStatus",
+    ]
+
+
+def test_a_repeat_keeps_the_first_answer_when_the_waybills_intercept_is_another_keys():
+    client, _, _ = client_with(OK_INTERCEPT, zto_status("2", service_code="someone-else"))
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+
+
+def test_a_repeat_keeps_the_first_answer_when_the_status_query_fails():
+    client, _, _ = client_with(
+        OK_INTERCEPT, ConnectError("refused", maybe_sent=False), retry=RetryPolicy(max_attempts=1)
+    )
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+
+
+def test_repeating_a_refused_intercept_returns_the_refusal_without_asking_again():
+    signed = json_response('{"status":false,"statusCode":"E23101","message":"快件已签收","result":null}')
+    client, transport, _ = client_with(signed)
+    first = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert first.failure is InterceptFailure.ALREADY_SIGNED
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1") == first
+    assert len(transport.requests) == 1
+
+
+def test_a_call_refused_before_anything_happened_is_sent_again_on_repeat():
+    bad_sign = json_response('{"status":false,"statusCode":"S211","message":"签名错误","result":null}')
+    client, transport, _ = client_with(bad_sign, OK_INTERCEPT)
+    with pytest.raises(AuthenticationError):
+        client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert client.intercept(WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.PENDING
+    assert len(transport.requests) == 2
+
+
+def test_resuming_after_an_unknown_outcome_reads_a_duplicate_refusal_as_pending():
+    duplicate = json_response('{"status":false,"statusCode":"E23121","message":"已存在拦截","result":null}')
+    client, transport, _ = client_with(
+        TimeoutError("read timeout"), duplicate, registry=_no_id_registry(with_status=False)
+    )
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.intercept(WAYBILL, reason="r")
+    resumed = client.intercept(WAYBILL, reason="r", idempotency_key=info.value.request_id)
+    assert (resumed.status, resumed.failure, resumed.raw_code) == (InterceptStatus.PENDING, None, "E23121")
+    assert "已存在拦截" in resumed.message and len(transport.requests) == 2
+
+
+def test_a_duplicate_refusal_of_a_first_call_stays_a_failure():
+    duplicate = json_response('{"status":false,"statusCode":"E23121","message":"已存在拦截","result":null}')
+    client, _, _ = client_with(duplicate, registry=_no_id_registry(with_status=False))
+    result = client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    assert result.failure is InterceptFailure.DUPLICATE_REQUEST
+
+
+def test_a_key_is_forgotten_after_its_ttl_on_the_clients_clock():
+    clock = [100.0]
+    client, transport = keyed_client(
+        OK_INTERCEPT, OK_INTERCEPT, policy=IdempotencyPolicy(ttl=60), clock=clock
+    )
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    clock[0] = 159.0
+    with pytest.raises(IdempotencyError):
+        client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k1")
+    clock[0] = 160.0
+    assert client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k1").status is InterceptStatus.PENDING
+    assert len(transport.requests) == 2
+
+
+def test_past_its_capacity_the_client_forgets_the_least_recently_used_key():
+    client, transport = keyed_client(
+        OK_INTERCEPT,
+        OK_INTERCEPT,
+        zto_status("1"),
+        OK_INTERCEPT,
+        OK_INTERCEPT,
+        policy=IdempotencyPolicy(capacity=2),
+        clock=[0.0],
+    )
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")
+    client.intercept(WAYBILL, reason="r", idempotency_key="k2")
+    client.intercept(WAYBILL, reason="r", idempotency_key="k1")  # a repeat: k1 is the most recent
+    client.intercept(WAYBILL, reason="r", idempotency_key="k3")  # k2 is forgotten
+    assert client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k2").status is InterceptStatus.PENDING
+    with pytest.raises(IdempotencyError):
+        client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k3")
+    assert len(transport.requests) == 5

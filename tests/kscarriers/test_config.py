@@ -12,6 +12,7 @@ from kscarriers import (
     ClientConfig,
     ConfigurationError,
     Credentials,
+    IdempotencyPolicy,
     RetryPolicy,
     Timeouts,
 )
@@ -70,6 +71,14 @@ def test_unconfigured_carrier_error_lists_configured_ones():
 def test_bad_retry_policy_is_rejected(kwargs):
     with pytest.raises(ConfigurationError):
         RetryPolicy(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"capacity": 0}, {"capacity": 2.5}, {"capacity": True}, {"ttl": 0}, {"ttl": "1h"}, {"ttl": -5}]
+)
+def test_bad_idempotency_policy_is_rejected_naming_the_knob(kwargs):
+    with pytest.raises(ConfigurationError, match=next(iter(kwargs))):
+        IdempotencyPolicy(**kwargs)
 
 
 def test_timeouts_must_be_positive():

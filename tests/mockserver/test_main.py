@@ -5,13 +5,23 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from mockpushkit import ACKS
 
+import mockserver
 from mockserver import create_app
 from mockserver.__main__ import build_parser, main
 from mockserver.app import build_clock
@@ -225,3 +235,265 @@ def test_live_fixture_serves_over_http_and_starts_each_test_clean(mockserver_liv
     assert sorted(a["app_key"] for a in listing["accounts"]) == sorted(
         f"{slug}-demo" for slug in carrier_slugs()
     )
+
+
+@pytest.mark.parametrize(("argv", "limit"), [([], 1000), (["--connection-limit", "250"], 250)])
+def test_the_server_serves_a_fleet_of_keep_alive_clients_at_once(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], limit: int
+) -> None:
+    # waitress's default connection_limit of 100 left the 101st keep-alive client of a CI fleet
+    # unanswered until it timed out.
+    given: dict[str, Any] = {}
+
+    def fake_server(app: Any, **kwargs: Any) -> _FakeServer:
+        given.update(kwargs)
+        return _FakeServer(lambda: None)
+
+    monkeypatch.setattr("mockserver.__main__.create_server", fake_server)
+    monkeypatch.setattr("signal.signal", lambda *args: None)
+    assert main(["--clock", "manual", "--port", "0", *argv]) == 0
+    assert given["connection_limit"] == limit
+
+
+# -- the server process: one per SQLite file, and a clean stop on SIGTERM/SIGINT -----------------
+
+ROOT = Path(mockserver.__file__).resolve().parents[1]
+PROCESS_SECRET = "TOP-SECRET-PROCESS-1"
+
+
+def _start(db: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """``python -m mockserver --store sqlite:db --port 0`` and its base URL, once it listens."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "MOCKSERVER_ACCOUNTS": json.dumps(
+            [{"carrier": "zto", "app_key": "cfg", "app_secret": PROCESS_SECRET}]
+        ),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "--store",
+            f"sqlite:{db}",
+            "--port",
+            "0",
+            "--clock",
+            "manual",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # the server prints it once it listens (or exits)
+    found = re.search(r"listening on (http://\S+)", line)
+    if found is None:
+        out, err = process.communicate(timeout=30)
+        raise AssertionError(f"the server did not start: {line}{out}{err}")
+    return process, found.group(1)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server_cleanly_and_the_db_file_alone_holds_the_data(
+    tmp_path: Path, signum: int
+) -> None:
+    db = tmp_path / "mock.db"
+    process, url = _start(db)
+    try:
+        account = {"carrier": "zto", "app_key": "qa-9", "app_secret": PROCESS_SECRET, "auto_parcels": False}
+        assert requests.post(f"{url}/__admin/accounts", json=account, timeout=10).status_code == 201
+        parcel = {"carrier": "zto", "app_key": "qa-9", "waybill": "73100130019486", "stage": "in_transit"}
+        assert requests.post(f"{url}/__admin/parcels", json=parcel, timeout=10).status_code == 201
+    finally:
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"{signal.Signals(signum).name} received, stopping" in out
+    assert "mockserver: stopped" in out
+    assert PROCESS_SECRET not in out + err, "no secret in the start-up or shutdown output"
+
+    alone = tmp_path / "elsewhere" / "copy.db"
+    alone.parent.mkdir()
+    shutil.copy(db, alone)  # the .db file only, as a CI job would archive it
+    with sqlite3.connect(alone) as conn:
+        keys = {row[0] for row in conn.execute("SELECT app_key FROM accounts")}
+        parcels = conn.execute("SELECT waybill FROM parcels").fetchall()
+    conn.close()
+    assert {"qa-9", "cfg"} <= keys
+    assert parcels == [("73100130019486",)]
+
+
+def test_a_second_server_process_on_the_same_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    first, url = _start(db)
+    try:
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "--store",
+                f"sqlite:{db}",
+                "--port",
+                "0",
+                "--clock",
+                "manual",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2
+        assert "mockserver: bad setting STORE:" in second.stderr
+        assert f"in use by another mock server (pid {first.pid} on host" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert requests.get(f"{url}/__admin/health", timeout=10).status_code == 200, (
+            "the first one still serves"
+        )
+    finally:
+        first.terminate()
+        first.communicate(timeout=60)
+    assert first.returncode == 0
+
+
+def test_proxy_credentials_are_not_printed_at_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("mockserver.__main__.create_server", lambda app, **kw: _FakeServer(lambda: None))
+    assert main(["--clock", "manual", "--port", "0", "--proxy", "zto=https://user:TOP-PW-1@japi.test/x"]) == 0
+    printed = capsys.readouterr()
+    assert "TOP-PW-1" not in printed.out + printed.err
+    assert "zto=https://***@japi.test/x" in printed.out
+
+
+class _Gate:
+    """A push sender that holds every push on the wire until released; it counts what it was given."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.sent: list[bytes] = []
+
+    def __call__(self, url: str, headers: Any, body: bytes, timeout: float) -> tuple[int, bytes]:
+        self.sent.append(body)
+        self.entered.set()
+        assert self.release.wait(30), "the test never released the push"
+        return 200, ACKS["zto"]
+
+
+def _pushes_on_the_wire(
+    db: Path, gate: _Gate, app_keys: Sequence[str] = ("zto-demo",), workers: int = 4
+) -> Any:
+    """An app on ``db`` with every scan of a parcel subscribed by each account due, the first push held."""
+    from datetime import datetime
+
+    clock = ManualClock()
+    settings = {"CLOCK": "manual", "TESTING": True, "STORE": f"sqlite:{db}", "PUSH_SENDER": gate}
+    app = create_app({**settings, "PUSH_WORKERS": workers}, clock=clock)
+    admin = app.test_client()
+    last = []
+    for app_key in app_keys:
+        account = {"carrier": "zto", "app_key": app_key}
+        if app_key != "zto-demo":
+            admin.post("/__admin/accounts", json={**account, "app_secret": f"{app_key}-secret"})
+        admin.post("/__admin/subscriptions/callback", json={**account, "url": "http://cb.test/"})
+        admin.post("/__admin/parcels", json={**account, "waybill": "73100130019486", "stage": "created"})
+        admin.post("/__admin/subscriptions", json={**account, "waybill": "73100130019486"})
+        parcel = admin.get(f"/__admin/parcels/zto/73100130019486?app_key={app_key}").get_json()["parcel"]
+        last.append(datetime.fromisoformat(parcel["route"][-1]["time"]))
+    clock.set(max(last))  # every scan is due: several pushes queue up
+    assert gate.entered.wait(30), "the first push went on the wire"
+    return app
+
+
+def test_stopping_drains_the_push_on_the_wire_and_starts_no_other(tmp_path: Path) -> None:
+    from mockserver.app import close_app, get_services
+    from mockserver.store import SqliteStore
+    from mockserver.world import PushState
+
+    db = tmp_path / "pushes.db"
+    gate = _Gate()
+    app = _pushes_on_the_wire(db, gate)
+
+    scheduler = get_services(app).pushes
+    assert scheduler.close(drain_seconds=0) is False, "a push is still on the wire"
+    gate.release.set()
+    assert close_app(app, drain_seconds=30) is True  # waits for that push, then closes the store
+
+    assert len(gate.sent) == 1, "no push starts once stopping"
+    store = SqliteStore(db)  # free again, and the attempt was stored before the store closed
+    pushes = store.list_pushes("zto", "zto-demo")
+    assert len(pushes) > 1
+    assert pushes[0].state is PushState.DELIVERED and len(pushes[0].attempts) == 1
+    assert {p.state for p in pushes[1:]} == {PushState.PENDING}, "the rest wait for the next server"
+    store.close()
+
+
+def test_a_push_that_outlives_the_drain_time_stays_pending_and_raises_nothing(tmp_path: Path) -> None:
+    import logging
+
+    from mockserver.app import close_app
+    from mockserver.store import SqliteStore
+    from mockserver.world import PushState
+
+    db = tmp_path / "late.db"
+    gate = _Gate()
+    app = _pushes_on_the_wire(db, gate)
+
+    records: list[logging.LogRecord] = []
+    lane_ended = threading.Event()
+
+    class _Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+            lane_ended.set()
+
+    watch = _Watch()
+    logging.getLogger("mockserver.pushes").addHandler(watch)
+    try:
+        assert close_app(app, drain_seconds=0) is False  # the store closes under the push
+        gate.release.set()
+        assert lane_ended.wait(30)
+    finally:
+        logging.getLogger("mockserver.pushes").removeHandler(watch)
+    assert [(r.levelname, r.getMessage()) for r in records] == [
+        ("WARNING", "push delivery for zto/zto-demo cut short by shutdown")
+    ]
+    assert records[0].exc_info is None, "no traceback"
+    store = SqliteStore(db)
+    assert {p.state for p in store.list_pushes("zto", "zto-demo")} == {PushState.PENDING}
+    store.close()
+
+
+def test_stopping_does_not_wait_for_accounts_whose_pushes_never_started(tmp_path: Path) -> None:
+    from mockserver.app import close_app, get_services
+
+    gate = _Gate()
+    app = _pushes_on_the_wire(tmp_path / "two.db", gate, app_keys=("zto-demo", "zto-b"), workers=1)
+    assert get_services(app).pushes.close(drain_seconds=0) is False  # one lane on the wire, one queued
+    gate.release.set()
+    assert close_app(app, drain_seconds=30) is True, "the queued lane was cancelled, not waited for"
+    assert len(gate.sent) == 1
+
+
+def test_a_server_killed_outright_leaves_no_stale_lock(tmp_path: Path) -> None:
+    from mockserver.store import SqliteStore
+
+    db = tmp_path / "killed.db"
+    process, url = _start(db)
+    account = {"carrier": "zto", "app_key": "qa-k", "app_secret": PROCESS_SECRET}
+    assert requests.post(f"{url}/__admin/accounts", json=account, timeout=10).status_code == 201
+    process.kill()  # SIGKILL: nothing runs, the lock file stays behind
+    process.communicate(timeout=60)
+    assert (tmp_path / "killed.db.lock").exists()
+    store = SqliteStore(db)  # the lock went with the process; the committed data is there
+    assert "qa-k" in {a.app_key for a in store.list_accounts()}
+    store.close()

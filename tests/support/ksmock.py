@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from kscarriers import CarrierConfig, ClientConfig, Credentials, RetryPolicy
 
@@ -36,3 +36,19 @@ def sdk_config(base: str = MOCK_BASE, *, secrets: Optional[Dict[str, str]] = Non
             base_url=f"{base}/{slug}",
         )
     return ClientConfig(carriers=carriers, retry=RetryPolicy(max_attempts=3, initial=0.1, max_wait=1.0))
+
+
+def make_parcel(admin: Any, carrier: str, stage: str, waybill: Optional[str] = None) -> str:
+    """Create a parcel of the test account at ``stage`` through the admin API; its waybill."""
+    number = waybill or WAYBILLS[carrier]
+    answer = admin.post(
+        "/__admin/parcels",
+        json={
+            "carrier": carrier,
+            "app_key": test_account(carrier)["app_key"],
+            "waybill": number,
+            "stage": stage,
+        },
+    )
+    assert answer.status_code == 201, answer.get_json()
+    return number

@@ -200,8 +200,9 @@ class JtAdapter(AdapterBase):
         With ``CarrierConfig.push_tolerance`` set, the ``timestamp`` header must also be within
         that many seconds of now (reason ``stale`` otherwise).
 
-        A trace push is a JSON array batching several waybills: one event per detail. An
-        intercept-result push is an object with ``"type": "INTERCEPT"``.
+        A trace push is a JSON array batching several waybills, or one waybill's object
+        ``{billCode, details, txlogisticId}``: one event per detail. An intercept-result push
+        is an object with ``"type": "INTERCEPT"``.
 
         Raises:
             SignatureError: missing ``digest`` header (missing_header), digest not Base64
@@ -231,20 +232,21 @@ class JtAdapter(AdapterBase):
             raise SignatureError(
                 carrier=self.name, reason="malformed", detail="bizContent is not JSON"
             ) from None
-        if isinstance(data, list):
+        if isinstance(data, list) or wire.is_one_trace(data):
             return wire.trace_push_events(data)
         if isinstance(data, Mapping) and str(data.get("type") or "").upper() == codes.PUSH_TYPE_INTERCEPT:
             return (wire.intercept_push_event(data),)
         raise SignatureError(
             carrier=self.name,
             reason="malformed",
-            detail="bizContent is neither a trace array nor an INTERCEPT object",
+            detail="bizContent is neither a trace (array or object with billCode) nor an INTERCEPT object",
         )
 
     def push_ack(self, *, ok: bool) -> PushAck:
         """``{"code":"1","msg":"success","data":"SUCCESS"}``; a failure answer has another code.
 
-        The failure answer (modelled) also uses HTTP 500, so that a pusher retries whether it
-        looks at the status or at ``code``.
+        The failure answer (modelled) also uses HTTP 503, so that a pusher retries whether it
+        looks at the status or at ``code``; 503 ("try again later") rather than 500, which a
+        receiver's monitoring would read as a crash.
         """
-        return json_ack(ACK_OK if ok else ACK_FAIL, status=200 if ok else 500)
+        return json_ack(ACK_OK if ok else ACK_FAIL, status=200 if ok else 503)

@@ -198,10 +198,33 @@ def track_events(waybill: str, data: Any) -> List[TrackingEvent]:
 # -- pushes ------------------------------------------------------------------------------------
 
 
+def is_one_trace(data: Any) -> bool:
+    """Whether ``bizContent`` is one waybill's trace object ``{billCode, details, txlogisticId}``.
+
+    J&T's statusFeedback page (copied in ``MasyukAI/KakKay``, ``packages/masyukai/jnt/docs``)
+    describes the business parameter as that one object, while its request example and the
+    Malaysia tenant's pushes batch an array of them; both are read.
+    """
+    return (
+        isinstance(data, Mapping)
+        and "billCode" in data
+        and str(data.get("type") or "").upper() != codes.PUSH_TYPE_INTERCEPT
+    )
+
+
 def trace_push_events(data: Any) -> Tuple[PushEvent, ...]:
-    """A trace push (JSON array, batched): one PushEvent per detail of every waybill."""
+    """A trace push: one PushEvent per detail of every waybill.
+
+    ``data`` is the batched JSON array ``[{billCode, details}, …]`` or one such object.
+    """
     events: List[PushEvent] = []
-    for bill, entry, path in trace_entries(data, "bizContent"):
+    if is_one_trace(data):
+        entries = [
+            (_text(require(CARRIER, data, "billCode", where="bizContent")).upper(), data, "bizContent")
+        ]
+    else:
+        entries = trace_entries(data, "bizContent")
+    for bill, entry, path in entries:
         for j, detail in enumerate(_details(entry, path)):
             event, node = detail_from_wire(detail, f"{path}.details[{j}]")
             assert isinstance(detail, Mapping)

@@ -28,6 +28,9 @@ SCAN_CODES: Dict[str, Tuple[TrackingStatus, TrackingSubStatus]] = {
     "TMS_RETURN": (S.RETURNING, U.RETURN_TO_SENDER),  # 退回
     "AIRSEND": (S.IN_TRANSIT, U.DEPARTED_FACILITY),  # 航空发货
     "AIRPICK": (S.IN_TRANSIT, U.ARRIVED_AT_FACILITY),  # 航空提货
+    # A public YTO push receiver (Go, addons/express/callback.go; tests/reality/yto/r_status_*):
+    "PACKAGE": (S.IN_TRANSIT, U.IN_TRANSIT_OTHER),  # 已打包: bagged at a site after pickup
+    "NOT_SEND": (S.EXCEPTION, U.EXCEPTION_OTHER),  # 揽收失败: the pickup failed
 }
 
 #: Words in a SIGNED entry's ``processInfo`` that show somebody other than the recipient signed.

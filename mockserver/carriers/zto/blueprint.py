@@ -1,7 +1,10 @@
 """ZTO (中通, ZOP gateway) blueprint: authentication, request checks, operations of ``POST /zto/<apiName>``.
 
-Wire contract (docs/carriers/zto.md): JSON body, app key in ``x-appKey`` (or the official SDK's
-``x-companyid``), ``x-dataDigest = base64(md5(raw_body + app_secret))``; answers are
+Wire contract (docs/carriers/zto.md): a JSON body, or a form (``application/x-www-form-urlencoded``,
+the official SDK's ``addParam``/``setData``); app key in ``x-appKey`` (or the official SDK's
+``x-companyid``), ``x-dataDigest = base64(md5(text + app_secret))`` where ``text`` is the raw JSON
+body or the form's decoded ``k=v&…`` pairs in the order sent; the account's ``zop_sign*`` settings
+choose the ZOP console's other digests (:mod:`mockserver.carriers.zto.signing`). Answers are
 ``{"result", "message", "status", "statusCode"}`` with HTTP 200, success ``SYS000``/``成功``.
 
 Checks, in order (first failure answers):
@@ -11,6 +14,10 @@ Checks, in order (first failure answers):
     no ``x-appKey``/``x-companyid`` header        S208    x-appKey不能为空
     no ``x-dataDigest`` header                    S208    x-dataDigest不能为空
     unknown app key (chosen over S211)            S210    无权限访问
+    unknown ``zop_sign*`` account setting         S211    签名错误: mock account setting …
+    no ``x-timestamp`` (``zop_sign_timestamp``)   S208    x-timestamp不能为空
+    form body not UTF-8 (form mode)               S208    请求体必须是UTF-8编码的表单
+    form field sent twice (form mode)             S208    <field>重复
     digest mismatch                               S211    签名错误
     unknown apiName                               S207    API不存在
     body not a JSON object                        S208    请求体必须是JSON对象
@@ -43,7 +50,7 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches
+from mockserver.carriers.codec import digest_matches, form_pairs
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
 from mockserver.carriers.exchange import exchange
@@ -61,6 +68,7 @@ from mockserver.carriers.zto.codes import (
     SLUG,
     is_valid_waybill,
 )
+from mockserver.carriers.zto.signing import SignSettingError, form_signed_text, sign_options
 from mockserver.carriers.zto.wire import intercept_status_result, ok_response, render_envelope, render_scan
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
@@ -87,7 +95,8 @@ bp = Blueprint("zto", __name__)
 # -- request parsing ---------------------------------------------------------------------------
 
 
-def _authenticate(raw: bytes) -> Account:
+def _authenticate(signed: Callable[[], bytes]) -> Account:
+    """Check the app key and the digest of ``signed()`` (the raw JSON body or the decoded form)."""
     note = exchange()
     app_key = (request.headers.get("x-appKey") or request.headers.get("x-companyid") or "").strip()
     if not app_key:
@@ -100,9 +109,43 @@ def _authenticate(raw: bytes) -> Account:
     if account is None:
         raise _fault("S210", "无权限访问")
     note.secret = account.app_secret
-    if not digest_matches(b64_md5(raw + account.app_secret.encode("utf-8")), digest):
+    try:
+        options = sign_options(account.extra)
+    except SignSettingError as problem:  # the QA's account setting, named in the answer
+        raise _fault("S211", f"签名错误: mock {problem}") from None
+    timestamp = (request.headers.get("x-timestamp") or "").strip()
+    if options.timestamp and not timestamp:
+        raise _fault("S208", "x-timestamp不能为空")
+    if not digest_matches(options.digest(signed(), account.app_secret, timestamp), digest):
         raise _fault("S211", "签名错误")
     return account
+
+
+def _is_form() -> bool:
+    """Whether the request is ZOP form mode (``addParam``/``setData``): by its Content-Type."""
+    return request.mimetype == "application/x-www-form-urlencoded"
+
+
+def _form(raw: bytes) -> list[tuple[str, str]]:
+    """The form's decoded pairs; a body that is not a UTF-8 form, or names a field twice, is S208."""
+    try:
+        pairs = form_pairs(raw)
+    except ValueError:
+        raise _fault("S208", "请求体必须是UTF-8编码的表单") from None
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            raise _fault("S208", f"{name}重复")
+        seen.add(name)
+    return pairs
+
+
+def _peek_form_waybill(raw: bytes) -> Optional[str]:
+    """Best-effort ``billCode`` of a form body, for journalling requests that are then refused."""
+    try:
+        return dict(form_pairs(raw)).get("billCode")
+    except ValueError:
+        return None
 
 
 def _waybill(body: Mapping[str, Any]) -> str:
@@ -242,15 +285,16 @@ def gateway(api_name: str) -> Response:
     """The ZOP gateway: ``POST /zto/<apiName>``."""
     raw = request.get_data(cache=True)
     note = exchange()
+    form = _is_form()
     # Note what the request is about before checking it, so rejected requests are journalled
     # with their operation and waybill too.
     note.operation = APIS.get(api_name, Operation.UNKNOWN)
-    note.waybill = peek_text(raw, "billCode")
-    account = _authenticate(raw)
+    note.waybill = _peek_form_waybill(raw) if form else peek_text(raw, "billCode")
+    account = _authenticate((lambda: form_signed_text(_form(raw))) if form else (lambda: raw))
     operation = APIS.get(api_name)
     if operation is None:
         raise _fault("S207", "API不存在")
-    body = json_object(raw)
+    body: Mapping[str, Any] = dict(_form(raw)) if form else json_object(raw)
     return DIALECT.answer(
         operation,
         app_key=account.app_key,

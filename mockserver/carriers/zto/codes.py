@@ -22,6 +22,9 @@ Scan kinds -> ZTO ``scanType`` (query) and push ``action``:
     RETURNED          退件签收    RETURN_SIGNED; ``signMan``/``expressSigner`` 寄件人
     ================  ==========  ================================================================
 
+A scan at a locker or station pushes the locker actions of ``STATION_PUSH_ACTIONS`` instead:
+LOCKER_IN as INBOUND then HANDOVERSCAN_SIGNED, SIGNED as DEPARTURE_SIGNED.
+
 LOCKER_IN uses the query API's English third-party locker type (carriers.md §2.5) and RETURNED
 the 退件签收 type found in public ZTO client code, so a client can tell a locker drop-off and a
 parcel signed back by its sender from a delivery. The push actions are ZOP's push action table
@@ -53,6 +56,8 @@ __all__ = [
     "PUSH_ACTIONS",
     "SCAN_TYPES",
     "SLUG",
+    "STATION_COMPANIES",
+    "STATION_PUSH_ACTIONS",
     "WAYBILL_RE",
     "is_valid_waybill",
 ]
@@ -94,6 +99,19 @@ PUSH_ACTIONS: Mapping[ScanKind, str] = {
     ScanKind.RETURN_TRANSIT: "RETURN_SCAN",
     ScanKind.RETURNED: "RETURN_SIGNED",
 }
+
+#: Push actions of a scan at a locker or station, in the order pushed (all at the scan's time):
+#: the real pushes of ``YangLiCon/docs`` show a station parcel's INBOUND (快件已被【station】代收)
+#: and HANDOVERSCAN_SIGNED (快件已投递【station】) at the same second, and its collection as
+#: DEPARTURE_SIGNED (已签收，签收人凭取货码签收) instead of SIGNED.
+STATION_PUSH_ACTIONS: Mapping[ScanKind, tuple[str, ...]] = {
+    ScanKind.LOCKER_IN: ("INBOUND", "HANDOVERSCAN_SIGNED"),
+    ScanKind.SIGNED: ("DEPARTURE_SIGNED",),
+}
+
+#: Station operators whose push ``comName``/``comCode`` the real pushes show (``YangLiCon/docs``);
+#: a station of any other operator (the generator's 丰巢 lockers) is pushed without them.
+STATION_COMPANIES: Mapping[str, str] = {"菜鸟": "1014", "兔喜生活": "1022"}
 
 FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
     FailReason.ALREADY_SIGNED: ("E23101", "快件已签收"),

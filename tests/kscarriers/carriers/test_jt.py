@@ -540,6 +540,32 @@ def test_push_dedupe_keys_differ_for_different_events(adapter: JtAdapter) -> Non
     assert len({e.dedupe_key for e in events}) == len(details)
 
 
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "jt"
+
+
+def test_jt_push_with_one_object_bizcontent_is_parsed(adapter: JtAdapter) -> None:
+    # J&T's statusFeedback page describes bizContent as one waybill's object, not an array.
+    sample = json.loads((REALITY / "push_trace_one_object.json").read_text("utf-8"))
+    biz = json.dumps(sample["body"], ensure_ascii=False)
+    (event,) = adapter.parse_push(*signed_push(biz))
+    assert (event.kind, event.waybill) == (PushKind.TRACKING, sample["expect"]["push"]["waybill"])
+    assert event.tracking is not None and event.tracking.raw_code == "收件"
+    assert event.tracking.location == "Kuala Lumpur Hub"
+    as_array = adapter.parse_push(*signed_push(json.dumps([sample["body"]], ensure_ascii=False)))
+    assert [e.dedupe_key for e in as_array] == [event.dedupe_key]  # the same event either way
+
+
+def test_one_object_trace_push_without_bill_code_value_names_the_field(adapter: JtAdapter) -> None:
+    with pytest.raises(ResponseFormatError, match=r"bizContent\.billCode"):
+        adapter.parse_push(*signed_push(json.dumps({"billCode": None, "details": [scan(scanType="1")]})))
+
+
+def test_an_object_that_is_neither_trace_nor_intercept_is_malformed(adapter: JtAdapter) -> None:
+    with pytest.raises(SignatureError) as info:
+        adapter.parse_push(*signed_push(json.dumps({"mailNo": WAYBILL})))
+    assert info.value.reason == "malformed"
+
+
 def test_empty_trace_push_gives_no_events(adapter: JtAdapter) -> None:
     assert adapter.parse_push(*signed_push("[]")) == ()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -259,9 +260,12 @@ def test_subscribe_stores_every_waybill_of_the_list(jt: JtCaller, mock_app: Any)
             {"id": KEY, "waybillCode": OTHER, "isSuccess": True, "traceNode": "10"},
         ]
     }
-    (public,) = _reality("m_answer_subscribe_list.json")["body"]["data"]["list"]
+    public = _reality("m_answer_subscribe_list.json")
+    fields = public["expect"]["fields"]
+    assert sorted(fields) == sorted(re.findall(r'json:"(\w+)"', public["body"].split("}")[0]))
+    types = {"<str>": str, "<bool>": bool}
     assert all(
-        {k: type(v) for k, v in item.items()} == {k: type(v) for k, v in public.items()}
+        {k: type(v) for k, v in item.items()} == {k: types[t] for k, t in fields.items()}
         for item in answer["data"]["list"]
     )
     subscriptions = mock_app.extensions["mockserver"].store.list_subscriptions("jt", KEY)
@@ -521,7 +525,8 @@ def test_object_push_shape_sends_one_object_per_waybill(mock_clock: Any) -> None
     assert list(content) == ["billCode", "txlogisticId", "details"]
     assert (content["billCode"], content["txlogisticId"]) == (WAYBILL, WAYBILL)
     assert [d["scanTypeCode"] for d in content["details"]] == ["1", "3"]
-    public = _reality("m_push_trace_object.json")["body"]["bizContent"]
+    # J&T's statusFeedback page as the Egypt tenant publishes it: one object per push.
+    public = _reality("r_push_status_feedback_doc_one_object.json")["body"]
     assert set(public) == set(content)
 
 

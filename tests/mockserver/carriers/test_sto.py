@@ -535,6 +535,10 @@ def test_trace_pushes_carry_an_out_biz_code_the_same_when_rebuilt_and_distinct_p
 ) -> None:
     # StoPushTraceDto (public STO push receivers, carriers.md S4): trace.outBizCode is the key to
     # deduplicate a trace STO pushes again: tests/reality/sto/m_push_trace_out_biz_code.json.
+    dto = json.loads(
+        (FIXTURES.parents[1] / "reality" / "sto" / "m_push_trace_out_biz_code.json").read_text("utf-8")
+    )
+    assert "private String outBizCode;" in dto["body"].split("class Trace")[1]
     make_parcel(WAYBILL, "signed")
     account = _account(mock_app)
     items = [(WAYBILL, scan) for scan in mock_app.extensions["mockserver"].simulator.trace(account, WAYBILL)]

@@ -229,13 +229,20 @@ def test_the_public_php_clients_microtime_timestamp_and_form_are_accepted(
     # syships/php-express yto/YtoClient.php: timestamp = microtime(), param = json_encode(...),
     # the form built by http_build_query (space as "+"): tests/reality/yto/m_request_php_client.json.
     sample = _reality("m_request_php_client.json")
+    assert '"timestamp" => microtime()' in sample["body"] and "http_build_query($data)" in sample["body"]
     parcel("in_transit")
-    fields = dict(sample["body"])
-    assert fields["timestamp"] == "0.65432100 1736128800"
     param = _php_json({"waybillNo": WAYBILL, "wantedDesc": "客户要求/退回"})
-    fields.update(param=param, sign=yto_sign(param, REPORT, SECRET))
+    fields = {
+        "timestamp": "0.65432100 1736128800",  # PHP microtime(): "%.8F %ld"
+        "param": param,
+        "sign": yto_sign(param, REPORT, SECRET),
+        "format": "JSON",
+    }
+    assert set(fields) == set(sample["expect"]["request_matches"]["form"])
     answer = mock_client.post(
-        f"/yto/open/{REPORT}/v1/{KEY}/{KEY}", data=urlencode(fields), headers=sample["headers"]
+        f"/yto/open/{REPORT}/v1/{KEY}/{KEY}",
+        data=urlencode(fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
     )
     assert "+" in urlencode(fields) and answer.get_json()["success"] is True
     assert _intercepts(mock_client)[0]["waybill"] == WAYBILL

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import parse_qsl, quote_plus
 
 import pytest
 from mockfakes import FixedDecider
 
 from mockserver.carriers.codec import b64_md5, form_body
-from mockserver.carriers.zto.wire import intercept_push_form, is_push_ack, trace_push_form
+from mockserver.carriers.zto.wire import build_trace_pushes, intercept_push_form, is_push_ack, trace_push_form
 from mockserver.deciders import Decision, Fault, RawResponse
-from mockserver.world import FailReason, InterceptPlan, InterceptStatus, Stage
+from mockserver.world import Account, FailReason, InterceptPlan, InterceptStatus, Scan, ScanKind, Site, Stage
 from mockserver.world.itineraries import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "zto"
@@ -346,3 +349,391 @@ def test_destination_type_infinity_is_an_invalid_destination(mock_client: Any) -
         headers={"x-appKey": ZTO_KEY, "x-dataDigest": sign(body, ZTO_SECRET)},
     )
     assert answer.get_json()["statusCode"] == "E23108"
+
+
+# -- ZOP form mode, as the official SDK and a PHP client send it (tests/reality/zto/m_form_*) ----
+
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "zto"
+
+
+def _reality(name: str) -> Any:
+    return json.loads((REALITY / name).read_text(encoding="utf-8"))
+
+
+def _java_string_hash(text: str) -> int:
+    """``String.hashCode()``: over UTF-16 code units, in 32-bit two's complement."""
+    value = 0
+    units = text.encode("utf-16-be")
+    for i in range(0, len(units), 2):
+        value = (31 * value + int.from_bytes(units[i : i + 2], "big")) & 0xFFFFFFFF
+    return value
+
+
+def java_hashmap_order(keys: list[str]) -> list[str]:
+    """The iteration order of a ``java.util.HashMap<String, String>`` filled with ``keys`` in order.
+
+    Buckets by ``(h ^ (h >>> 16)) & (capacity - 1)``, capacity 16 doubled past a 0.75 load;
+    keys of one bucket keep their insertion order (fewer than 8 per bucket: no tree bins).
+    """
+    capacity = 16
+    while len(keys) > capacity * 0.75:
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        h = _java_string_hash(key)
+        return (h ^ (h >> 16)) & (capacity - 1)
+
+    return sorted(keys, key=lambda k: (bucket(k), keys.index(k)))
+
+
+def java_url_encode(text: str) -> str:
+    """``URLEncoder.encode(text, "UTF-8")``: ``[A-Za-z0-9.*_-]`` kept, space ``+``, else ``%XX``."""
+    out = []
+    for char in text:
+        if char.isascii() and (char.isalnum() or char in ".-*_"):
+            out.append(char)
+        elif char == " ":
+            out.append("+")
+        else:
+            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8"))
+    return "".join(out)
+
+
+def zop_digest(
+    text: str, secret: str, *, algorithm: str = "MD5", base64_: bool = True, timestamp: Optional[int] = None
+) -> str:
+    """``ZopDigestUtil.digest(text + secret, …)`` with the HmacSHA256 key set to ``secret``."""
+    message = (f"{timestamp}" if timestamp is not None else "") + text + secret
+    data = message.encode("utf-8")
+    if algorithm == "SHA256":
+        raw = hashlib.sha256(data).digest()
+    elif algorithm == "HmacSHA256":
+        raw = hmac.new(secret.encode("utf-8"), data, hashlib.sha256).digest()
+    else:
+        raw = hashlib.md5(data).digest()
+    return base64.b64encode(raw).decode() if base64_ else raw.hex()
+
+
+def java_sdk_form(params: dict[str, str], secret: str, **options: Any) -> tuple[bytes, dict[str, str]]:
+    """Body and headers of ``ZopClient.execute`` for ``addParam``/``setData`` (form mode)."""
+    order = java_hashmap_order(list(params))
+    signed = "&".join(f"{k}={params[k]}" for k in order)
+    body = "&".join(f"{java_url_encode(k)}={java_url_encode(params[k])}" for k in order)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        "x-companyid": ZTO_KEY,
+        "x-datadigest": zop_digest(signed, secret, **options),
+    }
+    if options.get("timestamp") is not None:
+        headers["x-timestamp"] = str(options["timestamp"])
+    return body.encode("utf-8"), headers
+
+
+def php_express_form(params: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
+    """Body and headers of syships/php-express ``ZopClient::execute`` (insertion order, urlencode)."""
+    fixed = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+    signed = "&".join(f"{k}={v}" for k, v in fixed.items())
+    body = "&".join(f"{quote_plus(k, safe='')}={quote_plus(v, safe='')}" for k, v in fixed.items())
+    digest = base64.b64encode(hashlib.md5((signed + secret).encode("utf-8")).digest()).decode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+        "x-companyid": ZTO_KEY,
+        "x-datadigest": digest,
+    }
+    return body.replace("~", "%7E").encode("ascii"), headers
+
+
+#: ``String.join(",", map.keySet())`` of a ``HashMap`` filled in this order, printed by OpenJDK 17.
+JAVA_HASHMAP_ORDERS = [
+    (
+        "billCode,requestId,thirdBizNo,destinationType,receiveUsername,receivePhone,receiveProvince,"
+        "receiveCity,receiveDistrict,receiveAddress",
+        "receivePhone,thirdBizNo,receiveDistrict,receiveAddress,requestId,receiveCity,destinationType,"
+        "billCode,receiveUsername,receiveProvince",
+    ),
+    ("billCode,mobilePhone", "mobilePhone,billCode"),
+    (  # 14 keys: the table has grown to 32 buckets
+        "billCode,requestId,thirdBizNo,receivePhone,receiveUsername,receiveAddress,receiveDistrict,"
+        "receiveCity,receiveProvince,destinationType,a1,b2,c3,d4",
+        "receivePhone,thirdBizNo,receiveDistrict,receiveAddress,billCode,receiveProvince,a1,b2,c3,d4,"
+        "requestId,receiveCity,destinationType,receiveUsername",
+    ),
+]
+
+
+@pytest.mark.parametrize(("filled", "iterated"), JAVA_HASHMAP_ORDERS)
+def test_the_java_sdk_port_orders_params_as_a_java_hashmap(filled: str, iterated: str) -> None:
+    assert ",".join(java_hashmap_order(filled.split(","))) == iterated
+
+
+def test_the_java_sdk_port_encodes_and_hashes_as_java() -> None:
+    # "billCode".hashCode() and URLEncoder.encode(…, "UTF-8"), printed by OpenJDK 17.
+    assert _java_string_hash("billCode") == 889121428
+    assert java_url_encode("春熙路1号 3单元&4楼~*") == (
+        "%E6%98%A5%E7%86%99%E8%B7%AF1%E5%8F%B7+3%E5%8D%95%E5%85%83%264%E6%A5%BC%7E*"
+    )
+
+
+def test_form_mode_change_address_signed_like_the_java_sdk_is_recorded_with_chinese_values(
+    mock_client: Any, make_parcel: Any
+) -> None:
+    sample = _reality("m_form_request_zopsdk_java.json")
+    params = sample["body"]["params"]
+    make_parcel(params["billCode"], "in_transit")
+    body, headers = java_sdk_form(params, ZTO_SECRET)
+    answer = mock_client.post(f"/zto/{sample['body']['api_name']}", data=body, headers=headers).get_json()
+    assert (answer["status"], answer["statusCode"]) == (True, "SYS000"), answer
+    assert answer["result"]["thirdBizNo"] == params["thirdBizNo"]
+    (record,) = mock_client.get("/__admin/intercepts").get_json()["intercepts"]
+    assert record["kind"] == sample["expect"]["intercept"]["kind"]
+    assert record["new_address"] == sample["expect"]["intercept"]["new_address"]
+
+
+def test_form_mode_from_the_php_client_is_accepted(mock_client: Any, make_parcel: Any) -> None:
+    sample = _reality("m_form_request_php_express.json")
+    values = {
+        "billCode": WAYBILL,
+        "requestId": "php-1",
+        "thirdBizNo": "php-1",
+        "receivePhone": CHENGDU["receivePhone"],
+        "receiveUsername": CHENGDU["receiveUsername"],
+        "receiveAddress": CHENGDU["receiveAddress"],
+        "receiveDistrict": CHENGDU["receiveDistrict"],
+        "receiveCity": CHENGDU["receiveCity"],
+        "receiveProvince": CHENGDU["receiveProvince"],
+    }
+    params = {k: values.get(k, v) for k, v in sample["body"]["params"].items()}  # the sample's order
+    assert params["destinationType"] == 3 and list(params) == list(sample["body"]["params"])
+    make_parcel(WAYBILL, "in_transit")
+    body, headers = php_express_form(params, ZTO_SECRET)
+    answer = mock_client.post(f"/zto/{sample['body']['api_name']}", data=body, headers=headers).get_json()
+    assert (answer["status"], answer["statusCode"]) == (True, "SYS000"), answer
+    (record,) = mock_client.get("/__admin/intercepts").get_json()["intercepts"]
+    assert record["kind"] == "change_address" and record["new_address"]["detail"] == "春熙路1号"
+
+
+def test_form_mode_track_and_subscribe_answer_as_in_json_mode(
+    mock_client: Any, zto: Any, make_parcel: Any
+) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    body, headers = java_sdk_form({"billCode": WAYBILL, "mobilePhone": "5514"}, ZTO_SECRET)
+    form_answer = mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()
+    assert form_answer == zto.call(API_TRACK, {"billCode": WAYBILL, "mobilePhone": "5514"})
+    body, headers = java_sdk_form({"billCode": WAYBILL}, ZTO_SECRET)
+    assert mock_client.post(f"/zto/{API_SUBSCRIBE}", data=body, headers=headers).get_json()["status"] is True
+
+
+def test_form_digest_over_the_encoded_body_is_a_bad_signature(mock_client: Any) -> None:
+    params = {"billCode": WAYBILL, "dealRemark": "不要了 谢谢"}
+    body, headers = java_sdk_form(params, ZTO_SECRET)
+    headers["x-datadigest"] = sign(body, ZTO_SECRET)  # signed as JSON mode signs: the raw body
+    answer = mock_client.post(f"/zto/{API_CANCEL}", data=body, headers=headers).get_json()
+    assert _error(answer) == ("S211", "签名错误")
+
+
+def test_form_field_checks_are_the_json_modes(mock_client: Any) -> None:
+    body, headers = java_sdk_form({"billCode": "123"}, ZTO_SECRET)
+    assert _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json())[0] == "E416"
+    body, headers = java_sdk_form({"billCode": WAYBILL, "requestId": "r", "destinationType": "9"}, ZTO_SECRET)
+    answer = mock_client.post(f"/zto/{API_INTERCEPT}", data=body, headers=headers).get_json()
+    assert _error(answer) == ("E23108", "无效的拦截、退改方式")
+    body, headers = java_sdk_form({"mobilePhone": "5514"}, ZTO_SECRET)
+    answer = mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()
+    assert _error(answer) == ("S208", "billCode不能为空")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"billCode=%FF%FE", "请求体必须是UTF-8编码的表单"),
+        (b"billCode=73100130019486&billCode=73100130019487", "billCode重复"),
+    ],
+)
+def test_a_form_that_cannot_be_read_is_s208_naming_the_problem(
+    mock_client: Any, body: bytes, message: str
+) -> None:
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "x-appKey": ZTO_KEY,
+        "x-dataDigest": sign(body, ZTO_SECRET),
+    }
+    assert _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()) == (
+        "S208",
+        message,
+    )
+
+
+def test_form_requests_are_journalled_with_their_waybill(mock_client: Any) -> None:
+    body, headers = java_sdk_form({"billCode": WAYBILL}, "wrong-secret")
+    assert _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json())[0] == "S211"
+    (entry,) = mock_client.get("/__admin/requests").get_json()["requests"]
+    assert entry["waybill"] == WAYBILL and ZTO_SECRET not in json.dumps(entry, ensure_ascii=False)
+
+
+# -- the ZOP console's signing options, per account (tests/reality/zto/m_sign_options_*) --------
+
+SIGN_OPTIONS = [
+    ({"zop_sign": "sha256"}, {"algorithm": "SHA256"}),
+    ({"zop_sign_encoding": "hex"}, {"base64_": False}),
+    ({"zop_sign": "sha256", "zop_sign_encoding": "hex"}, {"algorithm": "SHA256", "base64_": False}),
+    ({"zop_sign": "hmac_sha256"}, {"algorithm": "HmacSHA256"}),
+    ({"zop_sign": "hmac_sha256", "zop_sign_encoding": "hex"}, {"algorithm": "HmacSHA256", "base64_": False}),
+    ({"zop_sign_timestamp": "true"}, {"timestamp": 1748934000123}),
+    (
+        {"zop_sign": "sha256", "zop_sign_timestamp": "true"},
+        {"algorithm": "SHA256", "timestamp": 1748934000123},
+    ),
+]
+
+
+def test_every_signing_option_of_the_official_sdk_has_a_case() -> None:
+    sample = _reality("m_sign_options_zopsdk_java.json")
+    named = set(sample["expect"]["options"]) - {"md5/base64 (default)"}
+    covered = set()
+    for extra, _ in SIGN_OPTIONS:
+        if extra.get("zop_sign_timestamp") == "true":
+            covered.add("timestamp")
+        if "zop_sign" in extra or "zop_sign_encoding" in extra:
+            covered.add(f"{extra.get('zop_sign', 'md5')}/{extra.get('zop_sign_encoding', 'base64')}")
+    assert named <= covered, named - covered
+
+
+def _account_with(mock_client: Any, app_key: str, extra: dict[str, str]) -> None:
+    answer = mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "zto", "app_key": app_key, "app_secret": ZTO_SECRET, "extra": extra},
+    )
+    assert answer.status_code == 201, answer.get_json()
+
+
+def _json_sdk_request(app_key: str, **options: Any) -> tuple[bytes, dict[str, str]]:
+    """``ZopClient.execute`` with ``setBody`` (JSON mode) and the given digest options."""
+    text = json.dumps({"billCode": WAYBILL}, separators=(",", ":"))
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "x-companyid": app_key,
+        "x-datadigest": zop_digest(text, ZTO_SECRET, **options),
+    }
+    if options.get("timestamp") is not None:
+        headers["x-timestamp"] = str(options["timestamp"])
+    return text.encode("utf-8"), headers
+
+
+@pytest.mark.parametrize(("extra", "options"), SIGN_OPTIONS, ids=lambda v: json.dumps(v))
+@pytest.mark.parametrize("mode", ["json", "form"])
+def test_an_account_signing_option_verifies_the_sdks_digest_and_refuses_the_default(
+    mock_client: Any, extra: dict[str, str], options: dict[str, Any], mode: str
+) -> None:
+    _account_with(mock_client, "zop-opt", extra)
+    if mode == "json":
+        body, headers = _json_sdk_request("zop-opt", **options)
+    else:
+        body, headers = java_sdk_form({"billCode": WAYBILL, "mobilePhone": "5514"}, ZTO_SECRET, **options)
+        headers["x-companyid"] = "zop-opt"
+    answer = mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()
+    assert (answer["status"], answer["statusCode"]) == (True, "SYS000"), answer
+    # The same request on an account with the default setting, and a default digest on this one.
+    headers["x-companyid"] = ZTO_KEY
+    assert _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json())[0] == "S211"
+    plain_body, plain_headers = _json_sdk_request("zop-opt", timestamp=options.get("timestamp"))
+    plain_headers["x-datadigest"] = zop_digest(plain_body.decode(), ZTO_SECRET)
+    refused = mock_client.post(f"/zto/{API_TRACK}", data=plain_body, headers=plain_headers).get_json()
+    assert _error(refused) == ("S211", "签名错误")
+
+
+def test_the_timestamp_option_needs_the_x_timestamp_header(mock_client: Any) -> None:
+    _account_with(mock_client, "zop-ts", {"zop_sign_timestamp": "true"})
+    body, headers = _json_sdk_request("zop-ts")
+    answer = mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()
+    assert _error(answer) == ("S208", "x-timestamp不能为空")
+
+
+def test_a_timestamp_in_the_digest_of_a_default_account_is_a_bad_signature(mock_client: Any) -> None:
+    # README: "如果接口文档上标注需使用时间戳则使用，其他不要设定值，否则会导致签名错误".
+    body, headers = _json_sdk_request(ZTO_KEY, timestamp=1748934000123)
+    assert _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json())[0] == "S211"
+
+
+def test_an_unknown_signing_setting_is_named_in_the_answer(mock_client: Any) -> None:
+    _account_with(mock_client, "zop-bad", {"zop_sign": "sha1"})
+    body, headers = _json_sdk_request("zop-bad")
+    code, message = _error(mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json())
+    assert code == "S211" and "zop_sign='sha1'" in message and "md5, sha256, hmac_sha256" in message
+    assert ZTO_SECRET not in message
+
+
+# -- trace pushes as the real push log shows them (tests/reality/zto/m_push_log.json) -----------
+
+LOCKER_WAYBILL = "73100130010003"  # its generated route ends in a locker (and has a problem scan)
+
+
+def _pushed(waybill: str, stage: Stage = Stage.SIGNED) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """(form, data) of every trace push of ``waybill``'s whole route, in order."""
+    now = datetime(2025, 5, 22, 7, 0, tzinfo=timezone.utc)
+    _, _, route = plan_stage_route("zto", waybill, stage, now=now)
+    account = Account(carrier="zto", app_key=ZTO_KEY, app_secret=ZTO_SECRET, epoch=now)
+    pushed = []
+    for push in build_trace_pushes(account, [(waybill, scan) for scan in route]):
+        form = dict(parse_qsl(push.body.decode("ascii"), keep_blank_values=True))
+        pushed.append((form, json.loads(form["data"])))
+    return pushed
+
+
+def test_push_form_has_the_real_logs_fields_in_its_order_with_an_empty_token() -> None:
+    for form, _ in _pushed(WAYBILL):
+        assert list(form) == ["data_digest", "company_id", "data", "msg_type", "token"]
+        assert (form["company_id"], form["msg_type"], form["token"]) == (ZTO_KEY, "Traces", "")
+        assert form["data_digest"] == sign(form["data"].encode("utf-8"), ZTO_SECRET)
+
+
+@pytest.mark.parametrize("waybill", [WAYBILL, LOCKER_WAYBILL, "73100130010002", "73100130010011"])
+def test_push_data_leaves_unknown_fields_out_instead_of_sending_them_empty(waybill: str) -> None:
+    for _, data in _pushed(waybill):
+        assert all(isinstance(value, str) and value for value in data.values()), data
+
+
+def test_a_locker_drop_off_pushes_inbound_then_handover_and_the_collection_departure_signed() -> None:
+    actions = [data["action"] for _, data in _pushed(LOCKER_WAYBILL)]
+    assert actions[-3:] == ["INBOUND", "HANDOVERSCAN_SIGNED", "DEPARTURE_SIGNED"]
+    assert "SIGNED" not in actions
+    inbound, handover, collected = (data for _, data in _pushed(LOCKER_WAYBILL)[-3:])
+    assert inbound["actionTime"] == handover["actionTime"] < collected["actionTime"]
+    assert handover["desc"] == f"快件已投递【{handover['facilityName']}】"
+    assert "address" in inbound and "address" not in handover
+    for data in (inbound, handover, collected):  # a station: no facility code, no courier, no signer
+        assert not {"facilityCode", "courier", "expressSigner"} & set(data)
+    assert collected["courierPhone"] == collected["facilityContactPhone"]
+
+
+def test_a_departure_push_names_the_next_node_and_a_problem_push_its_problem_code() -> None:
+    pushed = [data for _, data in _pushed("73100130010002")]
+    departure = next(data for data in pushed if data["action"] == "DEPARTURE")
+    assert {"nextNodeCode", "nextNodeName", "nextCity"} <= set(departure)
+    assert "facilityContactPhone" not in departure
+    problem = next(data for data in pushed if data["action"] == "PROBLEM")
+    assert problem["problemCode"] == "UNREACHABLE"
+
+
+def test_a_station_of_a_known_operator_is_pushed_with_com_name_and_code() -> None:
+    station = Site(name="郑州中原区菜鸟驿站", code="FC037112", province="河南省", city="郑州市")
+    scan = Scan(
+        kind=ScanKind.LOCKER_IN,
+        time=datetime(2025, 5, 22, 7, 0, tzinfo=timezone.utc),
+        site=station,
+        description="快件已被【郑州中原区菜鸟驿站】代收",
+    )
+    inbound = json.loads(trace_push_form(ZTO_KEY, ZTO_SECRET, WAYBILL, scan)["data"])
+    assert (inbound["comName"], inbound["comCode"], inbound["dist"]) == ("菜鸟", "1014", "中原区")
+    handover = json.loads(trace_push_form(ZTO_KEY, ZTO_SECRET, WAYBILL, scan, "HANDOVERSCAN_SIGNED")["data"])
+    assert "comName" not in handover  # as the logged HANDOVERSCAN_SIGNED push
+
+
+def test_a_json_body_labelled_as_a_form_is_read_as_a_form_and_fails_its_digest(mock_client: Any) -> None:
+    body = json.dumps({"billCode": WAYBILL}).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "x-appKey": ZTO_KEY,
+        "x-dataDigest": sign(body, ZTO_SECRET),
+    }
+    answer = mock_client.post(f"/zto/{API_TRACK}", data=body, headers=headers).get_json()
+    assert _error(answer) == ("S211", "签名错误")

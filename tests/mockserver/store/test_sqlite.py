@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 import pytest
 from mockpushkit import RecordingSender
 
-from mockserver.app import create_app, get_services
+from mockserver.app import close_app, create_app
 from mockserver.clock import ManualClock
 from mockserver.config import ConfigError
 from mockserver.store import MemoryStore, SqliteStore, StoreError, open_store
@@ -73,8 +73,7 @@ def test_a_new_app_on_the_same_file_sees_everything_and_the_intercept_still_reso
     )
     assert answer["result"]["status"] == "1"
     before = admin.get(f"/__admin/parcels/zto/{WAYBILL}?app_key={KEY}").get_json()
-    get_services(first).pushes.close()
-    get_services(first).store.close()  # type: ignore[attr-defined]
+    close_app(first)  # stops its pushes and closes the store it opened
 
     second = _app(db, clock).test_client()
     after = second.get(f"/__admin/parcels/zto/{WAYBILL}?app_key={KEY}").get_json()
@@ -111,7 +110,7 @@ def test_pending_pushes_and_the_callback_survive_a_restart(tmp_path: Path) -> No
     next_scan = next(s["time"] for s in route if not s["visible"])
     clock.set(datetime.fromisoformat(next_scan))
     admin.post("/__admin/pushes/flush")
-    get_services(first).pushes.close()
+    close_app(first)
 
     working = RecordingSender("zto")
     second = _app(db, clock, working)
