@@ -141,7 +141,9 @@ def test_the_pytest_plugin_imports_without_flask_and_stays_silent(tmp_path):
     assert ran.stdout.strip() in MOCK_DEPENDENCIES and ran.stderr == ""
 
 
-def test_without_flask_the_plugin_leaves_other_tests_alone_and_its_server_fixtures_say_what_to_install(tmp_path):
+def test_without_flask_the_plugin_leaves_other_tests_alone_and_its_server_fixtures_say_what_to_install(
+    tmp_path,
+):
     project = tmp_path / "project"
     project.mkdir()
     (project / "test_users.py").write_text(
@@ -160,7 +162,15 @@ def test_without_flask_the_plugin_leaves_other_tests_alone_and_its_server_fixtur
         "utf-8",
     )
     ran = _run_without_mock_extra(
-        tmp_path, "-m", "pytest", "-p", "mockserver.pytest_plugin", "-p", "no:cacheprovider", "-q", cwd=project
+        tmp_path,
+        "-m",
+        "pytest",
+        "-p",
+        "mockserver.pytest_plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        cwd=project,
     )
     output = ran.stdout + ran.stderr
     assert "2 passed" in output and ("1 failed" in output or "1 error" in output), output
