@@ -669,7 +669,9 @@ class Client:
         acknowledgement comes at once; handle ``reply.message.events`` before sending it.
 
         Args:
-            carrier, headers, body: as for :meth:`parse_push`.
+            carrier: as for :meth:`parse_push`.
+            headers: as for :meth:`parse_push`.
+            body: as for :meth:`parse_push`.
             on_event: called with each :class:`PushEvent`; an exception asks for re-delivery.
         """
         try:
