@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 import kscarriers
+import kscarriers.carriers
 import kscarriers.rules
 import kscarriers.testing
 import mockserver
+import mockserver.clock
 import mockserver.pytest_plugin
 import mockserver.serving
 
@@ -25,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = {
     "kscarriers": kscarriers.__all__,
     "kscarriers.rules": kscarriers.rules.__all__,
+    "kscarriers.carriers": kscarriers.carriers.__all__,
     "kscarriers.testing": kscarriers.testing.__all__,
     "mockserver": mockserver.__all__,
     "mockserver.serving": mockserver.serving.__all__,
+    "mockserver.clock": mockserver.clock.__all__,
     "mockserver.pytest_plugin": mockserver.pytest_plugin.__all__,
 }
 
