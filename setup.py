@@ -22,6 +22,23 @@ MOCK_CARRIERS = [
     "jt = mockserver.carriers.jt:CARRIER",
 ]
 
+SDK = ["requests>=2.28", "tenacity>=9.0", "attrs>=23.1"]
+MOCK = ["flask>=2.3", "waitress>=2.1"]
+USER_TESTING = ["pytest>=7.4", "responses>=0.23"]
+ADDRESS = ["cpca>=0.5"]
+DOCS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+# django, fastapi and httpx (FastAPI's TestClient) only test the documented push receivers;
+# pytest-xdist proves the mockserver fixtures work under it.
+SUITE = [
+    "pytest-xdist>=3.5",
+    "hypothesis>=6.80",
+    "jsonschema>=4",
+    "django>=4.2",
+    "fastapi>=0.100",
+    "httpx>=0.24",
+]
+TOOLS = ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"]
+
 setup(
     name="kscarriers",
     version=VERSION,
@@ -35,29 +52,18 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["kscarriers", "kscarriers.*", "mockserver", "mockserver.*"]),
     package_data={"kscarriers": ["py.typed"], "mockserver": ["*.json"]},
-    install_requires=[
-        "requests>=2.28",
-        "tenacity>=9.0",
-        "attrs>=23.1",
-        "flask>=2.3",
-        "waitress>=2.1",
-    ],
+    # The SDK alone: what `pip install kscarriers` brings. The mock server is an extra.
+    install_requires=SDK,
     extras_require={
-        # django, fastapi and httpx (FastAPI's TestClient) only test the documented push receivers;
-        # pytest-xdist proves the mockserver fixtures work under it.
-        "test": [
-            "pytest>=7.4",
-            "pytest-xdist>=3.5",
-            "responses>=0.23",
-            "hypothesis>=6.80",
-            "cpca>=0.5",
-            "jsonschema>=4",
-            "django>=4.2",
-            "fastapi>=0.100",
-            "httpx>=0.24",
-        ],
-        "address": ["cpca>=0.5"],
-        "dev": ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"],
+        "mock": MOCK,
+        # What a user needs to test their own code: kscarriers.testing with `responses`, and the
+        # mock server with its pytest fixtures.
+        "test": [*MOCK, *USER_TESTING],
+        "address": ADDRESS,
+        "docs": DOCS,
+        # The project's own development set: everything the suite, the linters, the type
+        # checker and the docs build need (.ci/run installs exactly this).
+        "dev": [*MOCK, *USER_TESTING, *ADDRESS, *DOCS, *SUITE, *TOOLS],
     },
     entry_points={
         "kscarriers.carriers": BUILTIN_CARRIERS,

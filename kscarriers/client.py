@@ -7,7 +7,20 @@ import random
 import time
 import uuid
 from functools import partial
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+)
 from urllib.parse import urlsplit
 
 from attrs import evolve
@@ -193,6 +206,32 @@ class Client:
         self._new_id = id_factory or (lambda: uuid.uuid4().hex)
         self._keys = KeyLedger(config.idempotency, monotonic=monotonic)
         self._adapters: Dict[str, CarrierAdapter] = {}
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Optional[Mapping[str, str]] = None,
+        *,
+        prefix: str = "KSCARRIERS_",
+        **kwargs: Any,
+    ) -> Client:
+        """A client configured from environment variables (:meth:`ClientConfig.from_env`).
+
+        ``kwargs`` (``transport``, ``registry``, ``sleep``, ...) go to the constructor as they
+        are. A configured carrier the registry does not know (``KSCARRIERS_ZOT_APP_KEY``) is an
+        error here, not at the first call.
+
+        Raises:
+            ConfigurationError: as :meth:`ClientConfig.from_env`, or for an unknown carrier.
+        """
+        config = ClientConfig.from_env(environ, prefix=prefix)
+        registry: CarrierRegistry = kwargs.get("registry") or default_registry
+        known = registry.slugs()
+        strangers = sorted(set(config.carriers) - set(known))
+        if strangers:
+            names = ", ".join(f"{prefix}{slug.upper()}_*" for slug in strangers)
+            raise ConfigurationError(f"{names}: no such carrier (known: {', '.join(known)})")
+        return cls(config, **kwargs)
 
     def __repr__(self) -> str:
         return f"Client(carriers={sorted(self.config.carriers)!r})"
@@ -630,7 +669,9 @@ class Client:
         acknowledgement comes at once; handle ``reply.message.events`` before sending it.
 
         Args:
-            carrier, headers, body: as for :meth:`parse_push`.
+            carrier: as for :meth:`parse_push`.
+            headers: as for :meth:`parse_push`.
+            body: as for :meth:`parse_push`.
             on_event: called with each :class:`PushEvent`; an exception asks for re-delivery.
         """
         try:
