@@ -57,13 +57,17 @@ setup(
             "httpx>=0.24",
         ],
         "address": ["cpca>=0.5"],
+        "cli": ["click>=8.0"],
         "dev": ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"],
     },
     entry_points={
         "kscarriers.carriers": BUILTIN_CARRIERS,
         "mockserver.carriers": MOCK_CARRIERS,
         "pytest11": ["kscarriers_mockserver = mockserver.pytest_plugin"],
-        "console_scripts": ["kscarriers-mockserver = mockserver.__main__:main"],
+        "console_scripts": [
+            "kscarriers = kscarriers.cli:main",
+            "kscarriers-mockserver = mockserver.__main__:main",
+        ],
     },
     classifiers=[
         "License :: OSI Approved :: MIT License",
