@@ -9,7 +9,7 @@ import click
 
 from ..models import Operation
 from ..registry import default_registry
-from .main import Context, run
+from .context import Context, run
 from .output import ExitCode, table
 
 __all__ = ["COMMANDS", "describe"]

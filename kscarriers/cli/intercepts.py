@@ -9,7 +9,7 @@ import click
 
 from ..errors import OutcomeUnknownError
 from ..models import Address, InterceptKind, InterceptResult
-from .main import Context, run
+from .context import Context, run
 from .output import INTERCEPT_HEADERS, ExitCode, intercept_exit, intercept_rows, jsonable, table
 
 __all__ = ["COMMANDS"]

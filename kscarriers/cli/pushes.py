@@ -10,7 +10,7 @@ import click
 
 from ..errors import ResponseFormatError, SignatureError, ValidationError
 from ..registry import default_registry
-from .main import Context, run
+from .context import Context, run
 from .output import PUSH_HEADERS, ExitCode, error_object, jsonable, push_rows, table
 
 __all__ = ["COMMANDS", "parse_header_lines", "split_http_request"]

@@ -11,7 +11,7 @@ import click
 from ..errors import KsCarriersError
 from ..models import TrackResult
 from ..registry import candidates, normalise_waybill
-from .main import Context, run
+from .context import Context, run
 from .output import (
     TRACK_HEADERS,
     ExitCode,
