@@ -22,6 +22,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except ImportError:
         print(MISSING_CLICK, file=sys.stderr)
         raise SystemExit(2) from None
-    from .main import cli
+    from .app import cli
 
     cli.main(args=list(argv) if argv is not None else None, prog_name="kscarriers")
