@@ -17,7 +17,7 @@ Examples:
   export KSCARRIERS_ZTO_APP_KEY=... KSCARRIERS_ZTO_APP_SECRET=...
   export KSCARRIERS_ZTO_BASE_URL=https://japi.zto.com
   kscarriers track 73100130019486
-  kscarriers track --file waybills.txt --concurrency 8 --json > results.json
+  kscarriers --json track --file waybills.txt --concurrency 8 > results.json
   kscarriers detect 777031922725111
   kscarriers intercept 73100130019486 --reason "refund 1234" --idempotency-key r-1234
   kscarriers status 73100130019486

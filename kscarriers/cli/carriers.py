@@ -9,7 +9,7 @@ import click
 
 from ..models import Operation
 from ..registry import default_registry
-from .context import Context, run
+from .context import Context, json_option, run
 from .output import ExitCode, table
 
 __all__ = ["COMMANDS", "describe"]
@@ -37,6 +37,7 @@ Examples:
   kscarriers carriers
   kscarriers --json carriers | jq '.[] | select(.operations | index("cancel_intercept")) | .carrier'"""
 )
+@json_option
 @click.pass_obj
 @run
 def carriers(state: Context) -> ExitCode:

@@ -13,7 +13,7 @@ from ..errors import KsCarriersError
 from .output import ExitCode, emit_error
 from .settings import load_config
 
-__all__ = ["Context", "run"]
+__all__ = ["Context", "json_option", "run"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,3 +53,20 @@ def run(command: F) -> F:
         raise SystemExit(int(code or ExitCode.OK))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    state = ctx.find_object(Context)
+    if value and state is not None:
+        state.as_json = True
+
+
+#: ``--json`` after the command name too: ``kscarriers track --json`` as ``kscarriers --json track``.
+json_option = click.option(
+    "--json",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_json,
+    help="Print JSON for scripts instead of tables.",
+)

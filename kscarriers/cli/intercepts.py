@@ -9,7 +9,7 @@ import click
 
 from ..errors import OutcomeUnknownError
 from ..models import Address, InterceptKind, InterceptResult
-from .context import Context, run
+from .context import Context, json_option, run
 from .output import INTERCEPT_HEADERS, ExitCode, intercept_exit, intercept_rows, jsonable, table
 
 __all__ = ["COMMANDS"]
@@ -62,6 +62,7 @@ unknown: run the command again with the --idempotency-key it prints."""
 @click.option("--to-city", default=None, help="The new address's city.")
 @click.option("--to-district", default="", help="The new address's district.")
 @click.option("--to-detail", default="", help="Street and number (never printed).")
+@json_option
 @click.pass_obj
 @run
 def intercept(
@@ -131,6 +132,7 @@ Examples:
     default=None,
     help="The carrier's id of the intercept (looked up with the status query where there is one).",
 )
+@json_option
 @click.pass_obj
 @run
 def cancel(
@@ -158,6 +160,7 @@ Examples:
     show_default=True,
     help="Which intercept it was (read from tracking for carriers without a status API).",
 )
+@json_option
 @click.pass_obj
 @run
 def status(state: Context, waybill: str, carrier: Optional[str], kind: str) -> ExitCode:

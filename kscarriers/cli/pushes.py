@@ -10,7 +10,7 @@ import click
 
 from ..errors import ResponseFormatError, SignatureError, ValidationError
 from ..registry import default_registry
-from .context import Context, run
+from .context import Context, json_option, run
 from .output import PUSH_HEADERS, ExitCode, error_object, jsonable, push_rows, table
 
 __all__ = ["COMMANDS", "parse_header_lines", "split_http_request"]
@@ -84,6 +84,7 @@ bad_encoding, malformed, stale), 3 when the carrier has no credentials configure
     "--headers", "headers_file", default=None, metavar="FILE", help="The push's headers, one a line."
 )
 @click.option("--body", "body_file", default=None, metavar="FILE", help="The push's raw body.")
+@json_option
 @click.pass_obj
 @run
 def verify_push(

@@ -11,7 +11,7 @@ import click
 from ..errors import KsCarriersError
 from ..models import TrackResult
 from ..registry import candidates, normalise_waybill
-from .context import Context, run
+from .context import Context, json_option, run
 from .output import (
     TRACK_HEADERS,
     ExitCode,
@@ -108,6 +108,7 @@ Examples:
 @click.option(
     "--progress/--no-progress", default=None, help="A progress bar on stderr (default: for many waybills)."
 )
+@json_option
 @click.pass_obj
 @run
 def track(
@@ -164,6 +165,7 @@ Examples:
   kscarriers --json detect 777031922725111"""
 )
 @click.argument("waybill")
+@json_option
 @click.pass_obj
 @run
 def detect(state: Context, waybill: str) -> ExitCode:

@@ -521,3 +521,11 @@ def test_without_click_the_script_says_which_extra_to_install(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert err.strip() == package.MISSING_CLICK and "kscarriers[cli]" in err
+
+
+def test_json_may_come_after_the_command_too(rsps: responses.RequestsMock) -> None:
+    fake(rsps, "jt", "track")
+    result = invoke("track", WAYBILLS["jt"], "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["carrier"] == "jt"
+    assert json.loads(invoke("carriers", "--json", environ={}).stdout)[0]["carrier"] == "jt"
