@@ -23,6 +23,7 @@ MOCK_CARRIERS = [
 ]
 
 SDK = ["requests>=2.28", "tenacity>=9.0", "attrs>=23.1"]
+CLI = ["click>=8.0"]
 MOCK = ["flask>=2.3", "waitress>=2.1"]
 USER_TESTING = ["pytest>=7.4", "responses>=0.23"]
 ADDRESS = ["cpca>=0.5"]
@@ -61,15 +62,20 @@ setup(
         "test": [*MOCK, *USER_TESTING],
         "address": ADDRESS,
         "docs": DOCS,
+        # The `kscarriers` command line (click); the SDK itself does not need it.
+        "cli": CLI,
         # The project's own development set: everything the suite, the linters, the type
         # checker and the docs build need (.ci/run installs exactly this).
-        "dev": [*MOCK, *USER_TESTING, *ADDRESS, *DOCS, *SUITE, *TOOLS],
+        "dev": [*MOCK, *CLI, *USER_TESTING, *ADDRESS, *DOCS, *SUITE, *TOOLS],
     },
     entry_points={
         "kscarriers.carriers": BUILTIN_CARRIERS,
         "mockserver.carriers": MOCK_CARRIERS,
         "pytest11": ["kscarriers_mockserver = mockserver.pytest_plugin"],
-        "console_scripts": ["kscarriers-mockserver = mockserver.__main__:main"],
+        "console_scripts": [
+            "kscarriers = kscarriers.cli:main",
+            "kscarriers-mockserver = mockserver.__main__:main",
+        ],
     },
     classifiers=[
         "License :: OSI Approved :: MIT License",
