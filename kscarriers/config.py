@@ -189,7 +189,11 @@ class ClientConfig:
 
     @classmethod
     def from_env(
-        cls, environ: Optional[Mapping[str, str]] = None, *, prefix: str = "KSCARRIERS_"
+        cls,
+        environ: Optional[Mapping[str, str]] = None,
+        *,
+        prefix: str = "KSCARRIERS_",
+        require_carriers: bool = True,
     ) -> ClientConfig:
         """Build a config from environment variables (12-factor style).
 
@@ -201,12 +205,20 @@ class ClientConfig:
         agent, has a variable of its own (``{prefix}CONNECT_TIMEOUT``, ``{prefix}MAX_ATTEMPTS``,
         ...: the table is in the configuration page of the docs).
 
+        ``{prefix}CONFIG`` is the command line's config file and is left to it.
+
+        Args:
+            require_carriers: refuse an environment that configures no carrier (the default);
+                ``False`` for callers that add carriers from elsewhere (the command line's
+                config file).
+
         Raises:
             ConfigurationError: a variable is missing or malformed, a variable with the prefix
                 is none of the known ones (a typo), or no carrier is configured. The message
                 names every variable at fault (never a value of a credential).
         """
-        return _from_env(cls, dict(os.environ if environ is None else environ), prefix)
+        env = dict(os.environ if environ is None else environ)
+        return _from_env(cls, env, prefix, require_carriers=require_carriers)
 
 
 #: The settings other than a carrier's, by variable name (after the prefix): the config field
@@ -258,7 +270,13 @@ def _split(rest: str) -> Optional[Tuple[str, str]]:
     return None
 
 
-def _from_env(cls: Type[ClientConfig], env: Dict[str, str], prefix: str) -> ClientConfig:
+#: Variables with the prefix that belong to the tools around the SDK, not to the client.
+_OTHER_VARIABLES = frozenset({"CONFIG"})
+
+
+def _from_env(
+    cls: Type[ClientConfig], env: Dict[str, str], prefix: str, *, require_carriers: bool
+) -> ClientConfig:
     problems: List[str] = []
     knobs: Dict[str, Dict[str, Any]] = {"timeouts": {}, "retry": {}, "idempotency": {}, "": {}}
     per_carrier: Dict[str, Dict[str, str]] = {}
@@ -267,6 +285,8 @@ def _from_env(cls: Type[ClientConfig], env: Dict[str, str], prefix: str) -> Clie
         if not key.startswith(prefix):
             continue
         rest = key[len(prefix) :]
+        if rest in _OTHER_VARIABLES:
+            continue
         if rest in _ENVIRONMENT_KNOBS:
             group, attribute, kind = _ENVIRONMENT_KNOBS[rest]
             try:
@@ -311,7 +331,7 @@ def _from_env(cls: Type[ClientConfig], env: Dict[str, str], prefix: str) -> Clie
             )
         except ConfigurationError as exc:
             problems.append(str(exc) if head in str(exc) else f"{head}*: {exc}")
-    if not per_carrier:
+    if not per_carrier and require_carriers:
         problems.append(_no_carrier_hint(env, prefix))
     if problems:
         raise ConfigurationError("; ".join(problems))

@@ -96,7 +96,7 @@ def load_config(
         ConfigurationError: a file or variable is missing or malformed; the message names it.
     """
     env = dict(os.environ if environ is None else environ)
-    from_env = ClientConfig.from_env(env)
+    from_env = ClientConfig.from_env(env, require_carriers=False)
     path = config_file or env.get(CONFIG_VARIABLE)
     accounts = carriers_from_file(Path(path)) if path else {}
     for slug in from_env.carriers:
