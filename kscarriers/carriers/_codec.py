@@ -6,6 +6,7 @@ Also the ``receive*`` address fields that ZTO and J&T share for a new delivery a
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import datetime
 from typing import Any, Dict, Mapping, Optional
@@ -72,9 +73,25 @@ def json_loads(text: str) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
+#: The shape nearly every carrier time has: read without ``strptime`` (a tenth of its cost).
+_PLAIN_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+
+
 def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
-    """Parse ``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8) into an aware datetime."""
+    """Parse ``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8) into an aware datetime.
+
+    Also ``yyyy-MM-ddTHH:mm:ss``, ``yyyy-MM-dd HH:mm`` and epoch milliseconds.
+    """
     if isinstance(value, str):
+        plain = _PLAIN_TIME.fullmatch(value.strip())
+        if plain is not None:
+            # Exactly what strptime gives for this shape; an impossible date or time (month 13,
+            # second 60) falls through to strptime, which refuses it the same way as before.
+            try:
+                year, month, day, hour, minute, second = map(int, plain.groups())
+                return datetime(year, month, day, hour, minute, second, tzinfo=CHINA_TZ)
+            except ValueError:
+                pass
         for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
             try:
                 return datetime.strptime(value.strip(), fmt).replace(tzinfo=CHINA_TZ)
