@@ -105,7 +105,7 @@ def in_process(quick: bool) -> Dict[str, Row]:
 
 def over_http(quick: bool) -> Dict[str, Row]:
     """Client.track over loopback HTTP per carrier, against a bare requests post (goal ≤ 1.10x)."""
-    number, repeat = (10, 1) if quick else (100, 9)
+    number, repeat = (10, 1) if quick else (20, 31)
     return {f"{slug}_track_http_vs_bare_post": row for slug, row in bench_track_http(number, repeat).items()}
 
 

@@ -7,14 +7,19 @@ Two kinds of rows (issue 12):
   process against the same server, interleaved batch by batch, so machine noise hits both sides.
 * ``track_many_50ms_c<N>_vs_ideal``: ``track_many`` with concurrency N against a server that
   answers each request after 50 ms; the ratio is the speed-up over one call at a time divided by
-  the ideal speed-up N (1.00x is ideal; the goal is at least 0.80x).
+  the ideal speed-up N (1.00x is ideal; the goal is at least 0.80x). That server runs in a
+  child process, as a carrier would be elsewhere.
 """
 
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
+import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Tuple
 
 import requests
 
@@ -151,6 +156,31 @@ def sleeping_app(app: Any, latency: float) -> Callable[..., Iterable[bytes]]:
     return slow
 
 
+def _serve_elsewhere(latency: float, threads: int) -> Tuple[str, Callable[[], None]]:
+    """The sleeping mock in a child process: its threads do not share this process's GIL.
+
+    A real carrier is another machine; a server in this process would compete with the
+    client's threads for the interpreter lock and measure that instead of the SDK.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.sdk_http", str(latency), str(threads)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert child.stdout is not None
+    base = child.stdout.readline().strip()
+    if not base.startswith("http://"):
+        child.kill()
+        raise RuntimeError(f"the benchmark server did not start (said {base!r})")
+
+    def stop() -> None:
+        child.terminate()
+        child.wait(timeout=10)
+
+    return base, stop
+
+
 def bench_track_many(
     waybills: int, concurrency: int, repeat: int, *, latency: float = 0.05, serial_sample: int = 20
 ) -> Row:
@@ -159,7 +189,7 @@ def bench_track_many(
     The serial time per waybill is measured on ``serial_sample`` waybills (``concurrency=1``); the
     ideal time of ``waybills`` waybills is that times ``waybills / concurrency``.
     """
-    base, stop = serve_in_thread(sleeping_app(_mock_app(), latency), threads=concurrency * 2)
+    base, stop = _serve_elsewhere(latency, threads=concurrency * 2)
     slug = "zto"
     try:
         with Client(_config(base)) as client:
@@ -184,3 +214,17 @@ def bench_track_many(
     finally:
         stop()
     return summary(ratios, subjects, baselines)
+
+
+def _serve_forever(latency: float, threads: int) -> None:
+    """Serve the sleeping mock until terminated; the first line printed is its base URL."""
+    base, stop = serve_in_thread(sleeping_app(_mock_app(), latency), threads=threads)
+    print(base, flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        stop()
+
+
+if __name__ == "__main__":  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
+    _serve_forever(float(sys.argv[1]), int(sys.argv[2]))
