@@ -6,6 +6,7 @@ import logging
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import (
     Any,
@@ -29,7 +30,7 @@ from ._idempotency import Intent, KeyLedger, StateChange, once_per_key, send_onc
 from ._inference import intercept_from_tracking, relabel_returns
 from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter, check_phone_tail
-from .config import ClientConfig
+from .config import ClientConfig, concurrency_problem
 from .errors import (
     CarrierError,
     ConfigurationError,
@@ -57,7 +58,7 @@ from .models import (
 from .registry import CarrierRegistry, default_registry, normalise_waybill
 from .rules.eligibility import EligibilityReport, check_eligibility
 from .rules.facts import Merchant, Order, Refund
-from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
+from .transport import DEFAULT_POOL_SIZE, HttpRequest, HttpResponse, RequestsTransport, Transport
 
 __all__ = ["Client"]
 
@@ -194,7 +195,11 @@ class Client:
         id_factory: Optional[Callable[[], str]] = None,
     ) -> None:
         self.config = config
-        self._transport: Transport = transport if transport is not None else RequestsTransport()
+        self._transport: Transport = (
+            transport
+            if transport is not None
+            else RequestsTransport(pool_size=max(DEFAULT_POOL_SIZE, config.concurrency))
+        )
         self._registry = registry if registry is not None else default_registry
         self._retrier = Retrier(
             config.retry,
@@ -356,18 +361,54 @@ class Client:
         return relabel_returns(result)
 
     def track_many(
-        self, waybills: List[str], carrier: Optional[str] = None
+        self, waybills: List[str], carrier: Optional[str] = None, *, concurrency: Optional[int] = None
     ) -> List[Union[TrackResult, KsCarriersError]]:
-        """Track several waybills; each entry is the result or the error for that waybill."""
+        """Track several waybills, up to ``concurrency`` at a time.
+
+        Each entry of the answer, in the order of ``waybills``, is that waybill's
+        :class:`TrackResult` or the error that tracking it raised (a :class:`CarrierError`,
+        :class:`ConfigurationError`, :class:`TransportError` or :class:`ValidationError`); one
+        waybill's failure does not stop the others. Each waybill is tracked as by :meth:`track`,
+        retries included, all sharing the client's retry budget. Any other exception (a fault,
+        not an answer) is raised, and the waybills not yet started are not sent.
+
+        Args:
+            concurrency: requests in flight at once, 1 to 64 (default ``config.concurrency``,
+                8). The default transport grows its connection pool to match.
+
+        Raises:
+            ValidationError: ``waybills`` is a string rather than a list, or ``concurrency``
+                is not an int from 1 to 64.
+        """
         if isinstance(waybills, (str, bytes)) or not isinstance(waybills, Iterable):
             raise ValidationError(field="waybills", reason="must be a list of waybill numbers, not a string")
-        out: List[Union[TrackResult, KsCarriersError]] = []
-        for number in waybills:
+        problem = None if concurrency is None else concurrency_problem(concurrency)
+        if problem is not None:
+            raise ValidationError(field="concurrency", reason=problem)
+        workers = self.config.concurrency if concurrency is None else concurrency
+        numbers = list(waybills)
+
+        def one(number: str) -> Union[TrackResult, KsCarriersError]:
             try:
-                out.append(self.track(number, carrier))
+                return self.track(number, carrier)
             except (CarrierError, ConfigurationError, TransportError, ValidationError) as exc:
-                out.append(exc)
-        return out
+                return exc
+
+        workers = min(workers, len(numbers))
+        if workers <= 1:
+            return [one(number) for number in numbers]
+        grow_pool = getattr(self._transport, "grow_pool", None)
+        if callable(grow_pool):
+            grow_pool(workers)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kscarriers-track") as pool:
+            futures = [pool.submit(one, number) for number in numbers]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                # A fault, not an answer (a bug, KeyboardInterrupt): start nothing more, raise it.
+                for future in futures:
+                    future.cancel()
+                raise
 
     def subscribe(
         self,

@@ -36,6 +36,23 @@ def _header_value(instance: object, attribute: Any, value: str) -> None:
         raise ConfigurationError(f"{attribute.name} must be a non-empty one-line string, got {value!r}")
 
 
+#: The most requests :meth:`~kscarriers.Client.track_many` may have in flight at once.
+MAX_CONCURRENCY = 64
+
+
+def concurrency_problem(value: object) -> Optional[str]:
+    """What is wrong with ``value`` as a number of parallel requests, or None when it is fine."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
+        return f"must be an int from 1 to {MAX_CONCURRENCY}, got {value!r}"
+    return None
+
+
+def _concurrency(instance: object, attribute: Any, value: object) -> None:
+    problem = concurrency_problem(value)
+    if problem is not None:
+        raise ConfigurationError(f"{attribute.name} {problem}")
+
+
 @frozen(kw_only=True)
 class Credentials:
     """A carrier account. ``app_secret`` never appears in ``repr`` or ``str``.
@@ -160,6 +177,8 @@ class ClientConfig:
 
     ``user_agent`` is sent as the ``User-Agent`` header of every request; ``idempotency`` says
     how many idempotency keys the client remembers (see :class:`IdempotencyPolicy`).
+    ``concurrency`` is how many requests :meth:`~kscarriers.Client.track_many` has in flight at
+    once (default 8); the default transport keeps that many connections per host open.
 
     Example::
 
@@ -176,6 +195,7 @@ class ClientConfig:
     retry: RetryPolicy = field(factory=RetryPolicy)
     idempotency: IdempotencyPolicy = field(factory=IdempotencyPolicy)
     user_agent: str = field(default=f"kscarriers/{__version__}", validator=_header_value)
+    concurrency: int = field(default=8, validator=_concurrency)
 
     def carrier(self, slug: str) -> CarrierConfig:
         """The configuration of one carrier, or a ConfigurationError naming it."""
