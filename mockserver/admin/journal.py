@@ -181,6 +181,7 @@ def _words(expected: Mapping[str, int]) -> str:
     return " and ".join(parts)
 
 
+_WHOLE_NUMBER = {"type": "integer", "minimum": 0}
 _MATCH_SCHEMA = json_body(
     {
         "carrier": {"anyOf": [{"type": "null"}, carrier_enum(empty=True)]},
@@ -199,7 +200,7 @@ _FILTERS = (
     query("waybill", "waybill number"),
     query("app_key", "account"),
     query("decided_by", "stub id or default"),
-    query("status", "HTTP status", schema={"type": "integer", "minimum": 0}),
+    query("status", "HTTP status (empty: any)", schema={"anyOf": [_WHOLE_NUMBER, {"const": ""}]}),
 )
 _WHOLE = {"type": "integer", "minimum": 0}
 _EXPECTED = {
