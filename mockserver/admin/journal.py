@@ -7,6 +7,7 @@ status answered). Query strings of ``GET /requests`` take the same names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Callable
 
@@ -42,9 +43,7 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         if value is None or value == "":
             continue
         if name == "status":
-            if isinstance(value, str) and value.isascii() and value.isdigit():
-                value = int(value)
-            value = _whole(value)
+            value = _whole(_query_number(value))
             if value is None:
                 raise invalid(prefix + name, f"{prefix}{name} must be an HTTP status number")
             found["status"] = value
@@ -57,6 +56,17 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
             raise invalid(prefix + name, f"unknown operation {value!r}; known: {', '.join(_OPERATIONS)}")
         found["account" if name == "app_key" else name] = value
     return found
+
+
+#: A whole number in a query string: ``404``, or ``404.0`` as some clients write an integer.
+_WHOLE_TEXT = re.compile(r"[0-9]+(?:\.0*)?")
+
+
+def _query_number(value: Any) -> Any:
+    """``value`` as an int when it is the text of a whole number, else unchanged."""
+    if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value):
+        return int(float(value)) if "." in value else int(value)
+    return value
 
 
 def _whole(value: Any) -> Any:
@@ -107,9 +117,10 @@ def list_requests() -> Response:
     entries = get_services().journal.filter(**_query_criteria())
     limit = request.args.get("limit")
     if limit is not None:
-        if not (limit.isascii() and limit.isdigit()):
+        newest = _query_number(limit)
+        if not isinstance(newest, int):
             raise invalid("limit", "limit must be a whole number >= 0")
-        entries = entries[-int(limit) :] if int(limit) else []
+        entries = entries[-newest:] if newest else []
     return jsonify({"count": len(entries), "requests": [e.to_dict() for e in entries]})
 
 

@@ -32,7 +32,7 @@ from mockserver.services import get_services
 #: Generated examples per operation and per phase (the tox env raises it).
 EXAMPLES = int(os.environ.get("MOCKSERVER_CONFORMANCE_EXAMPLES", "4"))
 #: Steps of the stateful run (the tox env raises it with EXAMPLES).
-STATEFUL_EXAMPLES = max(2, EXAMPLES // 4)
+STATEFUL_EXAMPLES = max(3, EXAMPLES // 4)
 SEED = 20251201
 
 #: A wait that runs out answers its documented 408: not a rejection of the request.
