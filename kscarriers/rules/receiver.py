@@ -10,6 +10,7 @@ ask the platform for more.
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, Optional
 
 from attrs import field, frozen
@@ -85,13 +86,20 @@ class PhoneShownAs(str, enum.Enum):
     PLAIN = "plain"
 
 
+_COUNTRY_CODE = re.compile(r"(\+86|0086)[\s-]*")
+
+
 def mask_phone(phone: str) -> str:
     """Mask a phone number, keeping only what identifies it to the buyer.
 
     With 11 or more digits the first 3 and last 4 stay (``13812345678`` -> ``138****5678``);
     with fewer only the last 4 (``020-8888 1234`` keeps ``1234``), and 4 digits or fewer are
-    all masked. Other characters (spaces, hyphens, ``+``) stay where they are.
+    all masked. A China country code (``+86``, ``0086``) is kept and not counted. Other
+    characters (spaces, hyphens) stay where they are.
     """
+    code = _COUNTRY_CODE.match(phone)
+    if code is not None:
+        return code.group(0) + mask_phone(phone[code.end() :])
     digits = [i for i, char in enumerate(phone) if char.isdigit()]
     count = len(digits)
     if count >= 11:
