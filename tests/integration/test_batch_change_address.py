@@ -256,3 +256,29 @@ def test_without_tracking_at_hand_a_signed_parcel_is_sent_and_the_carriers_refus
     assert parcel.outcome is ParcelOutcome.CARRIER_REFUSED
     assert parcel.intercept is not None and parcel.intercept.failure is InterceptFailure.ALREADY_SIGNED
     assert intercepts_sent(ks_accounts) == [signed]
+
+
+def test_a_second_batch_with_another_address_uses_new_keys_and_the_carrier_refuses_it_as_a_duplicate(
+    ks_client: Client, ks_accounts: Any, world: Dict[str, Any]
+) -> None:
+    first = run(ks_client, world)
+    moved = Address(name="王五", phone="13800138000", province="四川省", city="成都市", detail="天府大道2号")
+
+    second = batch_change_address(
+        ks_client,
+        world["orders"],
+        buyer_id=BUYER,
+        shop_id=SHOP,
+        new_address=moved,
+        tracking=world["tracking"],
+    )
+
+    before = {p.waybill: p.idempotency_key for r in first for p in r.parcels}
+    after = {p.waybill: p.idempotency_key for r in second for p in r.parcels}
+    assert before.keys() == after.keys() and all(before[w] != after[w] for w in before)
+    sent = [p for r in second for p in r.parcels if p.outcome is not ParcelOutcome.REFUSED]
+    assert sent and all(p.outcome is not ParcelOutcome.ERROR for p in sent), [p.error for p in sent]
+    # The first change is still under way at the carrier: its refusal is the parcel's result.
+    assert {(p.outcome, p.intercept.failure if p.intercept else None) for p in sent} == {
+        (ParcelOutcome.CARRIER_REFUSED, InterceptFailure.DUPLICATE_REQUEST)
+    }
