@@ -241,3 +241,34 @@ def test_an_unshipped_order_json_shows_the_promise_and_the_overdue_flag() -> Non
         True,
     )
     assert data["parcels"] == [] and data["settlement"] is None and data["latest_note"] is None
+
+
+#: platform-rules §2, field by field, and where the view shows it.
+PLATFORM_FIELDS = {
+    "订单状态": ["status"],
+    "售后状态": ["after_sales_status"],
+    "订单号": ["order_id"],
+    "订单备注": ["latest_note", "note_history"],
+    "订单标签": ["tags"],
+    "付款时间": ["paid_at"],
+    "付款方式": ["payment_method"],
+    "权益标签": ["rights_tags"],
+    "实付": ["amount_paid"],
+    "实收": ["settlement"],
+    "收货人": ["receiver"],
+    "发货时间": ["shipped_at"],
+    "承诺发货时间": ["promised_ship_by"],
+    "已逾期": ["overdue"],
+    "物流": ["parcels"],
+}
+
+
+def test_every_field_the_platform_lists_is_filled_in_the_view_and_its_json() -> None:
+    view = build_order_view(full_order(), [delivered()], now=NOW)
+    data = view.to_dict()
+    for label, names in PLATFORM_FIELDS.items():
+        for name in names:
+            assert name in data, label
+            if name not in ("promised_ship_by", "overdue"):  # shown only while unshipped
+                assert data[name] not in (None, [], ""), label
+    assert sorted(n for names in PLATFORM_FIELDS.values() for n in names) == sorted(JSON_FIELDS)
