@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
-from attrs import evolve
+from attrs import define, evolve, field
 
 from mockserver.clock import Clock, ManualClock
 from mockserver.pushes.delivery import PushSettings, Sender, after_attempt, attempt_delivery, requests_sender
@@ -42,7 +42,7 @@ from mockserver.pushes.plan import CarrierPushes, Event, Held, Plan, build_reque
 from mockserver.scenarios import ScenarioEngine
 from mockserver.simulator import Simulator
 from mockserver.store import Store
-from mockserver.world import Account, Callback, InterceptStatus, PushRecord, PushState
+from mockserver.world import Account, Callback, InterceptStatus, PushRecord, PushState, Subscription
 
 __all__ = ["PushScheduler"]
 
@@ -52,6 +52,17 @@ _FINAL = (InterceptStatus.SUCCEEDED, InterceptStatus.FAILED, InterceptStatus.CAN
 _Key = tuple[str, str]
 #: "Nothing is ever due."
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+@define
+class _Seen:
+    """What discovery last saw of one account: the store's write counts, and what falls due when."""
+
+    wide: int
+    pushed: set[str]  # intercepts whose result push is queued already
+    counts: dict[str, int] = field(factory=dict)  # write count per waybill at the last look
+    due: dict[str, datetime] = field(factory=dict)  # the next moment each waybill has news
+    subscribed: set[str] = field(factory=set)
 
 
 class PushScheduler:
@@ -100,6 +111,7 @@ class PushScheduler:
         # due time of its pending pushes (absent: unknown, look again).
         self._looked: dict[_Key, tuple[int, datetime]] = {}
         self._next_push: dict[_Key, datetime] = {}
+        self._seen: dict[_Key, _Seen] = {}
         self._executor = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="mockserver-push"
         )
@@ -251,34 +263,32 @@ class PushScheduler:
     # -- discovery ------------------------------------------------------------------------------
 
     def _discover(self, account: Account, callback: Callback, now: datetime) -> datetime:
-        """Queue the account's new events; return the earliest moment another may fall due."""
+        """Queue the account's new events; return the earliest moment another may fall due.
+
+        Only waybills written to since the last look, or with something due by ``now``, are
+        read; an account-wide write (the account, its callback, a reset) reads them all.
+        """
         carrier, app_key = account.key
-        next_due = _NEVER
-        pushed = {r.intercept_id for r in self.store.list_pushes(carrier, app_key) if r.intercept_id}
-        events = []
-        for record in self.simulator.intercepts(account):
-            if record.status in _FINAL:
-                if record.id not in pushed and callback.since <= record.updated_at <= now:
-                    events.append(Event(waybill=record.waybill, time=record.updated_at, record=record))
-            elif record.resolve_at is not None:  # pending: it settles (and may push) then
-                next_due = min(next_due, record.resolve_at)
-        subscribed = set()
-        for subscription in self.store.list_subscriptions(carrier, app_key):
-            subscribed.add(subscription.waybill)
-            cursor = subscription.pushed_until or subscription.created_at
-            parcel = self.simulator.parcel(account, subscription.waybill)
-            route = parcel.route if parcel is not None else ()
-            later = [scan.time for scan in route if scan.time > max(now, cursor)]
-            if later:
-                next_due = min(next_due, min(later))
-            if now <= cursor:
-                continue
-            events += [
-                Event(waybill=subscription.waybill, time=scan.time, scan=scan)
-                for scan in route
-                if cursor < scan.time <= now
-            ]
-            self.store.put_subscription(evolve(subscription, pushed_until=now))
+        wide, _ = self.store.changes(carrier, app_key)
+        seen = self._seen.get(account.key)
+        subscriptions: Optional[dict[str, Subscription]] = None
+        if seen is None or seen.wide != wide:
+            pushes = self.store.list_pushes(carrier, app_key)
+            seen = _Seen(wide=wide, pushed={r.intercept_id for r in pushes if r.intercept_id})
+            self._seen[account.key] = seen
+            subscriptions = {s.waybill: s for s in self.store.list_subscriptions(carrier, app_key)}
+            waybills = set(subscriptions) | {r.waybill for r in self.store.list_intercepts(carrier, app_key)}
+        else:
+            _, counts = self.store.changes(carrier, app_key)
+            waybills = {w for w, n in counts.items() if seen.counts.get(w) != n}
+            waybills |= {w for w, due in seen.due.items() if due <= now}
+        events: list[Event] = []
+        for waybill in sorted(waybills):
+            events += self._waybill_events(account, callback, now, waybill, seen, subscriptions)
+        _, counts = self.store.changes(carrier, app_key)  # our own writes are seen, not news
+        for waybill in waybills:
+            seen.counts[waybill] = counts.get(waybill, -1)
+        subscribed = seen.subscribed
         events.sort(key=lambda event: (event.time, event.record is not None))
         groups: dict[Plan, list[Event]] = {}
         for event in events:
@@ -298,11 +308,58 @@ class PushScheduler:
         for plan, grouped in groups.items():
             self._queue(account, callback, grouped, plan, now)
         self._release_batches(account, callback, now, subscribed)
+        next_due = min(seen.due.values(), default=_NEVER)
         window = timedelta(seconds=self.settings.batch_window_seconds)
         for key, held in self._held.items():
             if key[:2] == account.key and held:
                 next_due = min(next_due, held[0].since + window)
         return next_due
+
+    def _waybill_events(
+        self,
+        account: Account,
+        callback: Callback,
+        now: datetime,
+        waybill: str,
+        seen: _Seen,
+        subscriptions: Optional[Mapping[str, Subscription]],
+    ) -> list[Event]:
+        """One waybill's new events (settled intercepts, scans since its cursor); notes when next."""
+        due = _NEVER
+        events = []
+        for record in self.simulator.intercepts(account, waybill):
+            if record.status in _FINAL:
+                if record.id not in seen.pushed and callback.since <= record.updated_at <= now:
+                    events.append(Event(waybill=waybill, time=record.updated_at, record=record))
+            elif record.resolve_at is not None:  # pending: it settles (and may push) then
+                due = min(due, record.resolve_at)
+        if subscriptions is not None:
+            subscription = subscriptions.get(waybill)
+        else:
+            found = self.store.list_subscriptions(account.carrier, account.app_key, waybill)
+            subscription = found[0] if found else None
+        if subscription is None:
+            seen.subscribed.discard(waybill)
+        else:
+            seen.subscribed.add(waybill)
+            cursor = subscription.pushed_until or subscription.created_at
+            parcel = self.simulator.parcel(account, waybill)
+            route = parcel.route if parcel is not None else ()
+            later = [scan.time for scan in route if scan.time > max(now, cursor)]
+            if later:
+                due = min(due, min(later))
+            if now > cursor:
+                events += [
+                    Event(waybill=waybill, time=scan.time, scan=scan)
+                    for scan in route
+                    if cursor < scan.time <= now
+                ]
+                self.store.put_subscription(evolve(subscription, pushed_until=now))
+        if due == _NEVER:
+            seen.due.pop(waybill, None)
+        else:
+            seen.due[waybill] = due
+        return events
 
     def _release_batches(
         self, account: Account, callback: Callback, now: datetime, subscribed: set[str]
@@ -356,6 +413,9 @@ class PushScheduler:
             plan.fault, plan.stale_seconds, carrier, account, lambda a: build_requests(carrier, a, ordered)
         )
         self._next_push.pop(account.key, None)
+        seen = self._seen.get(account.key)
+        if seen is not None and intercept_id is not None:
+            seen.pushed.add(intercept_id)
         for request in requests:
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)

@@ -99,7 +99,7 @@ class MemoryStore:
     def put_parcel(self, parcel: Parcel) -> None:
         with self._lock:
             self._of(parcel.carrier, parcel.app_key).parcels[parcel.waybill] = parcel
-            self._generations.bump(parcel.carrier, parcel.app_key)
+            self._generations.bump(parcel.carrier, parcel.app_key, parcel.waybill)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
         with self._lock:
@@ -114,12 +114,12 @@ class MemoryStore:
             state = self._of(carrier, app_key)
             state.parcels.pop(waybill, None)
             state.intercepts = {k: r for k, r in state.intercepts.items() if r.waybill != waybill}
-            self._generations.bump(carrier, app_key)
+            self._generations.bump(carrier, app_key, waybill)
 
     def put_intercept(self, record: InterceptRecord) -> None:
         with self._lock:
             self._of(record.carrier, record.app_key).intercepts[record.id] = record
-            self._generations.bump(record.carrier, record.app_key)
+            self._generations.bump(record.carrier, record.app_key, record.waybill)
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -140,7 +140,7 @@ class MemoryStore:
         with self._lock:
             state = self._of(subscription.carrier, subscription.app_key)
             state.subscriptions[subscription.waybill] = subscription
-            self._generations.bump(subscription.carrier, subscription.app_key)
+            self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
 
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -202,6 +202,9 @@ class MemoryStore:
 
     def generation(self, carrier: str, app_key: str) -> int:
         return self._generations.of(carrier, app_key)
+
+    def changes(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
+        return self._generations.detail(carrier, app_key)
 
     def close(self) -> None:
         """Nothing to write out or let go of: a memory store lives as long as the process."""

@@ -111,6 +111,12 @@ class Store(Protocol):
         intercepts, subscriptions, callback; not push records) in this process."""
         ...
 
+    def changes(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
+        """What :meth:`generation` counts, in detail: the count of account-wide writes (the
+        account, its callback, a reset) and the count of writes per waybill (its parcel,
+        intercepts, subscription)."""
+        ...
+
     def delete_account(self, carrier: str, app_key: str) -> None:
         """Forget one account entirely: its state, its callback URL and the account itself."""
         ...

@@ -327,7 +327,7 @@ class SqliteStore:
             parcel.waybill,
             _dump(parcel.to_dict()),
         )
-        self._generations.bump(parcel.carrier, parcel.app_key)
+        self._generations.bump(parcel.carrier, parcel.app_key, parcel.waybill)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
         found: Optional[Parcel] = self._one(
@@ -347,7 +347,7 @@ class SqliteStore:
                     app_key,
                     waybill,
                 )
-        self._generations.bump(carrier, app_key)
+        self._generations.bump(carrier, app_key, waybill)
 
     def put_intercept(self, record: InterceptRecord) -> None:
         self._write(
@@ -359,7 +359,7 @@ class SqliteStore:
             record.waybill,
             _dump(record.to_dict()),
         )
-        self._generations.bump(record.carrier, record.app_key)
+        self._generations.bump(record.carrier, record.app_key, record.waybill)
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -395,7 +395,7 @@ class SqliteStore:
             subscription.waybill,
             _dump(subscription.to_dict()),
         )
-        self._generations.bump(subscription.carrier, subscription.app_key)
+        self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
 
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -472,6 +472,9 @@ class SqliteStore:
 
     def generation(self, carrier: str, app_key: str) -> int:
         return self._generations.of(carrier, app_key)
+
+    def changes(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
+        return self._generations.detail(carrier, app_key)
 
 
 def _damaged(exc: sqlite3.Error) -> bool:

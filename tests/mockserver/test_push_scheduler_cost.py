@@ -155,3 +155,27 @@ def test_a_pending_intercept_resolving_later_wakes_the_scheduler_then(zto: World
     scheduler.tick()
     delay = float(get_services(zto.app).config["RESULT_DELAY_SECONDS"])
     assert scheduler.seconds_to_next() <= delay
+
+
+def test_a_write_to_one_waybill_makes_the_next_tick_read_that_waybill_only(
+    zto: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zto.setup()
+    hub = get_services(zto.app)
+    account = hub.store.get_account("zto", zto.app_key)
+    assert account is not None
+    others = ["73100130019493", "73100130019500"]
+    for waybill in others:
+        hub.simulator.subscribe(account, waybill)
+    hub.pushes.tick()
+    asked: List[Any] = []
+    real = hub.store.list_subscriptions
+
+    def spy(carrier: str, app_key: str, waybill: Any = None) -> Any:
+        asked.append(waybill)
+        return real(carrier, app_key, waybill)
+
+    monkeypatch.setattr(hub.store, "list_subscriptions", spy)
+    hub.simulator.subscribe(account, others[0])  # refreshed: one waybill written
+    hub.pushes.tick()
+    assert asked == [others[0]]
