@@ -34,13 +34,18 @@ setup(
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["kscarriers", "kscarriers.*", "mockserver", "mockserver.*"]),
-    package_data={"kscarriers": ["py.typed"], "mockserver": ["*.json"]},
+    package_data={
+        "kscarriers": ["py.typed"],
+        # The dashboard's templates and assets are served by the mock itself (no CDN in CI).
+        "mockserver": ["*.json", "admin/ui/templates/dashboard/*.html", "admin/ui/static/*"],
+    },
     install_requires=[
         "requests>=2.28",
         "tenacity>=9.0",
         "attrs>=23.1",
         "flask>=2.3",
         "waitress>=2.1",
+        "flask-swagger-ui>=5",  # the packaged Swagger UI behind /__admin/docs
     ],
     extras_require={
         # django, fastapi and httpx (FastAPI's TestClient) only test the documented push receivers;
@@ -55,7 +60,10 @@ setup(
             "django>=4.2",
             "fastapi>=0.100",
             "httpx>=0.24",
+            "playwright>=1.40",  # tests/browser drive Debian's chromium; skipped when there is none
         ],
+        # Only the driver: playwright drives an installed chromium (executable_path), never its own.
+        "browser": ["playwright>=1.40"],
         "address": ["cpca>=0.5"],
         "dev": ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"],
     },
