@@ -105,8 +105,8 @@
   async function act(description, action) {
     try {
       const answer = await action();
-      notice(description + ": done", "ok");
-      await refresh();
+      await loadAll();
+      notice(description + ": done", "ok"); // after the refresh: the page shows the new state
       return answer;
     } catch (error) {
       notice(description + " failed: " + error.message, "error");
@@ -114,10 +114,14 @@
     }
   }
 
+  async function loadAll() {
+    if (carrier) await loadAccountClock();
+    await (LOADERS[page] || (async () => {}))();
+  }
+
   async function refresh() {
     try {
-      if (carrier) await loadAccountClock();
-      await (LOADERS[page] || (async () => {}))();
+      await loadAll();
     } catch (error) {
       notice(error.message, "error");
     }
@@ -502,6 +506,7 @@
     if (!rows.length) rows.push(el("tr", {}, el("td", { colspan: 8, class: "hint" }, "No stub: every request is answered normally.")));
     document.querySelector("#stubs tbody").replaceChildren(...rows);
     const states = Object.entries(answer.states || {}).map(([name, state]) => el("tr", {}, el("td", {}, name), el("td", {}, state)));
+    if (!states.length) states.push(el("tr", {}, el("td", { colspan: 2, class: "hint" }, "No scenario has a state.")));
     document.querySelector("#states tbody").replaceChildren(...states);
     const mine = misses.misses.filter((m) => everyone || !m.request.account || m.request.account === appKey);
     const items = mine.map((miss) =>
