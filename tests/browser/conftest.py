@@ -148,11 +148,11 @@ def receiver(live: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def screenshot() -> Callable[[Any, str], None]:
+def screenshot() -> Callable[..., None]:
     """``screenshot(page, name)``: the page as ``<KSCARRIERS_SCREENSHOTS>/<name>.png`` when that is set."""
 
-    def take(page: Any, name: str) -> None:
+    def take(page: Any, name: str, *, full_page: bool = True) -> None:
         if SCREENSHOTS:
-            page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=full_page)
 
     return take

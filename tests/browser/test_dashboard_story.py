@@ -25,7 +25,7 @@ def test_qa_story_refused_intercept_then_a_push_after_the_clock_moves(
     receiver: str,
     sdk: Client,
     account: Dict[str, str],
-    screenshot: Callable[[Any, str], None],
+    screenshot: Callable[..., None],
 ) -> None:
     created = requests.post(f"{live}/__admin/accounts", json={**account, "callback_url": receiver}, timeout=5)
     assert created.status_code == 201

@@ -10,14 +10,14 @@ expect = pytest.importorskip("playwright.sync_api", reason="playwright is not in
 
 
 def test_swagger_ui_lists_the_operations_by_tag_and_tries_one_out_same_origin(
-    page: Any, live: str, screenshot: Callable[[Any, str], None]
+    page: Any, live: str, screenshot: Callable[..., None]
 ) -> None:
     page.goto(f"{live}/__admin/docs")
     for tag in ("world", "clock", "journal", "scenarios", "pushes", "dashboard"):
         expect(page.locator(f"#operations-tag-{tag}")).to_be_visible()
     health = page.locator("#operations-world-get___admin_health")
     expect(health).to_contain_text("/__admin/health")
-    screenshot(page, "swagger-ui")
+    screenshot(page, "swagger-ui", full_page=False)
 
     health.locator(".opblock-summary").click()
     health.get_by_role("button", name="Try it out").click()
