@@ -57,7 +57,12 @@ def browser() -> Iterator[Any]:
     )
     executable = chromium_path()
     if not executable:
-        pytest.skip("no Chromium on this machine (apt-get install chromium, or set KSCARRIERS_CHROMIUM)")
+        given = os.environ.get("KSCARRIERS_CHROMIUM", "")
+        pytest.skip(
+            f"KSCARRIERS_CHROMIUM={given} does not exist"
+            if given
+            else "no Chromium on this machine (apt-get install chromium, or set KSCARRIERS_CHROMIUM)"
+        )
     with sync_api.sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=executable, headless=True, args=_LAUNCH_ARGS)
         try:
