@@ -54,6 +54,13 @@ def test_an_unknown_page_is_a_json_404_naming_the_pages(mock_client: Any) -> Non
     assert error["field"] == "page" and "parcels" in error["message"] and "'timeline'" in error["message"]
 
 
+def test_an_unknown_carrier_is_a_400_naming_the_known_ones(mock_client: Any) -> None:
+    answer = mock_client.get("/__admin/ui/dhl/qa-dash/parcels")
+    assert answer.status_code == 400
+    error = answer.get_json()
+    assert error["field"] == "carrier" and "'dhl'" in error["message"] and "zto" in error["message"]
+
+
 def test_an_unknown_asset_is_a_404(mock_client: Any) -> None:
     assert mock_client.get("/__admin/ui/static/nothing.js").status_code == 404
     assert mock_client.get("/__admin/ui/static/../__init__.py").status_code == 404

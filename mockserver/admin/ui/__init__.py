@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, send_from_directory, url_for
 
 from mockserver.admin.base import bp as admin_bp
+from mockserver.admin.base import carrier as known_carrier
 from mockserver.admin.openapi import carrier_enum, query
 from mockserver.errors import ApiError
 
@@ -37,6 +38,7 @@ def accounts_page() -> str:
 
 @ui.get("/<carrier>/<app_key>/<page>")
 def account_page(carrier: str, app_key: str, page: str) -> str:
+    known_carrier({"carrier": carrier})  # a 400 naming the known carriers; the account is the API's to check
     if page not in PAGES:
         raise ApiError(
             code="not_found", status=404, field="page", message=f"no page {page!r}; pages: {', '.join(PAGES)}"
@@ -52,15 +54,16 @@ def static_file(filename: str) -> Response:
 admin_bp.register_blueprint(ui)
 
 
-def _html(description: str, *, missing: str = "") -> dict[str, Any]:
+def _html(description: str, *, missing: str = "", bad: str = "") -> dict[str, Any]:
     answers: dict[str, Any] = {
         "200": {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
     }
-    if missing:
-        answers["404"] = {
-            "description": missing,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
+    for status, text in (("400", bad), ("404", missing)):
+        if text:
+            answers[status] = {
+                "description": text,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
     return answers
 
 
@@ -81,7 +84,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 query("app_key", "the account's app key", location="path"),
                 query("page", "which page", location="path", schema={"type": "string", "enum": list(PAGES)}),
             ],
-            "responses": _html("the page", missing="no such page"),
+            "responses": _html("the page", missing="no such page", bad="unknown carrier"),
         }
     },
     "/__admin/ui/static/{filename}": {
