@@ -1,8 +1,10 @@
-"""Run the benchmarks: ``python -m benchmarks [--quick]`` (also ``tox -e bench``).
+"""Run the benchmarks: ``python -m benchmarks [--quick] [--only TEXT]`` (also ``tox -e bench``).
 
-Each line is ``name: ratio x (subject … µs vs baseline … µs)``. Ratios, not absolute times,
-are what to compare between runs: the machines are shared and noisy, and both sides of a
-ratio are measured in the same run, interleaved, taking the best of several repeats.
+Each line is ``name: ratio x (subject … µs vs baseline … µs; median of N, ratios low–high)``.
+Ratios, not absolute times, are what to compare between runs: the machines are shared and
+noisy, and both sides of a ratio are measured in the same run, interleaved repeat by repeat;
+the line gives the median over the repeats and the lowest and highest ratio seen.
+docs/performance.md lists the goal of each row.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import timeit
 from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl
 
+from benchmarks.sdk_http import Row, bench_track_http, bench_track_many, interleaved
 from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
 from kscarriers.carriers.zto import ZtoAdapter
 from kscarriers.testing import WSGITransport
@@ -23,11 +25,6 @@ from mockserver.clock import ManualClock
 
 KEY, SECRET = "bench-key", "bench-secret"
 WAYBILL = "73100130019486"
-
-
-def best(fn: Callable[[], object], number: int, repeat: int) -> float:
-    """Best per-call time in seconds over ``repeat`` runs of ``number`` calls."""
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
 def _mock() -> Tuple[object, Client]:
@@ -47,7 +44,7 @@ def _mock() -> Tuple[object, Client]:
     return app, Client(config, transport=WSGITransport(app), sleep=lambda s: None)
 
 
-def bench_sdk_overhead(number: int, repeat: int) -> Tuple[float, float]:
+def bench_sdk_overhead(number: int, repeat: int) -> Row:
     """client.track() in-process vs the same signed request posted with Flask's test client."""
     app, client = _mock()
     request = ZtoAdapter(client.config.carrier("zto")).build_track(WAYBILL)
@@ -60,26 +57,24 @@ def bench_sdk_overhead(number: int, repeat: int) -> Tuple[float, float]:
     def subject() -> object:
         return client.track(WAYBILL)
 
-    return best(subject, number, repeat), best(baseline, number, repeat)
+    return interleaved(subject, baseline, number, repeat)
 
 
-def bench_parse(number: int, repeat: int) -> Tuple[float, float]:
+def bench_parse(number: int, repeat: int) -> Row:
     """ZTO track answer normalisation vs plain json.loads of the same body."""
     app, client = _mock()
     adapter = ZtoAdapter(client.config.carrier("zto"))
     req = adapter.build_track(WAYBILL)
-    raw = app.test_client().post(
-        "/zto/" + req.url.rsplit("/", 1)[1], data=req.body, headers=dict(req.headers)
-    )  # type: ignore[attr-defined]
+    test_client = app.test_client()  # type: ignore[attr-defined]
+    raw = test_client.post("/zto/" + req.url.rsplit("/", 1)[1], data=req.body, headers=dict(req.headers))
     response = HttpResponse(status=200, headers={}, body=raw.data)
 
-    return (
-        best(lambda: adapter.parse_track(WAYBILL, response), number, repeat),
-        best(lambda: json.loads(response.body), number, repeat),
+    return interleaved(
+        lambda: adapter.parse_track(WAYBILL, response), lambda: json.loads(response.body), number, repeat
     )
 
 
-def bench_push_verify(number: int, repeat: int) -> Tuple[float, float]:
+def bench_push_verify(number: int, repeat: int) -> Row:
     """Verifying and normalising a push vs only decoding it (form + JSON, no checks)."""
     from mockserver.carriers import get_carrier
 
@@ -90,29 +85,66 @@ def bench_push_verify(number: int, repeat: int) -> Tuple[float, float]:
     (push,) = get_carrier("zto").pushes.build_trace_pushes(account, [(WAYBILL, scan)])
     body = push.body
 
-    return (
-        best(lambda: client.parse_push("zto", push.headers, body), number, repeat),
-        best(lambda: json.loads(dict(parse_qsl(body.decode()))["data"]), number, repeat),
+    return interleaved(
+        lambda: client.parse_push("zto", push.headers, body),
+        lambda: json.loads(dict(parse_qsl(body.decode()))["data"]),
+        number,
+        repeat,
     )
 
 
-BENCHMARKS: Dict[str, Callable[[int, int], Tuple[float, float]]] = {
-    "sdk_track_vs_raw_flask_post": bench_sdk_overhead,
-    "zto_parse_vs_json_loads": bench_parse,
-    "push_verify_vs_plain_decode": bench_push_verify,
-}
+def in_process(quick: bool) -> Dict[str, Row]:
+    """The in-process rows: no sockets, the mock app called through WSGI."""
+    number, repeat = (3, 1) if quick else (300, 5)
+    return {
+        "sdk_track_vs_raw_flask_post": bench_sdk_overhead(number, repeat),
+        "zto_parse_vs_json_loads": bench_parse(number, repeat),
+        "push_verify_vs_plain_decode": bench_push_verify(number, repeat),
+    }
+
+
+def over_http(quick: bool) -> Dict[str, Row]:
+    """Client.track over loopback HTTP per carrier, against a bare requests post (goal ≤ 1.10x)."""
+    number, repeat = (10, 1) if quick else (20, 31)
+    return {f"{slug}_track_http_vs_bare_post": row for slug, row in bench_track_http(number, repeat).items()}
+
+
+def batch(quick: bool) -> Dict[str, Row]:
+    """track_many at 50 ms latency: speed-up over serial as a share of the ideal (goal ≥ 0.80x)."""
+    if quick:
+        row = bench_track_many(16, 8, 1, serial_sample=8)
+    else:
+        row = bench_track_many(400, 8, 3, serial_sample=40)
+    return {"track_many_50ms_c8_speedup_vs_ideal": row}
+
+
+#: Each group of rows, with the names of the rows it gives (for ``--only``).
+GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
+    (("sdk_track_vs_raw_flask_post", "zto_parse_vs_json_loads", "push_verify_vs_plain_decode"), in_process),
+    (tuple(f"{slug}_track_http_vs_bare_post" for slug in ("zto", "yto", "sto", "jt")), over_http),
+    (("track_many_50ms_c8_speedup_vs_ideal",), batch),
+]
+
+
+def line(name: str, row: Row) -> str:
+    """One report line (the format tests/benchmarks checks)."""
+    return (
+        f"{name}: {row.ratio:.2f}x (subject {row.subject * 1e6:.1f} µs vs baseline {row.baseline * 1e6:.1f} µs; "
+        f"median of {row.repeats}, ratios {row.low:.2f}–{row.high:.2f})"
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="kscarriers benchmarks (ratios)")
     parser.add_argument("--quick", action="store_true", help="few iterations (a smoke run)")
+    parser.add_argument("--only", default="", help="run only the rows whose name contains this")
     args = parser.parse_args(argv)
-    number, repeat = (3, 1) if args.quick else (300, 5)
-    for name, bench in BENCHMARKS.items():
-        subject, baseline = bench(number, repeat)
-        print(
-            f"{name}: {subject / baseline:.2f}x ({subject * 1e6:.1f} µs vs baseline {baseline * 1e6:.1f} µs)"
-        )
+    for names, group in GROUPS:
+        if not any(args.only in name for name in names):
+            continue
+        for name, row in group(args.quick).items():
+            if args.only in name:
+                print(line(name, row), flush=True)
     return 0
 
 

@@ -107,8 +107,36 @@ class Retrier:
         """Call ``fn`` until it succeeds, fails for good, or the policy runs out.
 
         Only :func:`is_retryable` errors are retried; the last error is re-raised unchanged.
+
+        The first attempt is a plain call: tenacity is entered only once a retryable error
+        means a retry may be needed (most calls succeed at once, and tenacity's bookkeeping
+        costs tens of microseconds). It then starts from that failed first attempt, so the
+        stop, wait, budget and logging decisions are the same as if it had made the attempt.
         """
         started = self._monotonic()
+        try:
+            result = fn()
+        except BaseException as exc:
+            if not is_retryable(exc):
+                raise
+            first: Optional[BaseException] = exc
+        else:
+            self.budget.deposit()
+            return result
+        return self._retry(fn, first, started=started, describe=describe)
+
+    def _retry(
+        self, fn: Callable[[], T], first: Optional[BaseException], *, started: float, describe: str
+    ) -> T:
+        """Go on under tenacity after ``first``, the retryable error of the first attempt."""
+
+        def attempt() -> T:
+            nonlocal first
+            if first is not None:
+                # Tenacity's first attempt replays the failure that already happened.
+                failed, first = first, None
+                raise failed
+            return fn()
 
         def elapsed(state: tenacity.RetryCallState) -> float:
             return max(self._monotonic() - started, state.idle_for)
@@ -148,6 +176,6 @@ class Retrier:
             before_sleep=before_sleep,
             reraise=True,
         )
-        result = retrying(fn)
+        result = retrying(attempt)
         self.budget.deposit()
         return result

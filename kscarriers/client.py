@@ -6,8 +6,22 @@ import logging
 import random
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+)
 from urllib.parse import urlsplit
 
 from attrs import evolve
@@ -16,7 +30,7 @@ from ._idempotency import Intent, KeyLedger, StateChange, once_per_key, send_onc
 from ._inference import intercept_from_tracking, relabel_returns
 from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter, check_phone_tail
-from .config import ClientConfig
+from .config import ClientConfig, concurrency_problem
 from .errors import (
     CarrierError,
     ConfigurationError,
@@ -44,7 +58,7 @@ from .models import (
 from .registry import CarrierRegistry, default_registry, normalise_waybill
 from .rules.eligibility import EligibilityReport, check_eligibility
 from .rules.facts import Merchant, Order, Refund
-from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
+from .transport import DEFAULT_POOL_SIZE, HttpRequest, HttpResponse, RequestsTransport, Transport
 
 __all__ = ["Client"]
 
@@ -181,7 +195,11 @@ class Client:
         id_factory: Optional[Callable[[], str]] = None,
     ) -> None:
         self.config = config
-        self._transport: Transport = transport if transport is not None else RequestsTransport()
+        self._transport: Transport = (
+            transport
+            if transport is not None
+            else RequestsTransport(pool_size=max(DEFAULT_POOL_SIZE, config.concurrency))
+        )
         self._registry = registry if registry is not None else default_registry
         self._retrier = Retrier(
             config.retry,
@@ -193,6 +211,32 @@ class Client:
         self._new_id = id_factory or (lambda: uuid.uuid4().hex)
         self._keys = KeyLedger(config.idempotency, monotonic=monotonic)
         self._adapters: Dict[str, CarrierAdapter] = {}
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Optional[Mapping[str, str]] = None,
+        *,
+        prefix: str = "KSCARRIERS_",
+        **kwargs: Any,
+    ) -> Client:
+        """A client configured from environment variables (:meth:`ClientConfig.from_env`).
+
+        ``kwargs`` (``transport``, ``registry``, ``sleep``, ...) go to the constructor as they
+        are. A configured carrier the registry does not know (``KSCARRIERS_ZOT_APP_KEY``) is an
+        error here, not at the first call.
+
+        Raises:
+            ConfigurationError: as :meth:`ClientConfig.from_env`, or for an unknown carrier.
+        """
+        config = ClientConfig.from_env(environ, prefix=prefix)
+        registry: CarrierRegistry = kwargs.get("registry") or default_registry
+        known = registry.slugs()
+        strangers = sorted(set(config.carriers) - set(known))
+        if strangers:
+            names = ", ".join(f"{prefix}{slug.upper()}_*" for slug in strangers)
+            raise ConfigurationError(f"{names}: no such carrier (known: {', '.join(known)})")
+        return cls(config, **kwargs)
 
     def __repr__(self) -> str:
         return f"Client(carriers={sorted(self.config.carriers)!r})"
@@ -317,18 +361,54 @@ class Client:
         return relabel_returns(result)
 
     def track_many(
-        self, waybills: List[str], carrier: Optional[str] = None
+        self, waybills: List[str], carrier: Optional[str] = None, *, concurrency: Optional[int] = None
     ) -> List[Union[TrackResult, KsCarriersError]]:
-        """Track several waybills; each entry is the result or the error for that waybill."""
+        """Track several waybills, up to ``concurrency`` at a time.
+
+        Each entry of the answer, in the order of ``waybills``, is that waybill's
+        :class:`TrackResult` or the error that tracking it raised (a :class:`CarrierError`,
+        :class:`ConfigurationError`, :class:`TransportError` or :class:`ValidationError`); one
+        waybill's failure does not stop the others. Each waybill is tracked as by :meth:`track`,
+        retries included, all sharing the client's retry budget. Any other exception (a fault,
+        not an answer) is raised, and the waybills not yet started are not sent.
+
+        Args:
+            concurrency: requests in flight at once, 1 to 64 (default ``config.concurrency``,
+                8). The default transport grows its connection pool to match.
+
+        Raises:
+            ValidationError: ``waybills`` is a string rather than a list, or ``concurrency``
+                is not an int from 1 to 64.
+        """
         if isinstance(waybills, (str, bytes)) or not isinstance(waybills, Iterable):
             raise ValidationError(field="waybills", reason="must be a list of waybill numbers, not a string")
-        out: List[Union[TrackResult, KsCarriersError]] = []
-        for number in waybills:
+        problem = None if concurrency is None else concurrency_problem(concurrency)
+        if problem is not None:
+            raise ValidationError(field="concurrency", reason=problem)
+        workers = self.config.concurrency if concurrency is None else concurrency
+        numbers = list(waybills)
+
+        def one(number: str) -> Union[TrackResult, KsCarriersError]:
             try:
-                out.append(self.track(number, carrier))
+                return self.track(number, carrier)
             except (CarrierError, ConfigurationError, TransportError, ValidationError) as exc:
-                out.append(exc)
-        return out
+                return exc
+
+        workers = min(workers, len(numbers))
+        if workers <= 1:
+            return [one(number) for number in numbers]
+        grow_pool = getattr(self._transport, "grow_pool", None)
+        if callable(grow_pool):
+            grow_pool(workers)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kscarriers-track") as pool:
+            futures = [pool.submit(one, number) for number in numbers]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                # A fault, not an answer (a bug, KeyboardInterrupt): start nothing more, raise it.
+                for future in futures:
+                    future.cancel()
+                raise
 
     def subscribe(
         self,
@@ -630,7 +710,9 @@ class Client:
         acknowledgement comes at once; handle ``reply.message.events`` before sending it.
 
         Args:
-            carrier, headers, body: as for :meth:`parse_push`.
+            carrier: as for :meth:`parse_push`.
+            headers: as for :meth:`parse_push`.
+            body: as for :meth:`parse_push`.
             on_event: called with each :class:`PushEvent`; an exception asks for re-delivery.
         """
         try:

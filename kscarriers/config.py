@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type
 from urllib.parse import urlsplit
 
 from attrs import field, frozen
@@ -33,6 +34,23 @@ def _non_empty(name: str) -> Any:
 def _header_value(instance: object, attribute: Any, value: str) -> None:
     if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
         raise ConfigurationError(f"{attribute.name} must be a non-empty one-line string, got {value!r}")
+
+
+#: The most requests :meth:`~kscarriers.Client.track_many` may have in flight at once.
+MAX_CONCURRENCY = 64
+
+
+def concurrency_problem(value: object) -> Optional[str]:
+    """What is wrong with ``value`` as a number of parallel requests, or None when it is fine."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
+        return f"must be an int from 1 to {MAX_CONCURRENCY}, got {value!r}"
+    return None
+
+
+def _concurrency(instance: object, attribute: Any, value: object) -> None:
+    problem = concurrency_problem(value)
+    if problem is not None:
+        raise ConfigurationError(f"{attribute.name} {problem}")
 
 
 @frozen(kw_only=True)
@@ -159,6 +177,8 @@ class ClientConfig:
 
     ``user_agent`` is sent as the ``User-Agent`` header of every request; ``idempotency`` says
     how many idempotency keys the client remembers (see :class:`IdempotencyPolicy`).
+    ``concurrency`` is how many requests :meth:`~kscarriers.Client.track_many` has in flight at
+    once (default 8); the default transport keeps that many connections per host open.
 
     Example::
 
@@ -175,6 +195,7 @@ class ClientConfig:
     retry: RetryPolicy = field(factory=RetryPolicy)
     idempotency: IdempotencyPolicy = field(factory=IdempotencyPolicy)
     user_agent: str = field(default=f"kscarriers/{__version__}", validator=_header_value)
+    concurrency: int = field(default=8, validator=_concurrency)
 
     def carrier(self, slug: str) -> CarrierConfig:
         """The configuration of one carrier, or a ConfigurationError naming it."""
@@ -188,61 +209,168 @@ class ClientConfig:
 
     @classmethod
     def from_env(
-        cls, environ: Optional[Mapping[str, str]] = None, *, prefix: str = "KSCARRIERS_"
+        cls,
+        environ: Optional[Mapping[str, str]] = None,
+        *,
+        prefix: str = "KSCARRIERS_",
+        require_carriers: bool = True,
     ) -> ClientConfig:
         """Build a config from environment variables (12-factor style).
 
         For each carrier slug ``S`` (``ZTO``, ``YTO``, ``STO``, ``JT`` or a plug-in's):
         ``{prefix}S_APP_KEY``, ``{prefix}S_APP_SECRET`` and ``{prefix}S_BASE_URL`` (all three
-        required once one is set), and ``{prefix}S_EXTRA_<NAME>`` for ``extra[name]`` (e.g.
-        ``KSCARRIERS_YTO_EXTRA_CLIENT_ID``). Optional: ``{prefix}CONNECT_TIMEOUT``,
-        ``{prefix}READ_TIMEOUT`` and ``{prefix}MAX_ATTEMPTS``.
+        required once one is set), ``{prefix}S_EXTRA_<NAME>`` for ``extra[name]`` (e.g.
+        ``KSCARRIERS_YTO_EXTRA_CLIENT_ID``) and ``{prefix}S_PUSH_TOLERANCE``. Every knob of
+        :class:`Timeouts`, :class:`RetryPolicy` and :class:`IdempotencyPolicy`, and the user
+        agent, has a variable of its own (``{prefix}CONNECT_TIMEOUT``, ``{prefix}MAX_ATTEMPTS``,
+        ...: the table is in the configuration page of the docs).
+
+        ``{prefix}CONFIG`` is the command line's config file and is left to it.
+
+        Args:
+            require_carriers: refuse an environment that configures no carrier (the default);
+                ``False`` for callers that add carriers from elsewhere (the command line's
+                config file).
 
         Raises:
-            ConfigurationError: a variable is missing or malformed; the message names it.
+            ConfigurationError: a variable is missing or malformed, a variable with the prefix
+                is none of the known ones (a typo), or no carrier is configured. The message
+                names every variable at fault (never a value of a credential).
         """
         env = dict(os.environ if environ is None else environ)
-        slugs = sorted(
-            {
-                key[len(prefix) :].split("_", 1)[0].lower()
-                for key in env
-                if key.startswith(prefix) and key.endswith(("_APP_KEY", "_APP_SECRET", "_BASE_URL"))
-            }
-        )
-        carriers: Dict[str, CarrierConfig] = {}
-        for slug in slugs:
-            head = f"{prefix}{slug.upper()}_"
-            needed = (f"{head}APP_KEY", f"{head}APP_SECRET", f"{head}BASE_URL")
-            missing = [name for name in needed if not env.get(name)]
-            if missing:
-                raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
-            extra = {
-                key[len(f"{head}EXTRA_") :].lower(): value
-                for key, value in env.items()
-                if key.startswith(f"{head}EXTRA_")
-            }
-            carriers[slug] = CarrierConfig(
-                credentials=Credentials(
-                    app_key=env[f"{head}APP_KEY"], app_secret=env[f"{head}APP_SECRET"], extra=extra
-                ),
-                base_url=env[f"{head}BASE_URL"],
-            )
+        return _from_env(cls, env, prefix, require_carriers=require_carriers)
 
-        def number(name: str, default: float) -> float:
-            text = env.get(f"{prefix}{name}")
-            if text is None:
-                return default
+
+#: The settings other than a carrier's, by variable name (after the prefix): the config field
+#: they set, and what a value must be.
+_ENVIRONMENT_KNOBS: Dict[str, Tuple[str, str, str]] = {
+    "CONNECT_TIMEOUT": ("timeouts", "connect", "positive"),
+    "READ_TIMEOUT": ("timeouts", "read", "positive"),
+    "MAX_ATTEMPTS": ("retry", "max_attempts", "count"),
+    "RETRY_INITIAL": ("retry", "initial", "non-negative"),
+    "RETRY_MAX_WAIT": ("retry", "max_wait", "non-negative"),
+    "RETRY_TOTAL_TIMEOUT": ("retry", "total_timeout", "positive"),
+    "RETRY_BUDGET": ("retry", "budget", "non-negative"),
+    "IDEMPOTENCY_CAPACITY": ("idempotency", "capacity", "count"),
+    "IDEMPOTENCY_TTL": ("idempotency", "ttl", "positive"),
+    "USER_AGENT": ("", "user_agent", "text"),
+}
+
+#: A carrier's variables: ``{prefix}<SLUG>_<FIELD>`` (and ``{prefix}<SLUG>_EXTRA_<NAME>``).
+_CARRIER_FIELDS = ("APP_KEY", "APP_SECRET", "BASE_URL", "PUSH_TOLERANCE")
+_REQUIRED_FIELDS = _CARRIER_FIELDS[:3]
+
+
+def _parse(name: str, text: str, kind: str) -> Any:
+    """One knob's value, or a ConfigurationError naming the variable ``name``."""
+    if kind == "text":
+        if not text.strip() or "\r" in text or "\n" in text:
+            raise ConfigurationError(f"{name} must be a non-empty one-line string, got {text!r}")
+        return text
+    value: float
+    try:
+        value = int(text.strip()) if kind == "count" else float(text)
+    except ValueError:
+        what = "a whole number" if kind == "count" else "a number"
+        raise ConfigurationError(f"{name} must be {what}, got {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and kind != "non-negative"):
+        what = {"count": "at least 1", "positive": "more than 0"}.get(kind, "0 or more")
+        raise ConfigurationError(f"{name} must be {what}, got {text!r}")
+    return value
+
+
+def _split(rest: str) -> Optional[Tuple[str, str]]:
+    """``ZTO_APP_KEY`` -> ``("zto", "APP_KEY")``; ``YTO_EXTRA_ID`` -> ``("yto", "EXTRA_ID")``; else None."""
+    if "_EXTRA_" in rest:
+        slug, _, name = rest.partition("_EXTRA_")
+        return (slug.lower(), f"EXTRA_{name}") if slug and name else None
+    for wanted in _CARRIER_FIELDS:
+        if rest.endswith(f"_{wanted}") and len(rest) > len(wanted) + 1:
+            return rest[: -len(wanted) - 1].lower(), wanted
+    return None
+
+
+#: Variables with the prefix that belong to the tools around the SDK, not to the client.
+_OTHER_VARIABLES = frozenset({"CONFIG"})
+
+
+def _from_env(
+    cls: Type[ClientConfig], env: Dict[str, str], prefix: str, *, require_carriers: bool
+) -> ClientConfig:
+    problems: List[str] = []
+    knobs: Dict[str, Dict[str, Any]] = {"timeouts": {}, "retry": {}, "idempotency": {}, "": {}}
+    per_carrier: Dict[str, Dict[str, str]] = {}
+    unknown: List[str] = []
+    for key in sorted(env):
+        if not key.startswith(prefix):
+            continue
+        rest = key[len(prefix) :]
+        if rest in _OTHER_VARIABLES:
+            continue
+        if rest in _ENVIRONMENT_KNOBS:
+            group, attribute, kind = _ENVIRONMENT_KNOBS[rest]
             try:
-                return float(text)
-            except ValueError:
-                raise ConfigurationError(f"{prefix}{name} must be a number, got {text!r}") from None
-
-        defaults = Timeouts()
-        return cls(
-            carriers=carriers,
-            timeouts=Timeouts(
-                connect=number("CONNECT_TIMEOUT", defaults.connect),
-                read=number("READ_TIMEOUT", defaults.read),
-            ),
-            retry=RetryPolicy(max_attempts=int(number("MAX_ATTEMPTS", RetryPolicy().max_attempts))),
+                knobs[group][attribute] = _parse(key, env[key], kind)
+            except ConfigurationError as exc:
+                problems.append(str(exc))
+            continue
+        split = _split(rest)
+        if split is None:
+            unknown.append(key)
+        else:
+            per_carrier.setdefault(split[0], {})[split[1]] = env[key]
+    if unknown:
+        known = ", ".join(
+            [f"{prefix}{name}" for name in _ENVIRONMENT_KNOBS]
+            + [f"{prefix}<SLUG>_{name}" for name in (*_CARRIER_FIELDS, "EXTRA_<NAME>")]
         )
+        problems.append(f"unknown variable(s) {', '.join(unknown)} (known: {known})")
+
+    carriers: Dict[str, CarrierConfig] = {}
+    for slug, fields in sorted(per_carrier.items()):
+        head = f"{prefix}{slug.upper()}_"
+        missing = [f"{head}{name}" for name in _REQUIRED_FIELDS if not fields.get(name, "").strip()]
+        if missing:
+            problems.append(f"missing or empty environment variable(s): {', '.join(missing)}")
+            continue
+        try:
+            tolerance = fields.get("PUSH_TOLERANCE")
+            push_tolerance = (
+                None if tolerance is None else _parse(f"{head}PUSH_TOLERANCE", tolerance, "positive")
+            )
+            if urlsplit(fields["BASE_URL"]).scheme not in ("http", "https"):
+                raise ConfigurationError(f"{head}BASE_URL must be an http(s) URL, got {fields['BASE_URL']!r}")
+            extra = {
+                name[len("EXTRA_") :].lower(): value
+                for name, value in fields.items()
+                if name.startswith("EXTRA_")
+            }
+            credentials = Credentials(app_key=fields["APP_KEY"], app_secret=fields["APP_SECRET"], extra=extra)
+            carriers[slug] = CarrierConfig(
+                credentials=credentials, base_url=fields["BASE_URL"], push_tolerance=push_tolerance
+            )
+        except ConfigurationError as exc:
+            problems.append(str(exc) if head in str(exc) else f"{head}*: {exc}")
+    if not per_carrier and require_carriers:
+        problems.append(_no_carrier_hint(env, prefix))
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+    return cls(
+        carriers=carriers,
+        timeouts=Timeouts(**knobs["timeouts"]),
+        retry=RetryPolicy(**knobs["retry"]),
+        idempotency=IdempotencyPolicy(**knobs["idempotency"]),
+        **knobs[""],
+    )
+
+
+def _no_carrier_hint(env: Mapping[str, str], prefix: str) -> str:
+    """What to set when no carrier is configured, and near misses (names only, never values)."""
+    hint = (
+        f"no carrier configured: set {prefix}<SLUG>_APP_KEY, {prefix}<SLUG>_APP_SECRET and "
+        f"{prefix}<SLUG>_BASE_URL for at least one carrier (SLUG is ZTO, YTO, STO, JT or a plug-in's)"
+    )
+    near = sorted(key for key in env if key.endswith(tuple(f"_{name}" for name in _REQUIRED_FIELDS)))
+    if near:
+        hint += f"; found {', '.join(near[:6])}, which lack the prefix {prefix!r}"
+    return hint

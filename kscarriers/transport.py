@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Iterator, Mapping, Optional, Protocol, Tuple
 
 import requests
 from attrs import field, frozen
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from .config import Timeouts
@@ -100,12 +102,51 @@ def map_requests_errors(url: str) -> Iterator[None]:
         raise TransportError(f"request to {url} failed: {type(exc).__name__}", url=url) from exc
 
 
-class RequestsTransport:
-    """The default transport: one pooled :class:`requests.Session` per client."""
+#: Connections kept open per host when nothing else is asked for (requests' own default).
+DEFAULT_POOL_SIZE = 10
 
-    def __init__(self, session: Optional[requests.Session] = None) -> None:
-        self._session = session or requests.Session()
+
+class RequestsTransport:
+    """The default transport: one pooled :class:`requests.Session` per client.
+
+    Args:
+        session: a session of your own (its connection pools are left as you configured them).
+        pool_size: connections kept open per host by the session this transport creates; at
+            least as many as requests run in parallel, or urllib3 discards the extras ("pool is
+            full") and opens new ones.
+    """
+
+    def __init__(
+        self, session: Optional[requests.Session] = None, *, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> None:
         self._owns_session = session is None
+        self._lock = threading.Lock()
+        self._pool_size = 0
+        if session is None:
+            session = requests.Session()
+            self._session = session
+            self.grow_pool(pool_size)
+        else:
+            self._session = session
+
+    @property
+    def pool_size(self) -> Optional[int]:
+        """Connections kept per host, or None for a session given by the caller."""
+        return self._pool_size if self._owns_session else None
+
+    def grow_pool(self, size: int) -> None:
+        """Keep at least ``size`` connections per host (only on a session this transport made).
+
+        Requests already in flight finish on the connections they hold.
+        """
+        if not self._owns_session:
+            return
+        with self._lock:
+            if size <= self._pool_size:
+                return
+            for prefix in ("https://", "http://"):
+                self._session.mount(prefix, HTTPAdapter(pool_connections=size, pool_maxsize=size))
+            self._pool_size = size
 
     def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
         """Send ``request`` through the session; see :class:`Transport`."""

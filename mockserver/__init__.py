@@ -31,6 +31,44 @@ layer            what it is responsible for
 
 from __future__ import annotations
 
-from mockserver.app import Services, create_app, get_services
+import re
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Services", "create_app", "get_services"]
+if TYPE_CHECKING:
+    from mockserver.app import Services, create_app, get_services
+
+__all__ = ["Services", "__version__", "create_app", "get_services"]
+
+_FROM_APP = ("Services", "create_app", "get_services")
+
+
+def __getattr__(name: str) -> Any:
+    """``Services``, ``create_app`` and ``get_services``, imported on first use.
+
+    Lazily, so that ``mockserver.pytest_plugin`` (which every pytest run loads through its
+    entry point) and the command line import without Flask, the ``kscarriers[mock]`` extra.
+    """
+    if name in _FROM_APP:
+        from mockserver import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module 'mockserver' has no attribute {name!r}")
+
+
+def _version() -> str:
+    """The distribution's version: mockserver ships in ``kscarriers``, whose version is the one source.
+
+    The installed metadata, or in a bare checkout the text of ``kscarriers/_version.py`` (read,
+    not imported: the mock server never imports the SDK).
+    """
+    try:
+        return metadata.version("kscarriers")
+    except metadata.PackageNotFoundError:
+        source = Path(__file__).resolve().parent.parent / "kscarriers" / "_version.py"
+        found = re.search(r'__version__ = "([^"]+)"', source.read_text("utf-8")) if source.is_file() else None
+        return found.group(1) if found else "unknown"
+
+
+__version__ = _version()

@@ -13,12 +13,21 @@ from collections.abc import Sequence
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
-from waitress.server import create_server
-
-from mockserver.app import close_app, create_app, enable_proxy
+from mockserver import __version__
 from mockserver.config import ConfigError, from_env
-from mockserver.deciders.proxy import Recorder, parse_upstreams
-from mockserver.scenarios import ScenarioFileError, install_scenarios
+
+try:
+    from waitress.server import create_server
+
+    from mockserver.app import close_app, create_app, enable_proxy
+    from mockserver.deciders.proxy import Recorder, parse_upstreams
+    from mockserver.scenarios import ScenarioFileError, install_scenarios
+except ImportError as exc:  # the kscarriers[mock] extra is not installed
+    if (exc.name or "").split(".")[0] not in ("flask", "werkzeug", "waitress"):
+        raise
+    _MISSING: Optional[str] = exc.name
+else:
+    _MISSING = None
 
 __all__ = ["build_parser", "main"]
 
@@ -49,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
             "variables (see mockserver.config.Config)."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     parser.add_argument(
         "--port",
@@ -125,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Parse ``argv``, build the app and serve it with waitress until interrupted."""
     args = build_parser().parse_args(argv)
+    if _MISSING is not None:
+        print(
+            f"mockserver: {_MISSING} is not installed: pip install 'kscarriers[mock]' for the mock server",
+            file=sys.stderr,
+        )
+        return 2
     try:
         app = create_app(_settings(args))
     except ConfigError as exc:

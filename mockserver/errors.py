@@ -1,7 +1,10 @@
 """App-level JSON errors (``{"error": code, "message": ...}``) for the admin API and unknown routes.
 
 Carrier blueprints answer their own errors in their carrier's envelope (see
-:mod:`mockserver.carriers.exchange`); everything else comes through here.
+:mod:`mockserver.carriers.exchange`); everything else comes through here. An error keeps the
+headers HTTP asks of it (``Allow`` on a 405, RFC 9110 §15.5.6), and ``OPTIONS`` on any route,
+admin or carrier, answers ``204 No Content`` with ``Allow`` listing the route's methods
+(RFC 9110 §9.3.7) instead of Flask's empty ``200 text/html``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import logging
 import re
 from typing import Optional
 
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 __all__ = ["ApiError", "register_error_handlers"]
 
@@ -47,7 +50,7 @@ def _snake(name: str) -> str:
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Answer ``ApiError``, every ``HTTPException`` and any other exception as JSON."""
+    """Answer ``ApiError``, every ``HTTPException`` and any other exception as JSON; ``OPTIONS`` as 204."""
 
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> tuple[Response, int]:
@@ -56,7 +59,23 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[Response, int]:
         code = error.code or 500
-        return jsonify({"error": _snake(error.name), "message": error.description}), code
+        message = error.description
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            message = f"{request.method} is not allowed here; allowed: {', '.join(error.valid_methods)}"
+        answer = jsonify({"error": _snake(error.name), "message": message})
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":  # e.g. Allow on a 405; the body is JSON, not HTML
+                answer.headers[name] = value
+        return answer, code
+
+    @app.after_request
+    def _options(answer: Response) -> Response:
+        automatic = getattr(request.url_rule, "provide_automatic_options", False)  # set by Flask on its rules
+        if request.method == "OPTIONS" and automatic:
+            answer.status_code = 204  # Flask's automatic answer: Allow and nothing else
+            answer.headers.pop("Content-Type", None)
+            answer.headers.pop("Content-Length", None)
+        return answer
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:

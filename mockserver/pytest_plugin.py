@@ -13,6 +13,11 @@ Fixtures:
         ``mockserver_accounts``.
     mockserver_accounts: accounts of this test alone, one per carrier, with fresh app keys,
         deleted after the test; their clocks are their own (``LiveMockServer.advance``).
+
+The mock server needs Flask and waitress (the ``kscarriers[mock]`` extra). Without them this
+plugin still loads, silently: ``mock_clock`` works, ``mockserver_live`` and
+``mockserver_accounts`` work against ``--mockserver-url``, and the fixtures that would start a
+server in this process fail with a one-line message saying what to install.
 """
 
 from __future__ import annotations
@@ -33,6 +38,28 @@ __all__ = ["LiveMockServer", "MockAccount", "MockServerError"]
 
 #: The environment variable that attaches the live fixtures to a running server.
 URL_VARIABLE = "MOCKSERVER_URL"
+
+
+try:  # loaded with the plugin, once, so that in-process pytester runs share one Flask
+    import mockserver.app
+    import mockserver.serving  # noqa: F401
+except ImportError as exc:  # the kscarriers[mock] extra is not installed
+    if (exc.name or "").split(".")[0] not in ("flask", "werkzeug", "waitress"):
+        raise
+    #: The mock server's dependency that is not installed, or None.
+    MISSING: Optional[str] = exc.name
+else:
+    MISSING = None
+
+
+def _require_mock_extra() -> None:
+    """Fail the test in one line when the server cannot run here."""
+    if MISSING is not None:
+        pytest.fail(
+            f"the mock server needs Flask and waitress ({MISSING} is not installed): "
+            "pip install 'kscarriers[mock]'",
+            pytrace=False,
+        )
 
 
 class MockServerError(RuntimeError):
@@ -159,6 +186,7 @@ def mock_clock() -> Any:
 
 @pytest.fixture
 def mock_app(mockserver_config: dict[str, Any], mock_clock: Any) -> Iterator[Any]:
+    _require_mock_extra()
     from mockserver.app import close_app, create_app
 
     app = create_app(mockserver_config, clock=mock_clock)
@@ -214,6 +242,7 @@ def _mockserver_live_servers(pytestconfig: pytest.Config) -> Iterator[Optional[_
     if pytestconfig.getoption("mockserver_url") or os.environ.get(URL_VARIABLE):
         yield None
         return
+    _require_mock_extra()
     servers = _LiveServers()
     try:
         yield servers

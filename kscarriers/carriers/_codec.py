@@ -5,7 +5,9 @@ Also the ``receive*`` address fields that ZTO and J&T share for a new delivery a
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import time
 from datetime import datetime
 from typing import Any, Dict, Mapping, Optional
@@ -72,9 +74,38 @@ def json_loads(text: str) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
+#: The shape nearly every carrier time has: read without ``strptime`` (a tenth of its cost).
+_PLAIN_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})")
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_time(text: str) -> Optional[datetime]:
+    """``text`` of the plain shape as an aware datetime, or None for any other text.
+
+    Exactly what strptime gives for this shape; an impossible date or time (month 13, second
+    60) is None, and strptime then refuses it as before. Cached: a polled parcel's scans come
+    back with the same times, and a datetime is immutable.
+    """
+    plain = _PLAIN_TIME.fullmatch(text)
+    if plain is None:
+        return None
+    year, month, day, hour, minute, second = map(int, plain.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=CHINA_TZ)
+    except ValueError:
+        return None
+
+
 def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
-    """Parse ``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8) into an aware datetime."""
+    """Parse ``yyyy-MM-dd HH:mm:ss`` in China time (UTC+8) into an aware datetime.
+
+    Also ``yyyy-MM-ddTHH:mm:ss``, ``yyyy-MM-dd HH:mm`` and epoch milliseconds.
+    """
     if isinstance(value, str):
+        text = value.strip()
+        plain = _plain_time(text) if len(text) == 19 else None  # only short texts are cached
+        if plain is not None:
+            return plain
         for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
             try:
                 return datetime.strptime(value.strip(), fmt).replace(tzinfo=CHINA_TZ)

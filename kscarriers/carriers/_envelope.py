@@ -117,7 +117,7 @@ def load_json(carrier: str, response: HttpResponse) -> Any:
 
 def require(carrier: str, data: Any, key: str, *, where: str) -> Any:
     """``data[key]``, or a ResponseFormatError naming the missing field and where it was."""
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):
         raise ResponseFormatError(
             carrier=carrier,
             code="BAD_SHAPE",

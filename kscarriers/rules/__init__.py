@@ -1,7 +1,8 @@
-"""Platform rules: intercept eligibility, refund flow, order view, audits, new customers.
+"""Platform rules: intercept eligibility, refund flow, order view, batch actions, audits, new customers.
 
 Pure functions over frozen facts; nothing here reads the clock or opens a connection, except
-:func:`run_refund_intercept`, which talks to the client it is given.
+:func:`run_refund_intercept` and :func:`batch_change_address`, which talk to the client they are
+given.
 """
 
 from __future__ import annotations
@@ -16,6 +17,24 @@ from kscarriers.rules.audit import (
     Finding,
     FindingKind,
     audit_shipment,
+)
+from kscarriers.rules.batch import (
+    DEFAULT_CHANGE_ADDRESS_REASON,
+    DEFAULT_MAX_WORKERS,
+    AddressUpdate,
+    BatchAction,
+    BatchResult,
+    ChangeAddressClient,
+    NoteUpdate,
+    OrderOutcome,
+    OrderResult,
+    ParcelOutcome,
+    ParcelResult,
+    Refusal,
+    RefusalReason,
+    batch_change_address,
+    batch_flag_note,
+    change_address_key,
 )
 from kscarriers.rules.compensation import (
     COMPENSATION_MAX_FEN,
@@ -43,6 +62,7 @@ from kscarriers.rules.facts import (
     ItemCategory,
     Merchant,
     Order,
+    OrderNote,
     OrderStatus,
     Parcel,
     Refund,
@@ -59,6 +79,7 @@ from kscarriers.rules.flow import (
     idempotency_key_for,
     run_refund_intercept,
 )
+from kscarriers.rules.money import AmountLine, AmountPart, AmountView, check_breakdown
 from kscarriers.rules.new_customers import (
     FIRST_PAYMENT_WINDOW,
     RECENT_PURCHASE_WINDOW,
@@ -71,8 +92,11 @@ from kscarriers.rules.new_customers import (
 from kscarriers.rules.order_view import (
     OrderView,
     ParcelSummary,
+    ReceiverView,
     build_order_view,
+    note_to_dict,
 )
+from kscarriers.rules.receiver import PhoneReveal, PhoneShownAs, Receiver, mask_phone
 from kscarriers.rules.regions import (
     MUNICIPALITIES,
     PROVINCES,
@@ -84,13 +108,23 @@ from kscarriers.rules.regions import (
     compare_regions,
     normalise_province,
 )
+from kscarriers.rules.tags import (
+    FlagColor,
+    PaymentMethod,
+    PaymentMethodKind,
+    RightsTag,
+    RightsTagKind,
+    RightsTags,
+)
 
 __all__ = [
     "COMPENSATION_MAX_FEN",
     "COMPENSATION_MIN_FEN",
     "COMPENSATION_RATE_PERCENT",
+    "DEFAULT_CHANGE_ADDRESS_REASON",
     "DEFAULT_CLOCK_SKEW",
     "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_WORKERS",
     "DEFAULT_NO_SCAN_THRESHOLD",
     "DEFAULT_POLL_INTERVAL",
     "FIRST_PAYMENT_WINDOW",
@@ -100,12 +134,19 @@ __all__ = [
     "RECENT_PURCHASE_WINDOW",
     "SUPPORTED_CARRIERS",
     "AddressResolver",
+    "AddressUpdate",
     "AfterSalesStatus",
+    "AmountLine",
+    "AmountPart",
+    "AmountView",
     "AuditReport",
     "AuditThresholds",
+    "BatchAction",
+    "BatchResult",
     "BuyerAddress",
     "BuyerClassification",
     "CarrierPrediction",
+    "ChangeAddressClient",
     "Compensation",
     "CompensationBound",
     "CpcaResolver",
@@ -115,27 +156,49 @@ __all__ = [
     "Failure",
     "Finding",
     "FindingKind",
+    "FlagColor",
     "IneligibilityReason",
     "InterceptClient",
     "ItemCategory",
     "Merchant",
     "NewCustomerReading",
+    "NoteUpdate",
     "Order",
+    "OrderNote",
+    "OrderOutcome",
+    "OrderResult",
     "OrderStatus",
     "OrderView",
     "OutcomeStatus",
     "Parcel",
+    "ParcelOutcome",
+    "ParcelResult",
     "ParcelSummary",
+    "PaymentMethod",
+    "PaymentMethodKind",
+    "PhoneReveal",
+    "PhoneShownAs",
     "QueueEntry",
+    "Receiver",
+    "ReceiverView",
     "Refund",
     "RefundOutcome",
     "RefundType",
+    "Refusal",
+    "RefusalReason",
     "Region",
     "RegionMatch",
+    "RightsTag",
+    "RightsTagKind",
+    "RightsTags",
     "ShopStatus",
     "TimelineEntry",
     "audit_shipment",
+    "batch_change_address",
+    "batch_flag_note",
     "build_order_view",
+    "change_address_key",
+    "check_breakdown",
     "check_eligibility",
     "city_key",
     "classify_buyer",
@@ -143,7 +206,9 @@ __all__ = [
     "false_shipment_compensation",
     "fen_to_yuan",
     "idempotency_key_for",
+    "mask_phone",
     "normalise_province",
+    "note_to_dict",
     "predict_carrier_answer",
     "prioritise_new_customers",
     "run_refund_intercept",

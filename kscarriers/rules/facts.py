@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, FrozenSet, Iterable, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Optional, Tuple
 
 from attrs import field, frozen
 
 from kscarriers.errors import ValidationError
 from kscarriers.registry import normalise_waybill
 from kscarriers.rules import _checks
+from kscarriers.rules.money import AmountLine, check_breakdown
+from kscarriers.rules.receiver import Receiver
+from kscarriers.rules.tags import FlagColor, PaymentMethod, RightsTags, payment_method, rights_tags
 
 __all__ = [
     "AfterSalesStatus",
@@ -18,6 +21,7 @@ __all__ = [
     "ItemCategory",
     "Merchant",
     "Order",
+    "OrderNote",
     "OrderStatus",
     "Parcel",
     "Refund",
@@ -155,6 +159,82 @@ class Parcel:
     waybill: str = field(converter=_waybill)
 
 
+def _note_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(field="note.text", reason=f"must be a str, got {type(value).__name__}")
+    return value.strip()  # the platform takes empty notes (a flag alone)
+
+
+def _agent(value: Any) -> str:
+    return _checks.text("note.agent", value)
+
+
+def _changed_at(value: Any) -> datetime:
+    return _checks.aware("note.changed_at", value)
+
+
+def _flag(value: Any) -> Optional[FlagColor]:
+    if value is None:
+        return None
+    try:
+        return FlagColor(value)
+    except ValueError:
+        known = ", ".join(color.value for color in FlagColor)
+        raise ValidationError(field="note.flag", reason=f"unknown flag {value!r}; known: {known}") from None
+
+
+@frozen(kw_only=True)
+class OrderNote:
+    """One entry of an order's note history (订单备注), or a flag note (插旗备注).
+
+    Args:
+        text: The note (may be empty when only a flag is set).
+        agent: The nickname of the support agent who wrote it.
+        changed_at: When it was written, timezone-aware.
+        flag: The flag colour, for a flag note.
+    """
+
+    text: str = field(converter=_note_text)
+    agent: str = field(converter=_agent)
+    changed_at: datetime = field(converter=_changed_at)
+    flag: Optional[FlagColor] = field(default=None, converter=_flag)
+
+
+def _notes(values: Iterable[OrderNote]) -> Tuple[OrderNote, ...]:
+    found = tuple(values)
+    for note in found:
+        if not isinstance(note, OrderNote):
+            raise ValidationError(field="notes", reason="must hold OrderNote values")
+    return found
+
+
+def _tags(values: Iterable[str]) -> Tuple[str, ...]:
+    if isinstance(values, str):
+        raise ValidationError(field="tags", reason="must be a list of tags, not a str")
+    seen: Dict[str, None] = {}
+    for value in values:
+        seen.setdefault(_checks.text("tags", value), None)
+    return tuple(seen)
+
+
+def _amount_lines(values: Iterable[AmountLine]) -> Tuple[AmountLine, ...]:
+    return tuple(values)
+
+
+def _party(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(field=name, reason=f"must be a str, got {type(value).__name__}")
+    return value.strip()
+
+
+def _buyer_id(value: Any) -> str:
+    return _party("buyer_id", value)
+
+
+def _shop_id(value: Any) -> str:
+    return _party("shop_id", value)
+
+
 @frozen(kw_only=True)
 class BuyerAddress:
     """The buyer's confirmed address: structured fields, a free-text line, or both.
@@ -184,9 +264,20 @@ class Order:
         item_categories: One category per item (or per distinct category).
         parcels: The parcels the order shipped in, in the order they were shipped.
         buyer_address: The buyer's confirmed address, if known.
+        buyer_id: The buyer's id at the platform (batch actions are per buyer and shop).
+        shop_id: The shop's id.
+        notes: The order's note history, in any order (the view shows the latest first).
+        tags: The order tags (订单标签), duplicates dropped.
+        payment_method: How the buyer paid: a label such as ``"微信支付"`` or a kind.
+        rights_tags: The rights tags (权益标签): labels, names or kinds; unknown labels kept.
+        paid_breakdown: The lines that make up ``amount_paid_fen`` (empty when not known).
+        settlement_fen: What the shop actually receives (实收), in fen, if known.
+        settlement_breakdown: The lines that make up ``settlement_fen``.
+        receiver: The receiver's name and phone.
 
     Raises:
-        ValidationError: on naive datetimes, float or negative money, or empty ids.
+        ValidationError: on naive datetimes, float or negative money, empty ids, or a
+            breakdown that does not add up to its amount (the message names every part).
     """
 
     order_id: str = field(converter=_order_id)
@@ -199,6 +290,16 @@ class Order:
     item_categories: Tuple[ItemCategory, ...] = field(factory=tuple, converter=_categories)
     parcels: Tuple[Parcel, ...] = field(factory=tuple, converter=_parcels)
     buyer_address: Optional[BuyerAddress] = None
+    buyer_id: str = field(default="", converter=_buyer_id)
+    shop_id: str = field(default="", converter=_shop_id)
+    notes: Tuple[OrderNote, ...] = field(factory=tuple, converter=_notes)
+    tags: Tuple[str, ...] = field(factory=tuple, converter=_tags)
+    payment_method: Optional[PaymentMethod] = field(default=None, converter=payment_method)
+    rights_tags: RightsTags = field(factory=RightsTags, converter=rights_tags)
+    paid_breakdown: Tuple[AmountLine, ...] = field(factory=tuple, converter=_amount_lines)
+    settlement_fen: Optional[int] = None
+    settlement_breakdown: Tuple[AmountLine, ...] = field(factory=tuple, converter=_amount_lines)
+    receiver: Optional[Receiver] = None
 
     def __attrs_post_init__(self) -> None:
         _checks.fen("amount_paid_fen", self.amount_paid_fen)
@@ -207,6 +308,15 @@ class Order:
         for parcel in self.parcels:
             if not isinstance(parcel, Parcel):
                 raise ValidationError(field="parcels", reason="must hold Parcel values")
+        check_breakdown("paid_breakdown", self.amount_paid_fen, self.paid_breakdown)
+        if self.settlement_fen is None:
+            if self.settlement_breakdown:
+                raise ValidationError(field="settlement_fen", reason="required with settlement_breakdown")
+        else:
+            _checks.fen("settlement_fen", self.settlement_fen)
+            check_breakdown("settlement_breakdown", self.settlement_fen, self.settlement_breakdown)
+        if self.receiver is not None and not isinstance(self.receiver, Receiver):
+            raise ValidationError(field="receiver", reason="must be a Receiver")
 
     @property
     def is_shipped(self) -> bool:

@@ -7,16 +7,36 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from flask import Blueprint, request
+from flask.blueprints import BlueprintSetupState
+from werkzeug.routing import BaseConverter
 
 from mockserver.carriers.fields import loads
 from mockserver.errors import ApiError
 from mockserver.services import Services, get_services
 from mockserver.world import Account
 
-__all__ = ["account", "body", "bp", "carrier", "invalid", "number", "string"]
+__all__ = ["RESERVED_STUB_IDS", "account", "body", "bp", "carrier", "invalid", "number", "string"]
 
 #: The one blueprint of the admin API, mounted at ``/__admin``; every admin module adds its routes.
 bp = Blueprint("admin", __name__)
+
+#: The fixed routes under ``/__admin/scenarios/``: never a stub id, so ``DELETE
+#: /__admin/scenarios/<stub_id>`` does not also match them (and their ``Allow`` stays exact).
+RESERVED_STUB_IDS: tuple[str, ...] = ("explain", "misses", "reset", "schema", "states")
+
+
+class StubIdConverter(BaseConverter):
+    """A path segment that is not one of :data:`RESERVED_STUB_IDS` (``<stub_id:stub_id>``)."""
+
+    regex = "(?!(?:" + "|".join(RESERVED_STUB_IDS) + ")$)[^/]+"
+
+
+def _add_converters(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters["stub_id"] = StubIdConverter
+
+
+# Recorded first (this module is imported before any route module), so it runs before any rule is added.
+bp.record_once(_add_converters)
 
 
 def invalid(field: str, message: str) -> ApiError:

@@ -7,13 +7,14 @@ status answered). Query strings of ``GET /requests`` take the same names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from flask import Response, jsonify, request
 
 from mockserver.admin.base import body, bp, carrier, invalid, number
-from mockserver.admin.openapi import carrier_enum, json_body, operation, query
+from mockserver.admin.openapi import carrier_enum, exclusive, json_body, operation, query
 from mockserver.deciders import Operation
 from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
@@ -42,9 +43,8 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         if value is None or value == "":
             continue
         if name == "status":
-            if isinstance(value, str) and value.isdigit():
-                value = int(value)
-            if isinstance(value, bool) or not isinstance(value, int):
+            value = _whole(_query_number(value))
+            if value is None:
                 raise invalid(prefix + name, f"{prefix}{name} must be an HTTP status number")
             found["status"] = value
             continue
@@ -56,6 +56,24 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
             raise invalid(prefix + name, f"unknown operation {value!r}; known: {', '.join(_OPERATIONS)}")
         found["account" if name == "app_key" else name] = value
     return found
+
+
+#: A whole number in a query string: ``404``, or ``404.0`` as some clients write an integer.
+_WHOLE_TEXT = re.compile(r"[0-9]+(?:\.0*)?")
+
+
+def _query_number(value: Any) -> Any:
+    """``value`` as an int when it is the text of a whole number, else unchanged."""
+    if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value):
+        return int(float(value)) if "." in value else int(value)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    """An int, or a JSON number with no fraction (``3.0``, which JSON Schema counts as an integer)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None if isinstance(value, bool) or not isinstance(value, int) else value
 
 
 def _match(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,9 +88,10 @@ def _query_criteria() -> dict[str, Any]:
 
 
 def _expectation(data: Mapping[str, Any]) -> tuple[Callable[[int], bool], dict[str, int]]:
-    given = {name: data[name] for name in ("count", "at_least", "at_most") if name in data}
+    """What count satisfies the body's count / at_least / at_most (``at_most`` below ``at_least``: none)."""
+    given = {name: _whole(data[name]) for name in ("count", "at_least", "at_most") if name in data}
     for name, value in given.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if value is None or value < 0:
             raise invalid(name, f"{name} must be a whole number >= 0")
     if "count" in given and len(given) > 1:
         raise invalid("count", "give count, or at_least and/or at_most, not both")
@@ -80,8 +99,6 @@ def _expectation(data: Mapping[str, Any]) -> tuple[Callable[[int], bool], dict[s
         given = {"at_least": 1}
     low = given.get("count", given.get("at_least", 0))
     high = given.get("count", given.get("at_most"))
-    if high is not None and high < low:
-        raise invalid("at_most", "at_most is below at_least")
     return (lambda n: n >= low and (high is None or n <= high)), given
 
 
@@ -100,9 +117,10 @@ def list_requests() -> Response:
     entries = get_services().journal.filter(**_query_criteria())
     limit = request.args.get("limit")
     if limit is not None:
-        if not limit.isdigit():
+        newest = _query_number(limit)
+        if not isinstance(newest, int):
             raise invalid("limit", "limit must be a whole number >= 0")
-        entries = entries[-int(limit) :] if int(limit) else []
+        entries = entries[-newest:] if newest else []
     return jsonify({"count": len(entries), "requests": [e.to_dict() for e in entries]})
 
 
@@ -130,12 +148,14 @@ def verify() -> tuple[Response, int]:
     count = journal.count(**wanted)
     if check(count):
         return jsonify({"ok": True, "count": count}), 200
+    never = " (at_most is below at_least: no count can pass)" if not _satisfiable(expected) else ""
     return jsonify(
         {
+            "error": "verification_failed",
             "ok": False,
             "count": count,
             "expected": expected,
-            "message": f"expected {_words(expected)} matching requests, found {count}",
+            "message": f"expected {_words(expected)} matching requests, found {count}{never}",
             "requests": _near_misses(journal.entries(), wanted),
         }
     ), 409
@@ -160,6 +180,10 @@ def wait_for_requests() -> tuple[Response, int]:
     return jsonify({**error.to_dict(), "ok": False, "count": count, "expected": expected}), 408
 
 
+def _satisfiable(expected: Mapping[str, int]) -> bool:
+    return "at_most" not in expected or expected["at_most"] >= expected.get("at_least", 0)
+
+
 def _words(expected: Mapping[str, int]) -> str:
     if "count" in expected:
         return f"exactly {expected['count']}"
@@ -168,26 +192,72 @@ def _words(expected: Mapping[str, int]) -> str:
     return " and ".join(parts)
 
 
+_WHOLE_NUMBER = {"type": "integer", "minimum": 0}
 _MATCH_SCHEMA = json_body(
     {
-        "carrier": carrier_enum(typed=False),
-        "operation": {"enum": _OPERATIONS},
-        "waybill": {"type": "string"},
-        "app_key": {"type": "string"},
-        "decided_by": {"type": "string", "description": 'stub id, or "default"'},
-        "status": {"type": "integer", "description": "HTTP status answered"},
+        "carrier": {"anyOf": [{"type": "null"}, carrier_enum(empty=True)]},
+        "operation": {"enum": [*_OPERATIONS, "", None]},
+        "waybill": {"type": ["string", "null"]},
+        "app_key": {"type": ["string", "null"]},
+        "decided_by": {"type": ["string", "null"], "description": 'stub id, or "default"'},
+        "status": {"type": ["integer", "null"], "description": "HTTP status answered"},
     },
-    description="journal criteria; all optional",
+    description='journal criteria; all optional ("" and null: any)',
+    closed=True,
 )
 _FILTERS = (
-    query("carrier", "carrier slug"),
-    query("operation", "track, intercept, ..."),
+    query("carrier", "carrier slug (empty: any)", schema=carrier_enum(empty=True)),
+    query("operation", "track, intercept, ... (empty: any)", schema={"enum": [*_OPERATIONS, ""]}),
     query("waybill", "waybill number"),
     query("app_key", "account"),
     query("decided_by", "stub id or default"),
-    query("status", "HTTP status", schema={"type": "integer"}),
+    query("status", "HTTP status (empty: any)", schema={"anyOf": [_WHOLE_NUMBER, {"const": ""}]}),
 )
 _WHOLE = {"type": "integer", "minimum": 0}
+_EXPECTED = {
+    "type": "object",
+    "properties": {"count": _WHOLE, "at_least": _WHOLE, "at_most": _WHOLE},
+    "additionalProperties": False,
+}
+_ENTRY = {"type": "object", "required": ["id", "carrier", "operation"]}
+_REQUESTS = {
+    "type": "object",
+    "required": ["count", "requests"],
+    "properties": {"count": _WHOLE, "requests": {"type": "array", "items": _ENTRY}},
+}
+_OK = {
+    "type": "object",
+    "required": ["ok", "count"],
+    "properties": {"ok": {"const": True}, "count": _WHOLE},
+}
+#: The 409 of ``/verify``: the expectation failed, with the near misses.
+_VERIFY_FAILED = {
+    "type": "object",
+    "required": ["error", "ok", "count", "expected", "message", "requests"],
+    "properties": {
+        "error": {"const": "verification_failed"},
+        "ok": {"const": False},
+        "count": _WHOLE,
+        "expected": _EXPECTED,
+        "message": {"type": "string"},
+        "requests": {
+            "type": "array",
+            "items": {**_ENTRY, "required": [*_ENTRY["required"], "mismatches"]},
+            "description": "near misses (newest first), each with its mismatches",
+        },
+    },
+}
+_TIMED_OUT = {
+    "type": "object",
+    "required": ["error", "message", "ok", "count", "expected"],
+    "properties": {
+        "error": {"const": "timeout"},
+        "message": {"type": "string"},
+        "ok": {"const": False},
+        "count": _WHOLE,
+        "expected": _EXPECTED,
+    },
+}
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/requests": {
@@ -195,27 +265,37 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "Journalled carrier requests, oldest first",
             params=(*_FILTERS, query("limit", "only the newest N", schema=_WHOLE)),
             answers={200: "{count, requests}", 400: "bad filter"},
+            schemas={200: _REQUESTS},
         ),
         "delete": operation(
             "Clear the journal (or one carrier's / account's entries)",
             params=_FILTERS[:1] + _FILTERS[3:4],
             answers={200: "{cleared}", 400: "bad filter"},
+            schemas={200: {"type": "object", "required": ["cleared"], "properties": {"cleared": _WHOLE}}},
         ),
     },
     "/__admin/requests/count": {
         "get": operation(
-            "How many journalled requests match", params=_FILTERS, answers={200: "{count}", 400: "bad filter"}
+            "How many journalled requests match",
+            params=_FILTERS,
+            answers={200: "{count}", 400: "bad filter"},
+            schemas={200: {"type": "object", "required": ["count"], "properties": {"count": _WHOLE}}},
         )
     },
     "/__admin/verify": {
         "post": operation(
             "Assert how many requests matched (exactly count, or at_least / at_most; default at_least 1)",
-            body=json_body({"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE, "at_most": _WHOLE}),
+            body=json_body(
+                {"match": _MATCH_SCHEMA, "count": _WHOLE, "at_least": _WHOLE, "at_most": _WHOLE},
+                rules=(exclusive("count", "at_least", "at_most"),),
+            ),
             answers={
                 200: "{ok: true, count}",
                 400: "bad field",
-                409: "{ok: false, count, expected, message, requests: near misses with mismatches}",
+                409: "{error: verification_failed, ok: false, count, expected, message, requests: near "
+                "misses with mismatches}; at_most below at_least never passes",
             },
+            schemas={200: _OK, 409: _VERIFY_FAILED},
         )
     },
     "/__admin/wait/requests": {
@@ -226,14 +306,17 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                     "match": _MATCH_SCHEMA,
                     "count": _WHOLE,
                     "at_least": _WHOLE,
-                    "timeout": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS},
-                }
+                    "at_most": False,
+                    "timeout": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_WAIT_SECONDS},
+                },
+                rules=(exclusive("count", "at_least"),),
             ),
             answers={
                 200: "{ok: true, count}",
                 400: "bad field",
-                408: "{error: timeout, ok: false, count, expected}",
+                408: "{error: timeout, message, ok: false, count, expected}",
             },
+            schemas={200: _OK, 408: _TIMED_OUT},
         )
     },
 }

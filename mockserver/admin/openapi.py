@@ -16,12 +16,17 @@ __all__ = [
     "ADMIN_MODULES",
     "ERROR",
     "EXAMPLES",
+    "HTTP_URL",
+    "NON_BLANK",
     "TAGS",
     "build_document",
     "carrier_enum",
+    "carrier_waybill",
+    "exclusive",
     "json_body",
     "operation",
     "query",
+    "together",
 ]
 
 #: Modules whose ``OPENAPI_PATHS`` make up the document, in order.
@@ -71,19 +76,6 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "time": "2025-01-06T10:00:00+08:00",
     },
     ("post", "/__admin/clock/mode"): {"mode": "manual"},
-    ("post", "/__admin/scenarios"): {
-        "id": "signed-73",
-        "preset": "intercept_rejected",
-        "args": {"reason": "already_signed"},
-        "match": {"carrier": "zto", "waybill_pattern": "^73"},
-        "lifetime": "once",
-    },
-    ("post", "/__admin/scenarios/explain"): {
-        "carrier": "zto",
-        "operation": "intercept",
-        "waybill": "73123456789012",
-        "app_key": "zto-demo",
-    },
     ("post", "/__admin/scenarios/reset"): {"account": "zto-demo"},
     ("post", "/__admin/verify"): {
         "match": {"carrier": "zto", "operation": "intercept", "waybill": "73123456789012"},
@@ -116,6 +108,16 @@ ERROR: dict[str, Any] = {
     },
 }
 
+#: A string field the server strips and refuses when blank (``base.string``).
+NON_BLANK: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
+
+#: An absolute http(s) URL, as ``mockserver.pushes.callback_url`` accepts it.
+HTTP_URL: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+(?:[/?#][!-~]*)?$",
+    "description": "an absolute http(s) URL, e.g. http://127.0.0.1:9000/push",
+}
+
 _OBJECT: dict[str, Any] = {"type": "object"}
 
 
@@ -123,35 +125,93 @@ class _CarrierEnum(dict):  # type: ignore[type-arg]
     """Where the app's carrier slugs go; :func:`build_document` fills it in."""
 
 
-def carrier_enum(*, typed: bool = True) -> dict[str, Any]:
+class _CarrierWaybill(dict):  # type: ignore[type-arg]
+    """Where one ``anyOf`` branch per carrier (its slug and waybill pattern) goes."""
+
+
+def carrier_enum(*, typed: bool = True, empty: bool = False) -> dict[str, Any]:
     """The schema of a carrier slug: an enum of the app's carriers, filled in per document.
 
     Args:
         typed: whether the schema also says ``"type": "string"``.
+        empty: whether ``""`` is allowed too (a query filter where empty means "any carrier").
     """
-    return _CarrierEnum({"type": "string"} if typed else {})
+    found = _CarrierEnum({"type": "string"} if typed else {})
+    if empty:
+        found["x-empty"] = True
+    return found
 
 
-def _with_carriers(value: Any, carriers: list[str]) -> Any:
+def carrier_waybill(carrier: str = "carrier", waybill: str = "waybill") -> dict[str, Any]:
+    """A body rule: the ``waybill`` field is well-formed for the carrier named by ``carrier``.
+
+    Filled in per document as ``anyOf`` one branch per carrier; put it in a body's ``allOf``.
+    """
+    return _CarrierWaybill({"carrier": carrier, "waybill": waybill})
+
+
+def _with_carriers(value: Any, carriers: list[str], patterns: Mapping[str, str]) -> Any:
     if isinstance(value, _CarrierEnum):
-        return {**value, "enum": list(carriers)}
+        found = {key: item for key, item in value.items() if key != "x-empty"}
+        return {**found, "enum": [*carriers, ""] if value.get("x-empty") else list(carriers)}
+    if isinstance(value, _CarrierWaybill):
+        return {
+            "anyOf": [
+                {
+                    "properties": {
+                        value["carrier"]: {"const": slug},
+                        value["waybill"]: {"type": "string", "pattern": patterns[slug]}
+                        if slug in patterns
+                        else NON_BLANK,
+                    }
+                }
+                for slug in carriers
+            ]
+        }
     if isinstance(value, dict):
-        return {key: _with_carriers(item, carriers) for key, item in value.items()}
+        return {key: _with_carriers(item, carriers, patterns) for key, item in value.items()}
     if isinstance(value, list):
-        return [_with_carriers(item, carriers) for item in value]
+        return [_with_carriers(item, carriers, patterns) for item in value]
     return value
 
 
 def json_body(
-    properties: Mapping[str, Any], required: tuple[str, ...] = (), description: str = ""
+    properties: Mapping[str, Any],
+    required: tuple[str, ...] = (),
+    description: str = "",
+    *,
+    closed: bool = False,
+    rules: tuple[Mapping[str, Any], ...] = (),
 ) -> dict[str, Any]:
-    """A JSON request body schema with these properties."""
+    """A JSON object schema with these properties.
+
+    Args:
+        properties: name -> schema.
+        required: the names that must be there.
+        description: what the object is.
+        closed: the server refuses fields not in ``properties`` (``additionalProperties: false``).
+        rules: cross-field rules the server enforces, as schemas every body must also match (``allOf``).
+    """
     schema: dict[str, Any] = {"type": "object", "properties": dict(properties)}
     if required:
         schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    if rules:
+        schema["allOf"] = list(rules)
     if description:
         schema["description"] = description
     return schema
+
+
+def together(*names: str) -> dict[str, Any]:
+    """A rule: these fields come all together or not at all."""
+    return {"dependentRequired": {name: [other for other in names if other != name] for name in names}}
+
+
+def exclusive(first: str, *others: str) -> dict[str, Any]:
+    """A rule: ``first`` never comes with any of ``others``."""
+    return {"not": {"anyOf": [{"required": [first, other]} for other in others]}}
 
 
 def query(
@@ -168,7 +228,7 @@ def query(
         "in": location,
         "required": required or location == "path",
         "description": description,
-        "schema": dict(schema or {"type": "string"}),
+        "schema": schema if schema is not None else {"type": "string"},
     }
 
 
@@ -178,20 +238,24 @@ def operation(
     body: Optional[Mapping[str, Any]] = None,
     params: tuple[Mapping[str, Any], ...] = (),
     answers: Optional[Mapping[int, str]] = None,
+    schemas: Optional[Mapping[int, Mapping[str, Any]]] = None,
     description: str = "",
 ) -> dict[str, Any]:
     """One OpenAPI operation object.
 
     Args:
         summary: one line.
-        body: the JSON request body schema, if any.
+        body: the JSON request body schema, if any (a body also answers 400 ``invalid_json``
+            and 413 past ``MAX_CONTENT_LENGTH``; :func:`build_document` adds the 413).
         params: query and path parameters (see :func:`query`).
         answers: status -> description; 2xx answers are JSON objects, the others the error shape.
+        schemas: status -> answer schema, where it is not that default.
         description: longer text.
     """
     responses: dict[str, Any] = {}
     for status, text in (answers or {200: "OK"}).items():
-        schema = _OBJECT if 200 <= status < 300 else {"$ref": "#/components/schemas/Error"}
+        default = _OBJECT if 200 <= status < 300 else {"$ref": "#/components/schemas/Error"}
+        schema = (schemas or {}).get(status, default)
         responses[str(status)] = {"description": text, "content": {"application/json": {"schema": schema}}}
     found: dict[str, Any] = {"summary": summary, "responses": responses}
     if description:
@@ -199,7 +263,9 @@ def operation(
     if params:
         found["parameters"] = [dict(p) for p in params]
     if body is not None:
-        found["requestBody"] = {"required": False, "content": {"application/json": {"schema": dict(body)}}}
+        # A body with required fields must be sent; otherwise an absent body counts as {}.
+        needed = bool(body.get("required"))
+        found["requestBody"] = {"required": needed, "content": {"application/json": {"schema": body}}}
     return found
 
 
@@ -229,14 +295,40 @@ def _with_example(spec: dict[str, Any], example: Optional[Mapping[str, Any]]) ->
     return {**spec, "requestBody": body}
 
 
+def _limit_bodies(paths: Mapping[str, Any], max_body: int) -> None:
+    """Say the body limit on every operation that takes a body, and document its 413."""
+    for methods in paths.values():
+        for spec in methods.values():
+            if "requestBody" not in spec:
+                continue
+            spec["requestBody"] = {
+                **spec["requestBody"],
+                "description": f"a JSON object of at most {max_body} bytes (MAX_CONTENT_LENGTH); "
+                "an empty body counts as {}",
+            }
+            spec["responses"] = {
+                **spec["responses"],
+                "413": {
+                    "description": f"the body is over {max_body} bytes",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            }
+
+
 def build_document(
-    modules: tuple[str, ...] = ADMIN_MODULES, *, carriers: Sequence[str] = ()
+    modules: tuple[str, ...] = ADMIN_MODULES,
+    *,
+    carriers: Sequence[str] = (),
+    waybill_patterns: Optional[Mapping[str, str]] = None,
+    max_body: int = 1_048_576,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the admin API.
 
     Args:
         modules: the modules whose ``OPENAPI_PATHS`` are merged, in order.
         carriers: the app's carrier slugs, the enum of every carrier field.
+        waybill_patterns: carrier slug -> the regular expression of its waybill numbers.
+        max_body: the largest request body accepted, in bytes (``MAX_CONTENT_LENGTH``).
 
     Raises:
         ValueError: if two modules document the same method of the same path.
@@ -253,6 +345,10 @@ def build_document(
                 merged[method] = _with_example(_tagged(spec, tag), EXAMPLES.get((method, path)))
                 for used in merged[method].get("tags", ()):
                     tags.setdefault(used, next((d for t, d in TAGS.values() if t == used), ""))
+    filled: dict[str, Any] = _with_carriers(
+        dict(sorted(paths.items())), list(carriers), waybill_patterns or {}
+    )
+    _limit_bodies(filled, max_body)
     return {
         "openapi": "3.1.0",
         # Relative: Swagger UI's "Try it out" calls the origin that served the document.
@@ -264,8 +360,10 @@ def build_document(
             "description": "Control and inspect the mock carrier server: accounts, parcels, clock, "
             "scenarios, the request journal, verification and waiting. Carrier "
             f"endpoints ({', '.join(f'/{slug}' for slug in carriers)}) speak each carrier's own protocol "
-            "and are not described here.",
+            f"and are not described here. Request bodies are at most {max_body} bytes; OPTIONS on any "
+            "route answers 204 with Allow, and a method a route does not take answers 405 with Allow.",
         },
-        "paths": _with_carriers(dict(sorted(paths.items())), list(carriers)),
+        "x-max-content-length": max_body,
+        "paths": filled,
         "components": {"schemas": {"Error": ERROR}},
     }

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from mockserver.admin.base import account, bp, carrier, string
-from mockserver.admin.openapi import carrier_enum, operation, query
+from mockserver.admin.openapi import NON_BLANK, carrier_enum, operation, query
 from mockserver.services import get_services
 
 __all__ = ["OPENAPI_PATHS"]
@@ -38,7 +38,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "An account's parcels, oldest first, each scan marked visible or not at the account's time",
             params=(
                 query("carrier", "carrier slug", schema=carrier_enum(), required=True),
-                query("app_key", "the account's app key", required=True),
+                query("app_key", "the account's app key", schema=NON_BLANK, required=True),
             ),
             answers={200: "{now, parcels}", 400: "bad field", 404: "no such account"},
         )

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from flask import Response, jsonify, request
 
 from mockserver.admin.base import account, body, bp, carrier, invalid, number, string
-from mockserver.admin.openapi import carrier_enum
+from mockserver.admin.openapi import HTTP_URL, NON_BLANK, carrier_enum, carrier_waybill
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_url, set_callback
@@ -227,7 +227,7 @@ _ERROR = _json(
 _OBJ: dict[str, Any] = {"type": "object"}
 _ACCOUNT_PROPS = {
     "carrier": carrier_enum(),
-    "app_key": {"type": "string"},
+    "app_key": NON_BLANK,
 }
 _OUTAGE: dict[str, Any] = {
     "type": "object",
@@ -241,15 +241,17 @@ _OUTAGE: dict[str, Any] = {
     },
 }
 _FILTERS = [
-    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-    for name in ("carrier", "app_key")
+    {"name": "carrier", "in": "query", "required": False, "schema": carrier_enum()},
+    {"name": "app_key", "in": "query", "required": False, "schema": {"type": "string"}},
 ]
 
 
 def _post(
     summary: str, props: Mapping[str, Any], required: list[str], ok: Mapping[str, Any], **extra: Any
 ) -> dict[str, Any]:
-    body = {"type": "object", "required": required, "properties": {**_ACCOUNT_PROPS, **props}}
+    body: dict[str, Any] = {"type": "object", "required": required, "properties": {**_ACCOUNT_PROPS, **props}}
+    if "waybill" in required:
+        body["allOf"] = [carrier_waybill()]
     return {
         "summary": summary,
         "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
@@ -285,7 +287,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         },
         "post": _post(
             "Subscribe to a waybill's scans",
-            {"waybill": {"type": "string"}},
+            {"waybill": NON_BLANK},
             ["carrier", "app_key", "waybill"],
             {"201": _json(_OBJ, "Subscribed")},
         ),
@@ -293,7 +295,7 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/__admin/subscriptions/callback": {
         "post": _post(
             "Set or remove an account's callback URL",
-            {"url": {"type": ["string", "null"], "format": "uri"}},
+            {"url": {"anyOf": [{"type": "null"}, HTTP_URL]}},
             ["carrier", "app_key", "url"],
             {"200": _json(_OBJ)},
         ),
@@ -309,7 +311,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "name": "state",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "string", "enum": [s.value for s in PushState]},
+                        "schema": {"type": "string", "enum": [*(s.value for s in PushState), ""]},
                     },
                 ],
             ],
@@ -336,7 +338,7 @@ OPENAPI_PATHS: dict[str, Any] = {
                     "application/json": {
                         "schema": {
                             "type": "object",
-                            "properties": {"timeout": {"type": "number", "maximum": 30}},
+                            "properties": {"timeout": {"type": "number", "minimum": 0, "maximum": 30}},
                         }
                     }
                 },
@@ -425,7 +427,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         "post": _post(
             "Block until pushes to an account have been delivered",
             {
-                "waybill": {"type": "string"},
+                "waybill": {"anyOf": [{"type": "null"}, NON_BLANK]},
                 "count": {"type": "integer", "minimum": 1},
                 "timeout": {"type": "number", "minimum": 0, "maximum": 30},
             },

@@ -13,8 +13,8 @@ from typing import Any, Optional
 from attrs import evolve
 from flask import Response, jsonify, request
 
-from mockserver.admin.base import body, bp, carrier, invalid, string
-from mockserver.admin.openapi import carrier_enum, json_body, operation, query
+from mockserver.admin.base import RESERVED_STUB_IDS, body, bp, carrier, invalid, string
+from mockserver.admin.openapi import NON_BLANK, carrier_enum, json_body, operation, query
 from mockserver.deciders.proxy import proxy_decider
 from mockserver.errors import ApiError
 from mockserver.scenarios import (
@@ -61,6 +61,14 @@ def add_scenarios() -> tuple[Response, int]:
     except ScenarioFileError as exc:
         raise _scenario_error(exc) from None
     stubs = list(loaded.stubs)
+    for index, stub in enumerate(stubs):
+        if stub.id in RESERVED_STUB_IDS:
+            raise ApiError(
+                code="invalid_scenario",
+                field=f"stubs[{index}].id" if "stubs" in data else "id",
+                message=f"stub id {stub.id!r} is reserved (a route under /__admin/scenarios/); "
+                f"reserved: {', '.join(RESERVED_STUB_IDS)}",
+            )
     account = request.args.get("account")
     if account:
         stubs = [_scoped(stub, account) for stub in stubs]
@@ -101,7 +109,7 @@ def scenario_misses() -> Response:
     return jsonify({"misses": [m.to_dict() for m in misses]})
 
 
-@bp.delete("/scenarios/<stub_id>")
+@bp.delete("/scenarios/<stub_id:stub_id>")
 def remove_scenario(stub_id: str) -> Response:
     try:
         removed = get_services().scenarios.remove(stub_id)
@@ -242,14 +250,25 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/scenarios/{stub_id}": {
         "delete": operation(
             "Remove one stub",
-            params=(query("stub_id", "the stub's id", location="path"),),
-            answers={200: "{removed}", 404: "no such stub"},
+            params=(
+                query(
+                    "stub_id",
+                    "the stub's id (never one of the fixed routes: " + ", ".join(RESERVED_STUB_IDS) + ")",
+                    location="path",
+                    schema={"type": "string", "minLength": 1, "not": {"enum": list(RESERVED_STUB_IDS)}},
+                ),
+            ),
+            answers={
+                200: "{removed}",
+                404: "no such stub",
+                405: "the id names a fixed route (GET/POST only)",
+            },
         )
     },
     "/__admin/scenarios/reset": {
         "post": operation(
             "Remove every stub (and state), or only the stubs scoped to one account",
-            body=json_body({"account": {"type": "string"}}),
+            body=json_body({"account": {"anyOf": [{"type": "null"}, NON_BLANK]}}),
             answers={200: "{removed, account}", 400: "bad field"},
         )
     },
@@ -258,7 +277,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "get": operation("One scenario's state", params=(query("name", "scenario name", location="path"),)),
         "put": operation(
             "Move a scenario to a state",
-            body=json_body({"state": {"type": "string"}}, ("state",)),
+            body=json_body({"state": NON_BLANK}, ("state",)),
             params=(query("name", "scenario name", location="path"),),
             answers={200: "{scenario, state}", 400: "bad field"},
         ),
@@ -268,10 +287,10 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "Why each stub would or would not match a request (nothing fires or counts)",
             body=json_body(
                 {
-                    "carrier": carrier_enum(typed=False),
+                    "carrier": carrier_enum(),
                     "operation": {"enum": list(OPERATIONS)},
-                    "waybill": {"type": "string"},
-                    "app_key": {"type": "string"},
+                    "waybill": {"anyOf": [{"type": "null"}, NON_BLANK]},
+                    "app_key": {"anyOf": [{"type": "null"}, NON_BLANK]},
                     "push_kind": {"enum": list(PUSH_KINDS)},
                 },
                 ("carrier", "operation"),

@@ -16,7 +16,16 @@ from mockserver.admin.base import body as _body
 from mockserver.admin.base import bp, string
 from mockserver.admin.base import carrier as _carrier_field
 from mockserver.admin.base import invalid as _invalid
-from mockserver.admin.openapi import build_document, carrier_enum, json_body, operation, query
+from mockserver.admin.openapi import (
+    HTTP_URL,
+    NON_BLANK,
+    build_document,
+    carrier_enum,
+    carrier_waybill,
+    json_body,
+    operation,
+    query,
+)
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_url, set_callback
@@ -169,7 +178,14 @@ def get_parcel(carrier: str, waybill: str) -> Response:
     slug = _carrier({"carrier": carrier})
     app_key = _string(request.args, "app_key") or ""
     account = _account(hub, slug, app_key)
-    number = _waybill(slug, waybill)
+    number = waybill.strip()
+    if not get_carrier(slug).is_valid_waybill(number):
+        raise ApiError(
+            code="not_found",
+            status=404,
+            field="waybill",
+            message=f"{waybill!r} is not a well-formed {slug} waybill number, so it is no parcel",
+        )
     parcel = hub.simulator.parcel(account, number)
     if parcel is None:
         raise ApiError(
@@ -185,7 +201,15 @@ def get_parcel(carrier: str, waybill: str) -> Response:
 
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
-    return jsonify(build_document(carriers=get_services().carriers))
+    hub = get_services()
+    patterns = {slug: get_carrier(slug).waybill_pattern for slug in hub.carriers}
+    return jsonify(
+        build_document(
+            carriers=hub.carriers,
+            waybill_patterns={slug: found for slug, found in patterns.items() if found},
+            max_body=int(hub.config["MAX_CONTENT_LENGTH"]),
+        )
+    )
 
 
 @bp.get("/intercepts")
@@ -201,19 +225,39 @@ def list_intercepts() -> Response:
 
 
 _CARRIER = carrier_enum()
-_APP_KEY_QUERY = query("app_key", "the account's app key")
+_APP_KEY_QUERY = query("app_key", "the account's app key", schema=NON_BLANK)
+_PLACE = {
+    "type": ["object", "null"],
+    "properties": {"province": NON_BLANK, "city": NON_BLANK},
+    "required": ["province", "city"],
+    "description": "e.g. {province: 浙江省, city: 杭州市}; null: chosen by the simulator",
+}
+_ACCOUNT_VIEW = {"type": "object", "required": ["carrier", "app_key"]}
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/health": {
         "get": operation(
-            "Liveness, mock time and the carriers served", answers={200: "{status, time, carriers}"}
+            "Liveness, mock time and the carriers served",
+            answers={200: "{status, time, carriers}"},
+            schemas={
+                200: {
+                    "type": "object",
+                    "required": ["status", "time", "carriers"],
+                    "properties": {
+                        "status": {"const": "ok"},
+                        "time": {"type": "string", "format": "date-time"},
+                        "carriers": {"type": "array", "items": {"type": "string"}},
+                    },
+                }
+            },
         )
     },
     "/__admin/reset": {
         "post": operation(
             "Reset everything, or one account (its parcels, intercepts, journal and scenario stubs)",
             body=json_body(
-                {"carrier": _CARRIER, "app_key": {"type": "string"}},
+                {"carrier": _CARRIER, "app_key": NON_BLANK},
                 description="empty body: reset all; carrier + app_key: that account only",
+                rules=({"anyOf": [{"maxProperties": 0}, {"required": ["carrier", "app_key"]}]},),
             ),
             answers={200: "what was reset", 400: "bad field", 404: "no such account"},
         )
@@ -224,18 +268,28 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             body=json_body(
                 {
                     "carrier": _CARRIER,
-                    "app_key": {"type": "string"},
-                    "app_secret": {"type": "string"},
+                    "app_key": NON_BLANK,
+                    "app_secret": NON_BLANK,
                     "auto_parcels": {"type": "boolean"},
-                    "extra": {"type": "object"},
-                    "callback_url": {"type": ["string", "null"], "format": "uri"},
+                    "extra": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "callback_url": {"anyOf": [{"type": "null"}, HTTP_URL]},
                 },
                 ("carrier", "app_key", "app_secret"),
             ),
             answers={200: "updated", 201: "created", 400: "bad field"},
+            schemas={
+                status: {
+                    "type": "object",
+                    "required": ["account", "created"],
+                    "properties": {"account": _ACCOUNT_VIEW, "created": {"type": "boolean"}},
+                }
+                for status in (200, 201)
+            },
         ),
         "get": operation(
-            "List accounts (never their secrets)", params=(query("carrier", "only this carrier"),)
+            "List accounts (never their secrets)",
+            params=(query("carrier", "only this carrier (empty: all; unknown: none)"),),
+            answers={200: "{accounts}"},
         ),
     },
     "/__admin/accounts/{carrier}/{app_key}": {
@@ -243,7 +297,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "Forget an account: its state, callback, journal entries and scenarios",
             params=(
                 query("carrier", "carrier slug", location="path", schema=_CARRIER),
-                query("app_key", "the account's app key", location="path"),
+                query("app_key", "the account's app key", location="path", schema=NON_BLANK),
             ),
             answers={200: "deleted", 400: "bad field", 404: "no such account"},
         )
@@ -254,13 +308,14 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             body=json_body(
                 {
                     "carrier": _CARRIER,
-                    "app_key": {"type": "string"},
-                    "waybill": {"type": "string"},
+                    "app_key": NON_BLANK,
+                    "waybill": NON_BLANK,
                     "stage": {"enum": [stage.value for stage in Stage]},
-                    "origin": {"type": "object"},
-                    "destination": {"type": "object"},
+                    "origin": _PLACE,
+                    "destination": _PLACE,
                 },
                 ("carrier", "app_key", "waybill"),
+                rules=(carrier_waybill(),),
             ),
             answers={201: "the parcel", 400: "bad field", 404: "no such account"},
         )
@@ -269,8 +324,8 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
         "get": operation(
             "A parcel with its route and intercepts",
             params=(
-                query("carrier", "carrier slug", location="path"),
-                query("waybill", "waybill number", location="path"),
+                query("carrier", "carrier slug", location="path", schema=_CARRIER),
+                query("waybill", "waybill number (a malformed one is never a parcel: 404)", location="path"),
                 {**_APP_KEY_QUERY, "required": True},
             ),
             answers={200: "{parcel, intercepts}", 400: "bad field", 404: "no such account or parcel"},
@@ -280,7 +335,10 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/intercepts": {
         "get": operation(
             "Intercept records",
-            params=(query("carrier", "only this carrier"), _APP_KEY_QUERY),
+            params=(
+                query("carrier", "only this carrier (empty: all)", schema=carrier_enum(empty=True)),
+                query("app_key", "only this account (empty: all)"),
+            ),
             answers={200: "{intercepts}", 400: "bad field"},
         )
     },

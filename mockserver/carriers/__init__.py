@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 from importlib import metadata
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Optional
 
 from attrs import frozen
 
@@ -54,6 +54,8 @@ class MockCarrier:
         is_valid_waybill: whether a waybill is well-formed for this carrier (so that it exists
             for accounts with ``auto_parcels``).
         pushes: its signed push requests and acknowledgement rule.
+        waybill_pattern: the regular expression ``is_valid_waybill`` checks, when it is one; the
+            admin OpenAPI document states it so that generated clients send well-formed numbers.
         rank: where it comes in listings (mounting order, the health answer, enums), lower
             first, then by slug; the built-in four rank 1 to 4, as they are listed everywhere.
     """
@@ -62,6 +64,7 @@ class MockCarrier:
     blueprint: Blueprint
     is_valid_waybill: Callable[[str], bool]
     pushes: CarrierPushes
+    waybill_pattern: Optional[str] = None
     rank: int = 100
 
 

@@ -13,6 +13,13 @@ Each :meth:`PushScheduler.tick` does two things for every account that has a cal
 
 Ticks come from the clock listener (a manual clock moved), from the background ticker (system
 clock), from the end of a delivery lane, and from :meth:`PushScheduler.flush`.
+
+A tick costs what is due, not what is pending: for each account the scheduler remembers the
+store's write count for it (:meth:`~mockserver.store.Store.generation`) and the earliest moment
+anything of the account falls due — the next scan of a subscribed parcel, a pending intercept's
+resolution, a held batch's window, the next push due. Until the account is written to or that
+moment comes, a tick skips it. The background ticker sleeps until the earliest such moment
+(at most ``tick_seconds``), so pushes leave on time rather than on the next fixed tick.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import time
 import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
 from attrs import evolve
@@ -43,6 +50,8 @@ log = logging.getLogger("mockserver.pushes")
 
 _FINAL = (InterceptStatus.SUCCEEDED, InterceptStatus.FAILED, InterceptStatus.CANCELLED)
 _Key = tuple[str, str]
+#: "Nothing is ever due."
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
 class PushScheduler:
@@ -87,6 +96,10 @@ class PushScheduler:
         self._held: dict[tuple[str, str, int], list[Held]] = {}
         self._seq: dict[_Key, int] = {}
         self._outages: dict[_Key, Outage] = {}
+        # Per account: (store generation, earliest due) at the last discovery, and the earliest
+        # due time of its pending pushes (absent: unknown, look again).
+        self._looked: dict[_Key, tuple[int, datetime]] = {}
+        self._next_push: dict[_Key, datetime] = {}
         self._executor = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="mockserver-push"
         )
@@ -133,12 +146,34 @@ class PushScheduler:
                 if account is None:
                     continue
                 now = account.time_at(server_now)  # each account runs on its own clock
-                try:
-                    with self.store.atomic():
-                        self._discover(account, callback, now)
-                except Exception:  # one account's trouble must not stop the others' pushes
-                    log.exception("push discovery failed for %s/%s", *account.key)
+                looked = self._looked.get(account.key)
+                if looked is None or now >= looked[1] or looked[0] != self.store.generation(*account.key):
+                    try:
+                        with self.store.atomic():
+                            next_due = self._discover(account, callback, now)
+                            self._looked[account.key] = (self.store.generation(*account.key), next_due)
+                    except Exception:  # one account's trouble must not stop the others' pushes
+                        self._looked.pop(account.key, None)
+                        log.exception("push discovery failed for %s/%s", *account.key)
                 self._start_lane(account.key, now)
+
+    def seconds_to_next(self) -> float:
+        """Real seconds until the earliest known moment something of an account falls due.
+
+        ``0`` while an outage is on (it ends on time, not on a write), ``inf`` when nothing is
+        known to fall due. Only as good as what the last tick saw: writes made since are found
+        by the next tick.
+        """
+        with self._lock:
+            if self._outages:
+                return 0.0
+            soonest = float("inf")
+            for key, (_, due) in list(self._looked.items()):
+                due = min(due, self._next_push.get(key, _NEVER))
+                if due != _NEVER:
+                    soonest = min(soonest, (due - self.now_of(key)).total_seconds())
+        speed = getattr(self.clock, "speed", None)
+        return max(0.0, soonest / float(speed or 1.0))
 
     def now_of(self, key: _Key) -> datetime:
         """The time on the clock of account ``key`` (the server's, if it has no account)."""
@@ -215,24 +250,29 @@ class PushScheduler:
 
     # -- discovery ------------------------------------------------------------------------------
 
-    def _discover(self, account: Account, callback: Callback, now: datetime) -> None:
+    def _discover(self, account: Account, callback: Callback, now: datetime) -> datetime:
+        """Queue the account's new events; return the earliest moment another may fall due."""
         carrier, app_key = account.key
+        next_due = _NEVER
         pushed = {r.intercept_id for r in self.store.list_pushes(carrier, app_key) if r.intercept_id}
-        events = [
-            Event(waybill=record.waybill, time=record.updated_at, record=record)
-            for record in self.simulator.intercepts(account)
-            if record.status in _FINAL
-            and record.id not in pushed
-            and callback.since <= record.updated_at <= now
-        ]
+        events = []
+        for record in self.simulator.intercepts(account):
+            if record.status in _FINAL:
+                if record.id not in pushed and callback.since <= record.updated_at <= now:
+                    events.append(Event(waybill=record.waybill, time=record.updated_at, record=record))
+            elif record.resolve_at is not None:  # pending: it settles (and may push) then
+                next_due = min(next_due, record.resolve_at)
         subscribed = set()
         for subscription in self.store.list_subscriptions(carrier, app_key):
             subscribed.add(subscription.waybill)
             cursor = subscription.pushed_until or subscription.created_at
-            if now <= cursor:
-                continue
             parcel = self.simulator.parcel(account, subscription.waybill)
             route = parcel.route if parcel is not None else ()
+            later = [scan.time for scan in route if scan.time > max(now, cursor)]
+            if later:
+                next_due = min(next_due, min(later))
+            if now <= cursor:
+                continue
             events += [
                 Event(waybill=subscription.waybill, time=scan.time, scan=scan)
                 for scan in route
@@ -258,6 +298,11 @@ class PushScheduler:
         for plan, grouped in groups.items():
             self._queue(account, callback, grouped, plan, now)
         self._release_batches(account, callback, now, subscribed)
+        window = timedelta(seconds=self.settings.batch_window_seconds)
+        for key, held in self._held.items():
+            if key[:2] == account.key and held:
+                next_due = min(next_due, held[0].since + window)
+        return next_due
 
     def _release_batches(
         self, account: Account, callback: Callback, now: datetime, subscribed: set[str]
@@ -310,6 +355,7 @@ class PushScheduler:
         requests = faulty_requests(
             plan.fault, plan.stale_seconds, carrier, account, lambda a: build_requests(carrier, a, ordered)
         )
+        self._next_push.pop(account.key, None)
         for request in requests:
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)
@@ -347,11 +393,17 @@ class PushScheduler:
             return []  # the carrier holds everything until the outage ends
         pending = self.store.list_pushes(*key, state=PushState.PENDING)
         due = [r for r in pending if r.due_at is not None and r.due_at <= now]
+        # The earliest pending push, due now or later: a lane that could not start yet must not
+        # be skipped by the next tick.
+        self._next_push[key] = min((r.due_at for r in pending if r.due_at is not None), default=_NEVER)
         return sorted(due, key=lambda r: (r.due_at, r.seq))
 
     def _start_lane(self, key: _Key, now: datetime) -> None:
         if key in self._busy or self._stop.is_set():
             return
+        known = self._next_push.get(key)
+        if known is not None and now < known and key not in self._outages:
+            return  # nothing of the account's falls due before then, and nothing was queued since
         due = self._due(key, now)
         if due:
             self._busy.add(key)
@@ -403,6 +455,7 @@ class PushScheduler:
             # The account may have been reset while the push was on the wire.
             if current is not None and current.attempts == record.attempts:
                 self.store.put_push(after_attempt(current, attempt, self.settings))
+                self._next_push.pop(key, None)  # a retry is due later: look again
             self._changed.notify_all()
 
     # -- outages and resends --------------------------------------------------------------------
@@ -512,6 +565,7 @@ class PushScheduler:
                 attempts=(),
             )
             self.store.put_push(record)
+            self._next_push.pop(key, None)
         self.kick()
         return record
 
@@ -582,8 +636,9 @@ def _run_ticker(
 ) -> None:
     # Holding the scheduler only weakly between ticks lets an app that is dropped without
     # close() be collected; its ticker then ends by itself.
+    wait = interval
     while not stop.is_set():
-        wake.wait(interval)
+        wake.wait(wait)
         wake.clear()
         scheduler = ref()
         if scheduler is None or stop.is_set():
@@ -592,6 +647,10 @@ def _run_ticker(
             return  # a manual clock is ticked by its listener; kick() restarts the ticker
         try:
             scheduler.tick()
+            # Sleep until the earliest thing due, never longer than the interval (writes made
+            # since this tick, such as a new subscription, are found by the next one).
+            wait = min(interval, scheduler.seconds_to_next())
         except Exception:
             log.exception("push tick failed")
+            wait = interval
         del scheduler

@@ -9,6 +9,7 @@ from typing import Optional
 
 from attrs import define, field
 
+from mockserver.store.generations import Generations
 from mockserver.world import (
     Account,
     Callback,
@@ -41,6 +42,7 @@ class MemoryStore:
         self._accounts: dict[tuple[str, str], Account] = {}
         self._state: dict[tuple[str, str], _AccountState] = {}
         self._callbacks: dict[tuple[str, str], Callback] = {}
+        self._generations = Generations()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -84,6 +86,7 @@ class MemoryStore:
     def put_account(self, account: Account) -> None:
         with self._lock:
             self._accounts[account.key] = account
+            self._generations.bump(*account.key)
 
     def get_account(self, carrier: str, app_key: str) -> Optional[Account]:
         with self._lock:
@@ -96,6 +99,7 @@ class MemoryStore:
     def put_parcel(self, parcel: Parcel) -> None:
         with self._lock:
             self._of(parcel.carrier, parcel.app_key).parcels[parcel.waybill] = parcel
+            self._generations.bump(parcel.carrier, parcel.app_key)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
         with self._lock:
@@ -110,10 +114,12 @@ class MemoryStore:
             state = self._of(carrier, app_key)
             state.parcels.pop(waybill, None)
             state.intercepts = {k: r for k, r in state.intercepts.items() if r.waybill != waybill}
+            self._generations.bump(carrier, app_key)
 
     def put_intercept(self, record: InterceptRecord) -> None:
         with self._lock:
             self._of(record.carrier, record.app_key).intercepts[record.id] = record
+            self._generations.bump(record.carrier, record.app_key)
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -134,6 +140,7 @@ class MemoryStore:
         with self._lock:
             state = self._of(subscription.carrier, subscription.app_key)
             state.subscriptions[subscription.waybill] = subscription
+            self._generations.bump(subscription.carrier, subscription.app_key)
 
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -145,6 +152,7 @@ class MemoryStore:
     def put_callback(self, callback: Callback) -> None:
         with self._lock:
             self._callbacks[(callback.carrier, callback.app_key)] = callback
+            self._generations.bump(callback.carrier, callback.app_key)
 
     def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]:
         with self._lock:
@@ -153,6 +161,7 @@ class MemoryStore:
     def delete_callback(self, carrier: str, app_key: str) -> None:
         with self._lock:
             self._callbacks.pop((carrier, app_key), None)
+            self._generations.bump(carrier, app_key)
 
     def list_callbacks(self) -> list[Callback]:
         with self._lock:
@@ -177,16 +186,22 @@ class MemoryStore:
             self._accounts.clear()
             self._state.clear()
             self._callbacks.clear()
+            self._generations.bump_all()
 
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self._lock:
             self._state.pop((carrier, app_key), None)
+            self._generations.bump(carrier, app_key)
 
     def delete_account(self, carrier: str, app_key: str) -> None:
         with self._lock:
             self._state.pop((carrier, app_key), None)
             self._callbacks.pop((carrier, app_key), None)
             self._accounts.pop((carrier, app_key), None)
+            self._generations.bump(carrier, app_key)
+
+    def generation(self, carrier: str, app_key: str) -> int:
+        return self._generations.of(carrier, app_key)
 
     def close(self) -> None:
         """Nothing to write out or let go of: a memory store lives as long as the process."""

@@ -106,6 +106,11 @@ class Store(Protocol):
         """
         ...
 
+    def generation(self, carrier: str, app_key: str) -> int:
+        """A number that grows with every write to the account's world (account, parcels,
+        intercepts, subscriptions, callback; not push records) in this process."""
+        ...
+
     def delete_account(self, carrier: str, app_key: str) -> None:
         """Forget one account entirely: its state, its callback URL and the account itself."""
         ...

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from mockserver.config import ConfigError
+from mockserver.store.generations import Generations
 from mockserver.store.lock import FileLock, LockedError
 from mockserver.store.memory import MemoryStore
 from mockserver.store.protocol import Store
@@ -122,6 +123,7 @@ class SqliteStore:
     def __init__(self, path: Union[str, Path], *, verify: bool = True) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._generations = Generations()
         self._depth = 0
         self._closed = False
         self._file_lock: Optional[FileLock] = None
@@ -303,6 +305,7 @@ class SqliteStore:
             *account.key,
             _dump(account.to_dict()),
         )
+        self._generations.bump(*account.key)
 
     def get_account(self, carrier: str, app_key: str) -> Optional[Account]:
         found: Optional[Account] = self._one("accounts", "carrier = ? AND app_key = ?", carrier, app_key)
@@ -324,6 +327,7 @@ class SqliteStore:
             parcel.waybill,
             _dump(parcel.to_dict()),
         )
+        self._generations.bump(parcel.carrier, parcel.app_key)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
         found: Optional[Parcel] = self._one(
@@ -343,6 +347,7 @@ class SqliteStore:
                     app_key,
                     waybill,
                 )
+        self._generations.bump(carrier, app_key)
 
     def put_intercept(self, record: InterceptRecord) -> None:
         self._write(
@@ -354,6 +359,7 @@ class SqliteStore:
             record.waybill,
             _dump(record.to_dict()),
         )
+        self._generations.bump(record.carrier, record.app_key)
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -389,6 +395,7 @@ class SqliteStore:
             subscription.waybill,
             _dump(subscription.to_dict()),
         )
+        self._generations.bump(subscription.carrier, subscription.app_key)
 
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -406,6 +413,7 @@ class SqliteStore:
             callback.app_key,
             _dump(callback.to_dict()),
         )
+        self._generations.bump(callback.carrier, callback.app_key)
 
     def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]:
         found: Optional[Callback] = self._one("callbacks", "carrier = ? AND app_key = ?", carrier, app_key)
@@ -413,6 +421,7 @@ class SqliteStore:
 
     def delete_callback(self, carrier: str, app_key: str) -> None:
         self._write("DELETE FROM callbacks WHERE carrier = ? AND app_key = ?", carrier, app_key)
+        self._generations.bump(carrier, app_key)
 
     def list_callbacks(self) -> list[Callback]:
         return self._rows("callbacks")
@@ -447,16 +456,22 @@ class SqliteStore:
         with self.atomic():
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table}")
+        self._generations.bump_all()
 
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self.atomic():
             for table in _ACCOUNT_TABLES:
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
+        self._generations.bump(carrier, app_key)
 
     def delete_account(self, carrier: str, app_key: str) -> None:
         with self.atomic():
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
+        self._generations.bump(carrier, app_key)
+
+    def generation(self, carrier: str, app_key: str) -> int:
+        return self._generations.of(carrier, app_key)
 
 
 def _damaged(exc: sqlite3.Error) -> bool:

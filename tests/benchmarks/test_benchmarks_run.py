@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import runpy
 from pathlib import Path
 
+import pytest
 
-def test_benchmarks_run_and_report_ratios(capsys):
-    main = runpy.run_path(str(Path(__file__).resolve().parents[2] / "benchmarks" / "__main__.py"))["main"]
+LINE = re.compile(
+    r"^(?P<name>\w+): \d+\.\d\dx \(subject [\d.]+ µs vs baseline [\d.]+ µs; "
+    r"median of \d+, ratios \d+\.\d\d–\d+\.\d\d\)$"
+)
+
+
+@pytest.fixture(scope="module")
+def main():
+    return runpy.run_path(str(Path(__file__).resolve().parents[2] / "benchmarks" / "__main__.py"))["main"]
+
+
+def test_benchmarks_run_and_report_ratios_for_every_row(main, capsys):
     assert main(["--quick"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 3 and all("x (" in line and "baseline" in line for line in lines)
+    names = [LINE.match(line).group("name") for line in lines if LINE.match(line)]
+    assert len(names) == len(lines) == 8, lines
+    assert {f"{slug}_track_http_vs_bare_post" for slug in ("zto", "yto", "sto", "jt")} <= set(names)
+    assert "track_many_50ms_c8_speedup_vs_ideal" in names
+
+
+def test_only_runs_the_rows_whose_name_contains_the_text(main, capsys):
+    assert main(["--quick", "--only", "zto_parse"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zto_parse_vs_json_loads: ")

@@ -121,11 +121,6 @@ REAL_ONLY: Mapping[Tuple[str, str], Tuple[FrozenSet[str], str]] = {
         _OLTS.format("yto") + "; PACKAGE and NOT_SEND: a public Go YTO push receiver, "
         "addons/express/callback.go (search index id 1485256307)",
     ),
-    ("yto", "envelope"): (
-        frozenset({"401"}),
-        "syships/php-express LogisticsGateway::formatResponse: a bad signature answered "
-        '{"success":false,"code":401,"reason":"请求加密校验失败"} (issue 11 makes the mock emit it)',
-    ),
     ("sto", ""): (
         frozenset(
             {"第三方代派", "柜机代收", "快件取出", "驿站出库", "改地址件", "转邮", "转同行"}

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import random
+import threading
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import pytest
+from attrs import evolve
 from ksconfig import ZTO_SECRET, zto_config
 from ksfakes import ScriptedTransport, SleepRecorder, json_response
 
@@ -907,3 +910,152 @@ def test_past_its_capacity_the_client_forgets_the_least_recently_used_key():
     with pytest.raises(IdempotencyError):
         client.intercept(OTHER_WAYBILL, reason="r", idempotency_key="k3")
     assert len(transport.requests) == 5
+
+
+# -- track_many: bounded concurrency -------------------------------------------------------------
+
+EMPTY_TRACK = '{"status":true,"statusCode":"SYS000","result":[]}'
+BAD_SIGNATURE = '{"status":false,"statusCode":"S211","message":"签名错误","result":null}'
+
+
+def zto_waybills(count):
+    return [f"7310013001{9400 + i:04d}" for i in range(count)]
+
+
+class InFlightTransport:
+    """Answers every ZTO track at once, counting how many requests are in flight together.
+
+    ``gate`` (a Barrier or None) is waited on inside each send, so a test can require N
+    requests to be in flight at the same moment; ``answers`` maps a waybill to a response body.
+    """
+
+    def __init__(self, gate=None, answers=None, hold=None):
+        self.gate = gate
+        self.answers = answers or {}
+        self.hold = hold or {}
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.sent = []
+
+    def send(self, request, *, timeouts):
+        number = json.loads(request.body)["billCode"]
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.sent.append(number)
+        try:
+            if self.gate is not None:
+                self.gate.wait(timeout=10)
+            if number in self.hold:
+                assert self.hold[number].wait(timeout=10), f"{number} was never released"
+            return json_response(self.answers.get(number, EMPTY_TRACK))
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_track_many_has_its_concurrency_of_requests_in_flight_at_once():
+    # The barrier only opens when 8 requests wait at it together: a serial track_many would break it.
+    transport = InFlightTransport(gate=threading.Barrier(8))
+    client = Client(zto_config(), transport=transport)
+    numbers = zto_waybills(16)
+    out = client.track_many(numbers, concurrency=8)
+    assert [result.waybill for result in out] == numbers
+    assert transport.most_in_flight == 8
+
+
+def test_track_many_concurrency_defaults_to_the_client_config():
+    transport = InFlightTransport(gate=threading.Barrier(3))
+    client = Client(evolve(zto_config(), concurrency=3), transport=transport)
+    out = client.track_many(zto_waybills(9))
+    assert len(out) == 9 and transport.most_in_flight == 3
+
+
+def test_track_many_with_concurrency_one_sends_one_request_at_a_time_in_order():
+    transport = InFlightTransport()
+    client = Client(zto_config(), transport=transport)
+    numbers = zto_waybills(5)
+    client.track_many(numbers, concurrency=1)
+    assert transport.most_in_flight == 1 and transport.sent == numbers
+
+
+def test_track_many_keeps_input_order_and_each_waybills_error_when_answers_arrive_out_of_order():
+    numbers = zto_waybills(4)
+    first_released = threading.Event()
+    # The first waybill answers only after the last one has: completion order is not input order.
+    transport = InFlightTransport(answers={numbers[2]: BAD_SIGNATURE}, hold={numbers[0]: first_released})
+    original_send = transport.send
+
+    def send(request, *, timeouts):
+        answer = original_send(request, timeouts=timeouts)
+        if json.loads(request.body)["billCode"] == numbers[3]:
+            first_released.set()
+        return answer
+
+    transport.send = send
+    client = Client(zto_config(retry=RetryPolicy(max_attempts=1)), transport=transport)
+    out = client.track_many([numbers[0], "nope", numbers[1], numbers[2], numbers[3]], concurrency=4)
+    assert out[0].waybill == numbers[0]
+    assert isinstance(out[1], ValidationError) and out[1].field == "waybill"
+    assert out[2].waybill == numbers[1]
+    assert isinstance(out[3], AuthenticationError) and out[3].code == "S211"
+    assert out[4].waybill == numbers[3]
+
+
+def test_track_many_raises_an_unexpected_fault_instead_of_listing_it():
+    class Broken:
+        def send(self, request, *, timeouts):
+            raise KeyError("a bug in a transport")
+
+    client = Client(zto_config(), transport=Broken())
+    with pytest.raises(KeyError):
+        client.track_many(zto_waybills(3), concurrency=2)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 65, True, 2.0, "8"])
+def test_track_many_refuses_a_concurrency_that_is_not_1_to_64_before_sending(bad):
+    transport = InFlightTransport()
+    client = Client(zto_config(), transport=transport)
+    with pytest.raises(ValidationError) as info:
+        client.track_many(zto_waybills(2), concurrency=bad)
+    assert info.value.field == "concurrency" and transport.sent == []
+
+
+@pytest.mark.parametrize("bad", [0, 65, True, "8"])
+def test_client_config_refuses_a_concurrency_that_is_not_1_to_64(bad):
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        evolve(zto_config(), concurrency=bad)
+
+
+def test_track_many_over_http_reuses_pooled_connections_without_pool_is_full_warnings(caplog):
+    from mockserver import create_app
+    from mockserver.clock import ManualClock
+    from mockserver.serving import serve_in_thread
+
+    app = create_app({"CLOCK": "manual", "DEMO_ACCOUNTS": False}, clock=ManualClock())
+    app.test_client().post(
+        "/__admin/accounts", json={"carrier": "zto", "app_key": "pool-key", "app_secret": ZTO_SECRET}
+    )
+    gate = threading.Barrier(12)
+
+    def all_in_flight(environ, start_response):
+        gate.wait(timeout=10)  # 12 connections are open at once, more than requests' 10
+        return app(environ, start_response)
+
+    base, stop = serve_in_thread(all_in_flight, threads=12)
+    config = ClientConfig(
+        carriers={
+            "zto": CarrierConfig(
+                credentials=Credentials(app_key="pool-key", app_secret=ZTO_SECRET), base_url=f"{base}/zto"
+            )
+        },
+        retry=RetryPolicy(max_attempts=1),
+    )
+    try:
+        with Client(config) as client, caplog.at_level(logging.WARNING, logger="urllib3"):
+            out = client.track_many(zto_waybills(24), concurrency=12)
+    finally:
+        stop()
+    assert [type(result).__name__ for result in out] == ["TrackResult"] * 24
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]

@@ -11,6 +11,7 @@ from kscarriers import (
     Client,
     ClientConfig,
     ConfigurationError,
+    ConnectError,
     Credentials,
     IdempotencyPolicy,
     RetryPolicy,
@@ -113,7 +114,149 @@ def test_config_from_environment_names_the_missing_variable():
 
 def test_config_from_environment_rejects_a_bad_number():
     with pytest.raises(ConfigurationError, match="KSCARRIERS_READ_TIMEOUT"):
-        ClientConfig.from_env({"KSCARRIERS_READ_TIMEOUT": "soon"})
+        ClientConfig.from_env({**ZTO_ENV, "KSCARRIERS_READ_TIMEOUT": "soon"})
+
+
+ZTO_ENV = {
+    "KSCARRIERS_ZTO_APP_KEY": "zk",
+    "KSCARRIERS_ZTO_APP_SECRET": SECRET,
+    "KSCARRIERS_ZTO_BASE_URL": "https://japi.zto.com",
+}
+
+
+def test_every_retry_timeout_and_idempotency_knob_and_push_tolerance_comes_from_the_environment():
+    env = {
+        **ZTO_ENV,
+        "KSCARRIERS_ZTO_PUSH_TOLERANCE": "300",
+        "KSCARRIERS_CONNECT_TIMEOUT": "1.5",
+        "KSCARRIERS_READ_TIMEOUT": "7",
+        "KSCARRIERS_MAX_ATTEMPTS": "5",
+        "KSCARRIERS_RETRY_INITIAL": "0",
+        "KSCARRIERS_RETRY_MAX_WAIT": "2.5",
+        "KSCARRIERS_RETRY_TOTAL_TIMEOUT": "12",
+        "KSCARRIERS_RETRY_BUDGET": "9",
+        "KSCARRIERS_IDEMPOTENCY_CAPACITY": "100",
+        "KSCARRIERS_IDEMPOTENCY_TTL": "86400",
+        "KSCARRIERS_USER_AGENT": "my-shop/1.0",
+    }
+    config = ClientConfig.from_env(env)
+    assert config.timeouts == Timeouts(connect=1.5, read=7.0)
+    assert config.retry == RetryPolicy(
+        max_attempts=5, initial=0.0, max_wait=2.5, total_timeout=12.0, budget=9.0
+    )
+    assert config.idempotency == IdempotencyPolicy(capacity=100, ttl=86400.0)
+    assert config.carrier("zto").push_tolerance == 300.0
+    assert config.user_agent == "my-shop/1.0"
+
+
+def test_unset_knobs_keep_their_defaults():
+    config = ClientConfig.from_env(ZTO_ENV)
+    assert config.timeouts == Timeouts() and config.retry == RetryPolicy()
+    assert config.idempotency == IdempotencyPolicy() and config.carrier("zto").push_tolerance is None
+
+
+@pytest.mark.parametrize(
+    "name, value, wanted",
+    [
+        ("KSCARRIERS_MAX_ATTEMPTS", "2.7", "whole number"),
+        ("KSCARRIERS_MAX_ATTEMPTS", "0", "at least 1"),
+        ("KSCARRIERS_IDEMPOTENCY_CAPACITY", "lots", "whole number"),
+        ("KSCARRIERS_CONNECT_TIMEOUT", "0", "more than 0"),
+        ("KSCARRIERS_READ_TIMEOUT", "nan", "more than 0"),
+        ("KSCARRIERS_RETRY_TOTAL_TIMEOUT", "inf", "more than 0"),
+        ("KSCARRIERS_RETRY_INITIAL", "-1", "0 or more"),
+        ("KSCARRIERS_RETRY_BUDGET", "", "a number"),
+        ("KSCARRIERS_IDEMPOTENCY_TTL", "1h", "a number"),
+        ("KSCARRIERS_ZTO_PUSH_TOLERANCE", "-5", "more than 0"),
+        ("KSCARRIERS_USER_AGENT", "a\r\nX-Evil: 1", "one-line"),
+        ("KSCARRIERS_ZTO_BASE_URL", "japi.zto.com", "http"),
+    ],
+)
+def test_a_malformed_variable_is_a_configuration_error_naming_it(name, value, wanted):
+    with pytest.raises(ConfigurationError, match=wanted) as caught:
+        ClientConfig.from_env({**ZTO_ENV, name: value})
+    assert name in str(caught.value)
+
+
+def test_every_malformed_variable_is_named_at_once():
+    env = {**ZTO_ENV, "KSCARRIERS_MAX_ATTEMPTS": "2.7", "KSCARRIERS_READ_TIMEOUT": "soon"}
+    with pytest.raises(ConfigurationError) as caught:
+        ClientConfig.from_env(env)
+    assert "KSCARRIERS_MAX_ATTEMPTS" in str(caught.value) and "KSCARRIERS_READ_TIMEOUT" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "typo", ["KSCARRIERS_MAX_ATTEMTPS", "KSCARRIERS_ZTO_APP_SECRTE", "KSCARRIERS_TIMEOUT"]
+)
+def test_a_variable_with_the_prefix_that_matches_nothing_is_named_with_the_known_ones(typo):
+    with pytest.raises(ConfigurationError) as caught:
+        ClientConfig.from_env({**ZTO_ENV, typo: "3"})
+    message = str(caught.value)
+    assert typo in message and "KSCARRIERS_MAX_ATTEMPTS" in message and "KSCARRIERS_<SLUG>_APP_KEY" in message
+
+
+def test_no_carrier_configured_says_which_variables_to_set():
+    with pytest.raises(ConfigurationError) as caught:
+        ClientConfig.from_env({"UNRELATED": "x"})
+    message = str(caught.value)
+    assert "no carrier configured" in message
+    assert all(f"KSCARRIERS_<SLUG>_{name}" in message for name in ("APP_KEY", "APP_SECRET", "BASE_URL"))
+
+
+def test_a_prefix_typo_is_reported_with_the_variables_it_left_unread_but_not_their_values():
+    env = {key.replace("KSCARRIERS_", "KSCARIERS_"): value for key, value in ZTO_ENV.items()}
+    with pytest.raises(ConfigurationError) as caught:
+        ClientConfig.from_env(env)
+    message = str(caught.value)
+    assert "no carrier configured" in message and "KSCARIERS_ZTO_APP_SECRET" in message
+    assert SECRET not in message
+
+
+def test_a_custom_prefix_is_honoured():
+    env = {key.replace("KSCARRIERS_", "SHOP_"): value for key, value in ZTO_ENV.items()}
+    assert sorted(ClientConfig.from_env({**env, "SHOP_MAX_ATTEMPTS": "1"}, prefix="SHOP_").carriers) == [
+        "zto"
+    ]
+
+
+def test_a_blank_credential_is_named_as_missing_and_the_secret_never_shows():
+    with pytest.raises(ConfigurationError, match="KSCARRIERS_ZTO_APP_KEY") as caught:
+        ClientConfig.from_env({**ZTO_ENV, "KSCARRIERS_ZTO_APP_KEY": "  "})
+    assert SECRET not in str(caught.value)
+
+
+def test_client_from_env_builds_a_client_and_passes_keyword_arguments_through():
+    sent, slept = [], []
+
+    class Unreachable:
+        def send(self, request, *, timeouts):
+            sent.append(request.url)
+            raise ConnectError("connection refused")
+
+        def close(self):
+            pass
+
+    env = {**ZTO_ENV, "KSCARRIERS_MAX_ATTEMPTS": "2", "KSCARRIERS_RETRY_INITIAL": "0.25"}
+    with Client.from_env(env, transport=Unreachable(), sleep=slept.append) as client:
+        with pytest.raises(ConnectError):
+            client.track("73100130019486")
+    assert len(sent) == 2 and sent[0].startswith("https://japi.zto.com/")
+    assert len(slept) == 1 and 0 <= slept[0] <= 0.25
+
+
+def test_client_from_env_reads_os_environ_by_default(monkeypatch):
+    for key, value in ZTO_ENV.items():
+        monkeypatch.setenv(key, value)
+    with Client.from_env() as client:
+        assert client.config.carrier("zto").credentials.app_key == "zk"
+
+
+def test_client_from_env_refuses_a_carrier_the_registry_does_not_know():
+    env = {key.replace("_ZTO_", "_ZOT_"): value for key, value in ZTO_ENV.items()}
+    with pytest.raises(
+        ConfigurationError, match=r"KSCARRIERS_ZOT_\*: no such carrier \(known: jt, sto, yto, zto"
+    ):
+        Client.from_env(env)
 
 
 def test_the_default_user_agent_names_the_package_version():

@@ -74,3 +74,40 @@ def test_the_client_user_agent_goes_on_the_wire():
     )
     Client(zto_config(), transport=RequestsTransport()).track("73100130019486")
     assert responses.calls[0].request.headers["User-Agent"] == "kscarriers/0.1.0"
+
+
+def pool_sizes(transport):
+    session = transport._session
+    return {
+        prefix: session.get_adapter(f"{prefix}host.test")._pool_maxsize for prefix in ("http://", "https://")
+    }
+
+
+def test_default_transport_keeps_as_many_connections_per_host_as_asked():
+    assert pool_sizes(RequestsTransport(pool_size=24)) == {"http://": 24, "https://": 24}
+    assert RequestsTransport().pool_size == 10  # requests' own default
+
+
+def test_grow_pool_grows_the_pool_and_never_shrinks_it():
+    transport = RequestsTransport(pool_size=12)
+    transport.grow_pool(20)
+    transport.grow_pool(4)
+    assert transport.pool_size == 20 and pool_sizes(transport) == {"http://": 20, "https://": 20}
+
+
+def test_grow_pool_leaves_a_callers_session_as_configured():
+    session = requests.Session()
+    adapters = dict(session.adapters)
+    transport = RequestsTransport(session)
+    transport.grow_pool(32)
+    assert transport.pool_size is None and dict(session.adapters) == adapters
+
+
+def test_the_client_pools_at_least_its_concurrency_of_connections():
+    from attrs import evolve
+    from ksconfig import zto_config
+
+    from kscarriers import Client
+
+    client = Client(evolve(zto_config(), concurrency=16))
+    assert client._transport.pool_size == 16

@@ -86,7 +86,7 @@ def test_intercept_fails_with_each_reason_in_the_carriers_code(h: Harness, reaso
     h.stub({"type": "intercept", "result": "fail", "reason": reason})
     h.parcel("created")
     answer = h.carrier.intercept()
-    assert h.carrier.codes[reason] in answer.get_data(as_text=True)
+    assert h.carrier.mark(reason) in answer.get_data(as_text=True)
     assert h.intercepts() == []
 
 

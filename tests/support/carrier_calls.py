@@ -35,6 +35,9 @@ class Carrier(ABC):
     time_field: str  # a key of every scan record
     code_field: str  # the scan-code key
     codes: dict[str, str]  # neutral outcome -> the carrier's code in the answer
+    #: Refusals answered without their code, by the text that tells them apart instead (YTO's
+    #: duplicate, in the public ``{"statusCode": 1, "statusMessage"}`` envelope).
+    uncoded: dict[str, str] = {}
 
     def __init__(
         self,
@@ -48,6 +51,10 @@ class Carrier(ABC):
         self.secret = secret or f"{self.slug}-demo-secret"
         if waybill is not None:
             self.waybill = waybill
+
+    def mark(self, outcome: str) -> str:
+        """What identifies ``outcome`` in the carrier's answer: its code, or its text if uncoded."""
+        return self.uncoded.get(outcome, self.codes[outcome])
 
     @abstractmethod
     def track(self) -> Any:
@@ -129,12 +136,13 @@ class Yto(Carrier):
         "not_found": "2004",
         "not_supported": "2005",
         "other": "2099",
-        "bad_signature": "S01",
+        "bad_signature": "401",  # {"success": false, "code": 401, "reason": …} (public shape)
         "rate_limited": "S05",
         "unavailable": "S06",
         "missing_field": "S02",
         "not_found_error": "2004",
     }
+    uncoded = {"duplicate": "已有有效拦截件，不能重复发起拦截"}
 
     def _post(self, method: str, param: dict[str, Any]) -> Any:
         text = _compact(param)

@@ -30,13 +30,13 @@ _SCAN_TYPE_FIELDS = ("scanType", "scanTypeCode", "scanTypeName")
 def envelope(response: HttpResponse) -> Mapping[str, Any]:
     """The decoded envelope ``{code, msg, data, requestId}``."""
     data = load_json(CARRIER, response)
-    if not isinstance(data, Mapping) or data.get("code") is None:
+    if not isinstance(data, (dict, Mapping)) or data.get("code") is None:
         raise ResponseFormatError(
             carrier=CARRIER,
             code="BAD_SHAPE",
             message="answer is not a J&T envelope (no `code`)",
             http_status=response.status,
-            raw=data if isinstance(data, Mapping) else None,
+            raw=data if isinstance(data, (dict, Mapping)) else None,
         )
     return data
 
@@ -132,7 +132,7 @@ def classify_scan(node: Optional[str], problem: str) -> Tuple[TrackingStatus, Tr
 
 def detail_from_wire(detail: Any, where: str) -> Tuple[TrackingEvent, Optional[str]]:
     """One ``details[]`` entry as a TrackingEvent, with the node number it resolved to."""
-    if not isinstance(detail, Mapping):
+    if not isinstance(detail, (dict, Mapping)):
         raise ResponseFormatError(carrier=CARRIER, code="BAD_SHAPE", message=f"{where} should be an object")
     raw_code, node = _scan_type(detail, where)
     when = parse_china_time(
@@ -206,7 +206,7 @@ def is_one_trace(data: Any) -> bool:
     Malaysia tenant's pushes batch an array of them; both are read.
     """
     return (
-        isinstance(data, Mapping)
+        isinstance(data, (dict, Mapping))
         and "billCode" in data
         and str(data.get("type") or "").upper() != codes.PUSH_TYPE_INTERCEPT
     )
@@ -227,7 +227,7 @@ def trace_push_events(data: Any) -> Tuple[PushEvent, ...]:
     for bill, entry, path in entries:
         for j, detail in enumerate(_details(entry, path)):
             event, node = detail_from_wire(detail, f"{path}.details[{j}]")
-            assert isinstance(detail, Mapping)
+            assert isinstance(detail, (dict, Mapping))
             key = dedupe_key(
                 CARRIER,
                 bill,

@@ -91,7 +91,7 @@ def _decode(response: HttpResponse, *, strict: bool) -> Optional[Mapping[str, An
         data = json_loads(text)
     except ValueError:
         return None
-    if isinstance(data, Mapping) and "success" in data:
+    if isinstance(data, (dict, Mapping)) and "success" in data:
         return data
     return None
 
@@ -194,7 +194,7 @@ def trace_from_wire(trace: Any, *, where: str) -> TrackingEvent:
 
 def traces_of(data: Any, waybill: str, *, where: str) -> List[Any]:
     """The trace list of ``waybill`` in the track answer's ``data`` (keyed by waybill)."""
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):
         raise ResponseFormatError(
             carrier=CARRIER,
             code="BAD_SHAPE",

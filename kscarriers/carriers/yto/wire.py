@@ -37,13 +37,13 @@ def answer(response: HttpResponse) -> Any:
     data = load_json(CARRIER, response)
     if isinstance(data, list):
         return data
-    if not isinstance(data, Mapping) or not any(key in data for key in _ENVELOPE_KEYS):
+    if not isinstance(data, (dict, Mapping)) or not any(key in data for key in _ENVELOPE_KEYS):
         raise ResponseFormatError(
             carrier=CARRIER,
             code="BAD_SHAPE",
             message="answer is neither a list of scans nor a YTO envelope (no `success`/`code`/`statusCode`)",
             http_status=response.status,
-            raw=data if isinstance(data, Mapping) else None,
+            raw=data if isinstance(data, (dict, Mapping)) else None,
         )
     return data
 
@@ -51,7 +51,7 @@ def answer(response: HttpResponse) -> Any:
 def envelope(response: HttpResponse) -> Mapping[str, Any]:
     """The decoded ``{success, code, statusCode, message, data}`` object of a non-track call."""
     data = answer(response)
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):
         raise ResponseFormatError(
             carrier=CARRIER,
             code="BAD_SHAPE",
@@ -145,7 +145,7 @@ ENVELOPE = EnvelopeFormat(
 def no_data_entries(env: Mapping[str, Any], waybill: str) -> List[Any]:
     """The entries of a ``code 1001`` answer's ``map`` for ``waybill`` (normally none)."""
     found = env.get("map")
-    entries = found.get(waybill) if isinstance(found, Mapping) else None
+    entries = found.get(waybill) if isinstance(found, (dict, Mapping)) else None
     return list(entries) if isinstance(entries, list) else []
 
 

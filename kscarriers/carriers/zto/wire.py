@@ -24,13 +24,13 @@ CARRIER = "zto"
 def envelope(response: HttpResponse) -> Mapping[str, Any]:
     """The decoded ZOP envelope ``{result, message, status, statusCode}``."""
     data = load_json(CARRIER, response)
-    if not isinstance(data, Mapping) or "status" not in data:
+    if not isinstance(data, (dict, Mapping)) or "status" not in data:
         raise ResponseFormatError(
             carrier=CARRIER,
             code="BAD_SHAPE",
             message="answer is not a ZOP envelope (no `status`)",
             http_status=response.status,
-            raw=data if isinstance(data, Mapping) else None,
+            raw=data if isinstance(data, (dict, Mapping)) else None,
         )
     return data
 
@@ -78,7 +78,7 @@ ENVELOPE = EnvelopeFormat(
 
 def _site(scan: Mapping[str, Any]) -> Mapping[str, Any]:
     site = scan.get("scanSite")
-    return site if isinstance(site, Mapping) else {}
+    return site if isinstance(site, (dict, Mapping)) else {}
 
 
 def scan_from_wire(scan: Any, index: int) -> TrackingEvent:

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, render_template, send_from_directory, url
 
 from mockserver.admin.base import bp as admin_bp
 from mockserver.admin.base import carrier as known_carrier
-from mockserver.admin.openapi import carrier_enum, query
+from mockserver.admin.openapi import NON_BLANK, carrier_enum, query
 from mockserver.errors import ApiError
 
 __all__ = ["OPENAPI_PATHS", "PAGES", "ui"]
@@ -81,7 +81,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "tags": ["dashboard"],
             "parameters": [
                 query("carrier", "carrier slug", location="path", schema=carrier_enum()),
-                query("app_key", "the account's app key", location="path"),
+                query("app_key", "the account's app key", location="path", schema=NON_BLANK),
                 query("page", "which page", location="path", schema={"type": "string", "enum": list(PAGES)}),
             ],
             "responses": _html("the page", missing="no such page", bad="unknown carrier"),

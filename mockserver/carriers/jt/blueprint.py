@@ -67,7 +67,8 @@ from mockserver.carriers.jt.codes import (
     SLUG,
     is_valid_waybill,
 )
-from mockserver.carriers.jt.wire import ok_response, render_envelope, track_entry
+from mockserver.carriers.jt.wire import ok_response, push_shape, render_envelope, subscribe_data, track_entry
+from mockserver.carriers.settings import SettingError, setting_fault
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
 from mockserver.simulator import InterceptRequest
@@ -148,11 +149,20 @@ def _authenticate(biz: Optional[str]) -> Account:
     if account is None:
         raise _platform("unknown_account")
     note.secret = account.app_secret
+    _check_settings(account)
     if biz is None:
         raise _illegal("bizContent不能为空")
     if not digest_matches(b64_md5((biz + account.app_secret).encode("utf-8")), digest):
         raise _platform("bad_digest")
     return account
+
+
+def _check_settings(account: Account) -> None:
+    """Refuse every call of an account whose ``jt_push_shape`` names no shape (a mock error)."""
+    try:
+        push_shape(account)
+    except SettingError as problem:
+        raise setting_fault(problem) from None
 
 
 def _waybill(value: str) -> str:
@@ -219,7 +229,7 @@ def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Dec
         wanted.append((waybill, nodes))
     for waybill, nodes in wanted:
         get_services().simulator.subscribe(account, waybill, {"traceNode": nodes} if nodes else None)
-    return ok_response(None)
+    return ok_response(subscribe_data(account, wanted))
 
 
 def _intercept(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:

@@ -34,6 +34,10 @@ Intercept refusals (modelled, ``FailReason`` -> code): ALREADY_SIGNED 173001, OU
 173099, reachable only through a Decider rejection).
 Decider faults: SYSTEM_ERROR/UNAVAILABLE/TIMEOUT 145003062, RATE_LIMITED 145003061, BAD_SIGNATURE
 145003030, MISSING_FIELD 145003050 (<field>不能为空, default billCodes), NOT_FOUND 173004.
+
+Trace push shape (the account's ``extra["jt_push_shape"]``, docs/carriers/jt.md item 4): ``array``
+(the default: bizContent a JSON array of ``{billCode, details}``, batched) or ``object`` (one push
+per waybill, bizContent one ``{billCode, txlogisticId, details}`` object).
 """
 
 from __future__ import annotations
@@ -48,12 +52,15 @@ __all__ = [
     "APIS",
     "A_CODES",
     "CANCELLED_CODE",
+    "DEFAULT_PUSH_SHAPE",
     "FAIL_CODES",
     "FAULT_CODES",
     "INTERCEPT_STATES",
     "NODES",
     "PLATFORM_ERRORS",
     "PROBLEM_TYPES",
+    "PUSH_SHAPES",
+    "PUSH_SHAPE_SETTING",
     "SLUG",
     "WAYBILL_RE",
     "is_valid_waybill",
@@ -62,6 +69,11 @@ __all__ = [
 
 SLUG = "jt"
 WAYBILL_RE = re.compile(r"^JT[0-9]{12,13}$")
+
+#: Account setting naming the trace push shape, its values and the default.
+PUSH_SHAPE_SETTING = "jt_push_shape"
+PUSH_SHAPES = ("array", "object")
+DEFAULT_PUSH_SHAPE = "array"
 
 #: Path under ``/jt`` -> operation (J&T has no intercept cancel).
 APIS: Mapping[str, Operation] = {

@@ -4,11 +4,16 @@ Every answer is HTTP 200 ``{"code", "msg", "data", "requestId"}``; ``code`` ``"1
 Track ``data`` is one ``{"billCode", "details"}`` entry per waybill asked for, oldest scan first.
 The codes are in :mod:`mockserver.carriers.jt.codes`.
 
+Subscribe answers ``data: {"list": [{"id", "waybillCode", "isSuccess", "traceNode"}]}``, one entry
+per waybill subscribed (maxbetas/jtexpress ``types.go`` ``SubscribeResponseData``).
+
 Pushes (docs/carriers/jt.md, modelled item 4): form field ``bizContent`` with headers ``apiAccount``,
 ``digest = base64(md5(bizContent + secret))`` and ``timestamp``; a trace push batches every given
-waybill into one JSON array, an intercept push is an object with ``"type": "INTERCEPT"``. The
-``timestamp`` is the time of the newest scan (trace) or of the intercept's last change (intercept), so
-a push is the same bytes however often it is rebuilt.
+waybill into one JSON array (the default), or, with the account setting ``extra["jt_push_shape"] =
+"object"``, is one push per waybill whose bizContent is one ``{"billCode", "txlogisticId",
+"details"}`` object (the J&T statusFeedback docs of another tenant). An intercept push is an
+object with ``"type": "INTERCEPT"``. The ``timestamp`` is the time of the newest scan (trace) or
+of the intercept's last change (intercept), so a push is the same bytes however often it is rebuilt.
 """
 
 from __future__ import annotations
@@ -30,7 +35,17 @@ from mockserver.carriers.codec import (
     json_response,
 )
 from mockserver.carriers.exchange import CarrierFault
-from mockserver.carriers.jt.codes import CANCELLED_CODE, FAIL_CODES, INTERCEPT_STATES, NODES, problem_type
+from mockserver.carriers.jt.codes import (
+    CANCELLED_CODE,
+    DEFAULT_PUSH_SHAPE,
+    FAIL_CODES,
+    INTERCEPT_STATES,
+    NODES,
+    PUSH_SHAPE_SETTING,
+    PUSH_SHAPES,
+    problem_type,
+)
+from mockserver.carriers.settings import SettingError, account_setting
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan, ScanKind
 
@@ -42,9 +57,12 @@ __all__ = [
     "intercept_push_content",
     "is_push_ack",
     "ok_response",
+    "push_shape",
     "render_detail",
     "render_envelope",
+    "subscribe_data",
     "trace_push_content",
+    "trace_push_object",
     "track_entry",
 ]
 
@@ -71,6 +89,28 @@ def render_envelope(fault: CarrierFault) -> Response:
 def ok_response(data: Any) -> Response:
     """A success answer (``code`` ``"1"``) around ``data``."""
     return _json(_envelope("1", "success", data))
+
+
+def subscribe_data(account: Account, subscribed: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """``data`` of a subscribe answer: one ``{id, waybillCode, isSuccess, traceNode}`` per waybill.
+
+    ``id`` is the account (the request's ``id``) as a string, ``traceNode`` the nodes asked for.
+    """
+    return {
+        "list": [
+            {"id": account.app_key, "waybillCode": waybill, "isSuccess": True, "traceNode": nodes}
+            for waybill, nodes in subscribed
+        ]
+    }
+
+
+def push_shape(account: Account) -> str:
+    """The account's trace push shape (``extra["jt_push_shape"]``): ``array`` unless set.
+
+    Raises:
+        SettingError: the setting names no shape.
+    """
+    return account_setting(account, PUSH_SHAPE_SETTING, PUSH_SHAPES)
 
 
 def render_detail(scan: Scan) -> dict[str, Any]:
@@ -134,6 +174,15 @@ def trace_push_content(items: Sequence[tuple[str, Scan]]) -> list[dict[str, Any]
     return [track_entry(waybill, scans) for waybill, scans in grouped.items()]
 
 
+def trace_push_object(waybill: str, scans: Sequence[Scan]) -> dict[str, Any]:
+    """The bizContent object of a one-waybill trace push (``jt_push_shape`` ``object``).
+
+    ``txlogisticId`` (the customer's order number) is the waybill, as in the tenant's example: the
+    mock keeps no order numbers.
+    """
+    return {"billCode": waybill, "txlogisticId": waybill, "details": [render_detail(scan) for scan in scans]}
+
+
 def _push(account: Account, kind: str, waybills: tuple[str, ...], content: Any, stamp: int) -> PushRequest:
     text = compact_json(content)
     return PushRequest(
@@ -150,17 +199,36 @@ def _push(account: Account, kind: str, waybills: tuple[str, ...], content: Any, 
 
 
 def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> list[PushRequest]:
-    """J&T batches: one push carrying every ``(waybill, scan)`` given (none when there are none).
+    """J&T's trace pushes for ``items``, in the account's push shape (none when there are none).
+
+    ``array``: one push carrying every ``(waybill, scan)`` given, bizContent a JSON array.
+    ``object``: one push per waybill, in first-seen order, bizContent one object. A setting that
+    names no shape pushes arrays (the account's carrier calls already answer the setting's error).
 
     Args:
-        account: the subscriber's account (``apiAccount`` and signing secret).
+        account: the subscriber's account (``apiAccount``, signing secret and push shape).
         items: new scans, oldest first.
-
-    Returns:
-        ``[]`` or a single :class:`PushRequest` whose bizContent is a JSON array.
     """
     if not items:
         return []
+    try:
+        shape = push_shape(account)
+    except SettingError:
+        shape = DEFAULT_PUSH_SHAPE
+    if shape == "object":
+        grouped: dict[str, list[Scan]] = {}
+        for waybill, scan in items:
+            grouped.setdefault(waybill, []).append(scan)
+        return [
+            _push(
+                account,
+                "trace",
+                (waybill,),
+                trace_push_object(waybill, scans),
+                epoch_ms(max(scan.time for scan in scans)),
+            )
+            for waybill, scans in grouped.items()
+        ]
     content = trace_push_content(items)
     newest = max(scan.time for _, scan in items)
     waybills = tuple(entry["billCode"] for entry in content)

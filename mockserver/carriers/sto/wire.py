@@ -10,12 +10,15 @@ The codes are in :mod:`mockserver.carriers.sto.codes`.
 
 Pushes: a form of the seven link fields, ``from_appkey = from_code = sto_trace_platform``,
 ``to_appkey`` = the account's app key, ``to_code`` = its ``extra["from_code"]`` (default the app
-key), signed with the account's secret; one trace per push. Acknowledged by HTTP 200
-``{"success": true, ...}``.
+key), signed with the account's secret; one trace per push. A trace push's ``trace`` starts with
+``outBizCode``, STO's idempotency key for a re-pushed trace (public receivers' ``StoPushTraceDto``,
+carriers.md S4): the same on every re-delivery of a push, different for every other trace.
+Acknowledged by HTTP 200 ``{"success": true, ...}``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -55,6 +58,7 @@ __all__ = [
     "is_push_ack",
     "literal_json",
     "ok_response",
+    "out_biz_code",
     "push_form",
     "render_envelope",
     "render_scan",
@@ -127,9 +131,20 @@ def intercept_data(record: InterceptRecord) -> dict[str, str]:
     return {"waybillNo": record.waybill, "interceptId": record.id, "status": INTERCEPT_STATUS[record.status]}
 
 
-def trace_push_content(waybill: str, scan: Scan) -> str:
-    """The ``content`` of a ``STO_TRACE_PLATFORM_PUSH``: one trace per push."""
-    return compact_json({"waybillNo": waybill, "trace": render_scan(waybill, scan)})
+def out_biz_code(account: Account, waybill: str, scan: Scan) -> str:
+    """The ``outBizCode`` of a trace push (32 hex digits; the format is modelled).
+
+    Derived from the account, the waybill and everything the scan says, so a push rebuilt or
+    sent again carries the same key and two different traces never share one.
+    """
+    identity = compact_json([account.carrier, account.app_key, waybill, scan.to_dict()])
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def trace_push_content(account: Account, waybill: str, scan: Scan) -> str:
+    """The ``content`` of a ``STO_TRACE_PLATFORM_PUSH``: one trace per push, keyed by ``outBizCode``."""
+    trace = {"outBizCode": out_biz_code(account, waybill, scan), **render_scan(waybill, scan)}
+    return compact_json({"waybillNo": waybill, "trace": trace})
 
 
 def intercept_push_content(record: InterceptRecord) -> str:
@@ -212,7 +227,11 @@ def build_trace_pushes(account: Account, items: Sequence[tuple[str, Scan]]) -> l
             "trace",
             waybill,
             push_form(
-                TRACE_PUSH_API, trace_push_content(waybill, scan), account.app_secret, to_appkey, to_code
+                TRACE_PUSH_API,
+                trace_push_content(account, waybill, scan),
+                account.app_secret,
+                to_appkey,
+                to_code,
             ),
             content_type=PUSH_CONTENT_TYPE,
         )

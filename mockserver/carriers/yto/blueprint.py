@@ -2,13 +2,19 @@
 
 URL: ``POST /yto/open/<method>/v1/<partner_code>/<client_id>`` per docs/carriers/yto.md.
 
-Wire contract (docs/carriers/yto.md, carriers.md §3): the body carries ``timestamp`` (epoch ms),
-``param`` (a JSON string), ``sign`` and ``format=JSON``, either as a form or as a JSON object.
+Wire contract (docs/carriers/yto.md, carriers.md §3): the body carries ``timestamp``, ``param`` (a
+JSON string), ``sign`` and ``format=JSON``, either as a form or as a JSON object.
 ``sign = base64(md5(param + method + "v1" + app_secret))`` over the ``param`` string exactly as
 received. The account is the URL's ``partner_code`` (its ``app_key``); the URL's ``client_id``
 must equal the account's ``extra["client_id"]`` (default: the app key). Every answer is HTTP 200.
 
-Checks, in order (first failure answers ``{"success": false, "code", "message"}``):
+``timestamp`` is accepted as epoch milliseconds (or seconds) in ASCII digits, as PHP
+``microtime()`` text (``"0.12345600 1700000000"``: what the public client syships/php-express
+``yto/YtoClient.php`` sends) and as ``microtime(true)`` text (``"1700000000.1235"``); anything else
+is refused. It is not compared with the clock.
+
+Checks, in order (first failure answers in the account's answer style, :mod:`.wire`; the codes
+and messages of the ``real`` default):
     ==============================================  ====  ==================================
     problem                                          code  message
     ==============================================  ====  ==================================
@@ -16,14 +22,15 @@ Checks, in order (first failure answers ``{"success": false, "code", "message"}`
     ``param`` / ``sign`` missing (or not a string)   S02   <field>不能为空 / <field>格式错误
     version other than ``v1``                        S02   version格式错误
     unknown partner code                             S03   partner_code无效
+    ``extra["yto_answers"]`` names no style          HTTP 500 ``invalid_account_setting``
     URL ``client_id`` not the account's              S03   client_id无效
-    sign mismatch                                    S01   签名验证失败
+    sign mismatch                                    401   请求加密校验失败 (in ``reason``)
     unknown method                                   S02   method不存在
-    ``timestamp`` missing / not digits               S02   timestamp不能为空 / timestamp格式错误
+    ``timestamp`` missing / not a timestamp          S02   timestamp不能为空 / timestamp格式错误
     ``format`` given and not JSON                    S02   format格式错误
     ``param`` not a JSON object                      S02   param格式错误
     required param field missing / wrong type        S02   <field>不能为空 / <field>格式错误
-    malformed waybill (not ``^YT\\d{13}$``)           S02   <field>格式错误
+    malformed waybill (not ``^YT\\d{13,15}$``)        S02   <field>格式错误
     bad ``receiverTel``                              S02   receiverTel格式错误
     unexpected exception                             S06   系统繁忙，请稍后重试
     ==============================================  ====  ==================================
@@ -31,7 +38,7 @@ Checks, in order (first failure answers ``{"success": false, "code", "message"}`
 The code tables (methods, ``infoContent``, refusal and fault codes) live in
 :mod:`mockserver.carriers.yto.codes`; answer envelopes, track entries and the push builders in
 :mod:`mockserver.carriers.yto.wire`. YTO has no request id, so every intercept request is new (a
-repeat while one is pending answers 2003); ``wantedId`` is the mock's work-order number.
+repeat while one is pending is a duplicate); ``wantedId`` is the mock's work-order number.
 """
 
 from __future__ import annotations
@@ -42,15 +49,26 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, g, request
 
 from mockserver.carriers.codec import b64_md5, digest_matches, json_response
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
-from mockserver.carriers.exchange import exchange
+from mockserver.carriers.exchange import CarrierFault, exchange
 from mockserver.carriers.fields import FieldProblem, json_object, loads, required_text, text_field
-from mockserver.carriers.yto.codes import FAIL_CODES, FAULT_CODES, METHODS, SLUG, VERSION, is_valid_waybill
+from mockserver.carriers.settings import SettingError, setting_fault
+from mockserver.carriers.yto.codes import (
+    BAD_SIGNATURE,
+    DEFAULT_ANSWER_STYLE,
+    FAIL_CODES,
+    FAULT_CODES,
+    METHODS,
+    SLUG,
+    VERSION,
+    is_valid_waybill,
+)
 from mockserver.carriers.yto.wire import (
+    answer_style,
     client_id_of,
     no_data_response,
     ok_response,
@@ -65,13 +83,23 @@ from mockserver.world import Account, Address, FailReason, InterceptKind
 __all__ = ["DIALECT", "bp", "gateway"]
 
 _PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+#: Epoch ms (or s) in ASCII digits; PHP ``microtime()`` ("0.12345600 1700000000", "%.8F %ld");
+#: PHP ``microtime(true)`` as text ("1700000000.1235").
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,19}|0\.[0-9]{8} [0-9]{1,19}|[1-9][0-9]{8,11}\.[0-9]{1,8}")
+_INTERCEPTING = (Operation.INTERCEPT, Operation.CANCEL_INTERCEPT)
+
+
+def _render(fault: CarrierFault) -> Response:
+    """A fault in the answer style of the request's account (``real`` before it is known)."""
+    style = g.get("yto_answer_style", DEFAULT_ANSWER_STYLE)
+    return render_envelope(fault, style, intercepting=exchange().operation in _INTERCEPTING)
 
 
 bp = Blueprint("yto", __name__)
 DIALECT = Dialect(
     fail_codes=FAIL_CODES,
     fault_codes=FAULT_CODES,
-    render_envelope=render_envelope,
+    render_envelope=_render,
     field_code="S02",
     bad_body="请求体必须是表单或JSON对象",
 )
@@ -117,17 +145,26 @@ def _authenticate(method: str, partner_code: str, client_id: str, param: str, si
     if account is None:
         raise _fault("S03", "partner_code无效")
     note.secret = account.app_secret
+    try:
+        g.yto_answer_style = answer_style(account)
+    except SettingError as problem:
+        raise setting_fault(problem) from None
     if client_id != client_id_of(account):
         raise _fault("S03", "client_id无效")
     expected = b64_md5((param + method + VERSION + account.app_secret).encode("utf-8"))
     if not digest_matches(expected, sign):
-        raise _fault("S01", "签名验证失败")
+        raise _fault(*BAD_SIGNATURE)
     return account
+
+
+def _ok(account: Account, data: Optional[Mapping[str, Any]] = None, *, waybill: str) -> Response:
+    """A success answer in the account's answer style."""
+    return ok_response(data, style=answer_style(account), waybill=waybill)
 
 
 def _check_envelope(envelope: Mapping[str, Any]) -> None:
     timestamp = text_field(envelope, "timestamp")
-    if timestamp is not None and not timestamp.isdigit():
+    if timestamp is not None and _TIMESTAMP_RE.fullmatch(timestamp) is None:
         raise _fault("S02", "timestamp格式错误")
     fmt = text_field(envelope, "format", required=False)
     if fmt is not None and fmt.upper() != "JSON":
@@ -222,7 +259,7 @@ def _subscribe(
             "msg_type": text_field(param, "msg_type", required=False) or "online",
         },
     )
-    return ok_response()
+    return _ok(account, waybill=waybill)
 
 
 def _create_intercept(
@@ -247,7 +284,7 @@ def _create_intercept(
     )
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason)
-    return ok_response({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
+    return _ok(account, {"waybillNo": waybill, "wantedId": outcome.record.external_ref}, waybill=waybill)
 
 
 def _cancel_intercept(
@@ -259,7 +296,7 @@ def _cancel_intercept(
     outcome = get_services().simulator.cancel_intercept(account, waybill)
     if outcome.fail_reason is not None or outcome.record is None:
         raise DIALECT.refusal(outcome.fail_reason, default=FailReason.NO_INTERCEPT)
-    return ok_response({"waybillNo": waybill, "wantedId": outcome.record.external_ref})
+    return _ok(account, {"waybillNo": waybill, "wantedId": outcome.record.external_ref}, waybill=waybill)
 
 
 _Handler = Callable[[Account, str, Mapping[str, Any], Optional[Decision]], Response]

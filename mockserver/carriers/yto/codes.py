@@ -19,11 +19,20 @@ read a sign scan after a return scan as returned, so the parcel never looks deli
     LOCKER_IN         INBOUND       RETURNED          SIGNED, by 寄件人
     ================  ============  ================  ================
 
-Intercept refusals (modelled, docs/carriers/yto.md item 3): ALREADY_SIGNED 2001, OUT_FOR_DELIVERY
-2002, DUPLICATE 2003, NOT_FOUND 2004, NOT_SUPPORTED 2005, NO_INTERCEPT (cancel) 2006, OTHER 2099.
-Decider faults: SYSTEM_ERROR / UNAVAILABLE / TIMEOUT S06, RATE_LIMITED S05, BAD_SIGNATURE S01,
-MISSING_FIELD S02 (<field>不能为空, default: the method's waybill field), NOT_FOUND 2004.
+Intercept refusals (codes modelled, docs/carriers/yto.md item 3): ALREADY_SIGNED 2001,
+OUT_FOR_DELIVERY 2002, DUPLICATE 2003, NOT_FOUND 2004, NOT_SUPPORTED 2005, NO_INTERCEPT (cancel) 2006,
+OTHER 2099. The duplicate's text is public (syships/php-express ``LogisticsGateway::formatResponse``:
+``{"statusCode":1,"statusMessage":"已有有效拦截件，不能重复发起拦截"}``).
+Decider faults: SYSTEM_ERROR / UNAVAILABLE / TIMEOUT S06, RATE_LIMITED S05, BAD_SIGNATURE 401
+(public, the same source: ``{"success":false,"code":401,"reason":"请求加密校验失败"}``; ``S01`` under
+the ``modelled`` answer style), MISSING_FIELD S02 (<field>不能为空, default: the method's waybill
+field), NOT_FOUND 2004.
 Intercept push ``status``: SUCCESS / FAILED / CANCELLED (PENDING is never pushed).
+
+Answer styles (the account's ``extra["yto_answers"]``, docs/carriers/yto.md "Answer styles"):
+``real`` (the default: the public shapes where there are any), ``loose`` (every refusal in the
+``statusCode``/``statusMessage`` envelope, every acceptance without ``data``) and ``modelled`` (the
+mock's shapes before the public ones were known: ``S01`` and ``2003`` with ``message``).
 """
 
 from __future__ import annotations
@@ -35,12 +44,18 @@ from mockserver.deciders import Fault, Operation
 from mockserver.world import FailReason, InterceptStatus, ScanKind
 
 __all__ = [
+    "ANSWER_STYLES",
+    "ANSWER_STYLE_SETTING",
+    "BAD_SIGNATURE",
+    "DEFAULT_ANSWER_STYLE",
     "FAIL_CODES",
     "FAULT_CODES",
     "INFO_CONTENT",
     "METHODS",
+    "MODELLED_BAD_SIGNATURE",
     "PUSH_STATUS",
     "SLUG",
+    "STATUS_REFUSAL_CODE",
     "VERSION",
     "WAYBILL_RE",
     "is_valid_waybill",
@@ -75,19 +90,32 @@ INFO_CONTENT: Mapping[ScanKind, str] = {
 FAIL_CODES: Mapping[FailReason, tuple[str, str]] = {
     FailReason.ALREADY_SIGNED: ("2001", "快件已签收，无法拦截"),
     FailReason.OUT_FOR_DELIVERY: ("2002", "快件派送中，无法拦截"),
-    FailReason.DUPLICATE: ("2003", "该运单已有拦截中的工单，请勿重复提交"),
+    FailReason.DUPLICATE: ("2003", "已有有效拦截件，不能重复发起拦截"),
     FailReason.NOT_FOUND: ("2004", "运单不存在"),
     FailReason.NOT_SUPPORTED: ("2005", "该运单不支持拦截"),
     FailReason.NO_INTERCEPT: ("2006", "无可取消的拦截"),
     FailReason.OTHER: ("2099", "拦截申请被拒绝"),
 }
 
+#: A request whose ``sign`` does not verify (public; answered ``{"success": false, "code": 401,
+#: "reason": …}`` with an integer code).
+BAD_SIGNATURE = ("401", "请求加密校验失败")
+#: The same under the ``modelled`` answer style (invented before the public shape was known).
+MODELLED_BAD_SIGNATURE = ("S01", "签名验证失败")
+#: The ``statusCode`` of a refusal in the ``{"statusCode", "statusMessage"}`` envelope (public: 1).
+STATUS_REFUSAL_CODE = 1
+
+#: Account setting naming the answer style, its values and the default.
+ANSWER_STYLE_SETTING = "yto_answers"
+ANSWER_STYLES = ("real", "loose", "modelled")
+DEFAULT_ANSWER_STYLE = "real"
+
 FAULT_CODES: Mapping[Fault, tuple[str, str]] = {
     Fault.SYSTEM_ERROR: ("S06", "系统繁忙，请稍后重试"),
     Fault.UNAVAILABLE: ("S06", "服务暂不可用"),
     Fault.TIMEOUT: ("S06", "请求超时"),
     Fault.RATE_LIMITED: ("S05", "请求过于频繁"),
-    Fault.BAD_SIGNATURE: ("S01", "签名验证失败"),
+    Fault.BAD_SIGNATURE: BAD_SIGNATURE,
     Fault.MISSING_FIELD: ("S02", "{field}不能为空"),
     Fault.NOT_FOUND: FAIL_CODES[FailReason.NOT_FOUND],
 }

@@ -2,11 +2,26 @@
 
 Answers are HTTP 200. Track success is a bare JSON array of scans, oldest first; no scans is
 ``{"code": "1001", "map": {"YT…": []}, "message": "查询结果为空。", "success": true}``.
-Subscribe, intercept, change address and cancel answer ``{"success": true, "statusCode": 0,
-"code": "0", "message": "成功"}`` (plus ``data: {"waybillNo", "wantedId"}`` for the last three);
-refusals ``{"success": false, "statusCode": <int>, "code": "<code>", "message"}`` (the integer
-``statusCode`` only for the intercept refusal codes). The codes are in
-:mod:`mockserver.carriers.yto.codes`.
+
+The other answers depend on the account's answer style (``extra["yto_answers"]``,
+docs/carriers/yto.md "Answer styles"; the public shapes are those syships/php-express
+``LogisticsGateway::formatResponse`` met):
+
+================================  ==================================================================
+answer                            ``real`` (the default) / ``loose``
+================================  ==================================================================
+bad signature                     ``{"success": false, "code": 401, "reason"}`` (public) / the same
+duplicate intercept               ``{"statusCode": 1, "statusMessage"}`` (public) / the same
+other intercept/cancel refusals   ``{"success": false, "statusCode": <int>, "code", "message"}``
+                                  (modelled) / ``{"statusCode": 1, "statusMessage"}``
+other errors                      ``{"success": false, "code", "message"}`` (modelled) / the same
+accepted                          ``{"success": true, "statusCode": 0, "code": "0", "message": "成功"}``
+                                  and ``data`` (modelled) / ``{"waybillNo", "success": true}`` (public)
+================================  ==================================================================
+
+``modelled`` answers every error ``{"success": false, ["statusCode",] "code", "message"}`` (a bad
+signature ``S01``) and accepts as ``real`` does. ``data`` is ``{"waybillNo", "wantedId"}`` for
+intercept, change address and cancel. The codes are in :mod:`mockserver.carriers.yto.codes`.
 
 Pushes (modelled): form ``logistics_interface`` (JSON), ``data_digest = base64(md5(
 logistics_interface + app_secret))``, ``type`` (``TRACE``: one track entry per push; ``INTERCEPT``:
@@ -30,12 +45,24 @@ from mockserver.carriers.codec import (
     json_response,
 )
 from mockserver.carriers.exchange import CarrierFault
-from mockserver.carriers.yto.codes import FAIL_CODES, INFO_CONTENT, PUSH_STATUS
+from mockserver.carriers.settings import account_setting
+from mockserver.carriers.yto.codes import (
+    ANSWER_STYLE_SETTING,
+    ANSWER_STYLES,
+    BAD_SIGNATURE,
+    DEFAULT_ANSWER_STYLE,
+    FAIL_CODES,
+    INFO_CONTENT,
+    MODELLED_BAD_SIGNATURE,
+    PUSH_STATUS,
+    STATUS_REFUSAL_CODE,
+)
 from mockserver.pushes import PushRequest
 from mockserver.world import Account, FailReason, InterceptRecord, InterceptStatus, Scan
 from mockserver.world.geo import Place, Site, city_for
 
 __all__ = [
+    "answer_style",
     "build_intercept_push",
     "build_trace_pushes",
     "client_id_of",
@@ -51,19 +78,63 @@ __all__ = [
 
 #: Codes answered with an integer ``statusCode`` next to ``code`` (intercept answers).
 _STATUS_CODES = frozenset(code for code, _ in FAIL_CODES.values())
+_DUPLICATE_CODE = FAIL_CODES[FailReason.DUPLICATE][0]
 
 
-def render_envelope(fault: CarrierFault) -> Response:
-    """A failure answer ``{"success": false, ["statusCode",] "code", "message"}``."""
-    payload: dict[str, Any] = {"success": False}
-    if fault.code in _STATUS_CODES:
-        payload["statusCode"] = int(fault.code)
-    payload.update(code=fault.code, message=fault.message)
+def answer_style(account: Optional[Account]) -> str:
+    """The account's answer style (``extra["yto_answers"]``); ``real`` without an account.
+
+    Raises:
+        SettingError: the setting names no style.
+    """
+    return account_setting(account, ANSWER_STYLE_SETTING, ANSWER_STYLES)
+
+
+def _status_envelope(message: str) -> dict[str, Any]:
+    return {"statusCode": STATUS_REFUSAL_CODE, "statusMessage": message}
+
+
+def render_envelope(
+    fault: CarrierFault, style: str = DEFAULT_ANSWER_STYLE, *, intercepting: bool = True
+) -> Response:
+    """A failure answer in the account's answer ``style`` (see the module docstring).
+
+    ``intercepting``: the request is an intercept, change of address or cancel, whose refusals
+    the ``loose`` style answers in the ``statusCode`` envelope (the public one is an intercept's).
+    """
+    payload: dict[str, Any]
+    if fault.code in (BAD_SIGNATURE[0], MODELLED_BAD_SIGNATURE[0]):
+        # A Decider's own wording is kept; the standard text is the style's.
+        standard = fault.message in (BAD_SIGNATURE[1], MODELLED_BAD_SIGNATURE[1])
+        if style == "modelled":
+            code, text = MODELLED_BAD_SIGNATURE
+            payload = {"success": False, "code": code, "message": text if standard else fault.message}
+        else:
+            text = BAD_SIGNATURE[1] if standard else fault.message
+            payload = {"success": False, "code": int(BAD_SIGNATURE[0]), "reason": text}
+    elif fault.code in _STATUS_CODES and (
+        (style == "loose" and intercepting) or (style == "real" and fault.code == _DUPLICATE_CODE)
+    ):
+        payload = _status_envelope(fault.message)
+    else:
+        payload = {"success": False}
+        if fault.code in _STATUS_CODES:
+            payload["statusCode"] = int(fault.code)
+        payload.update(code=fault.code, message=fault.message)
     return json_response(payload, status=fault.http_status)
 
 
-def ok_response(data: Optional[Mapping[str, Any]] = None) -> Response:
-    """A success answer, with ``data`` when given."""
+def ok_response(
+    data: Optional[Mapping[str, Any]] = None,
+    *,
+    style: str = DEFAULT_ANSWER_STYLE,
+    waybill: Optional[str] = None,
+) -> Response:
+    """A success answer, with ``data`` when given; ``loose``: ``{"waybillNo", "success": true}``."""
+    if style == "loose":
+        loose: dict[str, Any] = {"waybillNo": waybill} if waybill is not None else {}
+        loose["success"] = True
+        return json_response(loose)
     payload: dict[str, Any] = {"success": True, "statusCode": 0, "code": "0", "message": "成功"}
     if data is not None:
         payload["data"] = dict(data)

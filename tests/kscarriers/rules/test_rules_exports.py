@@ -6,7 +6,20 @@ import importlib
 
 import kscarriers.rules as rules
 
-MODULES = ["audit", "compensation", "eligibility", "facts", "flow", "new_customers", "order_view", "regions"]
+MODULES = [
+    "audit",
+    "batch",
+    "compensation",
+    "eligibility",
+    "facts",
+    "flow",
+    "money",
+    "new_customers",
+    "order_view",
+    "receiver",
+    "regions",
+    "tags",
+]
 
 
 def test_all_is_sorted_constants_first() -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlencode
 
+import attrs
 import pytest
 from mockfakes import FixedDecider
 
@@ -30,6 +32,7 @@ from mockserver.world.geo import Site
 from mockserver.world.itineraries import plan_stage_route
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "jt"
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "jt"
 KEY = "jt-demo"
 SECRET = "jt-demo-secret"
 BASE = "/jt/webopenplatformapi/api"
@@ -56,6 +59,11 @@ def sign(text: str, secret: str) -> str:
 
 def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _reality(name: str) -> Any:
+    """A public sample of tests/reality/jt (``body`` is what J&T answered or pushed)."""
+    return json.loads((REALITY / name).read_text(encoding="utf-8"))
 
 
 def _text(biz: Union[str, dict[str, Any], list[Any]]) -> str:
@@ -239,7 +247,27 @@ def test_subscribe_stores_every_waybill_of_the_list(jt: JtCaller, mock_app: Any)
             ],
         },
     )
-    assert (answer["code"], answer["msg"], answer["data"]) == ("1", "success", None)
+    assert (answer["code"], answer["msg"]) == ("1", "success")
+    # maxbetas/jtexpress types.go SubscribeResponseData: data.list of per-waybill results.
+    assert answer["data"] == {
+        "list": [
+            {
+                "id": KEY,
+                "waybillCode": WAYBILL,
+                "isSuccess": True,
+                "traceNode": "1&2&3&4&5&6&7&8&9&10&11&12&13&14",
+            },
+            {"id": KEY, "waybillCode": OTHER, "isSuccess": True, "traceNode": "10"},
+        ]
+    }
+    public = _reality("m_answer_subscribe_list.json")
+    fields = public["expect"]["fields"]
+    assert sorted(fields) == sorted(re.findall(r'json:"(\w+)"', public["body"].split("}")[0]))
+    types = {"<str>": str, "<bool>": bool}
+    assert all(
+        {k: type(v) for k, v in item.items()} == {k: types[t] for k, t in fields.items()}
+        for item in answer["data"]["list"]
+    )
     subscriptions = mock_app.extensions["mockserver"].store.list_subscriptions("jt", KEY)
     assert sorted((s.waybill, s.extra["traceNode"]) for s in subscriptions) == [
         (WAYBILL, "1&2&3&4&5&6&7&8&9&10&11&12&13&14"),
@@ -480,6 +508,51 @@ def test_trace_pushes_are_one_signed_batch(mock_clock: Any) -> None:
         (OTHER, ["1"]),
     ]
     assert build_trace_pushes(_account(), []) == []
+
+
+def test_object_push_shape_sends_one_object_per_waybill(mock_clock: Any) -> None:
+    _, _, first = plan_stage_route("jt", WAYBILL, Stage.IN_TRANSIT, now=mock_clock.now())
+    _, _, second = plan_stage_route("jt", OTHER, Stage.PICKED_UP, now=mock_clock.now())
+    items = [(WAYBILL, first[0]), (OTHER, second[0]), (WAYBILL, first[1])]
+    account = attrs.evolve(_account("jt-push", "push-secret-0123"), extra={"jt_push_shape": "object"})
+    pushes = build_trace_pushes(account, items)
+    assert [(push.kind, push.waybills) for push in pushes] == [("trace", (WAYBILL,)), ("trace", (OTHER,))]
+    for push, newest in zip(pushes, (first[1], second[0])):
+        assert push.headers["digest"] == sign(_biz(push), "push-secret-0123")
+        assert push.headers["timestamp"] == str(int(newest.time.timestamp() * 1000))
+    content = json.loads(_biz(pushes[0]))
+    assert isinstance(content, dict)
+    assert list(content) == ["billCode", "txlogisticId", "details"]
+    assert (content["billCode"], content["txlogisticId"]) == (WAYBILL, WAYBILL)
+    assert [d["scanTypeCode"] for d in content["details"]] == ["1", "3"]
+    # J&T's statusFeedback page as the Egypt tenant publishes it: one object per push.
+    public = _reality("r_push_status_feedback_doc_one_object.json")["body"]
+    assert set(public) == set(content)
+
+
+def test_array_push_shape_is_the_default_and_can_be_named(mock_clock: Any) -> None:
+    _, _, scans = plan_stage_route("jt", WAYBILL, Stage.IN_TRANSIT, now=mock_clock.now())
+    items = [(WAYBILL, scan) for scan in scans[:2]]
+    named = attrs.evolve(_account(), extra={"jt_push_shape": "array"})
+    default = build_trace_pushes(_account(), items)
+    assert [p.body for p in build_trace_pushes(named, items)] == [p.body for p in default]
+    assert isinstance(json.loads(_biz(default[0])), list)
+
+
+def test_an_unknown_push_shape_is_a_clear_mock_error_on_every_call(jt: JtCaller, mock_client: Any) -> None:
+    _register(mock_client, KEY, SECRET, extra={"jt_push_shape": "stream"})
+    answer = jt.post(TRACK, {"billCodes": WAYBILL})
+    message = (
+        "jt account 'jt-demo': setting extra['jt_push_shape'] must be one of array, object, not 'stream'"
+    )
+    expected = {"error": "invalid_account_setting", "message": message, "field": "jt_push_shape"}
+    assert (answer.status_code, answer.get_json()) == (500, expected)
+    # Pushes of such an account stay arrays (its calls already name the problem).
+    account = attrs.evolve(_account(), extra={"jt_push_shape": "stream"})
+    scan = plan_stage_route("jt", WAYBILL, Stage.PICKED_UP, now=datetime(2025, 1, 6, tzinfo=timezone.utc))[2][
+        0
+    ]
+    assert isinstance(json.loads(_biz(build_trace_pushes(account, [(WAYBILL, scan)])[0])), list)
 
 
 def test_trace_push_matches_the_sdk_sample_entry() -> None:

@@ -13,8 +13,11 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from mockfakes import FixedDecider
+from mockpushkit import RecordingSender
 
+from mockserver.app import create_app
 from mockserver.carriers.sto.wire import build_intercept_push, build_trace_pushes, is_push_ack
+from mockserver.clock import ManualClock
 from mockserver.deciders import Decision, Fault, RawResponse
 from mockserver.world import FailReason, InterceptKind, InterceptPlan, InterceptRecord, InterceptStatus
 
@@ -495,7 +498,12 @@ def test_trace_pushes_are_signed_one_scan_each(sto: StoCaller, make_parcel: Any,
             "sto_trace_platform",
         )
         assert (form["to_appkey"], form["to_code"]) == (KEY, KEY)
-        assert json.loads(form["content"]) == {"waybillNo": WAYBILL, "trace": trace}
+        content = json.loads(form["content"])
+        assert next(iter(content["trace"])) == "outBizCode"
+        assert content == {
+            "waybillNo": WAYBILL,
+            "trace": {"outBizCode": content["trace"]["outBizCode"], **trace},
+        }
 
 
 def test_push_to_code_is_the_accounts_from_code(mock_client: Any, make_parcel: Any, mock_app: Any) -> None:
@@ -514,7 +522,60 @@ def test_push_to_code_is_the_accounts_from_code(mock_client: Any, make_parcel: A
     sample = _form(_fixture("sdk_push_trace.json")["body"].encode())
     form = _form(push.body)
     assert (form["to_appkey"], form["to_code"]) == (sample["to_appkey"], sample["to_code"])
-    assert list(json.loads(form["content"])["trace"]) == list(json.loads(sample["content"])["trace"])
+    pushed = list(json.loads(form["content"])["trace"])
+    assert pushed == ["outBizCode", *json.loads(sample["content"])["trace"]]
+
+
+def _out_biz_codes(pushes: Any) -> list[str]:
+    return [_push_content(push.body)["trace"]["outBizCode"] for push in pushes]
+
+
+def test_trace_pushes_carry_an_out_biz_code_the_same_when_rebuilt_and_distinct_per_trace(
+    make_parcel: Any, mock_app: Any, mock_client: Any
+) -> None:
+    # StoPushTraceDto (public STO push receivers, carriers.md S4): trace.outBizCode is the key to
+    # deduplicate a trace STO pushes again: tests/reality/sto/m_push_trace_out_biz_code.json.
+    dto = json.loads(
+        (FIXTURES.parents[1] / "reality" / "sto" / "m_push_trace_out_biz_code.json").read_text("utf-8")
+    )
+    assert "private String outBizCode;" in dto["body"].split("class Trace")[1]
+    make_parcel(WAYBILL, "signed")
+    account = _account(mock_app)
+    items = [(WAYBILL, scan) for scan in mock_app.extensions["mockserver"].simulator.trace(account, WAYBILL)]
+    codes = _out_biz_codes(build_trace_pushes(account, items))
+    assert len(codes) == len(items) > 3 and len(set(codes)) == len(codes)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", code) for code in codes)
+    assert _out_biz_codes(build_trace_pushes(account, items)) == codes
+    assert _out_biz_codes(build_trace_pushes(account, items[2:3])) == codes[2:3]
+    mock_client.post("/__admin/accounts", json={"carrier": "sto", "app_key": "sto-two", "app_secret": "s2"})
+    other = _account(mock_app, "sto-two")
+    assert not set(_out_biz_codes(build_trace_pushes(other, items))) & set(codes)
+
+
+def test_a_re_delivered_trace_push_keeps_its_out_biz_code() -> None:
+    sender = RecordingSender("sto")
+    sender.answers = [(500, b"busy"), (200, json.dumps({"success": True, "needRetry": True}).encode())]
+    clock = ManualClock(datetime(2025, 1, 6, tzinfo=timezone.utc))
+    app = create_app({"CLOCK": "manual", "TESTING": True, "PUSH_SENDER": sender}, clock=clock)
+    admin = app.test_client()
+    key = {"carrier": "sto", "app_key": KEY}
+    admin.post("/__admin/subscriptions/callback", json={**key, "url": "http://cb.test/sto"})
+    admin.post("/__admin/parcels", json={**key, "waybill": WAYBILL, "stage": "picked_up"})
+    admin.post("/__admin/subscriptions", json={**key, "waybill": WAYBILL})
+    for _ in range(4):  # the first attempts, the retries of the two refused ones, a spare round
+        clock.advance(6 * 3600)
+        admin.post("/__admin/pushes/flush", json={"timeout": 10})
+    bodies: dict[str, set[bytes]] = {}
+    by_trace: dict[str, set[str]] = {}
+    for sent in sender.sent:
+        trace = json.loads(sent.form["content"])["trace"]
+        name = f"{trace['scanType']} {trace['opTime']}"
+        by_trace.setdefault(name, set()).add(trace["outBizCode"])
+        bodies.setdefault(name, set()).add(sent.body)
+    assert len(sender.sent) >= len(by_trace) + 2  # two attempts were refused and sent again
+    assert all(len(codes) == 1 for codes in by_trace.values())
+    assert all(len(sent) == 1 for sent in bodies.values())
+    assert len({code for codes in by_trace.values() for code in codes}) == len(by_trace)
 
 
 def test_intercept_push_reproduces_the_sdk_sample_byte_for_byte(mock_client: Any, mock_app: Any) -> None:

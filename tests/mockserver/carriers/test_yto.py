@@ -33,6 +33,7 @@ from mockserver.world import (
 from mockserver.world.geo import Site
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "yto"
+REALITY = Path(__file__).resolve().parents[2] / "reality" / "yto"
 KEY = "yto-demo"
 SECRET = "yto-demo-secret"
 WAYBILL = "YT9093718083088"
@@ -46,6 +47,11 @@ FORM = "application/x-www-form-urlencoded; charset=utf-8"
 
 def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def _reality(name: str) -> Any:
+    """A public sample of tests/reality/yto (``body`` is what YTO answered or a client sent)."""
+    return json.loads((REALITY / name).read_text(encoding="utf-8"))
 
 
 def yto_sign(param: str, method: str, secret: str) -> str:
@@ -134,6 +140,15 @@ def parcel(mock_client: Any) -> Any:
     return make
 
 
+def _style(mock_client: Any, style: str, app_key: str = KEY, secret: str = SECRET) -> None:
+    """Give the account the answer style ``style`` (``extra["yto_answers"]``)."""
+    answer = mock_client.post(
+        "/__admin/accounts",
+        json={"carrier": "yto", "app_key": app_key, "app_secret": secret, "extra": {"yto_answers": style}},
+    )
+    assert answer.status_code in (200, 201), answer.get_json()
+
+
 def _intercepts(mock_client: Any) -> list[dict[str, Any]]:
     return mock_client.get("/__admin/intercepts").get_json()["intercepts"]  # type: ignore[no-any-return]
 
@@ -193,7 +208,7 @@ def test_the_sign_covers_param_exactly_as_received(yto: YtoCaller) -> None:
     # The same param re-serialised compactly is a different string, so its sign does not fit.
     compact = json.dumps(json.loads(spaced), ensure_ascii=False, separators=(",", ":"))
     answer = yto.call(TRACK, spaced, envelope={"sign": yto_sign(compact, TRACK, SECRET)})
-    assert answer == {"success": False, "code": "S01", "message": "签名验证失败"}
+    assert answer == {"success": False, "code": 401, "reason": "请求加密校验失败"}
 
 
 def test_the_envelope_is_accepted_as_a_json_object_body_too(yto: YtoCaller, parcel: Any) -> None:
@@ -201,6 +216,115 @@ def test_the_envelope_is_accepted_as_a_json_object_body_too(yto: YtoCaller, parc
     form = yto.track()
     as_json = yto.track(as_json=True, envelope={"timestamp": 1736128800000})
     assert as_json == form and form[0]["infoContent"] == "GOT"
+
+
+def _php_json(value: Any) -> str:
+    """PHP ``json_encode`` with its default flags: ``/`` and non-ASCII escaped."""
+    return json.dumps(value, separators=(",", ":")).replace("/", "\\/")
+
+
+def test_the_public_php_clients_microtime_timestamp_and_form_are_accepted(
+    mock_client: Any, parcel: Any
+) -> None:
+    # syships/php-express yto/YtoClient.php: timestamp = microtime(), param = json_encode(...),
+    # the form built by http_build_query (space as "+"): tests/reality/yto/m_request_php_client.json.
+    sample = _reality("m_request_php_client.json")
+    assert '"timestamp" => microtime()' in sample["body"] and "http_build_query($data)" in sample["body"]
+    parcel("in_transit")
+    param = _php_json({"waybillNo": WAYBILL, "wantedDesc": "客户要求/退回"})
+    fields = {
+        "timestamp": "0.65432100 1736128800",  # PHP microtime(): "%.8F %ld"
+        "param": param,
+        "sign": yto_sign(param, REPORT, SECRET),
+        "format": "JSON",
+    }
+    assert set(fields) == set(sample["expect"]["request_matches"]["form"])
+    answer = mock_client.post(
+        f"/yto/open/{REPORT}/v1/{KEY}/{KEY}",
+        data=urlencode(fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    )
+    assert "+" in urlencode(fields) and answer.get_json()["success"] is True
+    assert _intercepts(mock_client)[0]["waybill"] == WAYBILL
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["1736128800000", "1736128800", "0.12345600 1736128800", "1736128800.1235"]
+)
+def test_timestamps_as_clients_write_them_are_accepted(yto: YtoCaller, parcel: Any, timestamp: str) -> None:
+    parcel("in_transit")
+    assert isinstance(yto.track(envelope={"timestamp": timestamp}), list)
+
+
+# -- answer styles (extra["yto_answers"]) ------------------------------------------------------
+
+
+def test_loose_style_answers_every_refusal_in_the_statuscode_envelope_and_accepts_without_data(
+    mock_client: Any, yto: YtoCaller, parcel: Any
+) -> None:
+    _style(mock_client, "loose")
+    parcel("in_transit")
+    accepted = yto.intercept()
+    assert accepted == {"waybillNo": WAYBILL, "success": True}
+    assert _shape(accepted) == _shape(_reality("answer_success_without_data.json")["body"])
+    assert yto.intercept() == _reality("answer_intercept_duplicate_statuscode.json")["body"]
+    assert yto.cancel() == {"waybillNo": WAYBILL, "success": True}
+    assert yto.cancel() == {"statusCode": 1, "statusMessage": "无可取消的拦截"}
+    inner = json.dumps({"clientId": KEY, "waybillNo": WAYBILL})
+    assert yto.call(SUBSCRIBE, {"client_id": KEY, "logistics_interface": inner}) == {
+        "waybillNo": WAYBILL,
+        "success": True,
+    }
+    # Outside intercepts the errors keep their codes; a bad signature is the public 401.
+    assert yto.track(envelope={"sign": "AAAAAAAAAAAAAAAAAAAAAA=="})["code"] == 401
+    assert yto.track("YT12")["code"] == "S02"
+
+
+def test_modelled_style_answers_the_shapes_the_mock_had_before_the_public_ones(
+    mock_client: Any, yto: YtoCaller, parcel: Any
+) -> None:
+    _style(mock_client, "modelled")
+    parcel("picked_up")
+    assert yto.intercept()["data"]["waybillNo"] == WAYBILL
+    duplicate = yto.intercept()
+    assert duplicate == {
+        "success": False,
+        "statusCode": 2003,
+        "code": "2003",
+        "message": "已有有效拦截件，不能重复发起拦截",
+    }
+    bad = yto.track(envelope={"sign": "AAAAAAAAAAAAAAAAAAAAAA=="})
+    assert bad == {"success": False, "code": "S01", "message": "签名验证失败"}
+
+
+def test_real_style_is_the_default_and_can_be_named(mock_client: Any, yto: YtoCaller, parcel: Any) -> None:
+    parcel("signed")
+    default = yto.intercept()
+    _style(mock_client, "real")
+    assert yto.intercept() == default
+    assert default == {
+        "success": False,
+        "statusCode": 2001,
+        "code": "2001",
+        "message": "快件已签收，无法拦截",
+    }
+
+
+def test_an_unknown_answer_style_is_a_clear_mock_error_naming_the_setting(
+    mock_client: Any, yto: YtoCaller
+) -> None:
+    _style(mock_client, "chatty")
+    answer = yto.post(TRACK, {"NUMBER": WAYBILL})
+    wanted = "setting extra['yto_answers'] must be one of real, loose, modelled, not 'chatty'"
+    assert (answer.status_code, answer.get_json()) == (
+        500,
+        {
+            "error": "invalid_account_setting",
+            "message": f"yto account 'yto-demo': {wanted}",
+            "field": "yto_answers",
+        },
+    )
+    assert _journal(mock_client)[-1]["error"] == f"invalid_account_setting: yto account 'yto-demo': {wanted}"
 
 
 def test_client_id_must_be_the_accounts_extra_client_id(mock_client: Any, yto: YtoCaller) -> None:
@@ -323,12 +447,12 @@ def test_intercept_while_out_for_delivery_answers_2002(yto: YtoCaller, parcel: A
     assert (yto.intercept()["code"], yto.intercept()["statusCode"]) == ("2002", 2002)
 
 
-def test_second_intercept_while_one_is_pending_answers_2003(
+def test_second_intercept_while_one_is_pending_answers_the_public_statuscode_envelope(
     mock_client: Any, yto: YtoCaller, parcel: Any
 ) -> None:
     parcel("picked_up")
     assert yto.intercept()["success"] is True
-    assert yto.intercept()["code"] == "2003"
+    assert yto.intercept() == _reality("answer_intercept_duplicate_statuscode.json")["body"]
     assert len(_intercepts(mock_client)) == 1
 
 
@@ -416,7 +540,6 @@ def test_decider_is_asked_and_can_answer_a_raw_response(
     [
         (Fault.RATE_LIMITED, "S05", "请求过于频繁"),
         (Fault.UNAVAILABLE, "S06", "服务暂不可用"),
-        (Fault.BAD_SIGNATURE, "S01", "签名验证失败"),
         (Fault.MISSING_FIELD, "S02", "NUMBER不能为空"),
     ],
 )
@@ -425,6 +548,13 @@ def test_decider_faults_are_rendered_in_yto_codes(
 ) -> None:
     _decide(mock_app, fault=fault)
     assert yto.track() == {"success": False, "code": code, "message": message}
+
+
+def test_decider_bad_signature_fault_is_the_public_401_answer(yto: YtoCaller, mock_app: Any) -> None:
+    _decide(mock_app, fault=Fault.BAD_SIGNATURE)
+    assert yto.track() == _reality("answer_code_401_reason.json")["body"]
+    _decide(mock_app, fault=Fault.BAD_SIGNATURE, message="签名不对")
+    assert yto.intercept() == {"success": False, "code": 401, "reason": "签名不对"}
 
 
 def test_decider_not_found_fault_and_named_missing_field(yto: YtoCaller, mock_app: Any) -> None:
@@ -472,7 +602,7 @@ def test_every_request_is_journalled_with_its_account_and_waybill(mock_client: A
         ("yto", "track", KEY),
     ]
     assert [e["waybill"] for e in entries] == [WAYBILL, WAYBILL, WAYBILL, WAYBILL, "bad"]
-    assert entries[1]["error"] == "S01: 签名验证失败"
+    assert entries[1]["error"] == "401: 请求加密校验失败"
     assert SECRET not in json.dumps(entries, ensure_ascii=False)
 
 
@@ -635,6 +765,10 @@ def test_intercept_and_error_answers_have_the_sdk_samples_shape(yto: YtoCaller, 
     assert _shape(accepted) == _shape(_fixture("sdk_intercept_accepted.json")["response"])
     parcel("signed", waybill="YT2600227881409")
     assert yto.intercept("YT2600227881409") == _fixture("sdk_intercept_refused.json")["response"]
+    bad = yto.track(envelope={"sign": "AAAAAAAAAAAAAAAAAAAAAA=="})
+    assert bad == _reality("answer_code_401_reason.json")["body"]
+    # The SDK engineer's sample is the modelled S01 shape, which the modelled style still answers.
+    _style(yto.client, "modelled")
     bad = yto.track(envelope={"sign": "AAAAAAAAAAAAAAAAAAAAAA=="})
     assert bad == _fixture("sdk_error_bad_sign.json")["response"]
 

@@ -1,4 +1,4 @@
-"""Test helpers: transports that talk to a WSGI app in-process, or record and replay.
+"""Test transports: into a WSGI app in-process, recording, or answering from a script.
 
 This module never imports ``mockserver``: pass it any WSGI application.
 """
@@ -8,14 +8,14 @@ from __future__ import annotations
 import io
 import sys
 import threading
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
-from .config import Timeouts
-from .errors import ConnectError
-from .transport import HttpRequest, HttpResponse, Transport
+from ..config import Timeouts
+from ..errors import ConnectError
+from ..transport import HttpRequest, HttpResponse, Transport
 
-__all__ = ["RecordingTransport", "WSGITransport"]
+__all__ = ["RecordingTransport", "ScriptedTransport", "Step", "WSGITransport"]
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -107,3 +107,45 @@ class RecordingTransport:
         """The requests sent so far."""
         with self._lock:
             return [call[0] for call in self.calls]
+
+
+#: One scripted step: an answer, an exception to raise, or a function of the request.
+Step = Union[HttpResponse, BaseException, Callable[[HttpRequest], HttpResponse]]
+
+
+class ScriptedTransport:
+    """Answer each request with the next step of a script, and keep the requests.
+
+    A step is an :class:`~kscarriers.HttpResponse` (for example from
+    :func:`kscarriers.testing.answer`), an exception to raise (``kscarriers.TimeoutError(...)``
+    as the transport raises it), or a function of the request. A request after the last step
+    is an ``AssertionError`` naming it: the code under test sent more than the test expected.
+
+    Example::
+
+        transport = ScriptedTransport(answer("zto", "intercept", "already_signed"))
+        client = Client(config, transport=transport, sleep=lambda s: None)
+    """
+
+    def __init__(self, *steps: Step) -> None:
+        self.steps: List[Step] = list(steps)
+        self.requests: List[HttpRequest] = []
+        self._lock = threading.Lock()
+
+    def add(self, *steps: Step) -> None:
+        """Append steps to the script."""
+        with self._lock:
+            self.steps.extend(steps)
+
+    def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
+        """The next step's answer (or its exception)."""
+        with self._lock:
+            self.requests.append(request)
+            if not self.steps:
+                raise AssertionError(f"unexpected request {request.method} {request.url}: the script is done")
+            step = self.steps.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        if callable(step):
+            return step(request)
+        return step
