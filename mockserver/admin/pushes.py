@@ -414,7 +414,7 @@ OPENAPI_PATHS: dict[str, Any] = {
             "summary": "End an account's push outage now",
             "parameters": [
                 {**_FILTERS[0], "required": True},
-                {**_FILTERS[1], "required": True},
+                {**_FILTERS[1], "required": True, "schema": NON_BLANK},
             ],
             "responses": {
                 "200": _json({"type": "object", "properties": {"ended": {"type": ["object", "null"]}}}),

@@ -291,10 +291,15 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                     "operation": {"enum": list(OPERATIONS)},
                     "waybill": {"anyOf": [{"type": "null"}, NON_BLANK]},
                     "app_key": {"anyOf": [{"type": "null"}, NON_BLANK]},
-                    "push_kind": {"enum": list(PUSH_KINDS)},
+                    "push_kind": {"anyOf": [{"type": "null"}, {"enum": list(PUSH_KINDS)}]},
                 },
                 ("carrier", "operation"),
-            ),
+            )
+            | {
+                # Only pushes have a kind.
+                "if": {"properties": {"push_kind": {"type": "string"}}, "required": ["push_kind"]},
+                "then": {"properties": {"operation": {"const": "push"}}},
+            },
             answers={200: "{request, would_fire, checks: [{stub_id, matched, reasons}]}", 400: "bad field"},
         )
     },
