@@ -55,7 +55,8 @@ TAGS: dict[str, tuple[str, str]] = {
 }
 
 #: Request body examples by (method, path), shown and pre-filled by Swagger UI's "Try it out";
-#: in the order a QA session would try them (the resets last).
+#: in the order a QA session would try them (the resets last). Schemathesis starts from them too
+#: (tests/mockserver/test_admin_conformance.py), so each must sit well inside what the server checks.
 EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/__admin/accounts"): {
         "carrier": "zto",
@@ -76,6 +77,12 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "time": "2025-01-06T10:00:00+08:00",
     },
     ("post", "/__admin/clock/mode"): {"mode": "manual"},
+    ("post", "/__admin/scenarios/explain"): {
+        "carrier": "zto",
+        "operation": "intercept",
+        "waybill": "73123456789012",
+        "app_key": "zto-demo",
+    },
     ("post", "/__admin/scenarios/reset"): {"account": "zto-demo"},
     ("post", "/__admin/verify"): {
         "match": {"carrier": "zto", "operation": "intercept", "waybill": "73123456789012"},
