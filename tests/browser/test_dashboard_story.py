@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any, Callable, Dict
 
 import pytest
@@ -141,3 +144,23 @@ def test_removing_the_stub_and_resetting_the_account_from_the_dashboard(
 def test_an_api_error_is_shown_on_the_page(page: Any, live: str) -> None:
     page.goto(f"{live}/__admin/ui/zto/nobody/parcels")
     expect(page.locator("#notice")).to_contain_text("no zto account with app_key 'nobody'")
+
+
+def test_a_secret_a_client_leaks_shows_masked_in_the_journal(
+    page: Any, live: str, account: Dict[str, str]
+) -> None:
+    assert requests.post(f"{live}/__admin/accounts", json=account, timeout=5).status_code == 201
+    secret = account["app_secret"]
+    body = json.dumps({"billCode": WAYBILL, "note": f"secret is {secret}"}, ensure_ascii=False).encode()
+    digest = base64.b64encode(hashlib.md5(body + secret.encode()).digest()).decode()
+    headers = {"x-appKey": account["app_key"], "x-dataDigest": digest, "Content-Type": "application/json"}
+    sent = requests.post(
+        f"{live}/zto/zto.merchant.waybill.track.query", data=body, headers=headers, timeout=5
+    )
+    assert sent.status_code == 200
+
+    page.goto(f"{live}/__admin/ui/zto/qa-story/journal")
+    entry = page.locator("details.entry").first
+    entry.locator("summary").click()
+    expect(entry.locator("pre.request")).to_contain_text("secret is ***")
+    assert secret not in page.content()
