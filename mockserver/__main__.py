@@ -22,6 +22,7 @@ try:
     from mockserver.app import close_app, create_app, enable_proxy
     from mockserver.deciders.proxy import Recorder, parse_upstreams
     from mockserver.scenarios import ScenarioFileError, install_scenarios
+    from mockserver.serving import AdminFirstDispatcher
 except ImportError as exc:  # the kscarriers[mock] extra is not installed
     if (exc.name or "").split(".")[0] not in ("flask", "werkzeug", "waitress"):
         raise
@@ -162,7 +163,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     server = create_server(
-        app, sockets=[listener], threads=args.threads, connection_limit=args.connection_limit
+        app,
+        sockets=[listener],
+        connection_limit=args.connection_limit,
+        _dispatcher=AdminFirstDispatcher(args.threads),  # waitress's hook for its worker pool
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     shown = f"[{args.host}]" if family == socket.AF_INET6 else args.host

@@ -61,3 +61,56 @@ def test_stop_is_safe_to_call_twice_and_frees_the_port() -> None:
     with pytest.raises(OSError):
         conn.request("GET", "/")
         conn.getresponse()
+
+
+class _Task:
+    def __init__(self, path: str) -> None:
+        self.request = type("Request", (), {"path": path})()
+
+
+def test_admin_calls_are_served_before_queued_carrier_calls() -> None:
+    dispatcher = serving.AdminFirstDispatcher(0)  # no worker: the queue only fills
+    carrier_calls = [_Task("/zto/zto.merchant.waybill.track.query") for _ in range(3)]
+    for task in carrier_calls:
+        dispatcher.add_task(task)
+    health = _Task("/__admin/health")
+    dispatcher.add_task(health)
+    assert list(dispatcher.queue) == [health, *carrier_calls]
+
+
+def test_the_queue_depth_warning_is_one_line_per_ten_seconds(caplog: pytest.LogCaptureFixture) -> None:
+    now = [0.0]
+    dispatcher = serving.AdminFirstDispatcher(0, clock=lambda: now[0])
+    with caplog.at_level("WARNING", logger="waitress.queue"):
+        for _ in range(50):
+            dispatcher.add_task(_Task("/zto/x"))
+        now[0] = 10.0
+        dispatcher.add_task(_Task("/zto/x"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "waitress.queue"]
+    assert lines == [
+        "Task queue depth is 1",
+        "Task queue depth is 51 (49 more such warnings in the last 10 s)",
+    ]
+
+
+def test_the_command_line_server_serves_admin_calls_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.__main__ import main
+
+    given: dict[str, Any] = {}
+
+    class Fake:
+        effective_port = 8080
+
+        def run(self) -> None:
+            pass
+
+    def fake_server(app: Any, **kwargs: Any) -> Any:
+        given.update(kwargs)
+        return Fake()
+
+    monkeypatch.setattr("mockserver.__main__.create_server", fake_server)
+    monkeypatch.setattr("signal.signal", lambda *args: None)
+    assert main(["--clock", "manual", "--port", "0", "--threads", "3"]) == 0
+    assert isinstance(given["_dispatcher"], serving.AdminFirstDispatcher)
+    assert len(given["_dispatcher"].threads) == 3
+    given["_dispatcher"].shutdown()
