@@ -24,7 +24,10 @@ MOCK_CARRIERS = [
 
 SDK = ["requests>=2.28", "tenacity>=9.0", "attrs>=23.1"]
 CLI = ["click>=8.0"]
-MOCK = ["flask>=2.3", "waitress>=2.1"]
+# flask-swagger-ui: the packaged Swagger UI behind /__admin/docs.
+MOCK = ["flask>=2.3", "waitress>=2.1", "flask-swagger-ui>=5"]
+# Only the driver: playwright drives an installed Chromium (executable_path), never its own.
+BROWSER = ["playwright>=1.40"]
 USER_TESTING = ["pytest>=7.4", "responses>=0.23"]
 ADDRESS = ["cpca>=0.5"]
 DOCS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
@@ -40,6 +43,8 @@ SUITE = [
     # The admin API's conformance run (tests/mockserver/test_admin_conformance.py); the current
     # major needs Python 3.11, so older interpreters skip that module.
     'schemathesis>=4.32,<5; python_version >= "3.11"',
+    # tests/browser drive the machine's Chromium; they skip when it has none.
+    *BROWSER,
 ]
 TOOLS = ["ruff>=0.17,<0.18", "mypy>=1.8", "types-requests", "tox>=4"]
 
@@ -55,7 +60,11 @@ setup(
     license="MIT",
     python_requires=">=3.9",
     packages=find_packages(include=["kscarriers", "kscarriers.*", "mockserver", "mockserver.*"]),
-    package_data={"kscarriers": ["py.typed"], "mockserver": ["*.json"]},
+    package_data={
+        "kscarriers": ["py.typed"],
+        # The dashboard's templates and assets are served by the mock itself (no CDN in CI).
+        "mockserver": ["*.json", "admin/ui/templates/dashboard/*.html", "admin/ui/static/*"],
+    },
     # The SDK alone: what `pip install kscarriers` brings. The mock server is an extra.
     install_requires=SDK,
     extras_require={
@@ -64,6 +73,7 @@ setup(
         # mock server with its pytest fixtures.
         "test": [*MOCK, *USER_TESTING],
         "address": ADDRESS,
+        "browser": BROWSER,
         "docs": DOCS,
         # The `kscarriers` command line (click); the SDK itself does not need it.
         "cli": CLI,

@@ -5,13 +5,15 @@
 :mod:`.clock` (the mock clock),
 :mod:`.journal` (the request journal, verification, waiting for requests), :mod:`.scenarios`
 (scenario stubs, states, near misses, recordings) and :mod:`.pushes` (callbacks,
-subscriptions, pushes, flush and waiting); :mod:`.openapi` merges their ``OPENAPI_PATHS``.
+subscriptions, pushes, flush and waiting), :mod:`.parcels` (an account's parcels). :mod:`.ui` is
+the dashboard at ``/__admin/ui`` and :mod:`.docs_ui` Swagger UI at ``/__admin/docs``: HTML pages
+that only call this API. :mod:`.openapi` merges their ``OPENAPI_PATHS``.
 Errors are ``{"error": code, "message": ..., "field"?: ...}`` (:mod:`mockserver.errors`).
 """
 
 from __future__ import annotations
 
-from mockserver.admin import clock, journal, pushes, scenarios, world
+from mockserver.admin import clock, docs_ui, journal, parcels, pushes, scenarios, ui, world
 from mockserver.admin.base import bp
 
-__all__ = ["bp", "clock", "journal", "pushes", "scenarios", "world"]
+__all__ = ["bp", "clock", "docs_ui", "journal", "parcels", "pushes", "scenarios", "ui", "world"]

@@ -15,8 +15,10 @@ from typing import Any, Optional
 __all__ = [
     "ADMIN_MODULES",
     "ERROR",
+    "EXAMPLES",
     "HTTP_URL",
     "NON_BLANK",
+    "TAGS",
     "build_document",
     "carrier_enum",
     "carrier_waybill",
@@ -34,7 +36,73 @@ ADMIN_MODULES: tuple[str, ...] = (
     "mockserver.admin.journal",
     "mockserver.admin.scenarios",
     "mockserver.admin.pushes",
+    "mockserver.admin.parcels",
+    "mockserver.admin.ui",
+    "mockserver.admin.docs_ui",
 )
+
+#: The tag of each module's operations (an operation that names its own ``tags`` keeps them), in
+#: the order Swagger UI lists them, with the tag's description.
+TAGS: dict[str, tuple[str, str]] = {
+    "mockserver.admin.world": ("world", "Health, reset, accounts, parcels and intercepts"),
+    "mockserver.admin.parcels": ("world", "Health, reset, accounts, parcels and intercepts"),
+    "mockserver.admin.clock": ("clock", "The server's clock and each account's own clock"),
+    "mockserver.admin.journal": ("journal", "Every carrier request and its answer; verify and wait"),
+    "mockserver.admin.scenarios": ("scenarios", "Stubs that bend answers, states, near misses, recordings"),
+    "mockserver.admin.pushes": ("pushes", "Callback URLs, subscriptions, pushes and their attempts"),
+    "mockserver.admin.ui": ("dashboard", "HTML pages over this API: the dashboard and Swagger UI"),
+    "mockserver.admin.docs_ui": ("dashboard", "HTML pages over this API: the dashboard and Swagger UI"),
+}
+
+#: Request body examples by (method, path), shown and pre-filled by Swagger UI's "Try it out";
+#: in the order a QA session would try them (the resets last). Schemathesis starts from them too
+#: (tests/mockserver/test_admin_conformance.py), so each must sit well inside what the server checks.
+EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("post", "/__admin/accounts"): {
+        "carrier": "zto",
+        "app_key": "qa-job-7",
+        "app_secret": "qa-job-7-secret",
+        "auto_parcels": True,
+    },
+    ("post", "/__admin/parcels"): {
+        "carrier": "zto",
+        "app_key": "zto-demo",
+        "waybill": "73123456789012",
+        "stage": "in_transit",
+    },
+    ("post", "/__admin/clock/advance"): {"carrier": "zto", "app_key": "zto-demo", "seconds": 1800},
+    ("post", "/__admin/clock"): {
+        "carrier": "zto",
+        "app_key": "zto-demo",
+        "time": "2025-01-06T10:00:00+08:00",
+    },
+    ("post", "/__admin/clock/mode"): {"mode": "manual"},
+    ("post", "/__admin/scenarios/explain"): {
+        "carrier": "zto",
+        "operation": "intercept",
+        "waybill": "73123456789012",
+        "app_key": "zto-demo",
+    },
+    ("post", "/__admin/scenarios/reset"): {"account": "zto-demo"},
+    ("post", "/__admin/verify"): {
+        "match": {"carrier": "zto", "operation": "intercept", "waybill": "73123456789012"},
+        "count": 1,
+    },
+    ("post", "/__admin/wait/requests"): {"match": {"carrier": "zto", "operation": "intercept"}, "timeout": 2},
+    ("post", "/__admin/subscriptions"): {
+        "carrier": "zto",
+        "app_key": "zto-demo",
+        "waybill": "73123456789012",
+    },
+    ("post", "/__admin/subscriptions/callback"): {
+        "carrier": "zto",
+        "app_key": "zto-demo",
+        "url": "http://127.0.0.1:9000/zto/push",
+    },
+    ("post", "/__admin/pushes/flush"): {"timeout": 5},
+    ("post", "/__admin/wait/pushes"): {"carrier": "zto", "app_key": "zto-demo", "count": 1, "timeout": 5},
+    ("post", "/__admin/reset"): {"carrier": "zto", "app_key": "zto-demo"},
+}
 
 #: Schema of every admin error answer.
 ERROR: dict[str, Any] = {
@@ -219,6 +287,21 @@ def _module_paths(name: str) -> Mapping[str, Any]:
     return paths
 
 
+def _tagged(spec: Mapping[str, Any], tag: Optional[tuple[str, str]]) -> dict[str, Any]:
+    if tag is None or "tags" in spec:
+        return dict(spec)
+    return {"tags": [tag[0]], **spec}
+
+
+def _with_example(spec: dict[str, Any], example: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+    content = spec.get("requestBody", {}).get("content", {}).get("application/json")
+    if example is None or content is None or "example" in content or "examples" in content:
+        return spec
+    body = {**spec["requestBody"], "content": {**spec["requestBody"]["content"]}}
+    body["content"]["application/json"] = {**content, "example": dict(example)}
+    return {**spec, "requestBody": body}
+
+
 def _limit_bodies(paths: Mapping[str, Any], max_body: int) -> None:
     """Say the body limit on every operation that takes a body, and document its 413."""
     for methods in paths.values():
@@ -258,19 +341,26 @@ def build_document(
         ValueError: if two modules document the same method of the same path.
     """
     paths: dict[str, dict[str, Any]] = {}
+    tags: dict[str, str] = {}
     for name in modules:
+        tag = TAGS.get(name)
         for path, methods in _module_paths(name).items():
             merged = paths.setdefault(path, {})
             for method, spec in methods.items():
                 if method in merged:
                     raise ValueError(f"{method.upper()} {path} is documented twice (again in {name})")
-                merged[method] = spec
+                merged[method] = _with_example(_tagged(spec, tag), EXAMPLES.get((method, path)))
+                for used in merged[method].get("tags", ()):
+                    tags.setdefault(used, next((d for t, d in TAGS.values() if t == used), ""))
     filled: dict[str, Any] = _with_carriers(
         dict(sorted(paths.items())), list(carriers), waybill_patterns or {}
     )
     _limit_bodies(filled, max_body)
     return {
         "openapi": "3.1.0",
+        # Relative: Swagger UI's "Try it out" calls the origin that served the document.
+        "servers": [{"url": "/", "description": "this mock server"}],
+        "tags": [{"name": tag, "description": text} if text else {"name": tag} for tag, text in tags.items()],
         "info": {
             "title": "kscarriers mockserver admin API",
             "version": "1",
