@@ -81,6 +81,12 @@ def test_every_option_app_setting_is_a_config_attribute() -> None:
         assert hasattr(Config, option.setting) is option.app, option
 
 
+def test_every_server_option_knows_how_to_read_its_variable() -> None:
+    from mockserver.__main__ import _SERVER
+
+    assert set(_SERVER) == {option.flag for option in OPTIONS if not option.app}
+
+
 def test_the_options_table_lists_every_command_line_option() -> None:
     flags = {
         flag
@@ -93,6 +99,22 @@ def test_the_options_table_lists_every_command_line_option() -> None:
 
 # Files that mention made-up names on purpose (the near-miss tests).
 _TYPO_TESTS = {"tests/mockserver/test_config.py", "tests/mockserver/test_main.py"}
+# Folders of tools and builds, not of the project.
+_NOT_THE_PROJECT = {
+    ".git",
+    ".tox",
+    ".venv",
+    "venv",
+    "site",
+    "build",
+    "dist",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+}
 
 
 def test_every_mockserver_variable_the_project_reads_is_known() -> None:
@@ -100,17 +122,16 @@ def test_every_mockserver_variable_the_project_reads_is_known() -> None:
     # would be refused by the server as a typo.
     used: dict[str, str] = {}
     for path in ROOT.rglob("*"):
-        relative = path.relative_to(ROOT).as_posix()
+        relative = path.relative_to(ROOT)
         if (
             not path.is_file()
-            or path.suffix not in {".py", ".ini", ".toml", ".yml", ".yaml", ".cfg", ""}
-            or relative.startswith((".git/", "site/"))
-            or "/." in f"/{relative}"
-            or relative in _TYPO_TESTS
+            or path.suffix not in {".py", ".ini", ".toml", ".yml", ".yaml", ".cfg", ".sh", ""}
+            or any(part in _NOT_THE_PROJECT or part.endswith(".egg-info") for part in relative.parts)
+            or relative.as_posix() in _TYPO_TESTS
         ):
             continue
         for name in re.findall(r"MOCKSERVER_[A-Z][A-Z0-9_]*", path.read_text("utf-8", "replace")):
-            used.setdefault(name, relative)
+            used.setdefault(name, relative.as_posix())
     assert "MOCKSERVER_URL" in used and "MOCKSERVER_CONFORMANCE_EXAMPLES" in used
     unknown = {name: where for name, where in used.items() if name not in known_variables()}
     assert unknown == {}
