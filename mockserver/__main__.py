@@ -17,8 +17,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from mockserver import __version__
-from mockserver.access_log import ACCESS_LOG_MODES, ACCESS_LOGGER, AccessLog, JsonLinesFormatter
-from mockserver.config import OPTIONS, ConfigError, from_env
+from mockserver.config import ACCESS_LOG_MODES, OPTIONS, ConfigError, from_env
 
 try:
     from waitress.server import create_server
@@ -26,6 +25,7 @@ try:
     from mockserver.app import close_app, create_app, enable_proxy
     from mockserver.deciders.proxy import Recorder, parse_upstreams
     from mockserver.scenarios import ScenarioFileError, install_scenario_files
+    from mockserver.serving import ACCESS_LOGGER, AccessLog, JsonLinesFormatter
 except ImportError as exc:  # the kscarriers[mock] extra is not installed
     if (exc.name or "").split(".")[0] not in ("flask", "werkzeug", "waitress"):
         raise

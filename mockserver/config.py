@@ -15,6 +15,7 @@ from attrs import frozen
 from mockserver.clock import MAX_SPEED
 
 __all__ = [
+    "ACCESS_LOG_MODES",
     "OPTIONS",
     "OTHER_VARIABLES",
     "Config",
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 ENV_PREFIX = "MOCKSERVER_"
+
+ACCESS_LOG_MODES = ("text", "json", "off")
+"""What ``--access-log`` / ``MOCKSERVER_ACCESS_LOG`` take (see ``mockserver.serving.AccessLog``)."""
 
 
 class ConfigError(ValueError):

@@ -758,7 +758,7 @@ def test_an_unknown_carrier_in_the_second_file_names_that_file(tmp_path: Path) -
 def _logged(app: Any, *requests_: tuple[str, str], caplog: pytest.LogCaptureFixture) -> list[Any]:
     from werkzeug.test import Client
 
-    from mockserver.access_log import ACCESS_LOGGER, AccessLog
+    from mockserver.serving import ACCESS_LOGGER, AccessLog
 
     ticks = iter([0.0, 0.0125] * len(requests_))
     client = Client(AccessLog(app, timer=lambda: next(ticks)))
@@ -820,7 +820,7 @@ def test_the_access_log_escapes_control_characters_in_the_path(caplog: pytest.Lo
 def test_json_access_lines_are_one_object_a_line() -> None:
     import logging
 
-    from mockserver.access_log import JsonLinesFormatter
+    from mockserver.serving import JsonLinesFormatter
 
     record = logging.LogRecord("mockserver.access", logging.INFO, __file__, 1, "text", None, None)
     record.created = 1_764_583_200.5  # 2025-12-01T10:00:00.5Z
@@ -838,7 +838,7 @@ def test_json_access_lines_are_one_object_a_line() -> None:
 def test_access_log_off_serves_the_app_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
-    from mockserver.access_log import AccessLog
+    from mockserver.serving import AccessLog
 
     given = _captured_start(monkeypatch)
     assert main(["--clock", "manual", "--port", "0", "--access-log", "off"]) == 0
