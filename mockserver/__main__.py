@@ -1,4 +1,7 @@
-"""Command line: ``python -m mockserver [--port N] [--clock MODE] [--scenarios FILE] [--proxy URL]``."""
+"""Command line: ``python -m mockserver [--port N] [--clock MODE] [--scenarios PATH]... [--proxy URL]``.
+
+Every option can also come from its ``MOCKSERVER_*`` variable (``mockserver.config.OPTIONS``).
+"""
 
 from __future__ import annotations
 
@@ -9,20 +12,20 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from mockserver import __version__
-from mockserver.config import ConfigError, from_env
+from mockserver.config import ACCESS_LOG_MODES, OPTIONS, ConfigError, from_env
 
 try:
     from waitress.server import create_server
 
     from mockserver.app import close_app, create_app, enable_proxy
     from mockserver.deciders.proxy import Recorder, parse_upstreams
-    from mockserver.scenarios import ScenarioFileError, install_scenarios
-    from mockserver.serving import AdminFirstDispatcher
+    from mockserver.scenarios import ScenarioFileError, install_scenario_files
+    from mockserver.serving import ACCESS_LOGGER, AccessLog, AdminFirstDispatcher, JsonLinesFormatter
 except ImportError as exc:  # the kscarriers[mock] extra is not installed
     if (exc.name or "").split(".")[0] not in ("flask", "werkzeug", "waitress"):
         raise
@@ -49,92 +52,156 @@ def _whole(low: int, high: Optional[int] = None) -> Callable[[str], int]:
     return parse
 
 
+def _text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def _access_log(text: str) -> str:
+    if text not in ACCESS_LOG_MODES:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(ACCESS_LOG_MODES)}, not {text!r}")
+    return text
+
+
+_PORT = _whole(0, 65535)
+_AT_LEAST_ONE = _whole(1)
+
+# The server-process options (see mockserver.config.OPTIONS): how a MOCKSERVER_* value is read,
+# and the default when neither the command line nor the environment gives one. A list option's
+# variable holds several values: SCENARIOS separated like PATH (os.pathsep), PROXY by spaces.
+_SERVER: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "--host": (_text, "127.0.0.1"),
+    "--port": (_PORT, 8080),
+    "--threads": (_AT_LEAST_ONE, 8),
+    "--connection-limit": (_AT_LEAST_ONE, 1000),
+    "--scenarios": (lambda text: [part for part in text.split(os.pathsep) if part], None),
+    "--proxy": (str.split, None),
+    "--record": (_text, None),
+    "--access-log": (_access_log, "text"),
+}
+_OPTIONS = {option.flag: option for option in OPTIONS}
+
+
+def _add(parser: argparse.ArgumentParser, flag: str, *, help: str, **kwargs: Any) -> None:
+    """Add ``flag``; its help names the variable that can give it instead (the command line wins)."""
+    parser.add_argument(flag, default=None, help=f"{help} [env {_OPTIONS[flag].variable}]", **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mockserver",
         description=(
             "Mock ZTO/YTO/STO/J&T carrier server for CI and QA. Carrier APIs are served under "
             "/<carrier>/ (e.g. POST /zto/zto.merchant.waybill.track.query) and the admin API "
-            "under /__admin/. Settings not given here come from MOCKSERVER_* environment "
-            "variables (see mockserver.config.Config)."
+            "under /__admin/. Every option can also be given as the MOCKSERVER_* variable named "
+            "in its help (the command line wins); so can the other settings of "
+            "mockserver.config.Config. An unknown MOCKSERVER_* variable is refused."
         ),
     )
     parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
-    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    parser.add_argument(
-        "--port",
-        type=_whole(0, 65535),
-        default=8080,
-        help="port to listen on, 0 for any free one (default: %(default)s)",
-    )
-    parser.add_argument(
+    _add(parser, "--host", type=_text, help="interface to bind (default: 127.0.0.1)")
+    _add(parser, "--port", type=_PORT, help="port to listen on, 0 for any free one (default: 8080)")
+    _add(
+        parser,
         "--clock",
         choices=("system", "manual"),
-        default=None,
         help="system: real time, optionally sped up; manual: time moves only through "
         "POST /__admin/clock/advance or POST /__admin/clock (default: system)",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--speed",
         type=float,
-        default=None,
         help="virtual seconds per real second for the system clock, e.g. 60 (default: 1)",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--start",
-        default=None,
         help="ISO 8601 start time of the clock with offset, e.g. 2025-01-06T10:00:00+08:00",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--result-delay",
         type=float,
-        default=None,
         help="seconds of mock time before an accepted intercept resolves (default: 1800)",
     )
-    parser.add_argument(
-        "--threads", type=_whole(1), default=8, help="waitress worker threads (default: %(default)s)"
-    )
-    parser.add_argument(
+    _add(parser, "--threads", type=_AT_LEAST_ONE, help="waitress worker threads (default: 8)")
+    _add(
+        parser,
         "--connection-limit",
-        type=_whole(1),
-        default=1000,
-        help="open client connections served at once; more wait unanswered (default: %(default)s; "
+        type=_AT_LEAST_ONE,
+        help="open client connections served at once; more wait unanswered (default: 1000; "
         "waitress's own default of 100 stalls a CI fleet of 100 keep-alive clients)",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--store",
         metavar="SPEC",
-        default=None,
         help="where state lives: memory (the default) or sqlite:PATH, which survives a restart",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--scenarios",
-        metavar="FILE",
-        default=None,
-        help="scenario file (JSON, see docs/scenarios.md) to install at start; an invalid file "
-        "is reported with the path at fault and nothing is served (exit status 2)",
+        metavar="PATH",
+        action="append",
+        help="scenario file (JSON, see docs/scenarios.md) or directory of *.json files to install "
+        "at start; repeatable, the files are merged. An invalid file or a conflict between files "
+        "is reported with the file and the path at fault and nothing is served (exit status 2). "
+        "The variable separates paths like PATH does",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--proxy",
         metavar="URL",
         action="append",
-        default=None,
         help="proxy mode: forward carrier requests to this upstream and answer with its answers. "
         "A bare URL keeps the request path (/zto/...); carrier=URL (repeatable) strips the "
-        "/<carrier> prefix, e.g. zto=https://japi-test.zto.com",
+        "/<carrier> prefix, e.g. zto=https://japi-test.zto.com. The variable separates them by spaces",
     )
-    parser.add_argument(
+    _add(
+        parser,
         "--record",
         metavar="FILE",
-        default=None,
         help="with --proxy: save what the upstream answered as a replayable scenario file at "
         "shutdown and on POST /__admin/recordings/save (secrets stripped)",
+    )
+    _add(
+        parser,
+        "--access-log",
+        choices=ACCESS_LOG_MODES,
+        help="one line per request on the mockserver.access logger (standard error): text, json "
+        "(JSON lines) or off; never a body, secret-looking query parameters masked (default: text)",
     )
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Parse ``argv``, build the app and serve it with waitress until interrupted."""
+def _from_environment(args: argparse.Namespace, environ: Mapping[str, str]) -> None:
+    """Fill in each server-process option the command line left out: its variable, else its default.
+
+    Raises:
+        ConfigError: naming the variable whose value cannot be used.
+    """
+    for flag, (parse, default) in _SERVER.items():
+        dest = flag[2:].replace("-", "_")
+        if getattr(args, dest) is not None:
+            continue
+        variable = _OPTIONS[flag].variable
+        text = environ.get(variable)
+        if text is None:
+            setattr(args, dest, default)
+            continue
+        try:
+            value = parse(text)
+        except argparse.ArgumentTypeError as exc:
+            raise ConfigError(key=variable, reason=str(exc)) from None
+        if isinstance(value, list) and not value:
+            raise ConfigError(key=variable, reason="names nothing")
+        setattr(args, dest, value)
+
+
+def main(argv: Optional[Sequence[str]] = None, *, environ: Optional[Mapping[str, str]] = None) -> int:
+    """Parse ``argv`` over the ``MOCKSERVER_*`` environment, build the app and serve it until stopped."""
     args = build_parser().parse_args(argv)
     if _MISSING is not None:
         print(
@@ -142,8 +209,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 2
+    env = os.environ if environ is None else environ
     try:
-        app = create_app(_settings(args))
+        settings = _settings(args, env)
+        _from_environment(args, env)
+        app = create_app(settings)
     except ConfigError as exc:
         print(f"mockserver: bad setting {exc}", file=sys.stderr)
         return 2
@@ -162,8 +232,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
 
+    served = app if args.access_log == "off" else AccessLog(app)
     server = create_server(
-        app,
+        served,
         sockets=[listener],
         connection_limit=args.connection_limit,
         _dispatcher=AdminFirstDispatcher(args.threads),  # waitress's hook for its worker pool
@@ -178,8 +249,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # store is closed (a SQLite file is checkpointed, so the .db alone holds everything) and a
     # recording is saved.
     stopping = _Stopping()
+    json_lines = _JsonLines() if args.access_log == "json" else None
     try:
         stopping.install()
+        if json_lines is not None:
+            json_lines.install()
         server.run()
     finally:
         stopping.shutting_down = True
@@ -189,6 +263,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             drained = close_app(app)
         finally:
             stopping.restore()
+            if json_lines is not None:
+                json_lines.restore()
     if not drained:
         print(
             "mockserver: pushes still on the wire when the drain time ran out stay pending",
@@ -204,19 +280,33 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``MOCKSERVER_*`` environment, overridden by the options given."""
-    settings: dict[str, Any] = from_env()
-    for option, key in (
-        ("clock", "CLOCK"),
-        ("speed", "CLOCK_SPEED"),
-        ("start", "CLOCK_START"),
-        ("result_delay", "RESULT_DELAY_SECONDS"),
-        ("store", "STORE"),
-    ):
-        value = getattr(args, option)
-        if value is not None:
-            settings[key] = value
+class _JsonLines:
+    """While serving, the access logger writes bare JSON objects to standard error, one a line."""
+
+    def __init__(self) -> None:
+        self._logger = logging.getLogger(ACCESS_LOGGER)
+        self._handler = logging.StreamHandler(sys.stderr)
+        self._handler.setFormatter(JsonLinesFormatter())
+        self._before = (self._logger.propagate, self._logger.level)
+
+    def install(self) -> None:
+        self._logger.addHandler(self._handler)
+        self._logger.propagate = False  # not a second time, with a timestamp in front, by the root
+        self._logger.setLevel(logging.INFO)
+
+    def restore(self) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.propagate, level = self._before
+        self._logger.setLevel(level)
+
+
+def _settings(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The app's settings: the ``MOCKSERVER_*`` environment, overridden by the options given."""
+    settings: dict[str, Any] = from_env(environ)
+    for option in OPTIONS:
+        value = getattr(args, option.flag[2:].replace("-", "_"))
+        if option.app and value is not None:
+            settings[option.setting] = value
     return settings
 
 
@@ -258,10 +348,11 @@ def _prepare(app: Any, args: argparse.Namespace) -> Optional[Recorder]:
     """
     if args.scenarios is not None:
         try:
-            loaded = install_scenarios(app.extensions["mockserver"].scenarios, args.scenarios)
+            loaded = install_scenario_files(app.extensions["mockserver"].scenarios, args.scenarios)
         except ScenarioFileError as exc:
             raise _Refused(f"invalid scenario file: {exc}") from None
-        print(f"mockserver: {len(loaded.stubs)} scenario stubs loaded from {args.scenarios}", flush=True)
+        shown = ", ".join(os.fspath(path) for path in args.scenarios)
+        print(f"mockserver: {len(loaded.stubs)} scenario stubs loaded from {shown}", flush=True)
     if args.record is not None and not args.proxy:
         raise _Refused("--record needs --proxy URL (what to record)")
     if args.record is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -9,11 +10,28 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Optional
 
+from attrs import frozen
+
 from mockserver.clock import MAX_SPEED
 
-__all__ = ["Config", "ConfigError", "check_number", "from_env", "load_config"]
+__all__ = [
+    "ACCESS_LOG_MODES",
+    "OPTIONS",
+    "OTHER_VARIABLES",
+    "Config",
+    "ConfigError",
+    "Option",
+    "check_environment",
+    "check_number",
+    "from_env",
+    "known_variables",
+    "load_config",
+]
 
 ENV_PREFIX = "MOCKSERVER_"
+
+ACCESS_LOG_MODES = ("text", "json", "off")
+"""What ``--access-log`` / ``MOCKSERVER_ACCESS_LOG`` take (see ``mockserver.serving.AccessLog``)."""
 
 
 class ConfigError(ValueError):
@@ -71,6 +89,77 @@ class Config:
     TESTING: bool = False
 
 
+@frozen
+class Option:
+    """A command-line option of ``python -m mockserver`` and the variable that can give it instead.
+
+    Args:
+        flag: the option, e.g. ``"--port"``.
+        setting: the name after ``MOCKSERVER_``, e.g. ``"PORT"``.
+        app: a :class:`Config` setting ``create_app`` reads itself; otherwise a setting of the
+            server process only (where to listen, what to load at start), read by ``__main__``.
+    """
+
+    flag: str
+    setting: str
+    app: bool = False
+
+    @property
+    def variable(self) -> str:
+        """The environment variable, e.g. ``MOCKSERVER_PORT``."""
+        return ENV_PREFIX + self.setting
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--host", "HOST"),
+    Option("--port", "PORT"),
+    Option("--clock", "CLOCK", app=True),
+    Option("--speed", "CLOCK_SPEED", app=True),
+    Option("--start", "CLOCK_START", app=True),
+    Option("--result-delay", "RESULT_DELAY_SECONDS", app=True),
+    Option("--threads", "THREADS"),
+    Option("--connection-limit", "CONNECTION_LIMIT"),
+    Option("--store", "STORE", app=True),
+    Option("--scenarios", "SCENARIOS"),
+    Option("--proxy", "PROXY"),
+    Option("--record", "RECORD"),
+    Option("--access-log", "ACCESS_LOG"),
+)
+"""Every option of ``python -m mockserver`` (but ``--help``/``--version``) with its variable.
+
+The command line wins over the environment. A new option gets a row here (and in the table
+of docs/mockserver.md); an ``app`` one also a :class:`Config` attribute.
+"""
+
+OTHER_VARIABLES: Mapping[str, str] = {
+    "URL": "the running server the pytest plugin's fixtures use (--mockserver-url)",
+    "CONFORMANCE_EXAMPLES": "examples per admin route in tests/mockserver/test_admin_conformance.py",
+}
+"""``MOCKSERVER_*`` variables read by other tools of the project, not by the server."""
+
+
+def known_variables() -> frozenset[str]:
+    """Every ``MOCKSERVER_*`` variable something in the project reads."""
+    names = {*_defaults(Config), *(option.setting for option in OPTIONS), *OTHER_VARIABLES}
+    return frozenset(ENV_PREFIX + name for name in names)
+
+
+def check_environment(environ: Optional[Mapping[str, str]] = None) -> None:
+    """Refuse a ``MOCKSERVER_*`` variable nothing reads: a typo would be silently ignored.
+
+    Raises:
+        ConfigError: naming the first unknown variable and the known one it is closest to.
+    """
+    env = os.environ if environ is None else environ
+    known = known_variables()
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or name in known:
+            continue
+        near = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"did you mean {near[0]}?" if near else "the known ones are listed in docs/mockserver.md"
+        raise ConfigError(key=name, reason=f"is not a mock server setting; {hint}")
+
+
 def _defaults(source: type[Config]) -> dict[str, Any]:
     return {name: getattr(source, name) for name in dir(source) if name.isupper()}
 
@@ -102,8 +191,14 @@ def _parse_env(key: str, text: str, default: Any) -> Any:
 
 
 def from_env(environ: Optional[Mapping[str, str]] = None) -> dict[str, Any]:
-    """The settings given as ``MOCKSERVER_<NAME>`` environment variables, parsed by type."""
+    """The settings given as ``MOCKSERVER_<NAME>`` environment variables, parsed by type.
+
+    Raises:
+        ConfigError: for a value that cannot be parsed, or an unknown ``MOCKSERVER_*`` variable
+            (see :func:`check_environment`).
+    """
     env = os.environ if environ is None else environ
+    check_environment(env)
     defaults = _defaults(Config)
     found: dict[str, Any] = {}
     for key, default in defaults.items():

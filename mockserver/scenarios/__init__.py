@@ -8,10 +8,13 @@ from .errors import ScenarioFileError
 from .files import (
     ScenarioFile,
     dump_stubs,
+    install_scenario_files,
     install_scenarios,
     load_payload,
     load_scenario_file,
+    load_scenario_files,
     load_scenarios,
+    scenario_paths,
     stubs_from_entry,
 )
 from .matchers import OPERATIONS, PUSH_KINDS, Match, ScenarioRequest
@@ -67,12 +70,15 @@ __all__ = [
     "TrackOutcome",
     "Verdict",
     "dump_stubs",
+    "install_scenario_files",
     "install_scenarios",
     "load_payload",
     "load_scenario_file",
+    "load_scenario_files",
     "load_scenarios",
     "outcome_from_dict",
     "presets",
     "scenario_file_schema",
+    "scenario_paths",
     "stubs_from_entry",
 ]

@@ -20,10 +20,13 @@ __all__ = [
     "ScenarioFile",
     "ScenarioFileError",
     "dump_stubs",
+    "install_scenario_files",
     "install_scenarios",
     "load_payload",
     "load_scenario_file",
+    "load_scenario_files",
     "load_scenarios",
+    "scenario_paths",
     "stubs_from_entry",
 ]
 
@@ -32,6 +35,7 @@ FILE_KEYS = ("$schema", "version", "seed", "description", "stubs")
 PRESET_KEYS = ("preset", "args", "match", *STUB_OPTIONS)
 
 Source = Union[str, bytes, "os.PathLike[str]", Mapping[str, Any]]
+PathName = Union[str, "os.PathLike[str]"]
 
 
 def _stub_tuple(stubs: Iterable[Stub]) -> Tuple[Stub, ...]:
@@ -142,6 +146,11 @@ def _check_ids(stubs: Iterable[Tuple[str, Stub]]) -> None:
 
 
 def _parse_document(data: Any) -> ScenarioFile:
+    return _parse_with_paths(data)[0]
+
+
+def _parse_with_paths(data: Any) -> Tuple[ScenarioFile, List[str]]:
+    """The file, and for each of its stubs the path of the ``stubs[]`` element it came from."""
     fields = Fields(data, "", FILE_KEYS)
     version = fields.integer("version")
     if version != FILE_VERSION:
@@ -157,7 +166,8 @@ def _parse_document(data: Any) -> ScenarioFile:
         path = f"stubs[{index}]"
         built.extend((path, stub) for stub in stubs_from_entry(entry, path))
     _check_ids(built)
-    return ScenarioFile(version=version, seed=seed, stubs=[stub for _, stub in built])
+    loaded = ScenarioFile(version=version, seed=seed, stubs=[stub for _, stub in built])
+    return loaded, [path for path, _ in built]
 
 
 def load_scenario_file(source: Source, fmt: str = "json") -> ScenarioFile:
@@ -173,15 +183,116 @@ def load_scenario_file(source: Source, fmt: str = "json") -> ScenarioFile:
             invalid field (with its path, e.g. ``stubs[2].match.operation``).
         ValueError: for an unsupported ``fmt``.
     """
+    return _load_with_paths(source, fmt)[0]
+
+
+def _load_with_paths(source: Source, fmt: str) -> Tuple[ScenarioFile, List[str]]:
     data, name = _read(source, fmt)
     try:
-        return _parse_document(data)
+        return _parse_with_paths(data)
     except ScenarioFileError as exc:
         if name is None or exc.source:
             raise
         raise ScenarioFileError(
             path=exc.path, message=exc.message, line=exc.line, column=exc.column, source=name
         ) from None
+
+
+def scenario_paths(paths: Iterable[PathName]) -> List[str]:
+    """The files ``paths`` name: a file as given, a directory as its ``*.json`` files in name order.
+
+    Raises:
+        ScenarioFileError: for a directory without ``*.json`` files, or a file named twice
+            (also through its directory).
+    """
+    found: List[str] = []
+    first: Dict[str, str] = {}
+    for given in paths:
+        name = os.fspath(given)
+        if os.path.isdir(name):
+            inside = sorted(entry for entry in os.listdir(name) if entry.endswith(".json"))
+            files = [os.path.join(name, entry) for entry in inside]
+            files = [file for file in files if os.path.isfile(file)]
+            if not files:
+                raise ScenarioFileError(source=name, message="directory holds no *.json scenario file")
+        else:
+            files = [name]
+        for file in files:
+            real = os.path.realpath(file)
+            if real in first:
+                raise ScenarioFileError(
+                    source=file,
+                    message=f"given more than once (first as {first[real]}); each file is loaded once",
+                )
+            first[real] = file
+            found.append(file)
+    return found
+
+
+def load_scenario_files(
+    paths: Iterable[PathName],
+    fmt: str = "json",
+    *,
+    engine: Optional[ScenarioEngine] = None,
+) -> ScenarioFile:
+    """Read, validate and merge several scenario files (or directories of them, see :func:`scenario_paths`).
+
+    The stubs are kept in the order of the files, then of each file. What the files cannot share
+    is a conflict, named with the file and the path in it: a stub ``id`` two files use, a
+    ``scenario`` (state machine) two files drive, and two different ``seed`` values. With
+    ``engine``, each stub's carrier is checked against it too (``ScenarioEngine.check_carriers``).
+
+    Raises:
+        ScenarioFileError: for the first invalid file or conflict; ``source`` is the file.
+    """
+    files = scenario_paths(paths)
+    if not files:
+        raise ScenarioFileError(message="no scenario file given")
+    ids: Dict[str, str] = {}
+    scenarios: Dict[str, str] = {}
+    seed: Optional[Tuple[int, str]] = None
+    stubs: List[Stub] = []
+    for file in files:
+        loaded, where = _load_with_paths(file, fmt)
+        if loaded.seed is not None:
+            if seed is not None and seed[0] != loaded.seed:
+                raise ScenarioFileError(
+                    source=file,
+                    path="seed",
+                    message=f"{loaded.seed} conflicts with seed {seed[0]} of {seed[1]} "
+                    "(the server has one generator)",
+                )
+            seed = seed or (loaded.seed, file)
+        owners: Dict[str, str] = {}
+        for path, stub in zip(where, loaded.stubs):
+            if engine is not None:
+                _check_carrier(engine, stub, file, path)
+            if stub.id in ids:
+                raise ScenarioFileError(
+                    source=file,
+                    path=join_path(path, "id"),
+                    message=f"stub id {stub.id!r} is also used by {ids[stub.id]}",
+                )
+            if stub.scenario is not None and stub.scenario in scenarios:
+                raise ScenarioFileError(
+                    source=file,
+                    path=join_path(path, "scenario"),
+                    message=f"scenario {stub.scenario!r} is also driven by {scenarios[stub.scenario]} "
+                    "(a scenario's states live in one file)",
+                )
+            ids[stub.id] = f"{file} {path}"
+            if stub.scenario is not None:
+                owners.setdefault(stub.scenario, f"{file} {path}")
+        scenarios.update(owners)
+        stubs.extend(loaded.stubs)
+    return ScenarioFile(seed=None if seed is None else seed[0], stubs=stubs)
+
+
+def _check_carrier(engine: ScenarioEngine, stub: Stub, file: str, path: str) -> None:
+    try:
+        engine.check_carriers([stub])
+    except ScenarioFileError as exc:
+        raise ScenarioFileError(source=file, path=join_path(path, exc.path), message=exc.message) from None
 
 
 def load_scenarios(source: Source, fmt: str = "json") -> List[Stub]:
@@ -218,6 +329,19 @@ def install_scenarios(
     loaded = load_scenario_file(source, fmt)
     engine.check_carriers(loaded.stubs, "stubs")
     engine.install(loaded.stubs, seed=loaded.seed, replace=replace)
+    return loaded
+
+
+def install_scenario_files(
+    engine: ScenarioEngine, paths: Iterable[PathName], *, fmt: str = "json"
+) -> ScenarioFile:
+    """Validate and merge every file (:func:`load_scenario_files`), then replace the engine's stubs.
+
+    Raises:
+        ScenarioFileError: for an invalid file or a conflict (the engine is untouched).
+    """
+    loaded = load_scenario_files(paths, fmt, engine=engine)
+    engine.install(loaded.stubs, seed=loaded.seed, replace=True)
     return loaded
 
 

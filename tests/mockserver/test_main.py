@@ -497,3 +497,391 @@ def test_a_server_killed_outright_leaves_no_stale_lock(tmp_path: Path) -> None:
     store = SqliteStore(db)  # the lock went with the process; the committed data is there
     assert "qa-k" in {a.app_key for a in store.list_accounts()}
     store.close()
+
+
+# -- every option from MOCKSERVER_*, the command line first -----------------------------------------
+
+
+def _captured_start(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Make main() return at once once it would serve; what it gave waitress is in the dict."""
+    given: dict[str, Any] = {}
+
+    def fake_server(app: Any, **kwargs: Any) -> _FakeServer:
+        given.update(kwargs, app=app)
+        return _FakeServer(lambda: None)
+
+    monkeypatch.setattr("mockserver.__main__.create_server", fake_server)
+    monkeypatch.setattr("signal.signal", lambda *args: None)
+    return given
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0
+    assert capsys.readouterr().out.strip() == f"mockserver {mockserver.__version__}"
+
+
+def test_help_names_the_variable_of_every_option() -> None:
+    from mockserver.config import OPTIONS
+
+    text = " ".join(build_parser().format_help().split())
+    for option in OPTIONS:
+        assert f"[env {option.variable}]" in text, option.flag
+
+
+def test_server_options_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    given = _captured_start(monkeypatch)
+    env = {
+        "MOCKSERVER_HOST": "127.0.0.1",
+        "MOCKSERVER_PORT": "0",
+        "MOCKSERVER_THREADS": "3",
+        "MOCKSERVER_CONNECTION_LIMIT": "7",
+        "MOCKSERVER_ACCESS_LOG": "off",
+        "MOCKSERVER_CLOCK": "manual",
+        "MOCKSERVER_CLOCK_START": "2025-05-01T08:00:00+08:00",
+        "MOCKSERVER_RESULT_DELAY_SECONDS": "60",
+    }
+    assert main([], environ=env) == 0
+    assert (len(given["_dispatcher"].threads), given["connection_limit"]) == (3, 7)
+    app = given["app"]  # access log off: the bare Flask app
+    assert app.config["CLOCK"] == "manual" and app.config["RESULT_DELAY_SECONDS"] == 60.0
+    assert app.extensions["mockserver"].clock.now().isoformat() == "2025-05-01T00:00:00+00:00"
+    assert "listening on http://127.0.0.1:" in capsys.readouterr().out
+
+
+def test_the_command_line_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    given = _captured_start(monkeypatch)
+    env = {
+        "MOCKSERVER_THREADS": "3",
+        "MOCKSERVER_CLOCK": "system",
+        "MOCKSERVER_RESULT_DELAY_SECONDS": "60",
+        "MOCKSERVER_ACCESS_LOG": "off",
+        "MOCKSERVER_PORT": "99999",  # never read: --port is given
+    }
+    argv = [
+        "--threads",
+        "5",
+        "--clock",
+        "manual",
+        "--result-delay",
+        "5",
+        "--port",
+        "0",
+        "--access-log",
+        "text",
+    ]
+    assert main(argv, environ=env) == 0
+    assert len(given["_dispatcher"].threads) == 5
+    app = given["app"].app  # wrapped by the access log
+    assert (app.config["CLOCK"], app.config["RESULT_DELAY_SECONDS"]) == ("manual", 5.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("MOCKSERVER_PORT", "99999", "must be from 0 to 65535, not 99999"),
+        ("MOCKSERVER_THREADS", "many", "not a whole number: 'many'"),
+        ("MOCKSERVER_HOST", " ", "must not be empty"),
+        ("MOCKSERVER_ACCESS_LOG", "JSON", "must be one of text, json, off, not 'JSON'"),
+        ("MOCKSERVER_SCENARIOS", os.pathsep, "names nothing"),
+        ("MOCKSERVER_PROXY", "  ", "names nothing"),
+    ],
+)
+def test_an_unusable_server_variable_exits_with_status_2_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str, reason: str
+) -> None:
+    _no_serving(monkeypatch)
+    assert main(["--clock", "manual"], environ={name: value}) == 2
+    assert f"mockserver: bad setting {name}: {reason}" in capsys.readouterr().err
+
+
+def test_an_unknown_variable_exits_with_status_2_naming_the_near_miss(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _no_serving(monkeypatch)
+    assert main([], environ={"MOCKSERVER_CLOKC": "manual"}) == 2
+    assert capsys.readouterr().err == (
+        "mockserver: bad setting MOCKSERVER_CLOKC: is not a mock server setting; "
+        "did you mean MOCKSERVER_CLOCK?\n"
+    )
+
+
+def test_proxy_upstreams_come_from_the_variable_separated_by_spaces(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _captured_start(monkeypatch)
+    env = {"MOCKSERVER_PROXY": "zto=https://japi.test  yto=http://yto.test", "MOCKSERVER_CLOCK": "manual"}
+    assert main(["--port", "0"], environ=env) == 0
+    assert "proxying to zto=https://japi.test, yto=http://yto.test" in capsys.readouterr().out
+
+
+# -- scenarios from several files or a directory ------------------------------------------------------
+
+
+def _stub(stub_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": stub_id,
+        "match": {"carrier": "zto", "operation": "track"},
+        "outcome": {"type": "http_fault", "kind": "status", "status": 503},
+        **extra,
+    }
+
+
+def _scenario_file(path: Path, *stubs: dict[str, Any], **top: Any) -> Path:
+    path.write_text(json.dumps({"version": 1, **top, "stubs": list(stubs)}), encoding="utf-8")
+    return path
+
+
+def _installed_ids(given: dict[str, Any]) -> list[str]:
+    return [stub.id for stub in given["app"].app.extensions["mockserver"].scenarios.stubs()]
+
+
+def test_a_second_scenarios_option_adds_to_the_first_instead_of_replacing_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    given = _captured_start(monkeypatch)
+    first = _scenario_file(tmp_path / "a.json", _stub("a-1"), _stub("a-2"))
+    second = _scenario_file(tmp_path / "b.json", _stub("b-1"))
+    assert (
+        main(["--clock", "manual", "--port", "0", "--scenarios", str(first), "--scenarios", str(second)]) == 0
+    )
+    assert _installed_ids(given) == ["a-1", "a-2", "b-1"]
+    assert f"3 scenario stubs loaded from {first}, {second}" in capsys.readouterr().out
+
+
+def test_scenarios_from_a_directory_and_the_variable_are_merged_in_name_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given = _captured_start(monkeypatch)
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    _scenario_file(folder / "20-late.json", _stub("late"))
+    _scenario_file(folder / "10-early.json", _stub("early"))
+    (folder / "notes.txt").write_text("not a scenario file", encoding="utf-8")
+    common = _scenario_file(tmp_path / "common.json", _stub("common"))
+    env = {"MOCKSERVER_SCENARIOS": os.pathsep.join([str(common), str(folder)]), "MOCKSERVER_CLOCK": "manual"}
+    assert main(["--port", "0"], environ=env) == 0
+    assert _installed_ids(given) == ["common", "early", "late"]
+
+
+def test_scenarios_on_the_command_line_replace_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given = _captured_start(monkeypatch)
+    from_env = _scenario_file(tmp_path / "env.json", _stub("env"))
+    given_file = _scenario_file(tmp_path / "cli.json", _stub("cli"))
+    env = {"MOCKSERVER_SCENARIOS": str(from_env), "MOCKSERVER_CLOCK": "manual"}
+    assert main(["--port", "0", "--scenarios", str(given_file)], environ=env) == 0
+    assert _installed_ids(given) == ["cli"]
+
+
+def test_a_stub_id_in_two_files_is_refused_naming_both_files_and_paths(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _no_serving(monkeypatch)
+    first = _scenario_file(tmp_path / "a.json", _stub("other"), _stub("other-2"), _stub("slow-track"))
+    second = _scenario_file(tmp_path / "b.json", _stub("slow-track"))
+    assert main(["--clock", "manual", "--scenarios", str(first), "--scenarios", str(second)]) == 2
+    assert (
+        f"invalid scenario file: {second}: stubs[0].id: stub id 'slow-track' is also used by {first} stubs[2]"
+    ) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("second_top", "second_stub", "reported"),
+    [
+        (
+            {},
+            _stub("b-1", scenario="outage", new_state="down"),
+            "stubs[0].scenario: scenario 'outage' is also driven by",
+        ),
+        ({"seed": 7}, _stub("b-1"), "seed: 7 conflicts with seed 3 of"),
+    ],
+)
+def test_what_two_files_cannot_share_is_refused_with_the_file_and_path(
+    tmp_path: Path, second_top: dict[str, Any], second_stub: dict[str, Any], reported: str
+) -> None:
+    from mockserver.scenarios import ScenarioEngine, ScenarioFileError, install_scenario_files
+
+    first = _scenario_file(tmp_path / "a.json", _stub("a-1", scenario="outage", new_state="up"), seed=3)
+    second = _scenario_file(tmp_path / "b.json", second_stub, **second_top)
+    engine = ScenarioEngine()
+    with pytest.raises(ScenarioFileError) as caught:
+        install_scenario_files(engine, [first, second])
+    assert caught.value.source == str(second)
+    assert f"{second}: {reported} {first}" in str(caught.value)
+    assert engine.stubs() == [], "nothing installed"
+
+
+def test_the_same_seed_in_two_files_is_no_conflict(tmp_path: Path) -> None:
+    from mockserver.scenarios import load_scenario_files
+
+    first = _scenario_file(tmp_path / "a.json", _stub("a-1"), seed=3)
+    second = _scenario_file(tmp_path / "b.json", _stub("b-1"), seed=3)
+    merged = load_scenario_files([first, second])
+    assert merged.seed == 3 and [s.id for s in merged.stubs] == ["a-1", "b-1"]
+
+
+def test_a_file_given_twice_or_an_empty_directory_is_refused(tmp_path: Path) -> None:
+    from mockserver.scenarios import ScenarioFileError, load_scenario_files
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    inside = _scenario_file(folder / "a.json", _stub("a-1"))
+    with pytest.raises(ScenarioFileError, match=r"given more than once \(first as .*a\.json\)"):
+        load_scenario_files([inside, folder])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ScenarioFileError, match=r"empty: directory holds no \*\.json scenario file"):
+        load_scenario_files([empty])
+
+
+def test_an_unknown_carrier_in_the_second_file_names_that_file(tmp_path: Path) -> None:
+    from mockserver.carriers import carrier_slugs
+    from mockserver.scenarios import ScenarioEngine, ScenarioFileError, install_scenario_files
+
+    first = _scenario_file(tmp_path / "a.json", _stub("a-1"))
+    bad = _stub("b-1")
+    bad["match"]["carrier"] = "ups"
+    second = _scenario_file(tmp_path / "b.json", _stub("b-0"), bad)
+    with pytest.raises(ScenarioFileError) as caught:
+        install_scenario_files(ScenarioEngine(carriers=carrier_slugs()), [first, second])
+    assert str(caught.value).startswith(f"{second}: stubs[1].match.carrier: ")
+
+
+# -- the access log ---------------------------------------------------------------------------------
+
+
+def _logged(app: Any, *requests_: tuple[str, str], caplog: pytest.LogCaptureFixture) -> list[Any]:
+    from werkzeug.test import Client
+
+    from mockserver.serving import ACCESS_LOGGER, AccessLog
+
+    ticks = iter([0.0, 0.0125] * len(requests_))
+    client = Client(AccessLog(app, timer=lambda: next(ticks)))
+    with caplog.at_level("INFO", logger=ACCESS_LOGGER):
+        for method, path in requests_:
+            answer = client.open(
+                path, method=method, environ_base={"REMOTE_ADDR": "10.1.2.3"}, data=b'{"secret":1}'
+            )
+            answer.close()  # the server closes the body once sent: the line is written then
+    return [record for record in caplog.records if record.name == ACCESS_LOGGER]
+
+
+def test_the_access_log_has_one_line_per_request_with_its_figures(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app({"CLOCK": "manual"}, clock=ManualClock())
+    records = _logged(app, ("GET", "/__admin/health"), ("POST", "/__admin/nowhere"), caplog=caplog)
+    health = app.test_client().get("/__admin/health").data
+    assert [record.access for record in records] == [
+        {
+            "method": "GET",
+            "path": "/__admin/health",
+            "status": 200,
+            "duration_ms": 12.5,
+            "bytes": len(health),
+            "remote_addr": "10.1.2.3",
+        },
+        {
+            "method": "POST",
+            "path": "/__admin/nowhere",
+            "status": 404,
+            "duration_ms": 12.5,
+            "bytes": records[1].access["bytes"],
+            "remote_addr": "10.1.2.3",
+        },
+    ]
+    assert records[0].getMessage() == f"10.1.2.3 GET /__admin/health 200 12.5ms {len(health)}B"
+    assert records[1].access["bytes"] > 0
+
+
+def test_the_access_log_masks_secret_query_parameters_and_never_logs_bodies(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app({"CLOCK": "manual"}, clock=ManualClock())
+    path = "/__admin/accounts?app_key=zto-demo&app_secret=TOP-S1&sign=TOP-S2&x-dataDigest=TOP-S3&token=TOP-S4"
+    (record,) = _logged(app, ("GET", path), caplog=caplog)
+    line = record.getMessage()
+    assert "app_key=zto-demo" in line
+    assert "TOP-S" not in line + json.dumps(record.access)
+    assert line.count("%2A%2A%2A") == 4
+    assert '"secret"' not in line, "no body"
+
+
+def test_the_access_log_escapes_control_characters_in_the_path(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app({"CLOCK": "manual"}, clock=ManualClock())
+    (record,) = _logged(app, ("GET", "/zto/a%0Afake 200 line"), caplog=caplog)
+    assert "\n" not in record.getMessage()
+    assert record.access["path"] == "/zto/a\\nfake 200 line"
+
+
+def test_json_access_lines_are_one_object_a_line() -> None:
+    import logging
+
+    from mockserver.serving import JsonLinesFormatter
+
+    record = logging.LogRecord("mockserver.access", logging.INFO, __file__, 1, "text", None, None)
+    record.created = 1_764_583_200.5  # 2025-12-01T10:00:00.5Z
+    record.access = {"method": "GET", "path": "/p\n", "status": 200}
+    line = JsonLinesFormatter().format(record)
+    assert "\n" not in line
+    assert json.loads(line) == {
+        "time": "2025-12-01T10:00:00.500+00:00",
+        "method": "GET",
+        "path": "/p\n",
+        "status": 200,
+    }
+
+
+def test_access_log_off_serves_the_app_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flask import Flask
+
+    from mockserver.serving import AccessLog
+
+    given = _captured_start(monkeypatch)
+    assert main(["--clock", "manual", "--port", "0", "--access-log", "off"]) == 0
+    assert isinstance(given["app"], Flask)
+    assert main(["--clock", "manual", "--port", "0"]) == 0
+    assert isinstance(given["app"], AccessLog), "on by default"
+
+
+def test_a_server_configured_only_by_environment_writes_json_access_lines(tmp_path: Path) -> None:
+    scenarios = _scenario_file(tmp_path / "qa.json", _stub("qa-1"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")},
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "MOCKSERVER_PORT": "0",
+        "MOCKSERVER_CLOCK": "manual",
+        "MOCKSERVER_SCENARIOS": str(scenarios),
+        "MOCKSERVER_ACCESS_LOG": "json",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        loaded = process.stdout.readline()
+        assert loaded.startswith("mockserver: 1 scenario stubs loaded from"), loaded
+        found = re.search(r"listening on (http://\S+)", process.stdout.readline())
+        assert found is not None
+        url = found.group(1)
+        assert requests.get(f"{url}/__admin/health", timeout=10).status_code == 200
+        stubs = requests.get(f"{url}/__admin/scenarios?app_secret=TOP-Q", timeout=10)
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert [(line["method"], line["path"].split("?")[0], line["status"]) for line in lines] == [
+        ("GET", "/__admin/health", 200),
+        ("GET", "/__admin/scenarios", stubs.status_code),
+    ]
+    assert lines[1]["path"].endswith("app_secret=%2A%2A%2A")
+    assert "TOP-Q" not in out + err
