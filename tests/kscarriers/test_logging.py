@@ -252,6 +252,32 @@ def test_a_cancel_whose_outcome_is_unknown_is_logged_too(records: List[logging.L
     assert fields(unknown)["error"] == "OutcomeUnknownError" and "resume with" not in unknown.getMessage()
 
 
+def test_a_cancel_settled_by_the_status_query_logs_the_query_and_the_settlement(
+    records: List[logging.LogRecord],
+) -> None:
+    cancelled = HttpResponse(
+        status=200,
+        body=(
+            '{"status":true,"statusCode":"SYS000","result":{"billCode":"73100130019486",'
+            '"serviceCode":"k1","status":"4","statusName":"已取消"}}'
+        ).encode(),
+    )
+    client, _ = make_client("zto", TimeoutError("read timeout", url=""), cancelled)
+    client.cancel_intercept(ZTO_WAYBILL, intercept_request_id="k1")
+    assert [(f["operation"], r.levelname, f["event"]) for r in records for f in [fields(r)]] == [
+        ("cancel_intercept", "DEBUG", "attempt"),
+        ("intercept_status", "DEBUG", "attempt"),
+        ("cancel_intercept", "INFO", "settled"),
+    ]
+    assert records[2].getMessage() == (
+        f"zto cancel_intercept {ZTO_WAYBILL} (request k1) settled by status check: cancelled"
+    )
+    assert (
+        fields(records[2])["reason"] == "settled"
+        and fields(records[2])["path"] == "/thirdcenter.cancelIntercept"
+    )
+
+
 # -- reads ---------------------------------------------------------------------------------------
 
 
