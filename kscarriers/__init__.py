@@ -1,5 +1,7 @@
 """kscarriers: one interface over the intercept and tracking APIs of ZTO, YTO, STO and J&T."""
 
+import logging
+
 from ._version import __version__
 from .client import Client
 from .config import CarrierConfig, ClientConfig, Credentials, IdempotencyPolicy, RetryPolicy, Timeouts
@@ -45,6 +47,10 @@ from .models import (
 )
 from .registry import CarrierRegistry, candidates, default_registry, normalise_waybill
 from .transport import HttpRequest, HttpResponse, RequestsTransport, Transport
+
+# A library leaves handlers to the application: without one of its own, nothing the SDK logs
+# reaches Python's last-resort handler (stderr). See docs/logging.md to turn the records on.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "CHINA_TZ",

@@ -21,6 +21,7 @@ from typing import Callable, Iterator, Optional, Tuple
 
 from attrs import define, evolve, field, fields, frozen
 
+from ._logging import CallLog
 from ._retry import Retrier
 from .config import IdempotencyPolicy
 from .errors import (
@@ -84,6 +85,7 @@ def send_once(
     *,
     deduped: bool,
     settle: Optional[Callable[[], Optional[InterceptResult]]],
+    context: Optional[CallLog] = None,
 ) -> InterceptResult:
     """Run ``attempt`` under the retry policy without ever resending it blindly.
 
@@ -96,23 +98,37 @@ def send_once(
         settle: asks the carrier whether the request landed: its result if it did, None if
             it did not. Without one, a failure that may have landed is
             :class:`OutcomeUnknownError`.
+        context: names the call in its log records (made from ``change`` when not given).
+
+    An unknown outcome is logged as one INFO line (logger ``kscarriers.client``, see
+    docs/logging.md), like any other final failure.
 
     Raises:
         OutcomeUnknownError: the request may have landed (see :func:`may_have_landed`) and that
             could not be settled; it carries the request id to resend with.
     """
     describe = str(change)
+    calllog = (
+        context
+        if context is not None
+        else CallLog(
+            describe,
+            carrier=change.carrier,
+            operation=change.operation,
+            waybill=change.waybill,
+            max_attempts=retrier.policy.max_attempts,
+        )
+    )
     if deduped:
-        try:
-            return retrier.call(attempt, describe=describe)
-        except KsCarriersError as exc:
+
+        def unknown_if_landed(exc: KsCarriersError) -> KsCarriersError:
             if not may_have_landed(exc):
-                raise
+                return exc
             # Out of retries (or an answer no retry would read) and the last attempt may have
             # landed: hand back the id, since resending with it is safe for this carrier.
-            raise change.unknown(
-                f"{exc}; resending with idempotency_key={change.request_id!r} is safe"
-            ) from exc
+            return change.unknown(f"{exc}; resending with idempotency_key={change.request_id!r} is safe")
+
+        return retrier.call(attempt, describe=describe, context=calllog, on_give_up=unknown_if_landed)
 
     def attempt_or_settle() -> InterceptResult:
         try:
@@ -127,11 +143,11 @@ def send_once(
             except KsCarriersError as settle_exc:
                 raise change.unknown(f"{exc}; status check failed: {settle_exc}") from exc
             if found is not None:
-                log.info("%s settled by status check: %s", describe, found.status.value)
+                calllog.settled(found.status.value)
                 return found
             raise  # settled as "not landed": the retry policy may resend (if it is retryable)
 
-    return retrier.call(attempt_or_settle, describe=describe)
+    return retrier.call(attempt_or_settle, describe=describe, context=calllog)
 
 
 # -- idempotency keys --------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
 import time
@@ -10,13 +9,11 @@ from typing import Callable, Optional, TypeVar
 
 import tenacity
 
+from ._logging import CallLog
 from .config import RetryPolicy
 from .errors import KsCarriersError
 
 __all__ = ["Retrier", "RetryBudget", "is_retryable"]
-
-# The logger keeps its public name from before the module became private.
-log = logging.getLogger("kscarriers.retry")
 
 T = TypeVar("T")
 
@@ -103,10 +100,20 @@ class Retrier:
         ceiling = min(self.policy.max_wait, self.policy.initial * (2 ** (attempt - 1)))
         return self._rng.uniform(0, ceiling)
 
-    def call(self, fn: Callable[[], T], *, describe: str) -> T:
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        describe: str,
+        context: Optional[CallLog] = None,
+        on_give_up: Optional[Callable[[KsCarriersError], KsCarriersError]] = None,
+    ) -> T:
         """Call ``fn`` until it succeeds, fails for good, or the policy runs out.
 
-        Only :func:`is_retryable` errors are retried; the last error is re-raised unchanged.
+        Only :func:`is_retryable` errors are retried; the last error is re-raised unchanged,
+        or as ``on_give_up`` turns it (raised from it). A retry is logged as one WARNING line
+        and the final failure as one INFO line (logger ``kscarriers.retry``, fields in
+        ``record.kscarriers``: see docs/logging.md); ``context`` names the call in them.
 
         The first attempt is a plain call: tenacity is entered only once a retryable error
         means a retry may be needed (most calls succeed at once, and tenacity's bookkeeping
@@ -118,20 +125,62 @@ class Retrier:
             result = fn()
         except BaseException as exc:
             if not is_retryable(exc):
-                raise
+                if not isinstance(exc, KsCarriersError):
+                    raise
+                final = self._give_up(
+                    exc, context, describe, attempts=1, reason="not_retryable", on_give_up=on_give_up
+                )
+                if final is exc:
+                    raise
+                raise final from exc
             first: Optional[BaseException] = exc
         else:
             self.budget.deposit()
             return result
-        return self._retry(fn, first, started=started, describe=describe)
+        return self._retry(
+            fn, first, started=started, describe=describe, context=context, on_give_up=on_give_up
+        )
+
+    def _context(self, context: Optional[CallLog], describe: str) -> CallLog:
+        if context is not None:
+            return context
+        return CallLog(describe, max_attempts=self.policy.max_attempts)
+
+    def _give_up(
+        self,
+        exc: KsCarriersError,
+        context: Optional[CallLog],
+        describe: str,
+        *,
+        attempts: int,
+        reason: str,
+        on_give_up: Optional[Callable[[KsCarriersError], KsCarriersError]],
+    ) -> KsCarriersError:
+        """The error to raise for the call's final failure ``exc``, logged."""
+        final = on_give_up(exc) if on_give_up is not None else exc
+        self._context(context, describe).gave_up(
+            final, attempts=attempts, reason=reason, cause=exc if final is not exc else None
+        )
+        return final
 
     def _retry(
-        self, fn: Callable[[], T], first: Optional[BaseException], *, started: float, describe: str
+        self,
+        fn: Callable[[], T],
+        first: Optional[BaseException],
+        *,
+        started: float,
+        describe: str,
+        context: Optional[CallLog],
+        on_give_up: Optional[Callable[[KsCarriersError], KsCarriersError]],
     ) -> T:
         """Go on under tenacity after ``first``, the retryable error of the first attempt."""
+        calllog = self._context(context, describe)
+        attempts = 0
+        stopped = "not_retryable"  # why tenacity stopped, when a stop decision ended the call
 
         def attempt() -> T:
-            nonlocal first
+            nonlocal first, attempts
+            attempts += 1
             if first is not None:
                 # Tenacity's first attempt replays the failure that already happened.
                 failed, first = first, None
@@ -142,31 +191,33 @@ class Retrier:
             return max(self._monotonic() - started, state.idle_for)
 
         def should_stop(state: tenacity.RetryCallState) -> bool:
+            nonlocal stopped
             if state.attempt_number >= self.policy.max_attempts:
+                stopped = "max_attempts"
                 return True
             upcoming = state.upcoming_sleep or 0.0
             if elapsed(state) + upcoming > self.policy.total_timeout:
+                stopped = "total_timeout"
                 return True
             # Spend from the budget last, only when we would otherwise retry.
             if not self.budget.try_spend():
-                log.warning("retry budget exhausted; not retrying %s", describe)
+                stopped = "budget"
+                calllog.budget_exhausted(_failure(state), attempt=state.attempt_number)
                 return True
             return False
 
         def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            return self.backoff(state.attempt_number, exc)
+            return self.backoff(state.attempt_number, _failure(state))
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            log.warning(
-                "retrying %s in %.2fs (attempt %d of %d failed: %s)",
-                describe,
-                state.upcoming_sleep,
-                state.attempt_number,
-                self.policy.max_attempts,
-                exc,
-            )
+            failure = _failure(state)
+            if failure is not None:
+                calllog.retry(
+                    failure,
+                    attempt=state.attempt_number,
+                    of=self.policy.max_attempts,
+                    wait=state.upcoming_sleep,
+                )
 
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(is_retryable),
@@ -176,6 +227,19 @@ class Retrier:
             before_sleep=before_sleep,
             reraise=True,
         )
-        result = retrying(attempt)
+        try:
+            result = retrying(attempt)
+        except KsCarriersError as exc:
+            final = self._give_up(
+                exc, calllog, describe, attempts=attempts, reason=stopped, on_give_up=on_give_up
+            )
+            if final is exc:
+                raise
+            raise final from exc
         self.budget.deposit()
         return result
+
+
+def _failure(state: tenacity.RetryCallState) -> Optional[BaseException]:
+    """The exception of the attempt ``state`` describes (None if it returned)."""
+    return state.outcome.exception() if state.outcome else None

@@ -20,6 +20,7 @@ from typing import (
     Protocol,
     Sequence,
     Tuple,
+    TypeVar,
     Union,
 )
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from attrs import evolve
 
 from ._idempotency import Intent, KeyLedger, StateChange, once_per_key, send_once
 from ._inference import intercept_from_tracking, relabel_returns
+from ._logging import CallLog
 from ._retry import Retrier, RetryBudget
 from .carriers import CarrierAdapter, check_phone_tail
 from .config import ClientConfig, concurrency_problem
@@ -65,6 +67,8 @@ __all__ = ["Client"]
 log = logging.getLogger("kscarriers.client")
 
 _MAX_ID = 64
+
+T = TypeVar("T")
 
 
 def _check_text(name: str, value: object, *, required: bool = True) -> str:
@@ -208,6 +212,7 @@ class Client:
             monotonic=monotonic,
             rng=rng,
         )
+        self._monotonic = monotonic
         self._new_id = id_factory or (lambda: uuid.uuid4().hex)
         self._keys = KeyLedger(config.idempotency, monotonic=monotonic)
         self._adapters: Dict[str, CarrierAdapter] = {}
@@ -323,14 +328,56 @@ class Client:
             request = evolve(request, headers={**request.headers, "User-Agent": self.config.user_agent})
         return self._transport.send(request, timeouts=self.config.timeouts)
 
+    def _call_log(
+        self, slug: str, operation: str, number: str, *, describe: str = "", key: Optional[str] = None
+    ) -> CallLog:
+        """What the log records of one call name (see docs/logging.md)."""
+        return CallLog(
+            describe or f"{slug} {operation} {number}",
+            carrier=slug,
+            operation=operation,
+            waybill=number,
+            idempotency_key=key,
+            max_attempts=self.config.retry.max_attempts,
+            secret=self.config.carrier(slug).credentials.app_secret,
+        )
+
+    def _attempt(
+        self, call: CallLog, build: Callable[[], HttpRequest], parse: Callable[[HttpResponse], T]
+    ) -> Callable[[], T]:
+        """One attempt of ``call``: build, send, parse; a DEBUG record of it when DEBUG is on.
+
+        With DEBUG off an attempt costs a counter and an attribute more than the bare call.
+        """
+
+        def once() -> T:
+            call.attempts += 1
+            request = call.request = build()
+            if not log.isEnabledFor(logging.DEBUG):
+                return parse(self._send(request))
+            started = self._monotonic()
+            response: Optional[HttpResponse] = None
+            try:
+                response = self._send(request)
+                latency = self._monotonic() - started
+                result = parse(response)
+            except BaseException as exc:
+                if response is None:
+                    latency = self._monotonic() - started
+                call.attempt(response, latency, error=exc)
+                raise
+            call.attempt(response, latency, result=result)
+            return result
+
+        return once
+
     def _read(
         self,
-        describe: str,
+        call: CallLog,
         build: Callable[[], HttpRequest],
-        parse: Callable[[HttpResponse], object],
-    ) -> object:
-        log.debug("sending %s", describe)
-        return self._retrier.call(lambda: parse(self._send(build())), describe=describe)
+        parse: Callable[[HttpResponse], T],
+    ) -> T:
+        return self._retrier.call(self._attempt(call, build, parse), describe=call.describe, context=call)
 
     # -- tracking ---------------------------------------------------------------------------
 
@@ -353,11 +400,10 @@ class Client:
         tail = check_phone_tail(phone_tail)
         slug, adapter, number = self._resolve(waybill, carrier)
         result = self._read(
-            f"{slug} track {number}",
+            self._call_log(slug, "track", number),
             _with_phone_tail(partial(adapter.build_track, number), tail),
             lambda resp: adapter.parse_track(number, resp),
         )
-        assert isinstance(result, TrackResult)
         return relabel_returns(result)
 
     def track_many(
@@ -429,13 +475,11 @@ class Client:
             url = urlsplit(_check_text("callback_url", callback_url))
             if url.scheme not in ("http", "https") or not url.netloc:
                 raise ValidationError(field="callback_url", reason="must be an absolute http(s) URL")
-        result = self._read(
-            f"{slug} subscribe {number}",
+        return self._read(
+            self._call_log(slug, "subscribe", number),
             _with_phone_tail(partial(adapter.build_subscribe, number, callback_url=callback_url), tail),
             lambda resp: adapter.parse_subscribe(number, resp),
         )
-        assert isinstance(result, SubscribeResult)
-        return result
 
     # -- intercepts -------------------------------------------------------------------------
 
@@ -502,12 +546,19 @@ class Client:
                 return None  # the carrier has no intercept: ours never landed
 
         def send() -> InterceptResult:
+            change = StateChange(carrier=slug, operation="intercept", waybill=number, request_id=key)
+            call = self._call_log(slug, "intercept", number, describe=str(change), key=key)
             return send_once(
                 self._retrier,
-                lambda: adapter.parse_intercept(request, self._send(adapter.build_intercept(request))),
-                StateChange(carrier=slug, operation="intercept", waybill=number, request_id=key),
+                self._attempt(
+                    call,
+                    lambda: adapter.build_intercept(request),
+                    lambda resp: adapter.parse_intercept(request, resp),
+                ),
+                change,
                 deduped=adapter.intercept_takes_request_id,
                 settle=settle if has_status else None,
+                context=call,
             )
 
         def refresh(first: InterceptResult) -> Optional[InterceptResult]:
@@ -561,18 +612,21 @@ class Client:
             status = self.intercept_status(number, carrier=slug)
             return status if status.status is InterceptStatus.CANCELLED else None
 
-        def cancel_once() -> InterceptResult:
-            request = adapter.build_cancel_intercept(number, request_id=ref, reason=note)
-            return adapter.parse_cancel_intercept(number, self._send(request))
-
+        change = StateChange(carrier=slug, operation="cancel_intercept", waybill=number, request_id=ref)
+        call = self._call_log(slug, "cancel_intercept", number, describe=str(change))
         return send_once(
             self._retrier,
-            cancel_once,
-            StateChange(carrier=slug, operation="cancel_intercept", waybill=number, request_id=ref),
+            self._attempt(
+                call,
+                lambda: adapter.build_cancel_intercept(number, request_id=ref, reason=note),
+                lambda resp: adapter.parse_cancel_intercept(number, resp),
+            ),
+            change,
             # No carrier dedupes cancels (ZTO's cancel carries no requestId): a resend of a
             # cancel that landed would come back "no intercept in progress".
             deduped=False,
             settle=settle if can_query else None,
+            context=call,
         )
 
     def intercept_status(
@@ -596,13 +650,11 @@ class Client:
         """
         slug, adapter, number = self._resolve(waybill, carrier)
         if Operation.INTERCEPT_STATUS in adapter.operations:
-            result = self._read(
-                f"{slug} intercept_status {number}",
+            return self._read(
+                self._call_log(slug, "intercept_status", number),
                 lambda: adapter.build_intercept_status(number),
                 lambda resp: adapter.parse_intercept_status(number, resp),
             )
-            assert isinstance(result, InterceptResult)
-            return result
         return intercept_from_tracking(slug, self.track(number, slug), kind)
 
     def _request_id(self, key: Optional[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Optional
 
 import click
@@ -10,7 +11,7 @@ from .._version import __version__
 from . import carriers, intercepts, pushes, tracking
 from .context import Context
 
-__all__ = ["cli"]
+__all__ = ["cli", "log_to_stderr"]
 
 EPILOG = """\b
 Examples:
@@ -25,6 +26,7 @@ Examples:
   kscarriers verify-push zto --request captured.http
   kscarriers carriers
   kscarriers --base-url http://127.0.0.1:8080 track JT2099306666983   # the mock server
+  kscarriers -v intercept YT2600227881409 --reason "refund 1234"   # retries on stderr
 
 \b
 Credentials come from KSCARRIERS_<SLUG>_APP_KEY, _APP_SECRET, _BASE_URL (and
@@ -63,14 +65,55 @@ See docs/cli.md for every command."""
     metavar="URL",
     help="Send every carrier's calls to URL/<slug> (the mock server: http://127.0.0.1:8080).",
 )
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log the SDK's retries, give-ups and unknown outcomes on stderr; -vv also every attempt.",
+)
 @click.pass_context
-def cli(ctx: click.Context, as_json: bool, config_file: Optional[str], base_url: Optional[str]) -> None:
+def cli(
+    ctx: click.Context, as_json: bool, config_file: Optional[str], base_url: Optional[str], verbose: int
+) -> None:
     """Track parcels, intercept them and check carrier pushes from the command line.
 
     One interface over ZTO, YTO, STO and J&T: the carrier is detected from the waybill
     number (pass --carrier when a number fits more than one).
     """
+    log_to_stderr(verbose)
     ctx.obj = Context(as_json=as_json, config_file=config_file, base_url=base_url)
+
+
+class _StderrHandler(logging.Handler):
+    """Writes records to the stderr of the running command (click's, so CliRunner sees it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:
+            self.handleError(record)
+
+
+_HANDLER_NAME = "kscarriers-cli"
+
+
+def log_to_stderr(verbose: int) -> None:
+    """Show the ``kscarriers`` logger's records on stderr: INFO and up for -v, DEBUG for -vv.
+
+    Without -v the SDK's records go nowhere (its logger has only a NullHandler). A handler
+    of an earlier run in the same process is replaced, never doubled.
+    """
+    logger = logging.getLogger("kscarriers")
+    for old in [h for h in logger.handlers if h.name == _HANDLER_NAME]:
+        logger.removeHandler(old)
+    if verbose <= 0:
+        logger.setLevel(logging.NOTSET)
+        return
+    handler = _StderrHandler()
+    handler.name = _HANDLER_NAME
+    handler.setFormatter(logging.Formatter("kscarriers: %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
 
 
 for _module in (tracking, intercepts, pushes, carriers):
