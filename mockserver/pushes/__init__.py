@@ -11,7 +11,7 @@ See ``docs/callbacks.md``.
 
 from __future__ import annotations
 
-from mockserver.pushes.callbacks import build_scheduler, callback_url, set_callback
+from mockserver.pushes.callbacks import build_scheduler, callback_policy, callback_url, set_callback
 from mockserver.pushes.delivery import PushSettings, Sender, requests_sender
 from mockserver.pushes.faults import Outage, stamped_carriers
 from mockserver.pushes.plan import CarrierPushes, PushRequest
@@ -25,6 +25,7 @@ __all__ = [
     "PushSettings",
     "Sender",
     "build_scheduler",
+    "callback_policy",
     "callback_url",
     "requests_sender",
     "set_callback",
