@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mockserver import __version__
 from mockserver.config import ConfigError, from_env
+from mockserver.security import is_loopback_host
 
 try:
     from waitress.server import create_server
@@ -129,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --proxy: save what the upstream answered as a replayable scenario file at "
         "shutdown and on POST /__admin/recordings/save (secrets stripped)",
     )
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        default=None,
+        help="bearer token every /__admin call needs (env MOCKSERVER_ADMIN_TOKEN, which other users "
+        "of the machine cannot read from the process list); see docs/security.md",
+    )
     return parser
 
 
@@ -141,11 +149,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 2
+    settings = _settings(args)
     try:
-        app = create_app(_settings(args))
+        app = create_app(settings)
     except ConfigError as exc:
         print(f"mockserver: bad setting {exc}", file=sys.stderr)
         return 2
+    if not is_loopback_host(args.host) and not (settings.get("ADMIN_TOKEN") or settings.get("TEAM_TOKENS")):
+        print(
+            f"mockserver: WARNING: listening on {args.host} with no admin token: anyone who can reach "
+            "the port can reset every account, install scenarios and read every journal. Set "
+            "MOCKSERVER_ADMIN_TOKEN (or --admin-token); see docs/security.md",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         recorder = _prepare(app, args)
         # Bound here rather than by waitress, which starts its worker threads before binding
@@ -209,6 +226,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         ("start", "CLOCK_START"),
         ("result_delay", "RESULT_DELAY_SECONDS"),
         ("store", "STORE"),
+        ("admin_token", "ADMIN_TOKEN"),
     ):
         value = getattr(args, option)
         if value is not None:
