@@ -149,8 +149,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 2
-    settings = _settings(args)
     try:
+        settings = _settings(args)
         app = create_app(settings)
     except ConfigError as exc:
         print(f"mockserver: bad setting {exc}", file=sys.stderr)
