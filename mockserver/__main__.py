@@ -15,13 +15,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mockserver import __version__
 from mockserver.config import ConfigError, from_env
-from mockserver.security import is_loopback_host
 
 try:
     from waitress.server import create_server
 
     from mockserver.app import close_app, create_app, enable_proxy
     from mockserver.deciders.proxy import Recorder, parse_upstreams
+    from mockserver.pushes.targets import is_loopback_host
     from mockserver.scenarios import ScenarioFileError, install_scenarios
 except ImportError as exc:  # the kscarriers[mock] extra is not installed
     if (exc.name or "").split(".")[0] not in ("flask", "werkzeug", "waitress"):

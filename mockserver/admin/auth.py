@@ -3,27 +3,32 @@
 With ``ADMIN_TOKEN`` (or ``TEAM_TOKENS``) set, a request under ``/__admin`` (the API, the
 OpenAPI document and any page mounted there) without valid credentials answers 401 with a JSON
 error and a ``WWW-Authenticate`` challenge, before any route runs. The caller's
-:class:`~mockserver.security.Principal` then limits what the routes show and change: see
+:class:`Principal` then limits what the routes show and change: see
 ``docs/security.md``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Optional
+import base64
+import binascii
+import hmac
+from collections.abc import Iterable, Mapping
+from typing import Callable, Optional
 
+from attrs import frozen
 from flask import Response, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
 from mockserver.errors import ApiError
-from mockserver.security import OPEN, Principal, authenticate
 from mockserver.services import Services, get_services
 from mockserver.world import Account
 
 __all__ = [
     "ADMIN_PREFIX",
     "CHALLENGE",
+    "OPEN",
     "Principal",
+    "authenticate",
     "install_auth",
     "keys_in_scope",
     "principal",
@@ -40,8 +45,115 @@ CHALLENGE = 'Bearer realm="mockserver admin", Basic realm="mockserver admin", ch
 _G_KEY = "mockserver_principal"
 
 
+@frozen
+class Principal:
+    """Who is calling the admin API.
+
+    ``kind`` is ``"open"`` (no token configured: everybody has full access), ``"global"`` (the
+    admin token: full access), ``"team"`` (a team token: the accounts of ``team``) or
+    ``"account"`` (an account's own secret: that ``account`` only).
+    """
+
+    kind: str
+    team: Optional[str] = None
+    account: Optional[tuple[str, str]] = None
+
+    @property
+    def is_global(self) -> bool:
+        """Whether the caller may see and change everything."""
+        return self.kind in ("open", "global")
+
+    def owns(self, account: Account) -> bool:
+        """Whether ``account`` is in the caller's scope."""
+        if self.is_global:
+            return True
+        if self.kind == "team":
+            return account.team is not None and account.team == self.team
+        return account.key == self.account
+
+    def describe(self) -> str:
+        """The scope in words, for error messages (never a token)."""
+        if self.is_global:
+            return "full access"
+        if self.kind == "team":
+            return f"team {self.team!r}"
+        carrier, app_key = self.account or ("", "")
+        return f"account {carrier}/{app_key}"
+
+
+OPEN = Principal("open")
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time equality of two secrets (their length aside)."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _token_principal(
+    token: str, admin_token: Optional[str], team_tokens: Mapping[str, str]
+) -> Optional[Principal]:
+    found: Optional[Principal] = None
+    # Every configured token is compared, so that the time taken does not say which one was close.
+    if admin_token is not None and _same(token, admin_token):
+        found = Principal("global")
+    for team, team_token in team_tokens.items():
+        if _same(token, team_token) and found is None:
+            found = Principal("team", team=team)
+    return found
+
+
+def _basic(value: str) -> Optional[tuple[str, str]]:
+    try:
+        text = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    user, colon, password = text.partition(":")
+    return (user, password) if colon else None
+
+
+def authenticate(
+    header: Optional[str],
+    *,
+    admin_token: Optional[str],
+    team_tokens: Mapping[str, str],
+    find_account: Callable[[str, str], Optional[Account]],
+) -> Optional[Principal]:
+    """The caller that the ``Authorization`` header proves, or ``None`` (answer 401).
+
+    With no token configured everybody is :data:`OPEN`. Otherwise the header is one of:
+
+    * ``Bearer <token>``: the admin token (full access) or a team token (its team);
+    * ``Basic`` of ``<any user>:<token>``: the same, for a browser (the dashboard, Swagger UI);
+    * ``Basic`` of ``<carrier>/<app_key>:<app_secret>``: that account alone.
+
+    Every secret is compared in constant time.
+    """
+    if admin_token is None and not team_tokens:
+        return OPEN
+    scheme, _, credentials = (header or "").strip().partition(" ")
+    credentials = credentials.strip()
+    if not credentials:
+        return None
+    if scheme.lower() == "bearer":
+        return _token_principal(credentials, admin_token, team_tokens)
+    if scheme.lower() != "basic":
+        return None
+    pair = _basic(credentials)
+    if pair is None:
+        return None
+    user, password = pair
+    carrier, slash, app_key = user.partition("/")
+    if not slash:
+        return _token_principal(password, admin_token, team_tokens)
+    account = find_account(carrier, app_key) if carrier and app_key else None
+    # Compared even for an unknown account, so that the time does not tell which accounts exist.
+    if _same(password, account.app_secret if account is not None else "\0" * 16) and account is not None:
+        return Principal("account", account=account.key)
+    return None
+
+
 def principal() -> Principal:
-    """The caller of the current admin request (:data:`~mockserver.security.OPEN` without tokens)."""
+    """The caller of the current admin request (:data:`OPEN` without tokens)."""
     found = g.get(_G_KEY)
     return found if isinstance(found, Principal) else OPEN
 

@@ -12,8 +12,8 @@ from mockserver.errors import ApiError
 from mockserver.pushes.delivery import PushSettings, Sender, requests_sender
 from mockserver.pushes.plan import CarrierPushes
 from mockserver.pushes.scheduler import PushScheduler
+from mockserver.pushes.targets import CallbackPolicy, CallbackRefused
 from mockserver.scenarios import ScenarioEngine
-from mockserver.security import CallbackPolicy, CallbackRefused
 from mockserver.simulator import Simulator
 from mockserver.store import Store
 from mockserver.world import Callback
@@ -75,7 +75,7 @@ def guarded_sender(sender: Sender, policy: CallbackPolicy, *, resolve: bool) -> 
         resolve: also resolve the host name and check its addresses (the real network sender;
             an injected test sender touches no network).
 
-    A refused URL raises :class:`~mockserver.security.CallbackRefused` instead of sending: the
+    A refused URL raises :class:`~mockserver.pushes.targets.CallbackRefused` instead of sending: the
     attempt is recorded as failed with the rule in its error, and nothing leaves the server.
     """
 

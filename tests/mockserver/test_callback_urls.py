@@ -13,7 +13,7 @@ from mockserver.clock import ManualClock
 from mockserver.config import ConfigError
 from mockserver.pushes import requests_sender
 from mockserver.pushes.callbacks import guarded_sender
-from mockserver.security import CallbackPolicy, CallbackRefused
+from mockserver.pushes.targets import CallbackPolicy, CallbackRefused
 from mockserver.world import Callback
 
 WAYBILL = "73100130019486"

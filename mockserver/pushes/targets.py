@@ -1,15 +1,13 @@
-"""Who may call the admin API (tokens and scopes), and where the mock may push (callback URL policy).
+"""Where the mock may push: the callback URL policy, checked at registration and at each send.
 
-No Flask here: :mod:`mockserver.admin.auth` applies :func:`authenticate` to every admin
-request, and :mod:`mockserver.pushes.callbacks` applies :class:`CallbackPolicy` when a callback
-URL is registered and again when a push is sent. See ``docs/security.md``.
+:class:`CallbackPolicy` refuses what is not ``http``/``https``, link-local and cloud metadata
+addresses always (named directly or reached through DNS at send time), and, with an allow-list
+(``CALLBACK_ALLOW``), every host not on it. No Flask: :mod:`.callbacks` turns a refusal into a 400
+and guards the sender. See ``docs/security.md``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import ipaddress
 import socket
 from collections.abc import Mapping
@@ -18,15 +16,12 @@ from urllib.parse import urlsplit
 
 from attrs import frozen
 
-from mockserver.world import Account
-
 __all__ = [
     "ALWAYS_REFUSED_HOSTS",
     "ALWAYS_REFUSED_NETWORKS",
     "CallbackPolicy",
     "CallbackRefused",
-    "Principal",
-    "authenticate",
+    "Resolver",
     "is_loopback_host",
 ]
 
@@ -36,118 +31,6 @@ Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 #: ``resolve(host, port) -> addresses`` as text; raises ``OSError`` when the name does not resolve.
 Resolver = Callable[[str, int], "list[str]"]
 
-
-# -- admin principals ------------------------------------------------------------------------
-
-
-@frozen
-class Principal:
-    """Who is calling the admin API.
-
-    ``kind`` is ``"open"`` (no token configured: everybody has full access), ``"global"`` (the
-    admin token: full access), ``"team"`` (a team token: the accounts of ``team``) or
-    ``"account"`` (an account's own secret: that ``account`` only).
-    """
-
-    kind: str
-    team: Optional[str] = None
-    account: Optional[tuple[str, str]] = None
-
-    @property
-    def is_global(self) -> bool:
-        """Whether the caller may see and change everything."""
-        return self.kind in ("open", "global")
-
-    def owns(self, account: Account) -> bool:
-        """Whether ``account`` is in the caller's scope."""
-        if self.is_global:
-            return True
-        if self.kind == "team":
-            return account.team is not None and account.team == self.team
-        return account.key == self.account
-
-    def describe(self) -> str:
-        """The scope in words, for error messages (never a token)."""
-        if self.is_global:
-            return "full access"
-        if self.kind == "team":
-            return f"team {self.team!r}"
-        carrier, app_key = self.account or ("", "")
-        return f"account {carrier}/{app_key}"
-
-
-OPEN = Principal("open")
-
-
-def _same(given: str, expected: str) -> bool:
-    """Constant-time equality of two secrets (their length aside)."""
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def _token_principal(
-    token: str, admin_token: Optional[str], team_tokens: Mapping[str, str]
-) -> Optional[Principal]:
-    found: Optional[Principal] = None
-    # Every configured token is compared, so that the time taken does not say which one was close.
-    if admin_token is not None and _same(token, admin_token):
-        found = Principal("global")
-    for team, team_token in team_tokens.items():
-        if _same(token, team_token) and found is None:
-            found = Principal("team", team=team)
-    return found
-
-
-def _basic(value: str) -> Optional[tuple[str, str]]:
-    try:
-        text = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    user, colon, password = text.partition(":")
-    return (user, password) if colon else None
-
-
-def authenticate(
-    header: Optional[str],
-    *,
-    admin_token: Optional[str],
-    team_tokens: Mapping[str, str],
-    find_account: Callable[[str, str], Optional[Account]],
-) -> Optional[Principal]:
-    """The caller that the ``Authorization`` header proves, or ``None`` (answer 401).
-
-    With no token configured everybody is :data:`OPEN`. Otherwise the header is one of:
-
-    * ``Bearer <token>``: the admin token (full access) or a team token (its team);
-    * ``Basic`` of ``<any user>:<token>``: the same, for a browser (the dashboard, Swagger UI);
-    * ``Basic`` of ``<carrier>/<app_key>:<app_secret>``: that account alone.
-
-    Every secret is compared in constant time.
-    """
-    if admin_token is None and not team_tokens:
-        return OPEN
-    scheme, _, credentials = (header or "").strip().partition(" ")
-    credentials = credentials.strip()
-    if not credentials:
-        return None
-    if scheme.lower() == "bearer":
-        return _token_principal(credentials, admin_token, team_tokens)
-    if scheme.lower() != "basic":
-        return None
-    pair = _basic(credentials)
-    if pair is None:
-        return None
-    user, password = pair
-    carrier, slash, app_key = user.partition("/")
-    if not slash:
-        return _token_principal(password, admin_token, team_tokens)
-    account = find_account(carrier, app_key) if carrier and app_key else None
-    # Compared even for an unknown account, so that the time does not tell which accounts exist.
-    if _same(password, account.app_secret if account is not None else "\0" * 16) and account is not None:
-        return Principal("account", account=account.key)
-    return None
-
-
-# -- where pushes may go ---------------------------------------------------------------------
 
 #: Networks no push is ever sent to, whatever the allow-list says: link-local addresses (which
 #: include the cloud metadata address 169.254.169.254) and the cloud metadata services.
