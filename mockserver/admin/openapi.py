@@ -55,7 +55,9 @@ NON_BLANK: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
 HTTP_URL: dict[str, Any] = {
     "type": "string",
     "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+(?:[/?#][!-~]*)?$",
-    "description": "an absolute http(s) URL, e.g. http://127.0.0.1:9000/push",
+    "description": "an absolute http(s) URL, e.g. http://127.0.0.1:9000/push; a link-local or cloud "
+    "metadata address, or a host off CALLBACK_ALLOW, is refused with 400 callback_refused naming the "
+    "rule (docs/security.md)",
 }
 
 _OBJECT: dict[str, Any] = {"type": "object"}

@@ -64,11 +64,20 @@ class CallbackRefused(ValueError):
         self.message = message
 
 
+#: What the C library also reads as an IPv4 address: ``2852039166``, ``0251.0376.0251.0376``, ``0xa9fea9fe``.
+_LEGACY_IPV4 = frozenset("0123456789abcdefx.")
+
+
 def _address(text: str) -> Optional[Address]:
     try:
         found = ipaddress.ip_address(text.split("%", 1)[0])  # fe80::1%eth0: the zone does not matter
     except ValueError:
-        return None
+        if not text or not set(text.lower()) <= _LEGACY_IPV4 or not text[0].isdigit():
+            return None
+        try:  # the forms a connect() would reach, though ipaddress does not read them
+            return ipaddress.IPv4Address(socket.inet_aton(text))
+        except OSError:
+            return None
     if isinstance(found, ipaddress.IPv6Address) and found.ipv4_mapped is not None:
         return found.ipv4_mapped  # ::ffff:169.254.169.254 is 169.254.169.254
     return found

@@ -86,6 +86,10 @@ REFUSED = [
     ("http://metadata.google.internal/computeMetadata/v1/", "cloud_metadata"),
     ("http://METADATA.google.internal./computeMetadata/v1/", "cloud_metadata"),
     ("http://100.100.100.200/latest/meta-data", "cloud_metadata"),
+    ("http://2852039166/latest/meta-data", "cloud_metadata"),  # 169.254.169.254 as one number
+    ("http://0251.0376.0251.0376/", "cloud_metadata"),  # and in octal
+    ("http://0xa9fe0101/", "link_local"),  # 169.254.1.1 in hex
+    ("http://user@169.254.169.254:80/", "cloud_metadata"),
 ]
 
 
