@@ -20,6 +20,8 @@ from mockserver.config import ConfigError, load_config
 from mockserver.pytest_plugin import LiveMockServer, MockServerError
 from mockserver.serving import serve_in_thread
 
+pytest_plugins = ["pytester"]
+
 TOKEN = "admin-token-for-tests-0123456789"
 TEAM_A = "team-a-token-for-tests-0123"
 TEAM_B = "team-b-token-for-tests-4567"
@@ -353,5 +355,30 @@ def test_the_plugins_admin_calls_send_the_token(app: Any) -> None:
         with pytest.raises(MockServerError) as caught:
             LiveMockServer(url=url).carriers()
         assert caught.value.status == 401
+    finally:
+        stop()
+
+
+def test_the_live_fixtures_send_a_team_token_to_a_shared_server(app: Any, pytester: pytest.Pytester) -> None:
+    url, stop = serve_in_thread(app)
+    try:
+        pytester.makepyfile(
+            """
+            def test_shared(mockserver_live, mockserver_accounts):
+                account = mockserver_accounts["zto"]
+                seen = mockserver_live.admin("GET", "/accounts")["accounts"]
+                mine = {a.app_key for a in mockserver_accounts.values()}
+                assert {a["app_key"] for a in seen} == mine  # the team's own only: no demo accounts
+                assert {a["team"] for a in seen} == {"a"}
+                assert mockserver_live.advance(60, account)["offset_seconds"] == 60
+            """
+        )
+        result = pytester.runpytest_inprocess(
+            "-p", "no:cacheprovider", f"--mockserver-url={url}", f"--mockserver-token={TEAM_A}"
+        )
+        result.assert_outcomes(passed=1)
+        assert TEAM_A not in result.stdout.str()
+        keys = {a.app_key for a in app.extensions["mockserver"].store.list_accounts("zto")}
+        assert not any(k.startswith("pytest-") for k in keys)  # deleted afterwards, with the token
     finally:
         stop()
