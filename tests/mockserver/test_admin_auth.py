@@ -382,3 +382,28 @@ def test_the_live_fixtures_send_a_team_token_to_a_shared_server(app: Any, pytest
         assert not any(k.startswith("pytest-") for k in keys)  # deleted afterwards, with the token
     finally:
         stop()
+
+
+def test_a_server_the_plugin_starts_with_an_admin_token_gets_it_sent(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        f"""
+        import pytest
+
+        @pytest.fixture
+        def mockserver_config():
+            return {{"CLOCK": "manual", "TESTING": True, "ADMIN_TOKEN": "{TOKEN}"}}
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+        from mockserver.pytest_plugin import LiveMockServer, MockServerError
+
+        def test_token(mockserver_live, mockserver_accounts):
+            assert "zto" in mockserver_live.carriers()
+            with pytest.raises(MockServerError) as caught:
+                LiveMockServer(url=mockserver_live.url).carriers()
+            assert caught.value.status == 401
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
