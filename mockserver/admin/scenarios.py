@@ -92,17 +92,30 @@ def _owned(stubs: list[Stub], keys: Collection[tuple[str, str]], prefix: str) ->
 
 
 def _check_taken(stubs: list[Stub], keys: _Keys) -> None:
-    """A scoped caller may not overwrite (by id) a stub outside its scope."""
+    """A scoped caller may not overwrite (by id) a stub outside its scope, nor join its scenario.
+
+    A scenario's state is shared by its stubs: joining another scope's scenario would let the
+    caller move that scope's stubs through their states.
+    """
     if keys is None:
         return
-    others = {stub.id for stub in get_services().scenarios.stubs() if not _in_scope(stub, keys)}
+    others = [stub for stub in get_services().scenarios.stubs() if not _in_scope(stub, keys)]
+    taken_ids = {stub.id for stub in others}
+    taken_names = {stub.scenario for stub in others if stub.scenario}
     for stub in stubs:
-        if stub.id in others:
+        if stub.id in taken_ids:
             raise ApiError(
                 code="conflict",
                 status=409,
                 field="id",
                 message=f"stub id {stub.id!r} is taken outside your scope; choose another",
+            )
+        if stub.scenario in taken_names:
+            raise ApiError(
+                code="conflict",
+                status=409,
+                field="scenario",
+                message=f"scenario {stub.scenario!r} has stubs outside your scope; choose another name",
             )
 
 
@@ -380,8 +393,8 @@ _ADDED = {
     400: "invalid_scenario / invalid_json, field names the path",
     403: "forbidden: a team or account credential posted a stub not scoped to one of its accounts, or "
     "replace=true",
-    409: "limit_reached: the account would have more than SCENARIO_LIMIT stubs; conflict: the id is "
-    "taken outside the caller's scope",
+    409: "limit_reached: the account would have more than SCENARIO_LIMIT stubs; conflict: the id or "
+    "the scenario name is taken outside the caller's scope",
 }
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {

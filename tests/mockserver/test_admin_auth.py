@@ -253,8 +253,22 @@ def test_a_team_installs_and_sees_only_stubs_of_its_accounts(client: Any) -> Non
     assert [
         s["id"] for s in client.get("/__admin/scenarios", headers=bearer(TEAM_A)).get_json()["stubs"]
     ] == ["slow-a"]
+    joined = client.post(
+        "/__admin/scenarios?account=b-job-4",
+        json={**stub, "id": "b1", "scenario": "a-flow"},
+        headers=bearer(TEAM_B),
+    )
+    assert joined.status_code == 201  # a scenario of B's own
+    theirs = client.post(
+        "/__admin/scenarios?account=a-job-4",
+        json={**stub, "id": "a2", "scenario": "a-flow"},
+        headers=bearer(TEAM_A),
+    )
+    assert theirs.status_code == 409 and theirs.get_json()["field"] == "scenario"
+    state = client.put("/__admin/scenarios/states/a-flow", json={"state": "x"}, headers=bearer(TEAM_A))
+    assert state.status_code == 403
     reset = client.post("/__admin/scenarios/reset", json={}, headers=bearer(TEAM_B)).get_json()
-    assert reset["removed"] == []
+    assert reset["removed"] == ["b1"]
     assert client.delete("/__admin/scenarios/slow-a", headers=bearer(TEAM_A)).status_code == 200
 
 
