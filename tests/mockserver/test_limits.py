@@ -149,3 +149,25 @@ def test_a_carrier_body_over_the_limit_answers_413(app: Any) -> None:
     )
     assert answer.status_code == 413
     assert answer.is_json
+
+
+def test_a_chunked_body_with_no_length_is_cut_off_at_the_limit_too(app: Any) -> None:
+    import requests
+
+    from mockserver.serving import serve_in_thread
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"carrier": "zto", "app_key": "k", "app_secret": "'
+        yield b"x" * 3_000
+        yield b'"}'
+
+    url, stop = serve_in_thread(app)
+    try:
+        answer = requests.post(
+            f"{url}/__admin/accounts", data=chunks(), headers={"Content-Type": "application/json"}, timeout=10
+        )
+    finally:
+        stop()
+    assert answer.request.headers["Transfer-Encoding"] == "chunked"
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "request_entity_too_large"
