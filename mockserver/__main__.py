@@ -24,6 +24,7 @@ try:
 
     from mockserver.app import close_app, create_app, enable_proxy
     from mockserver.deciders.proxy import Recorder, parse_upstreams
+    from mockserver.pushes.targets import is_loopback_host
     from mockserver.scenarios import ScenarioFileError, install_scenario_files
     from mockserver.serving import ACCESS_LOGGER, AccessLog, AdminFirstDispatcher, JsonLinesFormatter
 except ImportError as exc:  # the kscarriers[mock] extra is not installed
@@ -173,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="one line per request on the mockserver.access logger (standard error): text, json "
         "(JSON lines) or off; never a body, secret-looking query parameters masked (default: text)",
     )
+    _add(
+        parser,
+        "--admin-token",
+        metavar="TOKEN",
+        help="bearer token every /__admin call needs (prefer the variable, which other users of "
+        "the machine cannot read from the process list); see docs/security.md",
+    )
     return parser
 
 
@@ -217,6 +225,14 @@ def main(argv: Optional[Sequence[str]] = None, *, environ: Optional[Mapping[str,
     except ConfigError as exc:
         print(f"mockserver: bad setting {exc}", file=sys.stderr)
         return 2
+    if not is_loopback_host(args.host) and not (settings.get("ADMIN_TOKEN") or settings.get("TEAM_TOKENS")):
+        print(
+            f"mockserver: WARNING: listening on {args.host} with no admin token: anyone who can reach "
+            "the port can reset every account, install scenarios and read every journal. Set "
+            "MOCKSERVER_ADMIN_TOKEN (or --admin-token); see docs/security.md",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         recorder = _prepare(app, args)
         # Bound here rather than by waitress, which starts its worker threads before binding

@@ -119,7 +119,9 @@ def _assemble(app: Flask, settings: Mapping[str, Any], the_store: Store, the_clo
         carriers=carriers,
         store=the_store,
         clock=the_clock,
-        journal=Journal(limit=int(settings["JOURNAL_LIMIT"])),
+        journal=Journal(
+            limit=int(settings["JOURNAL_LIMIT"]), account_limit=int(settings["JOURNAL_ACCOUNT_LIMIT"])
+        ),
         simulator=simulator,
         scenarios=scenarios,
         decider=ScenarioDecider(scenarios),

@@ -66,6 +66,16 @@ class Config:
         PUSH_TICKER: ``"auto"`` (tick in the background while the clock runs by itself), ``"on"``, ``"off"``.
         PUSH_TICK_SECONDS: real seconds between two background ticks.
         PUSH_BATCH_WINDOW_SECONDS: mock seconds a partial scenario batch waits for more pushes.
+        ADMIN_TOKEN: the bearer token every ``/__admin`` call needs (``None``: no authentication);
+            full access. See ``docs/security.md``.
+        TEAM_TOKENS: team name -> bearer token (JSON object in the env); a team's token manages
+            only the accounts that team registered.
+        CALLBACK_ALLOW: comma-separated hosts (``receiver.ci``, ``*.ci.example``) and networks
+            (``10.0.0.0/8``, ``127.0.0.1``) callback URLs may point at; empty: any address that
+            is not refused always (link-local, cloud metadata).
+        JOURNAL_ACCOUNT_LIMIT: how many exchanges the journal keeps per account (oldest dropped first).
+        SCENARIO_LIMIT: how many scenario stubs ``POST /__admin/scenarios`` lets one account
+            (or the unscoped stubs together) have.
     """
 
     RESULT_DELAY_SECONDS: float = 1800.0
@@ -86,6 +96,11 @@ class Config:
     PUSH_TICKER: str = "auto"
     PUSH_TICK_SECONDS: float = 0.2
     PUSH_BATCH_WINDOW_SECONDS: float = 300.0
+    ADMIN_TOKEN: Optional[str] = None
+    TEAM_TOKENS: dict[str, str] = {}  # noqa: RUF012 - read-only default, copied by load_config
+    CALLBACK_ALLOW: str = ""
+    JOURNAL_ACCOUNT_LIMIT: int = 2_000
+    SCENARIO_LIMIT: int = 500
     TESTING: bool = False
 
 
@@ -124,6 +139,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("--proxy", "PROXY"),
     Option("--record", "RECORD"),
     Option("--access-log", "ACCESS_LOG"),
+    Option("--admin-token", "ADMIN_TOKEN", app=True),
 )
 """Every option of ``python -m mockserver`` (but ``--help``/``--version``) with its variable.
 
@@ -176,7 +192,7 @@ def _parse_env(key: str, text: str, default: Any) -> Any:
             return int(text)
         if isinstance(default, float):
             return float(text)
-        if isinstance(default, list):
+        if isinstance(default, (list, dict)):
             return json.loads(text)
     except json.JSONDecodeError as exc:
         # Never echo the text: ACCOUNTS holds app secrets.
@@ -248,6 +264,14 @@ def _check(settings: dict[str, Any]) -> dict[str, Any]:
     check_number("CLOCK_SPEED", settings["CLOCK_SPEED"], above=True, maximum=MAX_SPEED)
     check_number("JOURNAL_LIMIT", settings["JOURNAL_LIMIT"], minimum=1, whole=True)
     check_number("JOURNAL_BODY_LIMIT", settings["JOURNAL_BODY_LIMIT"], whole=True)
+    check_number("JOURNAL_ACCOUNT_LIMIT", settings["JOURNAL_ACCOUNT_LIMIT"], minimum=1, whole=True)
+    check_number("SCENARIO_LIMIT", settings["SCENARIO_LIMIT"], minimum=1, whole=True)
+    check_number("MAX_CONTENT_LENGTH", settings["MAX_CONTENT_LENGTH"], minimum=1, whole=True)
+    _check_tokens(settings)
+    if not isinstance(settings["CALLBACK_ALLOW"], str):
+        raise ConfigError(
+            key="CALLBACK_ALLOW", reason="must be a comma-separated string of hosts and networks"
+        )
     start = settings["CLOCK_START"]
     if start is not None:
         try:
@@ -268,6 +292,36 @@ def _check(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def _check_token(key: str, value: Any) -> None:
+    # The value is never shown: it is a secret.
+    if not isinstance(value, str) or not value.strip() or value != value.strip() or " " in value:
+        raise ConfigError(
+            key=key, reason="must be a non-empty string without spaces (the value is not shown)"
+        )
+
+
+def _check_tokens(settings: dict[str, Any]) -> None:
+    token = settings["ADMIN_TOKEN"]
+    if token is not None:
+        _check_token("ADMIN_TOKEN", token)
+    teams = settings["TEAM_TOKENS"]
+    if not isinstance(teams, Mapping):
+        raise ConfigError(
+            key="TEAM_TOKENS", reason='must be an object of team name to token, e.g. {"payments": "..."}'
+        )
+    seen = {token} if token is not None else set()
+    for team, team_token in teams.items():
+        if not isinstance(team, str) or not team.strip():
+            raise ConfigError(key="TEAM_TOKENS", reason="team names must be non-empty strings")
+        _check_token(f"TEAM_TOKENS[{team}]", team_token)
+        if team_token in seen:
+            raise ConfigError(
+                key=f"TEAM_TOKENS[{team}]", reason="is the same token as another one: each must differ"
+            )
+        seen.add(team_token)
+    settings["TEAM_TOKENS"] = dict(teams)
+
+
 def load_config(
     mapping: Optional[Mapping[str, Any]] = None, *, environ: Optional[Mapping[str, str]] = None
 ) -> dict[str, Any]:
@@ -278,5 +332,6 @@ def load_config(
     """
     settings = _defaults(Config)
     settings["ACCOUNTS"] = list(settings["ACCOUNTS"])
+    settings["TEAM_TOKENS"] = dict(settings["TEAM_TOKENS"])
     settings.update(from_env(environ) if mapping is None else dict(mapping))
     return _check(settings)

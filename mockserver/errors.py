@@ -71,7 +71,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.after_request
     def _options(answer: Response) -> Response:
         automatic = getattr(request.url_rule, "provide_automatic_options", False)  # set by Flask on its rules
-        if request.method == "OPTIONS" and automatic:
+        if request.method == "OPTIONS" and automatic and answer.status_code == 200:  # not a 401
             answer.status_code = 204  # Flask's automatic answer: Allow and nothing else
             answer.headers.pop("Content-Type", None)
             answer.headers.pop("Content-Length", None)

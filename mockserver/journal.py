@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections import deque
-from collections.abc import Mapping
+from collections import OrderedDict, deque
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Callable, Optional
 
@@ -90,40 +90,90 @@ class JournalEntry:
         return found
 
 
+#: A set of ``(carrier, app_key)``: only those accounts' entries (``None``: every entry).
+Scope = Optional[Collection[tuple[str, str]]]
+
+
+def _in(entry: JournalEntry, scope: Scope) -> bool:
+    return scope is None or (entry.account is not None and (entry.carrier, entry.account) in scope)
+
+
 class Journal:
     """A thread-safe, bounded, append-only list of :class:`JournalEntry`.
 
-    Appending wakes :meth:`wait_for` callers (a condition variable, no polling).
+    Appending wakes :meth:`wait_for` callers (a condition variable, no polling). Two bounds
+    keep it from exhausting the server: ``limit`` entries in all and ``account_limit`` per
+    account (``carrier`` + ``account``), so that one busy client cannot push everybody else's
+    entries out. Either way the oldest entries go first, and every one dropped is counted
+    (:meth:`dropped`).
 
     Args:
-        limit: how many entries to keep; the oldest are dropped first.
+        limit: how many entries to keep in all.
+        account_limit: how many entries to keep per account (default: ``limit``).
     """
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self, limit: int = 10_000, account_limit: Optional[int] = None) -> None:
         if limit < 1:
             raise ValueError(f"limit must be >= 1 (got {limit})")
+        if account_limit is not None and account_limit < 1:
+            raise ValueError(f"account_limit must be >= 1 (got {account_limit})")
         self._lock = threading.Condition()
-        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._limit = limit
+        self._account_limit = account_limit or limit
+        self._entries: OrderedDict[int, JournalEntry] = OrderedDict()
+        self._by_account: dict[tuple[str, Optional[str]], deque[int]] = {}
+        self._dropped: dict[tuple[str, Optional[str]], int] = {}
         self._next_id = 1
 
     def append(self, entry: JournalEntry) -> JournalEntry:
-        """Store ``entry`` under the next id and return the stored entry."""
+        """Store ``entry`` under the next id and return it (dropping the oldest past a bound)."""
         with self._lock:
             stored = evolve(entry, id=self._next_id)
             self._next_id += 1
-            self._entries.append(stored)
+            key = (stored.carrier, stored.account)
+            ids = self._by_account.setdefault(key, deque())
+            if len(ids) >= self._account_limit:
+                self._drop(key, ids.popleft())
+            elif len(self._entries) >= self._limit:
+                oldest_id, oldest = next(iter(self._entries.items()))
+                oldest_key = (oldest.carrier, oldest.account)
+                left = self._by_account[oldest_key]
+                left.popleft()  # the oldest of all is its account's oldest
+                if not left and oldest_key != key:
+                    del self._by_account[oldest_key]
+                self._drop(oldest_key, oldest_id)
+            ids.append(stored.id)
+            self._entries[stored.id] = stored
             self._lock.notify_all()
             return stored
 
-    def entries(self) -> list[JournalEntry]:
-        """All kept entries, oldest first."""
-        with self._lock:
-            return list(self._entries)
+    def _drop(self, key: tuple[str, Optional[str]], entry_id: int) -> None:
+        del self._entries[entry_id]
+        self._dropped[key] = self._dropped.get(key, 0) + 1
 
-    def filter(self, **criteria: Any) -> list[JournalEntry]:
+    def dropped(
+        self, *, carrier: Optional[str] = None, account: Optional[str] = None, scope: Scope = None
+    ) -> int:
+        """How many entries (of this carrier / account / scope) the bounds have dropped so far."""
+        with self._lock:
+            return sum(
+                count
+                for (entry_carrier, entry_account), count in self._dropped.items()
+                if (carrier is None or entry_carrier == carrier)
+                and (account is None or entry_account == account)
+                and (scope is None or (entry_account is not None and (entry_carrier, entry_account) in scope))
+            )
+
+    def entries(self, *, scope: Scope = None) -> list[JournalEntry]:
+        """All kept entries (of the accounts in ``scope``), oldest first."""
+        with self._lock:
+            return [e for e in self._entries.values() if _in(e, scope)]
+
+    def filter(self, *, scope: Scope = None, **criteria: Any) -> list[JournalEntry]:
         """Entries matching every given criterion (``None`` matches anything), oldest first.
 
         Args:
+            scope: only the entries of these ``(carrier, app_key)`` accounts (``None``: all).
             criteria: any of :data:`CRITERIA`: ``carrier``, ``operation``, ``waybill``,
                 ``account`` (app key), ``decided_by`` (stub id or ``"default"``), ``status``
                 (HTTP status of the answer).
@@ -132,13 +182,15 @@ class Journal:
             TypeError: for an unknown criterion.
         """
         _check_criteria(criteria)
-        return [e for e in self.entries() if not e.mismatches(criteria)]
+        return [e for e in self.entries(scope=scope) if not e.mismatches(criteria)]
 
-    def count(self, **criteria: Any) -> int:
+    def count(self, *, scope: Scope = None, **criteria: Any) -> int:
         """How many entries :meth:`filter` would return for the same criteria."""
-        return len(self.filter(**criteria))
+        return len(self.filter(scope=scope, **criteria))
 
-    def wait_for(self, predicate: Callable[[int], bool], timeout: float, **criteria: Any) -> tuple[bool, int]:
+    def wait_for(
+        self, predicate: Callable[[int], bool], timeout: float, *, scope: Scope = None, **criteria: Any
+    ) -> tuple[bool, int]:
         """Block until ``predicate(count of matching entries)`` holds, or ``timeout`` seconds pass.
 
         Returns:
@@ -147,25 +199,36 @@ class Journal:
         _check_criteria(criteria)
 
         def matching() -> int:
-            return sum(1 for e in self._entries if not e.mismatches(criteria))
+            return sum(1 for e in self._entries.values() if _in(e, scope) and not e.mismatches(criteria))
 
         with self._lock:
             reached = self._lock.wait_for(lambda: predicate(matching()), timeout=timeout)
             return bool(reached), matching()
 
-    def clear(self, *, carrier: Optional[str] = None, account: Optional[str] = None) -> int:
-        """Drop all entries, or only one carrier's / one account's; return how many went."""
+    def clear(
+        self, *, carrier: Optional[str] = None, account: Optional[str] = None, scope: Scope = None
+    ) -> int:
+        """Drop all entries, or only one carrier's / one account's / a scope's; return how many went.
+
+        Cleared entries are not counted as dropped; clearing everything also forgets those counts.
+        """
         with self._lock:
             keep = [
                 e
-                for e in self._entries
+                for e in self._entries.values()
                 if not (
-                    (carrier is None or e.carrier == carrier) and (account is None or e.account == account)
+                    (carrier is None or e.carrier == carrier)
+                    and (account is None or e.account == account)
+                    and _in(e, scope)
                 )
             ]
             removed = len(self._entries) - len(keep)
-            self._entries.clear()
-            self._entries.extend(keep)
+            self._entries = OrderedDict((e.id, e) for e in keep)
+            self._by_account = {}
+            for e in keep:
+                self._by_account.setdefault((e.carrier, e.account), deque()).append(e.id)
+            if carrier is None and account is None and scope is None:
+                self._dropped.clear()
             return removed
 
     def __len__(self) -> int:

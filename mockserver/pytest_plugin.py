@@ -10,7 +10,9 @@ Fixtures:
         state, journal and scenarios are forgotten and a manual clock goes back to where it
         started. With ``--mockserver-url URL`` (or ``MOCKSERVER_URL``) it is a server somebody
         else runs, shared with other jobs: nothing global is reset there, so use
-        ``mockserver_accounts``.
+        ``mockserver_accounts``. Its admin calls send the admin (or team) token when one is
+        configured: ``--mockserver-token TOKEN`` (or ``MOCKSERVER_ADMIN_TOKEN``) for a server
+        somebody else runs, ``ADMIN_TOKEN`` in ``mockserver_config`` for one started here.
     mockserver_accounts: accounts of this test alone, one per carrier, with fresh app keys,
         deleted after the test; their clocks are their own (``LiveMockServer.advance``).
 
@@ -38,6 +40,8 @@ __all__ = ["LiveMockServer", "MockAccount", "MockServerError"]
 
 #: The environment variable that attaches the live fixtures to a running server.
 URL_VARIABLE = "MOCKSERVER_URL"
+#: The environment variable holding the token the admin calls send (the server's own setting).
+TOKEN_VARIABLE = "MOCKSERVER_ADMIN_TOKEN"
 
 
 try:  # loaded with the plugin, once, so that in-process pytester runs share one Flask
@@ -89,13 +93,15 @@ class LiveMockServer:
     """A running mock server.
 
     ``url`` is its base URL. ``app`` and ``clock`` are the Flask app and its manual clock when
-    the server runs in this process, ``None`` when attached to an external one.
+    the server runs in this process, ``None`` when attached to an external one. ``token`` is
+    sent as ``Authorization: Bearer`` with every admin call, when given (never shown).
     """
 
     url: str
     app: Any = None
     clock: Any = None
     start: Optional[datetime] = None
+    token: Optional[str] = field(default=None, repr=False)
 
     @property
     def external(self) -> bool:
@@ -111,6 +117,8 @@ class LiveMockServer:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = Request(f"{self.url}/__admin{path}", data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
         try:
             with urlopen(request, timeout=30) as answer:
                 return json.loads(answer.read() or b"null")
@@ -168,6 +176,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockserver-url",
         default=None,
         help=f"use the mock server running at this URL for mockserver_live (env {URL_VARIABLE})",
+    )
+    group.addoption(
+        "--mockserver-token",
+        default=None,
+        help=f"admin or team token the live fixtures send to that server (env {TOKEN_VARIABLE})",
     )
 
 
@@ -230,7 +243,10 @@ class _LiveServers:
             close_app(app)
 
         self._stops.append(stop_and_close)
-        return LiveMockServer(url=url, app=app, clock=clock, start=clock.now() if clock else None)
+        token = settings.get("ADMIN_TOKEN")
+        return LiveMockServer(
+            url=url, app=app, clock=clock, start=clock.now() if clock else None, token=token or None
+        )
 
     def close(self) -> None:
         for stop in reversed(self._stops):
@@ -259,7 +275,8 @@ def mockserver_live(
     """A live server for this test: reset, its manual clock back at its start."""
     if _mockserver_live_servers is None:
         url = pytestconfig.getoption("mockserver_url") or os.environ[URL_VARIABLE]
-        return LiveMockServer(url=str(url).rstrip("/"))
+        token = pytestconfig.getoption("mockserver_token") or os.environ.get(TOKEN_VARIABLE)
+        return LiveMockServer(url=str(url).rstrip("/"), token=token or None)
     server = _mockserver_live_servers.get(mockserver_config)
     server.reset()
     return server

@@ -99,8 +99,11 @@ class Simulator:
         *,
         auto_parcels: bool = True,
         extra: Optional[Mapping[str, Any]] = None,
+        team: Optional[str] = None,
     ) -> tuple[Account, bool]:
         """Create an account, or update the secret/settings of an existing one (keeping its data).
+
+        ``team`` owns a new account (see ``docs/security.md``); an existing one keeps its team.
 
         Returns:
             ``(account, created)``.
@@ -115,6 +118,7 @@ class Simulator:
                 auto_parcels=auto_parcels,
                 extra=extra or {},
                 clock_offset=existing.clock_offset if existing else 0.0,
+                team=existing.team if existing else team,
             )
             self.store.put_account(account)
             return account, existing is None

@@ -10,6 +10,7 @@ from flask import Blueprint, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import BaseConverter
 
+from mockserver.admin.auth import install_auth, principal
 from mockserver.carriers.fields import loads
 from mockserver.errors import ApiError
 from mockserver.services import Services, get_services
@@ -37,6 +38,8 @@ def _add_converters(state: BlueprintSetupState) -> None:
 
 # Recorded first (this module is imported before any route module), so it runs before any rule is added.
 bp.record_once(_add_converters)
+# Every /__admin request authenticates first (mockserver.admin.auth; a no-op without tokens).
+bp.record_once(install_auth)
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -118,9 +121,13 @@ def carrier(
 
 
 def account(hub: Services, carrier_slug: str, app_key: str) -> Account:
-    """The account, or a 404 ``not_found`` naming ``app_key``."""
+    """The account, or a 404 ``not_found`` naming ``app_key``.
+
+    An account outside the caller's scope (another team's) is answered exactly as one that
+    does not exist: it is invisible.
+    """
     found = hub.simulator.account(carrier_slug, app_key)
-    if found is None:
+    if found is None or not principal().owns(found):
         raise ApiError(
             code="not_found",
             status=404,

@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
+from mockserver.admin.auth import require_global
 from mockserver.admin.base import account as _account
 from mockserver.admin.base import body as _body
 from mockserver.admin.base import bp, number, string
@@ -145,6 +146,7 @@ def advance_clock() -> Response:
     scoped = _scoped_account(hub, data)
     if scoped is not None:
         return _move_account_clock(hub, scoped, "seconds", seconds=seconds)
+    require_global("moving the server's clock (give carrier and app_key to move an account's)")
     _move_clock(hub, lambda clock: clock.advance(seconds), "seconds")
     return jsonify(_clock_state(hub))
 
@@ -157,6 +159,7 @@ def set_clock() -> Response:
     scoped = _scoped_account(hub, data)
     if scoped is not None:
         return _move_account_clock(hub, scoped, "time", to=moment)
+    require_global("setting the server's clock (give carrier and app_key to set an account's)")
     _move_clock(hub, lambda clock: clock.set(moment), "time")
     return jsonify(_clock_state(hub))
 
@@ -165,6 +168,7 @@ def set_clock() -> Response:
 def clock_mode() -> Response:
     hub = get_services()
     data = _body()
+    require_global("switching the server's clock mode")
     mode = data.get("mode")
     if mode not in ("manual", "system"):
         raise _invalid("mode", "mode must be 'manual' or 'system'")
@@ -186,6 +190,7 @@ _CLOCK_ANSWERS = {
     "offset_seconds, carrier, app_key",
     400: "bad field",
     404: "no such account",
+    403: "moving the server's clock needs full access",
     409: "clock_not_manual: the server's clock is not manual",
 }
 _CLOCK = {
@@ -283,7 +288,12 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                     },
                 ),
             ),
-            answers={200: "the clock", 400: "bad field", 409: "clock_not_switchable"},
+            answers={
+                200: "the clock",
+                400: "bad field",
+                403: "needs full access",
+                409: "clock_not_switchable",
+            },
             schemas={200: _CLOCK},
         )
     },

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from flask import Response, jsonify, request
 
+from mockserver.admin.auth import keys_in_scope
 from mockserver.admin.base import body, bp, carrier, invalid, number
 from mockserver.admin.openapi import carrier_enum, exclusive, json_body, operation, query
 from mockserver.deciders import Operation
@@ -114,29 +115,37 @@ def _near_misses(entries: list[JournalEntry], wanted: Mapping[str, Any]) -> list
 
 @bp.get("/requests")
 def list_requests() -> Response:
-    entries = get_services().journal.filter(**_query_criteria())
+    hub = get_services()
+    scope = keys_in_scope(hub)
+    wanted = _query_criteria()
+    entries = hub.journal.filter(scope=scope, **wanted)
     limit = request.args.get("limit")
     if limit is not None:
         newest = _query_number(limit)
         if not isinstance(newest, int):
             raise invalid("limit", "limit must be a whole number >= 0")
         entries = entries[-newest:] if newest else []
-    return jsonify({"count": len(entries), "requests": [e.to_dict() for e in entries]})
+    dropped = hub.journal.dropped(carrier=wanted.get("carrier"), account=wanted.get("account"), scope=scope)
+    return jsonify({"count": len(entries), "dropped": dropped, "requests": [e.to_dict() for e in entries]})
 
 
 @bp.get("/requests/count")
 def count_requests() -> Response:
-    return jsonify({"count": get_services().journal.count(**_query_criteria())})
+    hub = get_services()
+    return jsonify({"count": hub.journal.count(scope=keys_in_scope(hub), **_query_criteria())})
 
 
 @bp.delete("/requests")
 def clear_requests() -> Response:
-    journal = get_services().journal
+    hub = get_services()
     wanted = _query_criteria()
     extra = sorted(set(wanted) - {"carrier", "account"})
     if extra:
         raise invalid(extra[0], "requests can only be cleared by carrier and app_key")
-    return jsonify({"cleared": journal.clear(carrier=wanted.get("carrier"), account=wanted.get("account"))})
+    cleared = hub.journal.clear(
+        carrier=wanted.get("carrier"), account=wanted.get("account"), scope=keys_in_scope(hub)
+    )
+    return jsonify({"cleared": cleared})
 
 
 @bp.post("/verify")
@@ -144,8 +153,9 @@ def verify() -> tuple[Response, int]:
     data = body()
     wanted = _match(data)
     check, expected = _expectation(data)
-    journal = get_services().journal
-    count = journal.count(**wanted)
+    hub = get_services()
+    journal, scope = hub.journal, keys_in_scope(hub)
+    count = journal.count(scope=scope, **wanted)
     if check(count):
         return jsonify({"ok": True, "count": count}), 200
     never = " (at_most is below at_least: no count can pass)" if not _satisfiable(expected) else ""
@@ -156,7 +166,7 @@ def verify() -> tuple[Response, int]:
             "count": count,
             "expected": expected,
             "message": f"expected {_words(expected)} matching requests, found {count}{never}",
-            "requests": _near_misses(journal.entries(), wanted),
+            "requests": _near_misses(journal.entries(scope=scope), wanted),
         }
     ), 409
 
@@ -169,7 +179,8 @@ def wait_for_requests() -> tuple[Response, int]:
     if "at_most" in expected:
         raise invalid("at_most", "waiting takes count or at_least (a number to reach)")
     timeout = number(data, "timeout", default=5.0, maximum=MAX_WAIT_SECONDS)
-    reached, count = get_services().journal.wait_for(check, timeout or 0.0, **wanted)
+    hub = get_services()
+    reached, count = hub.journal.wait_for(check, timeout or 0.0, scope=keys_in_scope(hub), **wanted)
     if reached:
         return jsonify({"ok": True, "count": count}), 200
     error = ApiError(
@@ -222,8 +233,16 @@ _EXPECTED = {
 _ENTRY = {"type": "object", "required": ["id", "carrier", "operation"]}
 _REQUESTS = {
     "type": "object",
-    "required": ["count", "requests"],
-    "properties": {"count": _WHOLE, "requests": {"type": "array", "items": _ENTRY}},
+    "required": ["count", "dropped", "requests"],
+    "properties": {
+        "count": _WHOLE,
+        "dropped": {
+            **_WHOLE,
+            "description": "entries of these accounts the journal bounds dropped so far (oldest first: "
+            "JOURNAL_LIMIT in all, JOURNAL_ACCOUNT_LIMIT per account)",
+        },
+        "requests": {"type": "array", "items": _ENTRY},
+    },
 }
 _OK = {
     "type": "object",

@@ -18,6 +18,7 @@ __all__ = [
     "EXAMPLES",
     "HTTP_URL",
     "NON_BLANK",
+    "SECURITY_SCHEMES",
     "TAGS",
     "build_document",
     "carrier_enum",
@@ -122,7 +123,9 @@ NON_BLANK: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
 HTTP_URL: dict[str, Any] = {
     "type": "string",
     "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+(?:[/?#][!-~]*)?$",
-    "description": "an absolute http(s) URL, e.g. http://127.0.0.1:9000/push",
+    "description": "an absolute http(s) URL, e.g. http://127.0.0.1:9000/push; a link-local or cloud "
+    "metadata address, or a host off CALLBACK_ALLOW, is refused with 400 callback_refused naming the "
+    "rule (docs/security.md)",
 }
 
 _OBJECT: dict[str, Any] = {"type": "object"}
@@ -322,12 +325,43 @@ def _limit_bodies(paths: Mapping[str, Any], max_body: int) -> None:
             }
 
 
+#: How the admin API authenticates when ``ADMIN_TOKEN`` / ``TEAM_TOKENS`` are set (docs/security.md).
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "the admin token (full access) or a team token (that team's accounts)",
+    },
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "user <carrier>/<app_key>, password its app_secret: that account only; or any "
+        "other user with a token as the password (for a browser)",
+    },
+}
+
+_UNAUTHORIZED: dict[str, Any] = {
+    "description": "no credentials, or credentials that were not accepted (only when the server has "
+    "an admin or team token); WWW-Authenticate says how to authenticate",
+    "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _authenticated(paths: Mapping[str, Any]) -> None:
+    """Document the 401 of every operation."""
+    for methods in paths.values():
+        for spec in methods.values():
+            spec["responses"] = {**spec["responses"], "401": _UNAUTHORIZED}
+
+
 def build_document(
     modules: tuple[str, ...] = ADMIN_MODULES,
     *,
     carriers: Sequence[str] = (),
     waybill_patterns: Optional[Mapping[str, str]] = None,
     max_body: int = 1_048_576,
+    auth: bool = False,
 ) -> dict[str, Any]:
     """The OpenAPI 3.1 document of the admin API.
 
@@ -336,6 +370,8 @@ def build_document(
         carriers: the app's carrier slugs, the enum of every carrier field.
         waybill_patterns: carrier slug -> the regular expression of its waybill numbers.
         max_body: the largest request body accepted, in bytes (``MAX_CONTENT_LENGTH``).
+        auth: whether the server needs credentials (an admin or team token is set): the
+            document then requires one of :data:`SECURITY_SCHEMES` on every operation.
 
     Raises:
         ValueError: if two modules document the same method of the same path.
@@ -356,7 +392,8 @@ def build_document(
         dict(sorted(paths.items())), list(carriers), waybill_patterns or {}
     )
     _limit_bodies(filled, max_body)
-    return {
+    _authenticated(filled)
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         # Relative: Swagger UI's "Try it out" calls the origin that served the document.
         "servers": [{"url": "/", "description": "this mock server"}],
@@ -372,5 +409,8 @@ def build_document(
         },
         "x-max-content-length": max_body,
         "paths": filled,
-        "components": {"schemas": {"Error": ERROR}},
+        "components": {"schemas": {"Error": ERROR}, "securitySchemes": SECURITY_SCHEMES},
     }
+    if auth:
+        document["security"] = [{"bearer": []}, {"basic": []}]
+    return document

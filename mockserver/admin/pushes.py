@@ -14,15 +14,16 @@ from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
+from mockserver.admin.auth import keys_in_scope, principal, visible
 from mockserver.admin.base import account, body, bp, carrier, invalid, number, string
 from mockserver.admin.openapi import HTTP_URL, NON_BLANK, carrier_enum, carrier_waybill
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
-from mockserver.pushes import callback_url, set_callback
+from mockserver.pushes import callback_policy, callback_url, set_callback
 from mockserver.scenarios import OUTAGE_MODES, ScenarioFileError
 from mockserver.scenarios.push_outcome import parse_time
 from mockserver.services import get_services
-from mockserver.world import Account, PushState
+from mockserver.world import Account, PushRecord, PushState
 
 __all__ = ["MAX_WAIT_SECONDS", "OPENAPI_PATHS", "bp"]
 
@@ -45,6 +46,14 @@ def _seconds(data: Mapping[str, Any], name: str, default: float) -> float:
     return float(value)
 
 
+def _in_scope(records: list[PushRecord]) -> list[PushRecord]:
+    """The pushes of the accounts the caller may see."""
+    if principal().is_global:
+        return records
+    keys = keys_in_scope(get_services()) or frozenset()
+    return [r for r in records if (r.carrier, r.app_key) in keys]
+
+
 def _state(value: Optional[str]) -> Optional[PushState]:
     if not value:
         return None
@@ -60,7 +69,7 @@ def list_subscriptions() -> Response:
     hub, scheduler = get_services(), get_services().pushes
     slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
-    accounts = [a for a in hub.store.list_accounts(slug) if app_key is None or a.app_key == app_key]
+    accounts = [a for a in visible(hub.store.list_accounts(slug)) if app_key is None or a.app_key == app_key]
     callbacks = [c.to_dict() for a in accounts if (c := scheduler.callback(*a.key)) is not None]
     subscriptions = [s.to_dict() for a in accounts for s in hub.store.list_subscriptions(*a.key)]
     return jsonify({"callbacks": callbacks, "subscriptions": subscriptions})
@@ -86,20 +95,22 @@ def set_callback_url() -> Response:
     account = _account(data)
     if "url" not in data:
         raise invalid("url", "url is required (null removes the callback)")
-    callback = set_callback(
-        get_services().pushes, account.carrier, account.app_key, callback_url(data["url"])
-    )
+    url = callback_url(data["url"], policy=callback_policy(get_services().config))
+    callback = set_callback(get_services().pushes, account.carrier, account.app_key, url)
     return jsonify({"callback": callback.to_dict() if callback else None})
 
 
 @bp.get("/pushes")
 def list_pushes() -> Response:
     """Pushes with every delivery attempt, filtered by carrier, app_key, waybill and state."""
-    records = get_services().pushes.pushes(
-        carrier(request.args, required=False),
-        request.args.get("app_key") or None,
-        request.args.get("waybill") or None,
-        _state(request.args.get("state")),
+    hub = get_services()
+    records = _in_scope(
+        hub.pushes.pushes(
+            carrier(request.args, required=False),
+            request.args.get("app_key") or None,
+            request.args.get("waybill") or None,
+            _state(request.args.get("state")),
+        )
     )
     return jsonify({"count": len(records), "pushes": [r.to_dict() for r in records]})
 
@@ -109,7 +120,7 @@ def flush() -> Response:
     """Queue and deliver every push due now and wait for the deliveries (``timeout`` s, default 10)."""
     scheduler = get_services().pushes
     done = scheduler.flush(_seconds(body(), "timeout", 10.0))
-    counts = {state.value: len(scheduler.pushes(state=state)) for state in PushState}
+    counts = {state.value: len(_in_scope(scheduler.pushes(state=state))) for state in PushState}
     return jsonify({"done": done, "counts": counts})
 
 
@@ -144,8 +155,12 @@ def resend_push(push_id: str) -> tuple[Response, int]:
     """Send a delivered, failed or dropped push again: a new push record, same headers and body."""
     for name in body():  # an optional empty object: a resend takes no options
         raise invalid(name, f"a resend takes no fields (got {name!r}): it sends the push as it was")
+    hub = get_services()
     try:
-        record = get_services().pushes.resend(push_id)
+        original = hub.pushes.find_push(push_id)
+        if original is None or not _in_scope([original]):
+            raise KeyError(push_id)  # another team's push is invisible
+        record = hub.pushes.resend(push_id)
     except KeyError:
         raise ApiError(
             code="not_found", status=404, field="id", message=f"no push with id {push_id!r}"
@@ -192,10 +207,13 @@ def list_outages() -> Response:
     """The push outages on now, optionally of one carrier / account."""
     slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
+    keys = keys_in_scope(get_services())
     found = [
         o.to_dict()
         for o in get_services().pushes.outages()
-        if (slug is None or o.carrier == slug) and (app_key is None or o.app_key == app_key)
+        if (slug is None or o.carrier == slug)
+        and (app_key is None or o.app_key == app_key)
+        and (keys is None or (o.carrier, o.app_key) in keys)
     ]
     return jsonify({"outages": found})
 

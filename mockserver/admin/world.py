@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
+from mockserver.admin.auth import principal, require_global, visible
 from mockserver.admin.base import account as _account
 from mockserver.admin.base import body as _body
 from mockserver.admin.base import bp, string
@@ -28,7 +29,7 @@ from mockserver.admin.openapi import (
 )
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
-from mockserver.pushes import callback_url, set_callback
+from mockserver.pushes import callback_policy, callback_url, set_callback
 from mockserver.services import Services, get_services
 from mockserver.world import Stage
 from mockserver.world.geo import Place
@@ -79,6 +80,7 @@ def reset() -> Response:
     hub = get_services()
     data = _body()
     if not data:
+        require_global("resetting the whole server")
         hub.reset_all()
         hub.pushes.forget_outages()
         return jsonify({"reset": "all"})
@@ -136,21 +138,44 @@ def create_account() -> tuple[Response, int]:
     extra = data.get("extra", {})
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
         raise _invalid("extra", 'extra must be an object of strings (e.g. {"client_id": "C1"})')
+    _check_owner(hub, carrier, app_key)
     wants_callback = "callback_url" in data
-    url = callback_url(data["callback_url"], "callback_url") if wants_callback else None
+    policy = callback_policy(hub.config)
+    url = callback_url(data["callback_url"], "callback_url", policy=policy) if wants_callback else None
     account, created = hub.simulator.register_account(
-        carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra
+        carrier, app_key, app_secret, auto_parcels=auto_parcels, extra=extra, team=principal().team
     )
     if wants_callback:
         set_callback(get_services().pushes, account.carrier, account.app_key, url)
     return jsonify({"account": account.public_dict(), "created": created}), 201 if created else 200
 
 
+def _check_owner(hub: Services, carrier: str, app_key: str) -> None:
+    """Refuse registering an account the caller may not manage (a team's token: its own only)."""
+    caller = principal()
+    existing = hub.store.get_account(carrier, app_key)
+    if caller.kind == "account" and caller.account != (carrier, app_key):
+        raise ApiError(
+            code="forbidden",
+            status=403,
+            message=f"an account's secret manages that account only ({caller.describe()}); "
+            "registering others needs a team or the admin token",
+        )
+    if existing is not None and not caller.owns(existing):
+        raise ApiError(
+            code="conflict",
+            status=409,
+            field="app_key",
+            message=f"app_key {app_key!r} is already registered for {carrier} outside your scope; "
+            "choose another",
+        )
+
+
 @bp.get("/accounts")
 def list_accounts() -> Response:
     hub = get_services()
     carrier = request.args.get("carrier") or None
-    accounts = hub.store.list_accounts(carrier)
+    accounts = visible(hub.store.list_accounts(carrier))
     return jsonify({"accounts": [a.public_dict() for a in accounts]})
 
 
@@ -208,6 +233,7 @@ def openapi_document() -> Response:
             carriers=hub.carriers,
             waybill_patterns={slug: found for slug, found in patterns.items() if found},
             max_body=int(hub.config["MAX_CONTENT_LENGTH"]),
+            auth=bool(hub.config.get("ADMIN_TOKEN") or hub.config.get("TEAM_TOKENS")),
         )
     )
 
@@ -219,7 +245,9 @@ def list_intercepts() -> Response:
     if carrier is not None:
         _carrier({"carrier": carrier})
     app_key = request.args.get("app_key") or None
-    accounts = [a for a in hub.store.list_accounts(carrier) if app_key is None or a.app_key == app_key]
+    accounts = [
+        a for a in visible(hub.store.list_accounts(carrier)) if app_key is None or a.app_key == app_key
+    ]
     records = [r.to_dict() for account in accounts for r in hub.simulator.intercepts(account)]
     return jsonify({"intercepts": records})
 
@@ -259,7 +287,12 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 description="empty body: reset all; carrier + app_key: that account only",
                 rules=({"anyOf": [{"maxProperties": 0}, {"required": ["carrier", "app_key"]}]},),
             ),
-            answers={200: "what was reset", 400: "bad field", 404: "no such account"},
+            answers={
+                200: "what was reset",
+                400: "bad field",
+                403: "resetting everything needs full access",
+                404: "no such account",
+            },
         )
     },
     "/__admin/accounts": {
@@ -276,7 +309,13 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
                 },
                 ("carrier", "app_key", "app_secret"),
             ),
-            answers={200: "updated", 201: "created", 400: "bad field"},
+            answers={
+                200: "updated",
+                201: "created",
+                400: "bad field, or callback_refused (the rule that refused callback_url)",
+                403: "an account's own secret registers that account only",
+                409: "the app_key is registered outside the caller's scope",
+            },
             schemas={
                 status: {
                     "type": "object",

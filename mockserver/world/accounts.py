@@ -28,6 +28,9 @@ class Account:
     ``clock_offset`` is how many seconds the account's own clock runs ahead of the server's:
     on a server shared by many CI jobs, each job moves its own accounts' time without touching
     anybody else's parcels, intercepts or pushes. A reset puts it back to 0.
+
+    ``team`` is the team whose token registered the account (``None``: only the admin token,
+    or the account's own secret, manages it); see ``docs/security.md``.
     """
 
     carrier: str
@@ -37,6 +40,7 @@ class Account:
     auto_parcels: bool = True
     extra: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, hash=False)
     clock_offset: float = 0.0
+    team: Optional[str] = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -50,6 +54,8 @@ class Account:
         """The account as the admin API shows it: never the secret."""
         data = self.to_dict()
         del data["app_secret"]
+        if data.get("team") is None:
+            data.pop("team", None)
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +72,7 @@ class Account:
             auto_parcels=bool(data.get("auto_parcels", True)),
             extra=data.get("extra") or {},
             clock_offset=float(data.get("clock_offset", 0.0)),
+            team=data.get("team"),
         )
 
 

@@ -4,7 +4,9 @@ Each operation gets generated requests, valid and invalid, and every answer must
 schemathesis's checks: no 5xx, the status, content type, headers and body as documented, invalid
 input refused and valid input accepted, ``Allow`` right on 405s and ``OPTIONS``. A stateful run
 then chains operations (create an account, read it, delete it...). Both runs are seeded and
-derandomised, so a run is the same every time.
+derandomised, so a run is the same every time. Both runs go twice: against a server without
+credentials, and against one with an admin token (the document then requires it on every
+operation, and schemathesis also checks that a request without it or with a wrong one answers 401).
 
 The budget is small here (``.ci/run`` runs it with the suite); ``tox -e conformance`` sets
 ``MOCKSERVER_CONFORMANCE_EXAMPLES`` for a bigger one (docs/mockserver.md, "Conformance").
@@ -57,9 +59,19 @@ CONFIG = {
     ],
 }
 
+#: The admin token of the second app (a test value, not a secret).
+TOKEN = "conformance-admin-token-0123456789"
+
 _APP = create_app({"CLOCK": "manual", "PUSH_TICKER": "off"}, clock=ManualClock())
+_TOKEN_APP = create_app({"CLOCK": "manual", "PUSH_TICKER": "off", "ADMIN_TOKEN": TOKEN}, clock=ManualClock())
 schema = schemathesis.openapi.from_wsgi(
     "/__admin/openapi.json", _APP, config=schemathesis.Config.from_dict(CONFIG)
+)
+token_schema = schemathesis.openapi.from_wsgi(
+    "/__admin/openapi.json",
+    _TOKEN_APP,
+    config=schemathesis.Config.from_dict({**CONFIG, "headers": {"Authorization": f"Bearer {TOKEN}"}}),
+    headers={"Authorization": f"Bearer {TOKEN}"},
 )
 
 #: The longest a generated wait blocks here (real seconds): the app's waits are capped to it, so
@@ -83,12 +95,14 @@ def _cap_waits(app: Any) -> None:
 
 
 _cap_waits(_APP)
+_cap_waits(_TOKEN_APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _close_app() -> Any:
     yield
     close_app(_APP)
+    close_app(_TOKEN_APP)
 
 
 load_all_checks()
@@ -108,17 +122,31 @@ def test_every_admin_operation_conforms_to_its_openapi_description(case: Any) ->
     case.call_and_validate(checks=_ALL_CHECKS)
 
 
-_Workflow = schema.as_state_machine()
+@token_schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_admin_operation_conforms_with_an_admin_token(case: Any) -> None:
+    case.call_and_validate(checks=_ALL_CHECKS)
+
+
+_STATEFUL = settings(
+    max_examples=STATEFUL_EXAMPLES,
+    stateful_step_count=5,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def test_chained_admin_calls_conform_to_the_openapi_description() -> None:
-    _Workflow.run(
-        settings=settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=5,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    schema.as_state_machine().run(settings=_STATEFUL)
+
+
+def test_chained_admin_calls_conform_with_an_admin_token() -> None:
+    token_schema.as_state_machine().run(settings=_STATEFUL)
