@@ -104,7 +104,7 @@ def test_a_copied_fifth_carrier_is_mounted_listed_documented_and_scriptable(tmp_
 
 def _contract_run(scratch: Path, *suites: str, slug: str = "yd") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "fifth_carrier", "-q", "-k", slug, *suites],
+        [sys.executable, "-m", "pytest", "-p", "fifth_carrier", "-n", "0", "-q", "-k", slug, *suites],
         cwd=ROOT,
         env=_env(scratch),
         capture_output=True,
