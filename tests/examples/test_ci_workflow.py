@@ -53,7 +53,7 @@ def test_the_server_starts_in_the_background_and_the_tests_wait_for_its_health(j
     known = {flag for action in build_parser()._actions for flag in action.option_strings}
     assert options <= known
     wait, waiting = _step(job, "/__admin/health")
-    assert f"curl -fsS {_base_url(job)}/__admin/health" in waiting["run"]
+    assert "/__admin/health" in waiting["run"] and "curl -fsS" in waiting["run"]
     tests, testing = _step(job, "pytest")
     assert f"--mockserver-url {_base_url(job)}" in testing["run"]
     assert start < wait < tests
@@ -107,3 +107,19 @@ def test_every_admin_route_the_job_calls_exists() -> None:
 def test_the_ci_page_shows_the_workflow_file_itself() -> None:
     page = (ROOT / "docs" / "ci.md").read_text("utf-8")
     assert '--8<-- "docs/examples/github-actions.yml"' in page
+
+
+def test_the_job_runs_the_server_with_a_fresh_admin_token_and_every_admin_call_carries_it(
+    job: dict[str, Any],
+) -> None:
+    made, making = _step(job, "MOCKSERVER_ADMIN_TOKEN=")
+    assert '>> "$GITHUB_ENV"' in making["run"], "later steps (server, tests, curl) all see it"
+    start, _ = _step(job, "python -m mockserver")
+    assert made < start
+    calls = [step["run"] for step in job["steps"] if "/__admin/" in str(step.get("run", ""))]
+    assert calls and all('-H "Authorization: Bearer $MOCKSERVER_ADMIN_TOKEN"' in run for run in calls)
+    app = create_app({"CLOCK": "manual", "ADMIN_TOKEN": "job-token-0123456789"}, clock=ManualClock())
+    client = app.test_client()
+    assert client.get("/__admin/requests").status_code == 401
+    bearer = {"Authorization": "Bearer job-token-0123456789"}
+    assert client.get("/__admin/requests", headers=bearer).status_code == 200
