@@ -41,6 +41,7 @@ from kscarriers.models import (
 from kscarriers.rules import _checks
 from kscarriers.rules.eligibility import SUPPORTED_CARRIERS
 from kscarriers.rules.facts import Order, OrderNote, OrderStatus, Parcel
+from kscarriers.rules.flow import InterceptClient
 from kscarriers.rules.order_view import note_to_dict
 from kscarriers.rules.receiver import mask_phone
 
@@ -69,21 +70,9 @@ DEFAULT_MAX_WORKERS = 8
 DEFAULT_CHANGE_ADDRESS_REASON = "买家申请修改收货地址"
 
 
-class ChangeAddressClient(Protocol):
-    """The part of :class:`kscarriers.Client` the batch uses (a fake will do in tests)."""
-
-    def intercept(
-        self,
-        waybill: str,
-        *,
-        carrier: Optional[str] = ...,
-        kind: InterceptKind = ...,
-        new_address: Optional[Address] = ...,
-        reason: str,
-        idempotency_key: Optional[str] = ...,
-    ) -> InterceptResult:
-        """Request an intercept."""
-        ...
+class ChangeAddressClient(InterceptClient, Protocol):
+    """The part of :class:`kscarriers.Client` the batch uses (a fake will do in tests): the refund
+    flow's intercept, and whether a carrier offers an operation."""
 
     def supports(self, carrier: str, operation: Operation) -> bool:
         """Whether ``carrier`` offers ``operation``."""

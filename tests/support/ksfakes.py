@@ -1,32 +1,14 @@
-"""Test doubles for the SDK side: a scripted transport and a sleep recorder."""
+"""Test doubles for the SDK side: the shipped scripted transport and a sleep recorder."""
 
 from __future__ import annotations
 
-from typing import Callable, List, Union
+from typing import List
 
-from kscarriers.config import Timeouts
-from kscarriers.transport import HttpRequest, HttpResponse
+from kscarriers.testing import ScriptedTransport
+from kscarriers.transport import HttpResponse
 
-Step = Union[HttpResponse, BaseException, Callable[[HttpRequest], HttpResponse]]
-
-
-class ScriptedTransport:
-    """Answers each request with the next scripted step (a response, an error, or a function)."""
-
-    def __init__(self, *steps: Step) -> None:
-        self.steps: List[Step] = list(steps)
-        self.requests: List[HttpRequest] = []
-
-    def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
-        self.requests.append(request)
-        if not self.steps:
-            raise AssertionError(f"unexpected request {request.method} {request.url}")
-        step = self.steps.pop(0)
-        if isinstance(step, BaseException):
-            raise step
-        if callable(step):
-            return step(request)
-        return step
+# The scripted transport the SDK ships for its users' tests is the one the project's tests use too.
+__all__ = ["ScriptedTransport", "SleepRecorder", "json_response"]
 
 
 class SleepRecorder:
