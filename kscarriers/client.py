@@ -42,6 +42,7 @@ from .errors import (
     TransportError,
     UnsupportedOperationError,
     ValidationError,
+    scrub_secret,
 )
 from .models import (
     Address,
@@ -348,19 +349,28 @@ class Client:
         """One attempt of ``call``: build, send, parse; a DEBUG record of it when DEBUG is on.
 
         With DEBUG off an attempt costs a counter and an attribute more than the bare call.
+        Errors leave with the carrier's secret masked (a carrier may echo it in an error page).
         """
+        secret = self.config.carrier(call.carrier).credentials.app_secret if call.carrier else ""
+
+        def parse_masked(response: HttpResponse) -> T:
+            try:
+                return parse(response)
+            except KsCarriersError as exc:
+                scrub_secret(exc, secret)
+                raise
 
         def once() -> T:
             call.attempts += 1
             request = call.request = build()
             if not log.isEnabledFor(logging.DEBUG):
-                return parse(self._send(request))
+                return parse_masked(self._send(request))
             started = self._monotonic()
             response: Optional[HttpResponse] = None
             try:
                 response = self._send(request)
                 latency = self._monotonic() - started
-                result = parse(response)
+                result = parse_masked(response)
             except BaseException as exc:
                 if response is None:
                     latency = self._monotonic() - started

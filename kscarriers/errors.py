@@ -78,6 +78,37 @@ def redact(value: Any) -> Any:
     return value
 
 
+def _masked(text: str, secret: str) -> str:
+    text = text.replace(secret, _MASK)
+    for cut in range(len(secret) - 1, 3, -1):  # a quote that ends inside the secret
+        if text.endswith(secret[:cut]):
+            return text[: len(text) - cut] + _MASK
+    return text
+
+
+def scrub_secret(exc: BaseException, secret: str) -> None:
+    """Mask ``secret`` in the message of ``exc`` (and of its causes), in place.
+
+    Carriers sometimes echo a request back in an error page, and error messages quote the
+    answer's first 200 characters: the secret, or the first part of it where the quote cuts it
+    off, must not come out in ``str(exc)`` or a log.
+    """
+    if not secret:
+        return
+    seen = set()
+    while isinstance(exc, KsCarriersError) and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.message = _masked(exc.message, secret)
+        exc.args = (exc.message, *exc.args[1:])
+        quoted = getattr(exc, "carrier_message", None)
+        if isinstance(quoted, str):
+            exc.carrier_message = _masked(quoted, secret)  # type: ignore[attr-defined]
+        cause = exc.__cause__ or exc.__context__
+        if cause is None:
+            break
+        exc = cause
+
+
 class KsCarriersError(Exception):
     """Base class of every error raised by kscarriers."""
 

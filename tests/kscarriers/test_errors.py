@@ -86,3 +86,36 @@ def test_outcome_unknown_is_not_retryable_and_carries_request_id():
         carrier="yto", operation="intercept", waybill="YT1", request_id="abc", cause="timeout"
     )
     assert err.retryable is False and err.request_id == "abc" and "abc" in str(err)
+
+
+@pytest.mark.parametrize("slug", ["zto", "yto", "sto", "jt"])
+@pytest.mark.parametrize("pad", [20, 190, 195])
+def test_a_carrier_page_that_echoes_the_secret_never_shows_it_in_the_error(slug: str, pad: int) -> None:
+    # A 5xx page quoting the request: the error quotes the page's first 200 characters, so the
+    # secret may come whole or cut off at the end of the quote.
+    from kscarriers import CarrierConfig, Client, ClientConfig, Credentials, KsCarriersError, RetryPolicy
+    from kscarriers.testing import ScriptedTransport
+    from kscarriers.transport import HttpResponse
+
+    secret = "TOPSECRET-0123456789abcdef"
+    page = HttpResponse(status=500, headers={}, body=("x" * pad + secret + " more").encode())
+    waybills = {
+        "zto": "73100130019486",
+        "yto": "YT2600227881409",
+        "sto": "777031922725111",
+        "jt": "JT2099306666983",
+    }
+    config = ClientConfig(
+        carriers={
+            slug: CarrierConfig(
+                credentials=Credentials(app_key="k", app_secret=secret, extra={"client_id": "c"}),
+                base_url=f"http://{slug}.test",
+            )
+        },
+        retry=RetryPolicy(max_attempts=1),
+    )
+    client = Client(config, transport=ScriptedTransport(page), sleep=lambda s: None)
+    with pytest.raises(KsCarriersError) as caught:
+        client.track(waybills[slug], slug)
+    for text in (str(caught.value), repr(caught.value)):
+        assert "TOPSECRET" not in text and "0123456789abcdef" not in text
