@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
 __all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text"]
 
@@ -128,7 +129,9 @@ class Journal:
     def append(self, entry: JournalEntry) -> JournalEntry:
         """Store ``entry`` under the next id and return it (dropping the oldest past a bound)."""
         with self._lock:
-            stored = evolve(entry, id=self._next_id)
+            # A copy under its id, without running the converters again (evolve would).
+            stored = copy.copy(entry)
+            object.__setattr__(stored, "id", self._next_id)
             self._next_id += 1
             key = (stored.carrier, stored.account)
             ids = self._by_account.setdefault(key, deque())
