@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from attrs import field, frozen
+from attrs import field, fields, frozen
 
 __all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text"]
 
@@ -91,6 +90,22 @@ class JournalEntry:
         return found
 
 
+_FIELDS = tuple(a.name for a in fields(JournalEntry) if a.name != "id")
+
+
+def _with_id(entry: JournalEntry, entry_id: int) -> JournalEntry:
+    """A copy of ``entry`` under ``entry_id``, its fields taken as they are.
+
+    :func:`attrs.evolve` would run every converter again, a cost paid on each request.
+    """
+    stored: JournalEntry = object.__new__(JournalEntry)
+    setter = object.__setattr__
+    setter(stored, "id", entry_id)
+    for name in _FIELDS:
+        setter(stored, name, getattr(entry, name))
+    return stored
+
+
 #: A set of ``(carrier, app_key)``: only those accounts' entries (``None``: every entry).
 Scope = Optional[Collection[tuple[str, str]]]
 
@@ -129,9 +144,7 @@ class Journal:
     def append(self, entry: JournalEntry) -> JournalEntry:
         """Store ``entry`` under the next id and return it (dropping the oldest past a bound)."""
         with self._lock:
-            # A copy under its id, without running the converters again (evolve would).
-            stored = copy.copy(entry)
-            object.__setattr__(stored, "id", self._next_id)
+            stored = _with_id(entry, self._next_id)
             self._next_id += 1
             key = (stored.carrier, stored.account)
             ids = self._by_account.setdefault(key, deque())
