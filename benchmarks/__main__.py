@@ -15,6 +15,8 @@ import sys
 from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl
 
+from benchmarks.mock_growth import STORES, bench_track_growth
+from benchmarks.mock_http import CONCURRENCY, bench_mock_track
 from benchmarks.sdk_http import Row, bench_track_http, bench_track_many, interleaved
 from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
 from kscarriers.carriers.zto import ZtoAdapter
@@ -118,11 +120,29 @@ def batch(quick: bool) -> Dict[str, Row]:
     return {"track_many_50ms_c8_speedup_vs_ideal": row}
 
 
+def mock_server(quick: bool) -> Dict[str, Row]:
+    """The mock's track endpoint vs a bare Flask one, per client concurrency (goal ≥ 0.80x)."""
+    rows = bench_mock_track(*((20, 1) if quick else (600, 5)))
+    return {f"mock_track_c{clients}_vs_bare_flask": row for clients, row in rows.items()}
+
+
+def mock_growth(quick: bool) -> Dict[str, Row]:
+    """A track's server CPU at 10k intercepts/parcels/accounts vs empty, per store (goal ≤ 1.20x)."""
+    size = 200 if quick else GROWTH_SIZE
+    rows = bench_track_growth(size, *((3, 1) if quick else (300, 5)))
+    return {f"mock_track_{store}_at_10k_vs_empty": row for store, row in rows.items()}
+
+
+#: How many intercepts, parcels and accounts the growth rows hold (a quick run holds 200).
+GROWTH_SIZE = 10_000
+
 #: Each group of rows, with the names of the rows it gives (for ``--only``).
 GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
     (("sdk_track_vs_raw_flask_post", "zto_parse_vs_json_loads", "push_verify_vs_plain_decode"), in_process),
     (tuple(f"{slug}_track_http_vs_bare_post" for slug in ("zto", "yto", "sto", "jt")), over_http),
     (("track_many_50ms_c8_speedup_vs_ideal",), batch),
+    (tuple(f"mock_track_c{clients}_vs_bare_flask" for clients in CONCURRENCY), mock_server),
+    (tuple(f"mock_track_{store}_at_10k_vs_empty" for store in STORES), mock_growth),
 ]
 
 

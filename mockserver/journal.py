@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any, Callable, Optional
 
-from attrs import evolve, field, frozen
+from attrs import field, fields, frozen
 
 __all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text"]
 
@@ -90,6 +90,22 @@ class JournalEntry:
         return found
 
 
+_FIELDS = tuple(a.name for a in fields(JournalEntry) if a.name != "id")
+
+
+def _with_id(entry: JournalEntry, entry_id: int) -> JournalEntry:
+    """A copy of ``entry`` under ``entry_id``, its fields taken as they are.
+
+    :func:`attrs.evolve` would run every converter again, a cost paid on each request.
+    """
+    stored: JournalEntry = object.__new__(JournalEntry)
+    setter = object.__setattr__
+    setter(stored, "id", entry_id)
+    for name in _FIELDS:
+        setter(stored, name, getattr(entry, name))
+    return stored
+
+
 #: A set of ``(carrier, app_key)``: only those accounts' entries (``None``: every entry).
 Scope = Optional[Collection[tuple[str, str]]]
 
@@ -128,7 +144,7 @@ class Journal:
     def append(self, entry: JournalEntry) -> JournalEntry:
         """Store ``entry`` under the next id and return it (dropping the oldest past a bound)."""
         with self._lock:
-            stored = evolve(entry, id=self._next_id)
+            stored = _with_id(entry, self._next_id)
             self._next_id += 1
             key = (stored.carrier, stored.account)
             ids = self._by_account.setdefault(key, deque())

@@ -7,9 +7,10 @@ status answered). Query strings of ``GET /requests`` take the same names.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from flask import Response, jsonify, request
 
@@ -85,7 +86,7 @@ def _match(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _query_criteria() -> dict[str, Any]:
-    return criteria({key: value for key, value in request.args.items() if key != "limit"})
+    return criteria({key: value for key, value in request.args.items() if key not in ("limit", "after")})
 
 
 def _expectation(data: Mapping[str, Any]) -> tuple[Callable[[int], bool], dict[str, int]]:
@@ -113,20 +114,45 @@ def _near_misses(entries: list[JournalEntry], wanted: Mapping[str, Any]) -> list
     return [{**entry.to_dict(), "mismatches": found} for _, entry, found in scored[:_NEAR_MISSES]]
 
 
+#: Entries per page when ``after`` pages through the journal, by default and at most.
+PAGE_DEFAULT, PAGE_MAX = 100, 1000
+
+
+def _whole_arg(name: str) -> Optional[int]:
+    text = request.args.get(name)
+    if text is None:
+        return None
+    value = _query_number(text)
+    if not isinstance(value, int):
+        raise invalid(name, f"{name} must be a whole number >= 0")
+    return value
+
+
 @bp.get("/requests")
 def list_requests() -> Response:
     hub = get_services()
     scope = keys_in_scope(hub)
     wanted = _query_criteria()
+    limit, after = _whole_arg("limit"), _whole_arg("after")
     entries = hub.journal.filter(scope=scope, **wanted)
-    limit = request.args.get("limit")
-    if limit is not None:
-        newest = _query_number(limit)
-        if not isinstance(newest, int):
-            raise invalid("limit", "limit must be a whole number >= 0")
-        entries = entries[-newest:] if newest else []
+    total, following = len(entries), None
+    if after is not None:  # a page: the oldest entries after that id
+        size = PAGE_DEFAULT if limit is None else min(limit, PAGE_MAX)
+        start = bisect.bisect_right([e.id for e in entries], after)
+        entries, more = entries[start : start + size], start + size < total
+        following = (entries[-1].id if entries else after) if more else None
+    elif limit is not None:
+        entries = entries[-limit:] if limit else []
     dropped = hub.journal.dropped(carrier=wanted.get("carrier"), account=wanted.get("account"), scope=scope)
-    return jsonify({"count": len(entries), "dropped": dropped, "requests": [e.to_dict() for e in entries]})
+    return jsonify(
+        {
+            "count": len(entries),
+            "total": total,
+            "next": following,
+            "dropped": dropped,
+            "requests": [e.to_dict() for e in entries],
+        }
+    )
 
 
 @bp.get("/requests/count")
@@ -233,9 +259,16 @@ _EXPECTED = {
 _ENTRY = {"type": "object", "required": ["id", "carrier", "operation"]}
 _REQUESTS = {
     "type": "object",
-    "required": ["count", "dropped", "requests"],
+    "required": ["count", "total", "next", "dropped", "requests"],
     "properties": {
-        "count": _WHOLE,
+        "count": {**_WHOLE, "description": "entries in this answer"},
+        "total": {**_WHOLE, "description": "entries matching the filters, before limit and after"},
+        "next": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "with after: the after of the next page (null: this is the last page); "
+            "without after: null",
+        },
         "dropped": {
             **_WHOLE,
             "description": "entries of these accounts the journal bounds dropped so far (oldest first: "
@@ -282,8 +315,25 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/requests": {
         "get": operation(
             "Journalled carrier requests, oldest first",
-            params=(*_FILTERS, query("limit", "only the newest N", schema=_WHOLE)),
-            answers={200: "{count, requests}", 400: "bad filter"},
+            params=(
+                *_FILTERS,
+                query(
+                    "limit",
+                    "without after: only the newest N; with after: the page size (default 100; "
+                    "more than 1000 is served as 1000)",
+                    schema=_WHOLE,
+                ),
+                query(
+                    "after",
+                    "page through the journal: the oldest entries whose id is above this (start with 0, "
+                    "then pass the answer's next)",
+                    schema=_WHOLE,
+                ),
+            ),
+            answers={
+                200: "{count, total, next, dropped, requests}",
+                400: "bad filter, limit or after",
+            },
             schemas={200: _REQUESTS},
         ),
         "delete": operation(

@@ -97,7 +97,7 @@ def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[s
             body=raw.decode("utf-8", errors="replace"),
             method=request.method,
             path=request.full_path.rstrip("?"),
-            headers=dict(request.headers.items()),
+            headers=_headers(),
             raw_body=raw,
             secret=note.secret,
         )
@@ -130,9 +130,26 @@ def raw_response(answer: RawResponse) -> Response:
 
 
 def _now(hub: Services, carrier: str, app_key: Optional[str]) -> datetime:
-    """The time on the clock of the calling account (the server's for an unknown caller)."""
-    account = hub.store.get_account(carrier, app_key) if app_key else None
-    return account.time_at(hub.clock.now()) if account else hub.clock.now()
+    """The time on the clock of the calling account (the server's for an unknown caller).
+
+    Looked up once per request and account: the decision and the journal entry of one
+    request tell the same time, and the store is not asked twice.
+    """
+    cache: dict[tuple[str, Optional[str]], datetime] = g.setdefault("mockserver_now", {})
+    found = cache.get((carrier, app_key))
+    if found is None:
+        account = hub.store.get_account(carrier, app_key) if app_key else None
+        found = account.time_at(hub.clock.now()) if account else hub.clock.now()
+        cache[(carrier, app_key)] = found
+    return found
+
+
+def _headers() -> dict[str, str]:
+    """The request's headers as a plain dict, built once per request."""
+    found: Optional[dict[str, str]] = g.get("mockserver_headers")
+    if found is None:
+        found = g.mockserver_headers = dict(request.headers.items())
+    return found
 
 
 def _masked(text: str, secret: Optional[str]) -> str:
@@ -166,7 +183,9 @@ def _journal(response: Response) -> Response:
             waybill=note.waybill,
             method=request.method,
             path=request.full_path.rstrip("?"),
-            request_headers={k: _masked(v, note.secret) for k, v in request.headers.items()},
+            request_headers=(
+                {k: _masked(v, note.secret) for k, v in _headers().items()} if note.secret else _headers()
+            ),
             request_body=_masked(body, note.secret)[:limit],
             response_status=response.status_code,
             response_body=_masked(answer, note.secret)[:limit],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Optional
+from typing import Any, Optional
 
 from attrs import define, field
 
@@ -23,11 +23,15 @@ from mockserver.world import (
 
 __all__ = ["MemoryStore"]
 
+_Key = tuple[str, str]
+
 
 @define
 class _AccountState:
     parcels: dict[str, Parcel] = field(factory=dict)
     intercepts: dict[str, InterceptRecord] = field(factory=dict)  # insertion order = age
+    #: The ids of each waybill's intercepts, oldest first (an index: no scan of every intercept).
+    by_waybill: dict[str, dict[str, None]] = field(factory=dict)
     answers: dict[str, InterceptAnswer] = field(factory=dict)
     subscriptions: dict[str, Subscription] = field(factory=dict)
     pushes: dict[str, PushRecord] = field(factory=dict)
@@ -39,52 +43,56 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._depth = 0  # nesting of atomic() in the thread that holds the lock
-        self._accounts: dict[tuple[str, str], Account] = {}
-        self._state: dict[tuple[str, str], _AccountState] = {}
-        self._callbacks: dict[tuple[str, str], Callback] = {}
+        self._accounts: dict[_Key, Account] = {}
+        self._state: dict[_Key, _AccountState] = {}
+        self._callbacks: dict[_Key, Callback] = {}
         self._generations = Generations()
+        # The undo log of the outermost atomic() block: what each key held before its first write.
+        self._undo: Optional[_Undo] = None
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """One unit: if the outermost ``atomic()`` block raises, every change in it is undone.
 
-        Stored values are immutable and writes replace them, so a snapshot only has to copy the
-        containers (as SQLite's transaction would roll them back).
+        Stored values are immutable and writes replace them, so undoing only has to put back
+        the containers of the accounts the block wrote to. They are copied lazily, on the
+        block's first write to each account, so a block that only reads (most requests) costs
+        nothing however much the store holds.
         """
         with self._lock:
-            snapshot = self._snapshot() if self._depth == 0 else None
+            outermost = self._depth == 0
+            if outermost:
+                self._undo = _Undo()
             self._depth += 1
             try:
                 yield
             except BaseException:
-                if snapshot is not None:
-                    self._accounts, self._state, self._callbacks = snapshot
+                if outermost and self._undo is not None:
+                    self._undo.apply(self)
                 raise
             finally:
                 self._depth -= 1
-
-    def _snapshot(
-        self,
-    ) -> tuple[
-        dict[tuple[str, str], Account], dict[tuple[str, str], _AccountState], dict[tuple[str, str], Callback]
-    ]:
-        state = {
-            key: _AccountState(
-                parcels=dict(s.parcels),
-                intercepts=dict(s.intercepts),
-                answers=dict(s.answers),
-                subscriptions=dict(s.subscriptions),
-                pushes=dict(s.pushes),
-            )
-            for key, s in self._state.items()
-        }
-        return dict(self._accounts), state, dict(self._callbacks)
+                if outermost:
+                    self._undo = None
 
     def _of(self, carrier: str, app_key: str) -> _AccountState:
-        return self._state.setdefault((carrier, app_key), _AccountState())
+        """The account's state, for reading (an empty one if it has none)."""
+        return self._state.get((carrier, app_key)) or _EMPTY
+
+    def _writable(self, carrier: str, app_key: str) -> _AccountState:
+        """The account's state, for writing: remembered first if inside an atomic() block."""
+        key = (carrier, app_key)
+        if self._undo is not None:
+            self._undo.state(self, key)
+        state = self._state.get(key)
+        if state is None:
+            state = self._state[key] = _AccountState()
+        return state
 
     def put_account(self, account: Account) -> None:
         with self._lock:
+            if self._undo is not None:
+                self._undo.account(self, account.key)
             self._accounts[account.key] = account
             self._generations.bump(*account.key)
 
@@ -98,7 +106,7 @@ class MemoryStore:
 
     def put_parcel(self, parcel: Parcel) -> None:
         with self._lock:
-            self._of(parcel.carrier, parcel.app_key).parcels[parcel.waybill] = parcel
+            self._writable(parcel.carrier, parcel.app_key).parcels[parcel.waybill] = parcel
             self._generations.bump(parcel.carrier, parcel.app_key, parcel.waybill)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
@@ -111,26 +119,31 @@ class MemoryStore:
 
     def delete_parcel(self, carrier: str, app_key: str, waybill: str) -> None:
         with self._lock:
-            state = self._of(carrier, app_key)
+            state = self._writable(carrier, app_key)
             state.parcels.pop(waybill, None)
-            state.intercepts = {k: r for k, r in state.intercepts.items() if r.waybill != waybill}
+            for record_id in state.by_waybill.pop(waybill, {}):
+                del state.intercepts[record_id]
             self._generations.bump(carrier, app_key, waybill)
 
     def put_intercept(self, record: InterceptRecord) -> None:
         with self._lock:
-            self._of(record.carrier, record.app_key).intercepts[record.id] = record
+            state = self._writable(record.carrier, record.app_key)
+            state.intercepts[record.id] = record
+            state.by_waybill.setdefault(record.waybill, {})[record.id] = None
             self._generations.bump(record.carrier, record.app_key, record.waybill)
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[InterceptRecord]:
         with self._lock:
-            records = self._of(carrier, app_key).intercepts.values()
-            return [r for r in records if waybill is None or r.waybill == waybill]
+            state = self._of(carrier, app_key)
+            if waybill is None:
+                return list(state.intercepts.values())
+            return [state.intercepts[i] for i in state.by_waybill.get(waybill, ())]
 
     def remember_answer(self, carrier: str, app_key: str, request_id: str, outcome: InterceptAnswer) -> None:
         with self._lock:
-            self._of(carrier, app_key).answers.setdefault(request_id, outcome)
+            self._writable(carrier, app_key).answers.setdefault(request_id, outcome)
 
     def recall_answer(self, carrier: str, app_key: str, request_id: str) -> Optional[InterceptAnswer]:
         with self._lock:
@@ -138,7 +151,7 @@ class MemoryStore:
 
     def put_subscription(self, subscription: Subscription) -> None:
         with self._lock:
-            state = self._of(subscription.carrier, subscription.app_key)
+            state = self._writable(subscription.carrier, subscription.app_key)
             state.subscriptions[subscription.waybill] = subscription
             self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
 
@@ -146,11 +159,16 @@ class MemoryStore:
         self, carrier: str, app_key: str, waybill: Optional[str] = None
     ) -> list[Subscription]:
         with self._lock:
-            subs = self._of(carrier, app_key).subscriptions.values()
-            return [s for s in subs if waybill is None or s.waybill == waybill]
+            subs = self._of(carrier, app_key).subscriptions
+            if waybill is None:
+                return list(subs.values())
+            found = subs.get(waybill)  # keyed by waybill: at most one
+            return [] if found is None else [found]
 
     def put_callback(self, callback: Callback) -> None:
         with self._lock:
+            if self._undo is not None:
+                self._undo.callback(self, (callback.carrier, callback.app_key))
             self._callbacks[(callback.carrier, callback.app_key)] = callback
             self._generations.bump(callback.carrier, callback.app_key)
 
@@ -160,6 +178,8 @@ class MemoryStore:
 
     def delete_callback(self, carrier: str, app_key: str) -> None:
         with self._lock:
+            if self._undo is not None:
+                self._undo.callback(self, (carrier, app_key))
             self._callbacks.pop((carrier, app_key), None)
             self._generations.bump(carrier, app_key)
 
@@ -169,7 +189,7 @@ class MemoryStore:
 
     def put_push(self, record: PushRecord) -> None:
         with self._lock:
-            self._of(record.carrier, record.app_key).pushes[record.id] = record
+            self._writable(record.carrier, record.app_key).pushes[record.id] = record
 
     def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]:
         with self._lock:
@@ -183,6 +203,8 @@ class MemoryStore:
 
     def reset(self) -> None:
         with self._lock:
+            if self._undo is not None:
+                self._undo.everything(self)
             self._accounts.clear()
             self._state.clear()
             self._callbacks.clear()
@@ -190,11 +212,18 @@ class MemoryStore:
 
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self._lock:
+            if self._undo is not None:
+                self._undo.state(self, (carrier, app_key))
             self._state.pop((carrier, app_key), None)
             self._generations.bump(carrier, app_key)
 
     def delete_account(self, carrier: str, app_key: str) -> None:
         with self._lock:
+            if self._undo is not None:
+                key = (carrier, app_key)
+                self._undo.state(self, key)
+                self._undo.callback(self, key)
+                self._undo.account(self, key)
             self._state.pop((carrier, app_key), None)
             self._callbacks.pop((carrier, app_key), None)
             self._accounts.pop((carrier, app_key), None)
@@ -208,3 +237,79 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to write out or let go of: a memory store lives as long as the process."""
+
+
+#: What an account without state reads as (never written to: writes go through _writable).
+_EMPTY = _AccountState()
+
+_MISSING = object()
+
+#: Every container of a store, as a reset inside an atomic() block found them.
+_Whole = tuple[dict[_Key, Account], dict[_Key, _AccountState], dict[_Key, Callback]]
+
+
+def _copy(state: _AccountState) -> _AccountState:
+    return _AccountState(
+        parcels=dict(state.parcels),
+        intercepts=dict(state.intercepts),
+        by_waybill={waybill: dict(ids) for waybill, ids in state.by_waybill.items()},
+        answers=dict(state.answers),
+        subscriptions=dict(state.subscriptions),
+        pushes=dict(state.pushes),
+    )
+
+
+class _Undo:
+    """What an atomic() block overwrote, key by key, taken before the first write to each."""
+
+    def __init__(self) -> None:
+        self.states: dict[_Key, object] = {}
+        self.accounts: dict[_Key, object] = {}
+        self.callbacks: dict[_Key, object] = {}
+        self.whole: Optional[_Whole] = None
+
+    def state(self, store: MemoryStore, key: _Key) -> None:
+        if self.whole is None and key not in self.states:
+            held = store._state.get(key)
+            self.states[key] = _MISSING if held is None else _copy(held)
+
+    def account(self, store: MemoryStore, key: _Key) -> None:
+        if self.whole is None and key not in self.accounts:
+            self.accounts[key] = store._accounts.get(key, _MISSING)
+
+    def callback(self, store: MemoryStore, key: _Key) -> None:
+        if self.whole is None and key not in self.callbacks:
+            self.callbacks[key] = store._callbacks.get(key, _MISSING)
+
+    def everything(self, store: MemoryStore) -> None:
+        """Before a reset: keep every container as it is (the log so far is then moot)."""
+        if self.whole is None:
+            for key in list(self.states):  # undo the block's earlier writes into the copy
+                self._restore(store._state, key, self.states[key])
+            for key in list(self.accounts):
+                self._restore(store._accounts, key, self.accounts[key])
+            for key in list(self.callbacks):
+                self._restore(store._callbacks, key, self.callbacks[key])
+            self.whole = (
+                dict(store._accounts),
+                {key: _copy(s) for key, s in store._state.items()},
+                dict(store._callbacks),
+            )
+
+    def apply(self, store: MemoryStore) -> None:
+        if self.whole is not None:
+            store._accounts, store._state, store._callbacks = self.whole
+            return
+        for key, old in self.states.items():
+            self._restore(store._state, key, old)
+        for key, old in self.accounts.items():
+            self._restore(store._accounts, key, old)
+        for key, old in self.callbacks.items():
+            self._restore(store._callbacks, key, old)
+
+    @staticmethod
+    def _restore(target: dict[_Key, Any], key: _Key, old: object) -> None:
+        if old is _MISSING:
+            target.pop(key, None)
+        else:
+            target[key] = old

@@ -69,6 +69,14 @@ CREATE TABLE IF NOT EXISTS pushes (
     state TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (carrier, app_key, id));
 """
 
+#: Indexes for the per-waybill and per-state lookups of every request (no scan of an account's
+#: rows). They change no table, so the schema version stays: they are created on opening any
+#: version-1 file that lacks them, and a server without them still reads a file that has them.
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS intercepts_by_waybill ON intercepts (carrier, app_key, waybill);
+CREATE INDEX IF NOT EXISTS pushes_by_state ON pushes (carrier, app_key, state, seq);
+"""
+
 #: Tables holding one account's state (cleared by ``reset_account``).
 _ACCOUNT_TABLES = ("parcels", "intercepts", "answers", "subscriptions", "pushes")
 
@@ -174,6 +182,7 @@ class SqliteStore:
         if not found:  # a new (or empty) file
             self._conn.executescript(_SCHEMA)
             self._conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._conn.executescript(_INDEXES)
             return
         if "meta" not in found:
             raise StoreCorrupt(
@@ -207,6 +216,7 @@ class SqliteStore:
                     f"expected ({', '.join(expected)}); use a new file",
                     table=name,
                 )
+        self._conn.executescript(_INDEXES)
 
     def _check_file(self) -> None:
         problems = [str(row[0]) for row in self._conn.execute("PRAGMA quick_check").fetchall()]

@@ -45,6 +45,38 @@ def test_filters_and_count(mock_client: Any, traffic: Any) -> None:
     assert mock_client.get("/__admin/requests/count?colour=red").get_json()["field"] == "colour"
 
 
+def test_after_pages_through_the_matching_entries_oldest_first_with_a_next_cursor(
+    mock_client: Any, traffic: Any
+) -> None:
+    everything = mock_client.get("/__admin/requests").get_json()
+    assert everything["total"] == everything["count"] == 3 and everything["next"] is None
+    ids = [e["id"] for e in everything["requests"]]
+    first = mock_client.get("/__admin/requests?after=0&limit=2").get_json()
+    assert [e["id"] for e in first["requests"]] == ids[:2]
+    assert (first["count"], first["total"], first["next"]) == (2, 3, ids[1])
+    last = mock_client.get(f"/__admin/requests?after={first['next']}&limit=2").get_json()
+    assert [e["id"] for e in last["requests"]] == ids[2:] and last["next"] is None
+    filtered = mock_client.get(f"/__admin/requests?after=0&limit=1&waybill={WAYBILL}").get_json()
+    assert filtered["total"] == 2 and filtered["next"] == filtered["requests"][0]["id"]
+    assert mock_client.get("/__admin/requests?after=0").get_json()["count"] == 3  # default page: 100
+
+
+def test_a_page_is_at_most_a_thousand_and_an_empty_page_keeps_the_cursor(
+    mock_client: Any, traffic: Any
+) -> None:
+    empty = mock_client.get("/__admin/requests?after=0&limit=0").get_json()
+    assert (empty["count"], empty["total"], empty["next"]) == (0, 3, 0)
+    assert mock_client.get("/__admin/requests?after=0&limit=5000").get_json()["count"] == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("after=-1", "after"), ("after=x", "after"), ("limit=y", "limit")]
+)
+def test_a_bad_page_is_refused_naming_the_parameter(mock_client: Any, query: str, field: str) -> None:
+    answer = mock_client.get(f"/__admin/requests?{query}")
+    assert answer.status_code == 400 and answer.get_json()["field"] == field
+
+
 def test_delete_clears_by_carrier_and_account_only(mock_client: Any, traffic: Any) -> None:
     assert mock_client.delete("/__admin/requests?waybill=x").status_code == 400
     assert mock_client.delete("/__admin/requests?app_key=zto-demo").get_json() == {"cleared": 3}

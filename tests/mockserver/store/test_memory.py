@@ -255,3 +255,38 @@ def test_atomic_commits_when_nothing_fails(store: Store) -> None:
     with store.atomic():
         store.put_parcel(_parcel("a", "73100000000002"))
     assert [p.waybill for p in store.list_parcels("zto", "a")] == ["73100000000002"]
+
+
+def test_a_failed_atomic_block_undoes_writes_to_every_account_callback_and_reset(store: Store) -> None:
+    store.put_account(_account("a"))
+    store.put_account(_account("b"))
+    store.put_intercept(_record("a", "I1", "73100000000001"))
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.put_intercept(_record("b", "I2", "73100000000002"))
+            store.put_account(_account("c"))
+            store.delete_account("zto", "a")
+            raise RuntimeError("boom")
+    assert sorted(a.app_key for a in store.list_accounts()) == ["a", "b"]
+    assert [r.id for r in store.list_intercepts("zto", "a", "73100000000001")] == ["I1"]
+    assert store.list_intercepts("zto", "b") == []
+    with pytest.raises(RuntimeError):
+        with store.atomic():
+            store.put_parcel(_parcel("b", "73100000000003"))
+            store.reset()
+            store.put_account(_account("d"))
+            raise RuntimeError("boom")
+    assert sorted(a.app_key for a in store.list_accounts()) == ["a", "b"]
+    assert store.list_parcels("zto", "b") == []
+
+
+def test_intercepts_of_one_waybill_are_found_among_many_oldest_first(store: Store) -> None:
+    for n in range(50):
+        store.put_intercept(_record("a", f"I{n}", f"7310000000{n % 5:04d}"))
+    store.put_intercept(evolve(_record("a", "I7", "73100000000002"), status=InterceptStatus.FAILED))
+    found = store.list_intercepts("zto", "a", "73100000000002")
+    assert [r.id for r in found] == [f"I{n}" for n in range(2, 50, 5)]
+    assert next(r for r in found if r.id == "I7").status is InterceptStatus.FAILED
+    store.delete_parcel("zto", "a", "73100000000002")
+    assert store.list_intercepts("zto", "a", "73100000000002") == []
+    assert len(store.list_intercepts("zto", "a")) == 40

@@ -167,3 +167,24 @@ def test_the_command_line_takes_a_store_and_refuses_a_bad_one(capsys: Any) -> No
     assert build_parser().parse_args(["--store", "sqlite:/tmp/x.db"]).store == "sqlite:/tmp/x.db"
     assert main(["--store", "redis://x", "--clock", "manual"]) == 2
     assert "STORE" in capsys.readouterr().err
+
+
+def _plan(path: Path, sql: str) -> str:
+    with sqlite3.connect(path) as conn:
+        return " ".join(str(row[-1]) for row in conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+
+
+def test_per_waybill_and_per_state_lookups_use_an_index_even_in_a_file_made_without_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as conn:  # a version-1 file from before the indexes
+        conn.execute("DROP INDEX intercepts_by_waybill")
+        conn.execute("DROP INDEX pushes_by_state")
+    intercepts = "SELECT data FROM intercepts WHERE carrier = 'zto' AND app_key = 'k' AND waybill = 'w'"
+    pushes = "SELECT data FROM pushes WHERE carrier = 'zto' AND app_key = 'k' AND state = 'due' ORDER BY seq"
+    assert "intercepts_by_waybill" not in _plan(path, intercepts)
+    SqliteStore(path).close()  # opened again: same schema version, the indexes are back
+    assert "USING INDEX intercepts_by_waybill" in _plan(path, intercepts)
+    assert "USING INDEX pushes_by_state" in _plan(path, pushes)
