@@ -15,6 +15,7 @@ import sys
 from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl
 
+from benchmarks.push_timing import bench_push_timing
 from benchmarks.sdk_http import Row, bench_track_http, bench_track_many, interleaved
 from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
 from kscarriers.carriers.zto import ZtoAdapter
@@ -118,11 +119,18 @@ def batch(quick: bool) -> Dict[str, Row]:
     return {"track_many_50ms_c8_speedup_vs_ideal": row}
 
 
+def push_timing(quick: bool) -> Dict[str, Row]:
+    """Push lateness on the real-time clock, p99 of the mock over a heap scheduler's (goal: p99 ≤ 20 ms, ≤ 2x)."""
+    row = bench_push_timing(50, 1.0, 1) if quick else bench_push_timing(1000, 10.0, 3)
+    return {"push_lateness_p99_vs_heap_scheduler": row}
+
+
 #: Each group of rows, with the names of the rows it gives (for ``--only``).
 GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
     (("sdk_track_vs_raw_flask_post", "zto_parse_vs_json_loads", "push_verify_vs_plain_decode"), in_process),
     (tuple(f"{slug}_track_http_vs_bare_post" for slug in ("zto", "yto", "sto", "jt")), over_http),
     (("track_many_50ms_c8_speedup_vs_ideal",), batch),
+    (("push_lateness_p99_vs_heap_scheduler",), push_timing),
 ]
 
 
