@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from benchmarks.mock_growth import STORES, bench_track_growth
 from benchmarks.mock_http import CONCURRENCY, bench_mock_track
+from benchmarks.push_timing import bench_push_timing
 from benchmarks.sdk_http import Row, bench_track_http, bench_track_many, interleaved
 from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
 from kscarriers.carriers.zto import ZtoAdapter
@@ -136,6 +137,13 @@ def mock_growth(quick: bool) -> Dict[str, Row]:
 #: How many intercepts, parcels and accounts the growth rows hold (a quick run holds 200).
 GROWTH_SIZE = 10_000
 
+
+def push_timing(quick: bool) -> Dict[str, Row]:
+    """Push lateness on the real-time clock, p99 of the mock over a heap scheduler's (goal: p99 ≤ 20 ms, ≤ 2x)."""
+    row = bench_push_timing(50, 1.0, 1) if quick else bench_push_timing(1000, 10.0, 3)
+    return {"push_lateness_p99_vs_heap_scheduler": row}
+
+
 #: Each group of rows, with the names of the rows it gives (for ``--only``).
 GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
     (("sdk_track_vs_raw_flask_post", "zto_parse_vs_json_loads", "push_verify_vs_plain_decode"), in_process),
@@ -143,6 +151,7 @@ GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
     (("track_many_50ms_c8_speedup_vs_ideal",), batch),
     (tuple(f"mock_track_c{clients}_vs_bare_flask" for clients in CONCURRENCY), mock_server),
     (tuple(f"mock_track_{store}_at_10k_vs_empty" for store in STORES), mock_growth),
+    (("push_lateness_p99_vs_heap_scheduler",), push_timing),
 ]
 
 

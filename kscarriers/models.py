@@ -35,6 +35,10 @@ __all__ = [
 CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
 def _aware(value: datetime) -> datetime:
     """Make a datetime timezone-aware; a naive one is taken as China time."""
     if not isinstance(value, datetime):
@@ -248,6 +252,43 @@ class TrackingEvent:
     signer: str = ""
     problem_code: str = ""
     raw: Mapping[str, Any] = field(factory=dict, converter=_frozen_mapping, repr=False, eq=False)
+
+    @classmethod
+    def _trusted(
+        cls,
+        time: datetime,
+        status: TrackingStatus,
+        sub_status: TrackingSubStatus,
+        raw_code: str,
+        description: str,
+        location: str,
+        province: str,
+        city: str,
+        operator: str,
+        signer: str,
+        problem_code: str,
+        raw: Mapping[str, Any],
+    ) -> TrackingEvent:
+        """An event from an adapter's parser, whose fields already have the right types.
+
+        The same object the public constructor makes, without its per-field conversions
+        (a track answer builds a dozen of these; the constructor's checks cost a third of
+        the parse): ``time`` is still made aware, and ``raw`` is still copied.
+        """
+        self = _new(cls)
+        _set(self, "time", time if time.tzinfo is CHINA_TZ else _aware(time))
+        _set(self, "status", status)
+        _set(self, "sub_status", sub_status)
+        _set(self, "raw_code", raw_code)
+        _set(self, "description", description)
+        _set(self, "location", location)
+        _set(self, "province", province)
+        _set(self, "city", city)
+        _set(self, "operator", operator)
+        _set(self, "signer", signer)
+        _set(self, "problem_code", problem_code)
+        _set(self, "raw", dict(raw))
+        return self
 
 
 @frozen(kw_only=True)

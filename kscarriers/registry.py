@@ -45,6 +45,9 @@ UNSUPPORTED_FORMATS: Tuple[Tuple[str, str, Pattern[str]], ...] = (
 )
 
 
+_PLAIN_WAYBILL = re.compile(f"[A-Z0-9]{{1,{MAX_WAYBILL_LENGTH}}}").fullmatch
+
+
 def normalise_waybill(waybill: object) -> str:
     """``waybill`` as carriers expect it: ASCII letters (upper case) and digits only.
 
@@ -55,6 +58,8 @@ def normalise_waybill(waybill: object) -> str:
     """
     if not isinstance(waybill, str):
         raise ValidationError(field="waybill", reason=f"must be a str, got {type(waybill).__name__}")
+    if _PLAIN_WAYBILL(waybill):  # already ASCII upper-case letters and digits: nothing to normalise
+        return waybill
     text = unicodedata.normalize("NFKC", waybill.strip())
     kept: List[str] = []
     for char in text:

@@ -11,7 +11,7 @@ import re
 import time
 from datetime import datetime
 from typing import Any, Dict, Mapping, Optional
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote_plus
 
 from ..errors import ResponseFormatError, SignatureError
 from ..models import CHINA_TZ, Address
@@ -39,9 +39,23 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: Texts ``quote_plus`` leaves as they are (letters, digits and ``_.-~``): most field names and values.
+_FORM_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _form_quote(text: str) -> str:
+    return text if _FORM_SAFE(text) else quote_plus(text, encoding="utf-8")
+
+
 def encode_form(fields: Mapping[str, str]) -> bytes:
-    """``application/x-www-form-urlencoded`` body, UTF-8, in the given field order."""
-    return urlencode(list(fields.items()), encoding="utf-8").encode("ascii")
+    """``application/x-www-form-urlencoded`` body, UTF-8, in the given field order.
+
+    The same bytes as ``urlencode(fields, encoding="utf-8")``, without quoting the texts that
+    need none (a third of the cost of building an STO or YTO request).
+    """
+    return "&".join([f"{_form_quote(key)}={_form_quote(value)}" for key, value in fields.items()]).encode(
+        "ascii"
+    )
 
 
 def parse_form(carrier: str, body: bytes) -> Dict[str, str]:

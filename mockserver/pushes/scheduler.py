@@ -458,26 +458,34 @@ class PushScheduler:
         self._next_push[key] = min((r.due_at for r in pending if r.due_at is not None), default=_NEVER)
         return sorted(due, key=lambda r: (r.due_at, r.seq))
 
+    def _due_ids(self, key: _Key, now: datetime) -> list[str]:
+        known = self._next_push.get(key)
+        if known is not None and now < known and key not in self._outages:
+            return []  # nothing of the account's falls due before then, and nothing was queued since
+        return [r.id for r in self._due(key, now)]
+
     def _start_lane(self, key: _Key, now: datetime) -> None:
         if key in self._busy or self._stop.is_set():
             return
-        known = self._next_push.get(key)
-        if known is not None and now < known and key not in self._outages:
-            return  # nothing of the account's falls due before then, and nothing was queued since
-        due = self._due(key, now)
+        due = self._due_ids(key, now)
         if due:
             self._busy.add(key)
             try:
-                self._lanes[key] = self._executor.submit(self._lane, key, [r.id for r in due])
+                self._lanes[key] = self._executor.submit(self._lane, key, due)
             except RuntimeError:  # the pool was shut down by close()
                 self._busy.discard(key)
 
     def _lane(self, key: _Key, push_ids: list[str]) -> None:
         try:
-            for push_id in push_ids:
-                if self._stop.is_set():  # closing: the rest stay pending for the next server
-                    break
-                self._deliver(key, push_id)
+            while push_ids:
+                for push_id in push_ids:
+                    if self._stop.is_set():  # closing: the rest stay pending for the next server
+                        return
+                    self._deliver(key, push_id)
+                # What fell due meanwhile goes out on this worker: handing it to a new lane
+                # would wait for a pool thread (and for the next tick) for nothing.
+                with self._lock:
+                    push_ids = [] if self._stop.is_set() else self._due_ids(key, self.now_of(key))
         except Exception:
             if self._stop.is_set():  # the store may be closed under a push that outlived the drain
                 log.warning("push delivery for %s/%s cut short by shutdown", *key)
@@ -626,6 +634,11 @@ class PushScheduler:
             )
             self.store.put_push(record)
             self._next_push.pop(key, None)
+            if self.clock_runs() and self.settings.ticker != "off":
+                # Due now: its lane starts here, not when the ticker wakes up and ticks.
+                self.start_ticker()
+                self._start_lane(key, now)
+                return record
         self.kick()
         return record
 

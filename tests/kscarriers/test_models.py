@@ -105,3 +105,25 @@ def test_raise_for_failure_raises_only_for_failed_results():
     )
     with pytest.raises(InterceptRejectedError, match="E23101"):
         failed.raise_for_failure()
+
+
+def test_trusted_tracking_event_equals_the_one_the_public_constructor_makes() -> None:
+    raw = {"scanType": "签收"}
+    fields = dict(
+        status=TrackingStatus.DELIVERED,
+        sub_status=TrackingSubStatus.SIGNED_BY_RECIPIENT,
+        raw_code="签收",
+        description="d",
+        location="l",
+        province="p",
+        city="c",
+        operator="o",
+        signer="s",
+        problem_code="",
+        raw=raw,
+    )
+    for when in (datetime(2026, 1, 2, 3, 4, 5, tzinfo=CHINA_TZ), datetime(2026, 1, 2, 3, 4, 5)):
+        public = TrackingEvent(time=when, **fields)  # type: ignore[arg-type]
+        trusted = TrackingEvent._trusted(when, *fields.values())  # type: ignore[arg-type]
+        assert trusted == public and repr(trusted) == repr(public) and hash(trusted) == hash(public)
+        assert trusted.time.tzinfo is CHINA_TZ and trusted.raw == raw and trusted.raw is not raw

@@ -140,18 +140,19 @@ def detail_from_wire(detail: Any, where: str) -> Tuple[TrackingEvent, Optional[s
     )
     problem = _text(detail.get("problemType"))
     status, sub = classify_scan(node, problem)
-    event = TrackingEvent(
-        time=when,
-        status=status,
-        sub_status=sub,
-        raw_code=raw_code,
-        description=_text(detail.get("desc")),
-        location=_text(detail.get("scanNetworkName")),
-        province=_text(detail.get("scanNetworkProvince")),
-        city=_text(detail.get("scanNetworkCity")),
-        operator=_text(detail.get("staffName")),
-        problem_code=problem,
-        raw=detail,
+    event = TrackingEvent._trusted(
+        when,
+        status,
+        sub,
+        raw_code,
+        _text(detail.get("desc")),
+        _text(detail.get("scanNetworkName")),
+        _text(detail.get("scanNetworkProvince")),
+        _text(detail.get("scanNetworkCity")),
+        _text(detail.get("staffName")),
+        "",
+        problem,
+        detail,
     )
     return event, node
 

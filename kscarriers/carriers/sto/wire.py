@@ -176,19 +176,19 @@ def trace_from_wire(trace: Any, *, where: str) -> TrackingEvent:
     status, sub = refine_signed(
         classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
     )
-    return TrackingEvent(
-        time=when,
-        status=status,
-        sub_status=sub,
-        raw_code=raw_code,
-        description=str(trace.get("memo") or ""),
-        location=str(trace.get("opOrgName") or ""),
-        province=str(trace.get("opOrgProvinceName") or ""),
-        city=str(trace.get("opOrgCityName") or ""),
-        operator=str(trace.get("bizEmpName") or trace.get("opEmpName") or ""),
-        signer=signer,
-        problem_code=str(trace.get("issueName") or ""),
-        raw=trace,
+    return TrackingEvent._trusted(
+        when,
+        status,
+        sub,
+        raw_code,
+        str(trace.get("memo") or ""),
+        str(trace.get("opOrgName") or ""),
+        str(trace.get("opOrgProvinceName") or ""),
+        str(trace.get("opOrgCityName") or ""),
+        str(trace.get("bizEmpName") or trace.get("opEmpName") or ""),
+        signer,
+        str(trace.get("issueName") or ""),
+        trace,
     )
 
 

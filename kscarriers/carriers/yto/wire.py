@@ -168,15 +168,19 @@ def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
         proxy_words=codes.PROXY_SIGNER_WORDS,
         locker_words=codes.LOCKER_WORDS,
     )
-    return TrackingEvent(
-        time=when,
-        status=status,
-        sub_status=sub,
-        raw_code=raw_code,
-        description=text,
-        location=site_of(text) or str(entry.get("district") or ""),
-        city=str(entry.get("city") or ""),
-        raw=entry,
+    return TrackingEvent._trusted(
+        when,
+        status,
+        sub,
+        raw_code,
+        text,
+        site_of(text) or str(entry.get("district") or ""),
+        "",
+        str(entry.get("city") or ""),
+        "",
+        "",
+        "",
+        entry,
     )
 
 

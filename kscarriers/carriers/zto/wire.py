@@ -91,18 +91,19 @@ def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
     status, sub = refine_signed(
         classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
     )
-    return TrackingEvent(
-        time=when,
-        status=status,
-        sub_status=sub,
-        raw_code=raw_code,
-        description=str(scan.get("desc") or ""),
-        location=str(site.get("name") or ""),
-        province=str(site.get("prov") or ""),
-        city=str(site.get("city") or ""),
-        operator=str(scan.get("operateUser") or ""),
-        signer=signer,
-        raw=scan,
+    return TrackingEvent._trusted(
+        when,
+        status,
+        sub,
+        raw_code,
+        str(scan.get("desc") or ""),
+        str(site.get("name") or ""),
+        str(site.get("prov") or ""),
+        str(site.get("city") or ""),
+        str(scan.get("operateUser") or ""),
+        signer,
+        "",
+        scan,
     )
 
 
