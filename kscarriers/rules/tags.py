@@ -8,7 +8,20 @@ so a support view still shows everything the platform sent.
 from __future__ import annotations
 
 import enum
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
 from attrs import frozen
 
@@ -90,6 +103,19 @@ _ALIASES: Dict[str, RightsTagKind] = {
 _BY_LABEL: Dict[str, RightsTagKind] = {kind.label_zh: kind for kind in RightsTagKind}
 _BY_LABEL.update(_ALIASES)
 
+_Kind = TypeVar("_Kind", bound=enum.Enum)
+
+
+def _kind_of(
+    field: str, value: Any, by_label: Mapping[str, _Kind], kinds: Type[_Kind]
+) -> Tuple[str, Optional[_Kind]]:
+    """The label given and its kind: by Chinese label or alias, else by English name, else None."""
+    label = _checks.text(field, value)
+    kind = by_label.get(label)
+    if kind is None and label in kinds._value2member_map_:
+        kind = kinds(label)
+    return label, kind
+
 
 @frozen(kw_only=True)
 class RightsTag:
@@ -105,10 +131,7 @@ class RightsTag:
             return value
         if isinstance(value, RightsTagKind):
             return cls(label_zh=value.label_zh, kind=value)
-        label = _checks.text("rights_tags", value)
-        kind = _BY_LABEL.get(label)
-        if kind is None and label in RightsTagKind._value2member_map_:
-            kind = RightsTagKind(label)
+        label, kind = _kind_of("rights_tags", value, _BY_LABEL, RightsTagKind)
         return cls(label_zh=kind.label_zh if kind is not None else label, kind=kind)
 
     @property
@@ -242,10 +265,7 @@ class PaymentMethod:
             return value
         if isinstance(value, PaymentMethodKind):
             return cls(label_zh=value.label_zh, kind=value)
-        label = _checks.text("payment_method", value)
-        kind = _PAYMENT_BY_LABEL.get(label)
-        if kind is None and label in PaymentMethodKind._value2member_map_:
-            kind = PaymentMethodKind(label)
+        label, kind = _kind_of("payment_method", value, _PAYMENT_BY_LABEL, PaymentMethodKind)
         return cls(label_zh=kind.label_zh if kind is not None else label, kind=kind)
 
     def to_dict(self) -> Dict[str, Any]:
