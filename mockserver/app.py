@@ -18,7 +18,7 @@ from mockserver.config import load_config
 from mockserver.deciders.proxy import ProxyDecider, Recorder
 from mockserver.deciders.scenario import ScenarioDecider
 from mockserver.errors import register_error_handlers
-from mockserver.journal import Journal
+from mockserver.journal import Journal, utf8_safe
 from mockserver.pushes import build_scheduler, stamped_carriers
 from mockserver.scenarios import ScenarioEngine
 from mockserver.services import Services, get_services
@@ -46,12 +46,7 @@ class _JsonProvider(DefaultJSONProvider):
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         text = super().dumps(obj, **kwargs)
-        if not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                text = super().dumps(obj, **{**kwargs, "ensure_ascii": True})
-        return text
+        return text if utf8_safe(text) else super().dumps(obj, **{**kwargs, "ensure_ascii": True})
 
 
 def build_clock(settings: Mapping[str, Any]) -> Clock:

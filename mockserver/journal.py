@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Collection, Mapping
@@ -10,20 +11,28 @@ from typing import Any, Callable, Optional
 
 from attrs import field, fields, frozen
 
-__all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text"]
+__all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text", "utf8_safe"]
 
 #: What entries can be filtered on (``account`` is the app key).
 CRITERIA = ("carrier", "operation", "waybill", "account", "decided_by", "status")
 
 
+#: A surrogate code point: in a Python str it is always a lone one (a JSON ``"\\ud800"``), the
+#: only thing UTF-8 cannot encode.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_safe(text: str) -> bool:
+    """Whether UTF-8 can encode ``text`` (one scan, no copy: this runs on every answer)."""
+    return text.isascii() or _SURROGATE.search(text) is None
+
+
 def safe_text(value: str) -> str:
     """``value`` with anything UTF-8 cannot encode (a lone surrogate from a JSON ``\\ud800``)
     written as a backslash escape, so that the entry can always be answered and stored."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return value
+    if utf8_safe(value):
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _optional_text(value: Optional[str]) -> Optional[str]:
