@@ -269,7 +269,7 @@ class PushScheduler:
         read; an account-wide write (the account, its callback, a reset) reads them all.
         """
         carrier, app_key = account.key
-        wide, _ = self.store.changes(carrier, app_key)
+        wide, counts = self.store.changes(carrier, app_key)
         seen = self._seen.get(account.key)
         subscriptions: Optional[dict[str, Subscription]] = None
         if seen is None or seen.wide != wide:
@@ -279,7 +279,6 @@ class PushScheduler:
             subscriptions = {s.waybill: s for s in self.store.list_subscriptions(carrier, app_key)}
             waybills = set(subscriptions) | {r.waybill for r in self.store.list_intercepts(carrier, app_key)}
         else:
-            _, counts = self.store.changes(carrier, app_key)
             waybills = {w for w, n in counts.items() if seen.counts.get(w) != n}
             waybills |= {w for w, due in seen.due.items() if due <= now}
         events: list[Event] = []
