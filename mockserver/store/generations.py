@@ -23,6 +23,9 @@ class Generations:
         self._lock = threading.Lock()
         self._wide: dict[tuple[str, str], int] = {}
         self._total: dict[tuple[str, str], int] = {}  # every write, so that it never goes back
+        # Per account: each waybill's latest write, numbered in the account's count of writes
+        # (``_total``), in the order of those writes, so that the waybills written since a given
+        # number are the last few entries.
         self._waybills: dict[tuple[str, str], dict[str, int]] = {}
         self._everything = 0
 
@@ -30,13 +33,14 @@ class Generations:
         """Count a write to one waybill of an account, or (``waybill=None``) to the whole account."""
         key = (carrier, app_key)
         with self._lock:
-            self._total[key] = self._total.get(key, 0) + 1
+            number = self._total[key] = self._total.get(key, 0) + 1
             if waybill is None:
                 self._wide[key] = self._wide.get(key, 0) + 1
                 self._waybills.pop(key, None)  # everything is new again; forget the old counts
             else:
-                counts = self._waybills.setdefault(key, {})
-                counts[waybill] = counts.get(waybill, 0) + 1
+                latest = self._waybills.setdefault(key, {})
+                latest.pop(waybill, None)  # to the end: the entries stay in the order of the writes
+                latest[waybill] = number
 
     def bump_all(self) -> None:
         """Count a write to every account (a whole reset)."""
@@ -50,8 +54,20 @@ class Generations:
         with self._lock:
             return self._everything + self._total.get(key, 0)
 
-    def detail(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
-        """The account-wide count and a copy of the per-waybill counts."""
+    def detail(self, carrier: str, app_key: str, since: int = 0) -> tuple[int, dict[str, int]]:
+        """The account-wide count, and the number of the latest write of each waybill written
+        after the account's write number ``since`` (every written waybill for ``0``).
+
+        Costs what was written since, not what was ever written: the waybills are kept in the
+        order of their latest writes and read from the newest back.
+        """
         key = (carrier, app_key)
         with self._lock:
-            return self._everything + self._wide.get(key, 0), dict(self._waybills.get(key, {}))
+            latest = self._waybills.get(key, {})
+            written: dict[str, int] = {}
+            for waybill in reversed(latest):
+                number = latest[waybill]
+                if number <= since:
+                    break
+                written[waybill] = number
+            return self._everything + self._wide.get(key, 0), written

@@ -232,8 +232,8 @@ class MemoryStore:
     def generation(self, carrier: str, app_key: str) -> int:
         return self._generations.of(carrier, app_key)
 
-    def changes(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
-        return self._generations.detail(carrier, app_key)
+    def changes(self, carrier: str, app_key: str, since: int = 0) -> tuple[int, dict[str, int]]:
+        return self._generations.detail(carrier, app_key, since)
 
     def close(self) -> None:
         """Nothing to write out or let go of: a memory store lives as long as the process."""

@@ -111,10 +111,14 @@ class Store(Protocol):
         intercepts, subscriptions, callback; not push records) in this process."""
         ...
 
-    def changes(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
+    def changes(self, carrier: str, app_key: str, since: int = 0) -> tuple[int, dict[str, int]]:
         """What :meth:`generation` counts, in detail: the count of account-wide writes (the
-        account, its callback, a reset) and the count of writes per waybill (its parcel,
-        intercepts, subscription)."""
+        account, its callback, a reset) and, for each waybill written to (its parcel, intercepts,
+        subscription) after the account's write number ``since``, the number of its latest write.
+
+        The numbers grow with every write to the account, so ``since=`` the highest number seen
+        gives only the waybills written after that look (and costs only what they are).
+        An account-wide write starts the waybills over: every one is new again."""
         ...
 
     def delete_account(self, carrier: str, app_key: str) -> None:

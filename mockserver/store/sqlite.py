@@ -483,8 +483,8 @@ class SqliteStore:
     def generation(self, carrier: str, app_key: str) -> int:
         return self._generations.of(carrier, app_key)
 
-    def changes(self, carrier: str, app_key: str) -> tuple[int, dict[str, int]]:
-        return self._generations.detail(carrier, app_key)
+    def changes(self, carrier: str, app_key: str, since: int = 0) -> tuple[int, dict[str, int]]:
+        return self._generations.detail(carrier, app_key, since)
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
