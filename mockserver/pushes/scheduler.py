@@ -24,6 +24,7 @@ moment comes, a tick skips it. The background ticker sleeps until the earliest s
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import time
@@ -60,9 +61,40 @@ class _Seen:
 
     wide: int
     pushed: set[str]  # intercepts whose result push is queued already
-    counts: dict[str, int] = field(factory=dict)  # write count per waybill at the last look
+    mark: int = 0  # the number of the account's latest write that discovery has read
     due: dict[str, datetime] = field(factory=dict)  # the next moment each waybill has news
+    # A heap of (moment, waybill) holding every entry of ``due`` and stale ones (a moment that
+    # ``due`` no longer holds), which are dropped as they come up: so what falls due by a given
+    # moment costs what it is, not what is watched.
+    wakes: list[tuple[datetime, str]] = field(factory=list)
     subscribed: set[str] = field(factory=set)
+
+    def set_due(self, waybill: str, due: datetime) -> None:
+        """Note the next moment the waybill has news (``_NEVER``: none)."""
+        if due == _NEVER:
+            self.due.pop(waybill, None)
+        elif self.due.get(waybill) != due:
+            self.due[waybill] = due
+            heapq.heappush(self.wakes, (due, waybill))
+            if len(self.wakes) > 2 * len(self.due) + 64:  # mostly stale: keep it as big as ``due``
+                self.wakes = [(at, w) for w, at in self.due.items()]
+                heapq.heapify(self.wakes)
+
+    def pop_due(self, now: datetime) -> set[str]:
+        """The waybills with news due by ``now``, forgotten until they are read again."""
+        woke = set()
+        while self.wakes and self.wakes[0][0] <= now:
+            at, waybill = heapq.heappop(self.wakes)
+            if self.due.get(waybill) == at:
+                del self.due[waybill]
+                woke.add(waybill)
+        return woke
+
+    def next_due(self) -> datetime:
+        """The earliest moment a waybill has news (``_NEVER``: none)."""
+        while self.wakes and self.due.get(self.wakes[0][1]) != self.wakes[0][0]:
+            heapq.heappop(self.wakes)
+        return self.wakes[0][0] if self.wakes else _NEVER
 
 
 class PushScheduler:
@@ -111,6 +143,11 @@ class PushScheduler:
         # due time of its pending pushes (absent: unknown, look again).
         self._looked: dict[_Key, tuple[int, datetime]] = {}
         self._next_push: dict[_Key, datetime] = {}
+        # Per account: a heap of (due_at, seq, id) of its pending pushes, read from the store on
+        # first use and then kept by the scheduler, the only writer of push records. An entry
+        # whose push is no longer pending at that due time (delivered, retried later, reset,
+        # dropped) is stale, and skipped when it comes up.
+        self._pending: dict[_Key, list[tuple[datetime, int, str]]] = {}
         self._seen: dict[_Key, _Seen] = {}
         self._executor = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="mockserver-push"
@@ -166,6 +203,7 @@ class PushScheduler:
                             self._looked[account.key] = (self.store.generation(*account.key), next_due)
                     except Exception:  # one account's trouble must not stop the others' pushes
                         self._looked.pop(account.key, None)
+                        self._seen.pop(account.key, None)  # rolled back: the next look reads it all
                         log.exception("push discovery failed for %s/%s", *account.key)
                 self._start_lane(account.key, now)
 
@@ -269,8 +307,8 @@ class PushScheduler:
         read; an account-wide write (the account, its callback, a reset) reads them all.
         """
         carrier, app_key = account.key
-        wide, counts = self.store.changes(carrier, app_key)
         seen = self._seen.get(account.key)
+        wide, written = self.store.changes(carrier, app_key, seen.mark if seen is not None else 0)
         subscriptions: Optional[dict[str, Subscription]] = None
         if seen is None or seen.wide != wide:
             pushes = self.store.list_pushes(carrier, app_key)
@@ -279,14 +317,14 @@ class PushScheduler:
             subscriptions = {s.waybill: s for s in self.store.list_subscriptions(carrier, app_key)}
             waybills = set(subscriptions) | {r.waybill for r in self.store.list_intercepts(carrier, app_key)}
         else:
-            waybills = {w for w, n in counts.items() if seen.counts.get(w) != n}
-            waybills |= {w for w, due in seen.due.items() if due <= now}
+            waybills = set(written) | seen.pop_due(now)
         events: list[Event] = []
         for waybill in sorted(waybills):
             events += self._waybill_events(account, callback, now, waybill, seen, subscriptions)
-        _, counts = self.store.changes(carrier, app_key)  # our own writes are seen, not news
-        for waybill in waybills:
-            seen.counts[waybill] = counts.get(waybill, -1)
+        # Every waybill written to so far has been read (the store is locked for the look), and
+        # our own writes are seen, not news: the next look starts after them.
+        _, written = self.store.changes(carrier, app_key, seen.mark)
+        seen.mark = max(written.values(), default=seen.mark)
         subscribed = seen.subscribed
         events.sort(key=lambda event: (event.time, event.record is not None))
         groups: dict[Plan, list[Event]] = {}
@@ -307,7 +345,7 @@ class PushScheduler:
         for plan, grouped in groups.items():
             self._queue(account, callback, grouped, plan, now)
         self._release_batches(account, callback, now, subscribed)
-        next_due = min(seen.due.values(), default=_NEVER)
+        next_due = seen.next_due()
         window = timedelta(seconds=self.settings.batch_window_seconds)
         for key, held in self._held.items():
             if key[:2] == account.key and held:
@@ -354,10 +392,7 @@ class PushScheduler:
                     if cursor < scan.time <= now
                 ]
                 self.store.put_subscription(evolve(subscription, pushed_until=now))
-        if due == _NEVER:
-            seen.due.pop(waybill, None)
-        else:
-            seen.due[waybill] = due
+        seen.set_due(waybill, due)
         return events
 
     def _release_batches(
@@ -418,7 +453,7 @@ class PushScheduler:
         for request in requests:
             for copy in range(1, plan.copies + 1):
                 seq = self._next_seq(account.key)
-                self.store.put_push(
+                self._put_push(
                     PushRecord(
                         id=f"P{seq:06d}-{account.carrier}-{account.app_key}",
                         seq=seq,
@@ -438,6 +473,26 @@ class PushScheduler:
                     )
                 )
 
+    def _put_push(self, record: PushRecord) -> None:
+        """Store a push record and, if it is pending, watch for its due time."""
+        self.store.put_push(record)
+        if record.state is PushState.PENDING and record.due_at is not None:
+            key = (record.carrier, record.app_key)
+            heap = self._pending.get(key)
+            if heap is None:
+                self._pending_of(key)  # read from the store, this record included
+            else:
+                heapq.heappush(heap, (record.due_at, record.seq, record.id))
+
+    def _pending_of(self, key: _Key) -> list[tuple[datetime, int, str]]:
+        heap = self._pending.get(key)
+        if heap is None:
+            pending = self.store.list_pushes(*key, state=PushState.PENDING)
+            heap = [(r.due_at, r.seq, r.id) for r in pending if r.due_at is not None]
+            heapq.heapify(heap)
+            self._pending[key] = heap
+        return heap
+
     def _next_seq(self, key: _Key) -> int:
         if key not in self._seq:
             self._seq[key] = max((r.seq for r in self.store.list_pushes(*key)), default=0)
@@ -450,12 +505,29 @@ class PushScheduler:
         outage = self.outage(*key, now=now)
         if outage is not None and outage.mode == "held":
             return []  # the carrier holds everything until the outage ends
-        pending = self.store.list_pushes(*key, state=PushState.PENDING)
-        due = [r for r in pending if r.due_at is not None and r.due_at <= now]
+        heap = self._pending_of(key)
+        due: list[PushRecord] = []
+        taken: set[str] = set()
+        while heap and heap[0][0] <= now:
+            at, _, push_id = heapq.heappop(heap)
+            record = self._still_pending(key, push_id, at)
+            if record is not None and push_id not in taken:
+                due.append(record)
+                taken.add(push_id)
+        for record in due:  # still pending until delivered: the entries stay
+            heapq.heappush(heap, (record.due_at or now, record.seq, record.id))
+        while heap and self._still_pending(key, heap[0][2], heap[0][0]) is None:
+            heapq.heappop(heap)
         # The earliest pending push, due now or later: a lane that could not start yet must not
         # be skipped by the next tick.
-        self._next_push[key] = min((r.due_at for r in pending if r.due_at is not None), default=_NEVER)
-        return sorted(due, key=lambda r: (r.due_at, r.seq))
+        self._next_push[key] = heap[0][0] if heap else _NEVER
+        return due  # in heap order: by due time, then seq
+
+    def _still_pending(self, key: _Key, push_id: str, due_at: datetime) -> Optional[PushRecord]:
+        record = self.store.get_push(*key, push_id)
+        if record is None or record.state is not PushState.PENDING or record.due_at != due_at:
+            return None
+        return record
 
     def _due_ids(self, key: _Key, now: datetime) -> list[str]:
         known = self._next_push.get(key)
@@ -521,7 +593,7 @@ class PushScheduler:
             current = self.store.get_push(*key, push_id)
             # The account may have been reset while the push was on the wire.
             if current is not None and current.attempts == record.attempts:
-                self.store.put_push(after_attempt(current, attempt, self.settings))
+                self._put_push(after_attempt(current, attempt, self.settings))
                 self._next_push.pop(key, None)  # a retry is due later: look again
             self._changed.notify_all()
 
@@ -631,7 +703,7 @@ class PushScheduler:
                 decided_by=f"resend:{original.id}",
                 attempts=(),
             )
-            self.store.put_push(record)
+            self._put_push(record)
             self._next_push.pop(key, None)
             if self.clock_runs() and self.settings.ticker != "off":
                 # Due now: its lane starts here, not when the ticker wakes up and ticks.
