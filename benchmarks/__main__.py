@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl
 from benchmarks.mock_growth import STORES, bench_track_growth
 from benchmarks.mock_http import CONCURRENCY, bench_mock_track
 from benchmarks.push_timing import bench_push_timing
+from benchmarks.scheduler_tick import STORES as TICK_STORES
+from benchmarks.scheduler_tick import bench_tick_after_write
 from benchmarks.sdk_http import Row, bench_track_http, bench_track_many, interleaved
 from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
 from kscarriers.carriers.zto import ZtoAdapter
@@ -144,6 +146,12 @@ def push_timing(quick: bool) -> Dict[str, Row]:
     return {"push_lateness_p99_vs_heap_scheduler": row}
 
 
+def push_tick(quick: bool) -> Dict[str, Row]:
+    """A push scheduler tick after one write, 10k pending intercepts vs 1k, per store (goal ≈ 1x, ≤ 5 ms)."""
+    rows = bench_tick_after_write(*((200, 20, 3, 1) if quick else (10_000, 1_000, 200, 5)))
+    return {f"push_tick_after_write_{store}_10k_vs_1k_pending": row for store, row in rows.items()}
+
+
 #: Each group of rows, with the names of the rows it gives (for ``--only``).
 GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
     (("sdk_track_vs_raw_flask_post", "zto_parse_vs_json_loads", "push_verify_vs_plain_decode"), in_process),
@@ -152,6 +160,7 @@ GROUPS: List[Tuple[Tuple[str, ...], Callable[[bool], Dict[str, Row]]]] = [
     (tuple(f"mock_track_c{clients}_vs_bare_flask" for clients in CONCURRENCY), mock_server),
     (tuple(f"mock_track_{store}_at_10k_vs_empty" for store in STORES), mock_growth),
     (("push_lateness_p99_vs_heap_scheduler",), push_timing),
+    (tuple(f"push_tick_after_write_{store}_10k_vs_1k_pending" for store in TICK_STORES), push_tick),
 ]
 
 

@@ -23,12 +23,15 @@ def test_benchmarks_run_and_report_ratios_for_every_row(main, capsys):
     assert main(["--quick"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     names = [LINE.match(line).group("name") for line in lines if LINE.match(line)]
-    assert len(names) == len(lines) == 14, lines
+    assert len(names) == len(lines) == 16, lines
     assert {f"{slug}_track_http_vs_bare_post" for slug in ("zto", "yto", "sto", "jt")} <= set(names)
     assert "track_many_50ms_c8_speedup_vs_ideal" in names
     assert {f"mock_track_c{n}_vs_bare_flask" for n in (1, 4, 16)} <= set(names)
     assert {"mock_track_memory_at_10k_vs_empty", "mock_track_sqlite_at_10k_vs_empty"} <= set(names)
     assert "push_lateness_p99_vs_heap_scheduler" in names
+    assert {f"push_tick_after_write_{store}_10k_vs_1k_pending" for store in ("memory", "sqlite")} <= set(
+        names
+    )
 
 
 def test_only_runs_the_rows_whose_name_contains_the_text(main, capsys):

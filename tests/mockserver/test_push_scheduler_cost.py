@@ -179,3 +179,144 @@ def test_a_write_to_one_waybill_makes_the_next_tick_read_that_waybill_only(
     hub.simulator.subscribe(account, others[0])  # refreshed: one waybill written
     hub.pushes.tick()
     assert asked == [others[0]]
+
+
+# -- the heaps of due times: what falls due is found, in due order, and only once ------------------
+
+
+class Intercepts:
+    """One ZTO account with a callback, on a manual clock and the store given, and a way to put
+    pending intercepts straight into its store (each resolving at a moment chosen by the test)."""
+
+    def __init__(self, store: str, folder: Any, **config: Any) -> None:
+        self.clock = ManualClock()
+        self.sender = RecordingSender("zto")
+        spec = f"sqlite:{folder / 'state.db'}" if store == "sqlite" else "memory"
+        settings = {"CLOCK": "manual", "PUSH_SENDER": self.sender, "STORE": spec, **config}
+        self.app = create_app(settings, clock=self.clock)
+        self.hub = get_services(self.app)
+        self.start = self.clock.now()
+        answer = self.app.test_client().post(
+            "/__admin/subscriptions/callback",
+            json={"carrier": "zto", "app_key": "zto-demo", "url": "http://cb.test/p"},
+        )
+        assert answer.status_code == 200, answer.get_json()
+
+    def pending(self, number: int, seconds: float) -> Any:
+        from mockserver.world import InterceptKind, InterceptRecord, InterceptStatus
+
+        record = InterceptRecord(
+            id=f"I{number}",
+            carrier="zto",
+            app_key="zto-demo",
+            waybill=f"7310{number:010d}",
+            kind=InterceptKind.RETURN,
+            request_id=f"r-{number}",
+            external_ref=f"x-{number}",
+            status=InterceptStatus.PENDING,
+            created_at=self.start,
+            resolve_at=self.start + timedelta(seconds=seconds),
+            updated_at=self.start,
+        )
+        self.hub.store.put_intercept(record)
+        return record
+
+    def at(self, seconds: float) -> None:
+        """Move the clock to ``seconds`` after the start and deliver what is due."""
+        self.clock.set(self.start + timedelta(seconds=seconds))
+        assert self.hub.pushes.flush(timeout=5)
+
+    def sent_waybills(self) -> List[str]:
+        """The waybill of each push sent, in the order they were sent."""
+        by_body = {r.body.encode("utf-8"): r for r in self.hub.pushes.pushes("zto", "zto-demo")}
+        return [w for sent in self.sender.sent for w in by_body[sent.body].waybills]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def intercepts(request: Any, tmp_path: Any) -> Any:
+    world = Intercepts(request.param, tmp_path)
+    yield world
+    from mockserver.app import close_app
+
+    close_app(world.app, drain_seconds=0)
+
+
+def test_one_clock_jump_pushes_every_intercept_that_resolved_once_in_resolve_order(
+    intercepts: Intercepts,
+) -> None:
+    moments = {n: 60.0 * ((n * 37) % 50 + 1) for n in range(50)}  # 50 distinct minutes, shuffled
+    for n in sorted(moments, key=lambda n: -n):
+        intercepts.pending(n, moments[n])
+    intercepts.hub.pushes.tick()  # every pending intercept is watched from here on
+    intercepts.at(60.0 * 25.5)  # half of them resolved
+    intercepts.at(60.0 * 60)  # the rest
+    intercepts.at(60.0 * 120)  # nothing more
+    expected = [f"7310{n:010d}" for n in sorted(moments, key=lambda n: moments[n])]
+    assert intercepts.sent_waybills() == expected
+
+
+def test_a_retry_due_later_goes_out_after_a_newer_push_due_sooner(intercepts: Intercepts) -> None:
+    intercepts.pending(1, 1)
+    intercepts.pending(2, 10)
+    intercepts.sender.answers = [(500, b"busy")]  # the first attempt fails: a retry 30 s later
+    intercepts.hub.pushes.tick()
+    intercepts.at(1)
+    intercepts.at(60)  # intercept 2's push (due at 10 s) and the retry (due at 31 s) are both due
+    assert intercepts.sent_waybills() == ["73100000000001", "73100000000002", "73100000000001"]
+
+
+def test_a_write_that_brings_a_waybills_moment_forward_wakes_the_scheduler_then_and_only_then(
+    intercepts: Intercepts,
+) -> None:
+    from attrs import evolve
+
+    record = intercepts.pending(1, 86_400)
+    intercepts.hub.pushes.tick()
+    assert intercepts.hub.pushes.seconds_to_next() == pytest.approx(86_400)
+    intercepts.hub.store.put_intercept(evolve(record, resolve_at=intercepts.start + timedelta(seconds=10)))
+    intercepts.hub.pushes.tick()
+    assert intercepts.hub.pushes.seconds_to_next() == pytest.approx(10)
+    intercepts.at(10)
+    intercepts.at(86_401)  # the moment it was first watched for is long stale: nothing more
+    assert intercepts.sent_waybills() == ["73100000000001"]
+
+
+def test_a_push_queued_for_later_is_not_sent_if_its_account_is_reset_before_it_falls_due(
+    tmp_path: Any,
+) -> None:
+    world = Intercepts("memory", tmp_path, PUSH_DELAY_SECONDS=600)
+    try:
+        world.pending(1, 1)
+        world.hub.pushes.tick()
+        world.at(2)  # the result push is queued, due at 601 s
+        assert [r.state.value for r in world.hub.pushes.pushes("zto", "zto-demo")] == ["pending"]
+        answer = world.app.test_client().post(
+            "/__admin/reset", json={"carrier": "zto", "app_key": "zto-demo"}
+        )
+        assert answer.status_code == 200, answer.get_json()
+        world.at(700)
+        assert world.sender.sent == []
+    finally:
+        from mockserver.app import close_app
+
+        close_app(world.app, drain_seconds=0)
+
+
+def test_pushes_an_earlier_server_left_pending_in_a_sqlite_file_go_out_when_due(tmp_path: Any) -> None:
+    from mockserver.app import close_app
+
+    first = Intercepts("sqlite", tmp_path, PUSH_DELAY_SECONDS=600)
+    first.pending(1, 1)
+    first.pending(2, 5)
+    first.hub.pushes.tick()
+    first.at(10)  # both result pushes queued, due at 601 s and 605 s
+    close_app(first.app, drain_seconds=0)
+    assert first.sender.sent == []
+    second = Intercepts("sqlite", tmp_path)
+    try:
+        second.start = first.start
+        second.at(602)
+        second.at(700)
+        assert second.sent_waybills() == ["73100000000001", "73100000000002"]
+    finally:
+        close_app(second.app, drain_seconds=0)

@@ -1,0 +1,76 @@
+"""The stores' write counts: which waybills of an account were written since a given look."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from mockserver.clock import UTC
+from mockserver.store import MemoryStore, SqliteStore, Store
+from mockserver.world import Account, Callback, Parcel
+from mockserver.world.geo import Place
+
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+HERE = Place(province="浙江省", city="杭州市")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: Any, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    sqlite = SqliteStore(tmp_path / "state.db")
+    yield sqlite
+    sqlite.close()
+
+
+def _write(store: Store, waybill: str) -> None:
+    store.put_parcel(
+        Parcel(
+            carrier="zto",
+            app_key="k",
+            waybill=waybill,
+            origin=HERE,
+            destination=HERE,
+            route=(),
+            created_at=NOW,
+        )
+    )
+
+
+def test_changes_since_the_highest_number_seen_names_only_the_waybills_written_after_it(store: Store) -> None:
+    store.put_account(Account(carrier="zto", app_key="k", app_secret="s", epoch=NOW))
+    for waybill in ("w1", "w2", "w3"):
+        _write(store, waybill)
+    wide, everything = store.changes("zto", "k")
+    assert set(everything) == {"w1", "w2", "w3"}
+    seen = max(everything.values())
+    _write(store, "w1")
+    _write(store, "w1")
+    again, written = store.changes("zto", "k", seen)
+    assert again == wide
+    assert list(written) == ["w1"] and written["w1"] > seen
+    assert store.changes("zto", "k", written["w1"]) == (wide, {})
+    assert set(store.changes("zto", "k")[1]) == {"w1", "w2", "w3"}  # since 0: every waybill written
+
+
+def test_an_account_wide_write_starts_the_waybills_over(store: Store) -> None:
+    store.put_account(Account(carrier="zto", app_key="k", app_secret="s", epoch=NOW))
+    _write(store, "w1")
+    wide, before = store.changes("zto", "k")
+    store.put_callback(Callback(carrier="zto", app_key="k", url="http://cb.test/p", since=NOW))
+    after, written = store.changes("zto", "k")
+    assert after > wide and written == {}
+    _write(store, "w2")
+    assert list(store.changes("zto", "k", max(before.values()))[1]) == ["w2"]
+
+
+def test_write_counts_are_kept_per_account(store: Store) -> None:
+    store.put_account(Account(carrier="zto", app_key="k", app_secret="s", epoch=NOW))
+    store.put_account(Account(carrier="zto", app_key="other", app_secret="s", epoch=NOW))
+    _write(store, "w1")
+    assert store.changes("zto", "other")[1] == {}
+    assert list(store.changes("zto", "k")[1]) == ["w1"]
