@@ -9,6 +9,12 @@ is pending. The goal is proportional (about 1x) and at most 5 ms per tick at 10,
 line's subject is that tick's time. The two servers take turns, repeat by repeat; only the tick
 is timed, not the write.
 
+``push_due_<store>_10k_vs_1k_pending_pushes``: the CPU seconds of moving the clock so that 10
+pushes fall due and flushing them (the tick the clock move makes, the deliveries, the flush's
+checks), with 10,000 pushes pending (each due at a second of its own, later) against the same
+with 1,000. The sender records nothing and acknowledges at once, so the figure is the
+scheduler's own cost.
+
 ``python -m benchmarks.scheduler_tick [SIZE [BASELINE_SIZE [NUMBER [REPEAT]]]]`` prints the rows.
 """
 
@@ -27,24 +33,31 @@ from mockserver.app import close_app
 from mockserver.clock import ManualClock
 from mockserver.world import InterceptKind, InterceptRecord, InterceptStatus
 
-__all__ = ["STORES", "bench_tick_after_write"]
+__all__ = ["STORES", "bench_due_pushes", "bench_tick_after_write"]
 
 #: The store kinds measured.
 STORES = ("memory", "sqlite")
 KEY, SECRET = "bench-zto", "bench-zto-secret"
 
 
-def _never_sent(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> tuple[int, bytes]:
-    raise RuntimeError("the tick benchmark queues no push")
+#: The ZTO push acknowledgement (what its subscriber answers).
+ACK = b'{"status":true,"statusCode":"0"}'
+#: Mock seconds between a result and its push in the pending-pushes rows: long enough for every
+#: push to wait in the queue.
+DELAY = 1_000_000.0
 
 
-def _server(store: str, folder: Path, name: str, pending: int, opened: List[Any]) -> Callable[[], float]:
-    """A function that writes once to the account, then ticks, and returns the tick's CPU seconds."""
+def _acked(url: str, headers: Mapping[str, str], body: bytes, timeout: float) -> tuple[int, bytes]:
+    return 200, ACK
+
+
+def _server(store: str, folder: Path, name: str, pending: int, opened: List[Any], delay: float = 0.0) -> Any:
+    """A server whose account has ``pending`` intercepts, the n-th resolving a day and n seconds
+    later (``delay``: mock seconds from a result to its push), watched by a first tick."""
     spec = f"sqlite:{folder / name}.db" if store == "sqlite" else "memory"
     clock = ManualClock()
-    app = create_app(
-        {"CLOCK": "manual", "DEMO_ACCOUNTS": False, "STORE": spec, "PUSH_SENDER": _never_sent}, clock=clock
-    )
+    settings = {"CLOCK": "manual", "DEMO_ACCOUNTS": False, "STORE": spec, "PUSH_SENDER": _acked}
+    app = create_app({**settings, "PUSH_DELAY_SECONDS": delay}, clock=clock)
     opened.append(app)
     admin = app.test_client()
     admin.post("/__admin/accounts", json={"carrier": "zto", "app_key": KEY, "app_secret": SECRET})
@@ -76,16 +89,50 @@ def _server(store: str, folder: Path, name: str, pending: int, opened: List[Any]
     with world.atomic():  # one transaction on SQLite
         for record in records:
             world.put_intercept(record)
-    scheduler.tick()  # the first look reads everything; the ticks measured come after it
+    scheduler.tick()  # the first look reads everything; what is measured comes after it
+    return app, records
+
+
+def _write_then_tick(
+    store: str, folder: Path, name: str, pending: int, opened: List[Any]
+) -> Callable[[], float]:
+    """A function that writes once to the account, then ticks, and returns the tick's CPU seconds."""
+    app, records = _server(store, folder, name, pending, opened)
+    services = app.extensions["mockserver"]
     turn = iter(range(sys.maxsize))
 
-    def write_then_tick() -> float:
-        world.put_intercept(records[next(turn) % len(records)])
+    def measured() -> float:
+        services.store.put_intercept(records[next(turn) % len(records)])
         started = time.process_time()
-        scheduler.tick()
+        services.pushes.tick()
         return time.process_time() - started
 
-    return write_then_tick
+    return measured
+
+
+def _due_then_flush(
+    store: str, folder: Path, name: str, pending: int, due: int, opened: List[Any]
+) -> Callable[[], float]:
+    """A function that moves the clock so that ``due`` of ``pending`` queued pushes fall due,
+    flushes them, and returns the CPU seconds of both."""
+    app, records = _server(store, folder, name, pending, opened, DELAY)
+    services = app.extensions["mockserver"]
+    clock, scheduler = services.clock, services.pushes
+    start = records[0].resolve_at
+    clock.set(records[-1].resolve_at)  # every intercept resolves: a push each, due DELAY later
+    if not scheduler.flush(timeout=600) or len(scheduler.pushes()) != pending:
+        raise RuntimeError("the benchmark's pushes were not queued")
+    clock.set(start + timedelta(seconds=DELAY) - timedelta(seconds=1))
+    step = timedelta(seconds=due)
+
+    def measured() -> float:
+        started = time.process_time()
+        clock.advance(step.total_seconds())
+        if not scheduler.flush(timeout=60):
+            raise RuntimeError("the benchmark's pushes were not delivered")
+        return time.process_time() - started
+
+    return measured
 
 
 def _per_tick(tick: Callable[[], float], number: int) -> float:
@@ -94,13 +141,46 @@ def _per_tick(tick: Callable[[], float], number: int) -> float:
 
 def bench_tick_after_write(size: int, baseline_size: int, number: int, repeat: int) -> Dict[str, Row]:
     """Per store kind: CPU per tick after one write at ``size`` pending vs at ``baseline_size``."""
+    return _rows(
+        lambda store, folder, name, n, opened: _write_then_tick(store, folder, name, n, opened),
+        size,
+        baseline_size,
+        number,
+        repeat,
+    )
+
+
+def bench_due_pushes(size: int, baseline_size: int, due: int, number: int, repeat: int) -> Dict[str, Row]:
+    """Per store kind: CPU of ``due`` pushes falling due and flushed, ``size`` pending vs ``baseline_size``.
+
+    Each measurement uses up ``due`` pushes: ``baseline_size`` must exceed
+    ``due * (number * repeat + 3)``.
+    """
+    if baseline_size <= due * (number * repeat + 3):
+        raise ValueError("too few pending pushes for that many measurements")
+    return _rows(
+        lambda store, folder, name, n, opened: _due_then_flush(store, folder, name, n, due, opened),
+        size,
+        baseline_size,
+        number,
+        repeat,
+    )
+
+
+def _rows(
+    make: Callable[[str, Path, str, int, List[Any]], Callable[[], float]],
+    size: int,
+    baseline_size: int,
+    number: int,
+    repeat: int,
+) -> Dict[str, Row]:
     rows: Dict[str, Row] = {}
     opened: List[Any] = []
     with tempfile.TemporaryDirectory(prefix="push-tick-") as folder:
         try:
             for store in STORES:
-                subject = _server(store, Path(folder), "large", size, opened)
-                baseline = _server(store, Path(folder), "small", baseline_size, opened)
+                subject = make(store, Path(folder), "large", size, opened)
+                baseline = make(store, Path(folder), "small", baseline_size, opened)
                 for _ in range(3):  # warm both
                     subject()
                     baseline()
@@ -120,10 +200,18 @@ def bench_tick_after_write(size: int, baseline_size: int, number: int, repeat: i
     return rows
 
 
-if __name__ == "__main__":
-    numbers = [int(a) for a in sys.argv[1:]] + [10_000, 1_000, 200, 3][len(sys.argv) - 1 :]
-    for kind, row in bench_tick_after_write(*numbers[:4]).items():
+def _print(what: str, rows: Dict[str, Row]) -> None:
+    for kind, row in rows.items():
         print(
-            f"{kind}: {row.ratio:.2f}x, {row.subject * 1e3:.3f} ms vs {row.baseline * 1e3:.3f} ms a tick "
-            f"(ratios {row.low:.2f}–{row.high:.2f}, median of {row.repeats})"
+            f"{what} {kind}: {row.ratio:.2f}x, {row.subject * 1e3:.3f} ms vs {row.baseline * 1e3:.3f} ms "
+            f"(ratios {row.low:.2f}–{row.high:.2f}, median of {row.repeats})",
+            flush=True,
         )
+
+
+if __name__ == "__main__":
+    size, baseline_size, number, repeat = (
+        [int(a) for a in sys.argv[1:]] + [10_000, 1_000, 200, 5][len(sys.argv) - 1 :]
+    )[:4]
+    _print("tick after one write:", bench_tick_after_write(size, baseline_size, number, repeat))
+    _print("10 pushes due:", bench_due_pushes(size, baseline_size, 10, max(1, number // 20), repeat))

@@ -23,7 +23,7 @@ def test_benchmarks_run_and_report_ratios_for_every_row(main, capsys):
     assert main(["--quick"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     names = [LINE.match(line).group("name") for line in lines if LINE.match(line)]
-    assert len(names) == len(lines) == 16, lines
+    assert len(names) == len(lines) == 18, lines
     assert {f"{slug}_track_http_vs_bare_post" for slug in ("zto", "yto", "sto", "jt")} <= set(names)
     assert "track_many_50ms_c8_speedup_vs_ideal" in names
     assert {f"mock_track_c{n}_vs_bare_flask" for n in (1, 4, 16)} <= set(names)
