@@ -14,12 +14,16 @@ Each :meth:`PushScheduler.tick` does two things for every account that has a cal
 Ticks come from the clock listener (a manual clock moved), from the background ticker (system
 clock), from the end of a delivery lane, and from :meth:`PushScheduler.flush`.
 
-A tick costs what is due, not what is pending: for each account the scheduler remembers the
-store's write count for it (:meth:`~mockserver.store.Store.generation`) and the earliest moment
-anything of the account falls due — the next scan of a subscribed parcel, a pending intercept's
-resolution, a held batch's window, the next push due. Until the account is written to or that
-moment comes, a tick skips it. The background ticker sleeps until the earliest such moment
-(at most ``tick_seconds``), so pushes leave on time rather than on the next fixed tick.
+A tick costs what changed and what is due, not what is pending: for each account the scheduler
+remembers the store's write count for it (:meth:`~mockserver.store.Store.generation`) and the
+earliest moment anything of the account falls due — the next scan of a subscribed parcel, a
+pending intercept's resolution, a held batch's window, the next push due. Until the account is
+written to or that moment comes, a tick skips it. When it looks, it reads only the waybills
+written since its last look (:meth:`~mockserver.store.Store.changes` with ``since``) and those
+popped from a heap of (moment, waybill); delivery pops the due pushes from a heap of
+(due_at, seq, id). Stale heap entries (a moment moved, a push delivered, retried, reset) are
+dropped as they come up. The background ticker sleeps until the earliest such moment (at most
+``tick_seconds``), so pushes leave on time rather than on the next fixed tick.
 """
 
 from __future__ import annotations
