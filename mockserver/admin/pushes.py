@@ -78,10 +78,22 @@ def list_subscriptions() -> Response:
     hub, scheduler = get_services(), get_services().pushes
     slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
+    after, limit = page_args()
     accounts = [a for a in visible(hub.store.list_accounts(slug)) if app_key is None or a.app_key == app_key]
     callbacks = [c.to_dict() for a in accounts if (c := scheduler.callback(*a.key)) is not None]
-    subscriptions = [s.to_dict() for a in accounts for s in hub.store.list_subscriptions(*a.key)]
-    return jsonify({"callbacks": callbacks, "subscriptions": subscriptions})
+    if after is None:
+        found = [s for a in accounts for s in hub.store.list_subscriptions(*a.key)]
+        total, next_after, shown = len(found), None, newest(found, limit)
+    else:
+        page = hub.store.page_subscriptions(
+            slug, app_key, after=after, limit=page_size(limit), scope=keys_in_scope(hub)
+        )
+        total, shown = page.total, [s for _, s in page.items]
+        next_after = following([p for p, _ in page.items], after, page.more)
+    subscriptions = [s.to_dict() for s in shown]
+    return jsonify(
+        paged_answer("subscriptions", subscriptions, total=total, next_after=next_after, callbacks=callbacks)
+    )
 
 
 @bp.post("/subscriptions")
@@ -315,16 +327,21 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/__admin/subscriptions": {
         "get": {
             "summary": "List callback URLs and waybill subscriptions",
-            "parameters": _FILTERS,
+            "description": (
+                "callbacks: every one of the accounts asked about (at most one per account), never "
+                "paged. subscriptions: without after by account, then oldest first (the whole list, "
+                "or with limit the newest N); with after a page, in the order they were made across "
+                "accounts; count, total, next and dropped (always 0) with after or limit."
+            ),
+            "parameters": [*_FILTERS, *page_params("subscriptions")],
             "responses": {
                 "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "callbacks": {"type": "array", "items": _OBJ},
-                            "subscriptions": {"type": "array", "items": _OBJ},
-                        },
-                    }
+                    page_schema(
+                        "subscriptions",
+                        _OBJ,
+                        "always 0: no bound drops subscriptions",
+                        callbacks={"type": "array", "items": _OBJ},
+                    )
                 ),
                 "400": _ERROR,
             },

@@ -45,6 +45,7 @@ class _AccountState:
     #: Store-wide positions (see :class:`~mockserver.store.Page`); insertion order = position order.
     parcel_at: dict[str, int] = field(factory=dict)
     intercept_at: dict[str, int] = field(factory=dict)
+    subscription_at: dict[str, int] = field(factory=dict)
     push_at: dict[str, int] = field(factory=dict)
     #: ``(seq, id)`` of the settled records the push bound may remove (a heap; stale ones skipped).
     removable: list[tuple[int, str]] = field(factory=list)
@@ -179,6 +180,8 @@ class MemoryStore:
     def put_subscription(self, subscription: Subscription) -> None:
         with self._lock:
             state = self._writable(subscription.carrier, subscription.app_key)
+            if subscription.waybill not in state.subscriptions:
+                state.subscription_at[subscription.waybill] = next(self._positions)
             state.subscriptions[subscription.waybill] = subscription
             self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
 
@@ -307,6 +310,14 @@ class MemoryStore:
             walks = [_after(s.intercept_at, s.intercepts, after) for s in states]
             return _page(walks, sum(len(s.intercepts) for s in states), after, limit)
 
+    def page_subscriptions(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Subscription]:
+        with self._lock:
+            states = [self._of(*k) for k in self._keys(carrier, app_key, scope)]
+            walks = [_after(s.subscription_at, s.subscriptions, after) for s in states]
+            return _page(walks, sum(len(s.subscriptions) for s in states), after, limit)
+
     def page_pushes(
         self,
         carrier: Optional[str],
@@ -414,6 +425,7 @@ def _copy(state: _AccountState) -> _AccountState:
         pushes=dict(state.pushes),
         parcel_at=dict(state.parcel_at),
         intercept_at=dict(state.intercept_at),
+        subscription_at=dict(state.subscription_at),
         push_at=dict(state.push_at),
         removable=list(state.removable),
         newest_seq=state.newest_seq,

@@ -151,6 +151,12 @@ class Store(Protocol):
         """Intercept records, across accounts, in the order they were first stored."""
         ...
 
+    def page_subscriptions(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Subscription]:
+        """Subscriptions, across accounts, in the order they were first stored."""
+        ...
+
     def page_pushes(
         self,
         carrier: Optional[str],

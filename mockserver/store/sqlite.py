@@ -78,6 +78,7 @@ CREATE INDEX IF NOT EXISTS pushes_by_state ON pushes (carrier, app_key, state, s
 CREATE INDEX IF NOT EXISTS parcels_by_account ON parcels (carrier, app_key);
 CREATE INDEX IF NOT EXISTS intercepts_by_account ON intercepts (carrier, app_key);
 CREATE INDEX IF NOT EXISTS pushes_by_account ON pushes (carrier, app_key);
+CREATE INDEX IF NOT EXISTS subscriptions_by_account ON subscriptions (carrier, app_key);
 """
 
 #: The settled push states, as stored in the ``state`` column.
@@ -570,6 +571,11 @@ class SqliteStore:
         self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
     ) -> Page[InterceptRecord]:
         return self._page("intercepts", _where(carrier=carrier, app_key=app_key), after, limit, scope)
+
+    def page_subscriptions(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Subscription]:
+        return self._page("subscriptions", _where(carrier=carrier, app_key=app_key), after, limit, scope)
 
     def page_pushes(
         self,

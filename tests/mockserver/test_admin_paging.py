@@ -79,6 +79,11 @@ def _add_parcel(client: Any, number: int) -> None:
     assert client.post("/__admin/parcels", json=body).status_code == 201
 
 
+def _subscribe(client: Any, number: int) -> None:
+    body = {**KEY, "waybill": f"7310013{number:07d}"}
+    assert client.post("/__admin/subscriptions", json=body).status_code == 201
+
+
 #: Each paged list: its path, the key of its items, the identity of an item and how to add one.
 LISTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], Any], Callable[[Any, Any, int], None]]] = {
     "accounts": (
@@ -98,6 +103,12 @@ LISTS: dict[str, tuple[str, str, Callable[[dict[str, Any]], Any], Callable[[Any,
         "intercepts",
         lambda item: item["id"],
         lambda app, client, n: get_services(app).store.put_intercept(_intercept(n)),
+    ),
+    "subscriptions": (
+        "/__admin/subscriptions?carrier=zto",
+        "subscriptions",
+        lambda item: item["waybill"],
+        lambda app, client, n: _subscribe(client, n),
     ),
     "pushes": (
         "/__admin/pushes?carrier=zto&app_key=zto-demo",

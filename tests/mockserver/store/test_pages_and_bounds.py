@@ -20,6 +20,7 @@ from mockserver.world import (
     Parcel,
     PushRecord,
     PushState,
+    Subscription,
 )
 from mockserver.world.geo import Place
 
@@ -146,6 +147,9 @@ def test_intercept_and_push_walks_span_accounts_in_the_order_values_were_made(st
         key = "ab"[n % 2]
         store.put_intercept(_intercept(key, f"I{n}"))
         store.put_push(_push(key, n))
+        store.put_subscription(
+            Subscription(carrier="zto", app_key=key, waybill=f"7310013001{n:04d}", created_at=NOW)
+        )
     intercepts = _walk(
         lambda after, size: store.page_intercepts(None, None, after=after, limit=size), 4, lambda n: None
     )
@@ -154,6 +158,10 @@ def test_intercept_and_push_walks_span_accounts_in_the_order_values_were_made(st
         lambda after, size: store.page_pushes(None, None, after=after, limit=size), 4, lambda n: None
     )
     assert [(r.app_key, r.seq) for r in pushes] == [("ab"[n % 2], n) for n in range(1, 7)]
+    subscriptions = _walk(
+        lambda after, size: store.page_subscriptions(None, None, after=after, limit=size), 4, lambda n: None
+    )
+    assert [s.waybill for s in subscriptions] == [f"7310013001{n:04d}" for n in range(1, 7)]
     one = store.page_pushes("zto", "a", after=0, limit=10)
     assert [r.seq for _, r in one.items] == [2, 4, 6]
     assert (one.total, one.more) == (3, False)
