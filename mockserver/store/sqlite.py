@@ -141,6 +141,10 @@ class SqliteStore:
         self._generations = Generations()
         self._push_limit: Optional[int] = None
         self._pushes_dropped: dict[tuple[str, str], int] = {}
+        # What each account's drop count was before the running atomic() block changed it.
+        self._dropped_before: dict[tuple[str, str], int] = {}
+        # The number of each account's push records, once counted (kept up to date by the writes).
+        self._push_counts: dict[tuple[str, str], int] = {}
         self._depth = 0
         self._closed = False
         self._file_lock: Optional[FileLock] = None
@@ -272,6 +276,7 @@ class SqliteStore:
             outermost = self._depth == 0
             if outermost:
                 self._execute("BEGIN IMMEDIATE", ())
+                self._dropped_before = {}
             self._depth += 1
             try:
                 yield
@@ -279,10 +284,22 @@ class SqliteStore:
                 self._depth -= 1
                 if outermost:
                     self._execute("ROLLBACK", ())
+                    self._forget_push_counts()
                 raise
             self._depth -= 1
             if outermost:
                 self._execute("COMMIT", ())
+                self._dropped_before = {}
+
+    def _forget_push_counts(self) -> None:
+        """After a rollback: put back the drop counts the block changed, recount on next use."""
+        for key, count in self._dropped_before.items():
+            if count:
+                self._pushes_dropped[key] = count
+            else:
+                self._pushes_dropped.pop(key, None)
+        self._dropped_before = {}
+        self._push_counts.clear()
 
     def _execute(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self._lock:
@@ -455,6 +472,9 @@ class SqliteStore:
                 (record.carrier, record.app_key, record.id),
             )
             self._put_push(record)
+            key = (record.carrier, record.app_key)
+            if not found and key in self._push_counts:
+                self._push_counts[key] += 1
             # Only a new record, or one that settles, can take the account past the bound.
             if not found or (record.state in SETTLED and found[0][0] not in _SETTLED):
                 self._prune(record.carrier, record.app_key)
@@ -477,11 +497,16 @@ class SqliteStore:
         limit = self._push_limit
         if limit is None:
             return
-        (count, newest), *_ = self._execute(
-            "SELECT COUNT(*), MAX(rowid) FROM pushes WHERE carrier = ? AND app_key = ?", (carrier, app_key)
-        )
+        key = (carrier, app_key)
+        count = self._push_counts.get(key)
+        if count is None:
+            where = "FROM pushes WHERE carrier = ? AND app_key = ?"
+            count = self._push_counts[key] = int(self._execute(f"SELECT COUNT(*) {where}", key)[0][0])
         if count <= limit:
             return
+        (newest,), *_ = self._execute(
+            "SELECT MAX(rowid) FROM pushes WHERE carrier = ? AND app_key = ?", (carrier, app_key)
+        )
         marks = ", ".join("?" * len(_SETTLED))
         self._execute(
             "DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes WHERE carrier = ? AND app_key = ? "
@@ -491,7 +516,8 @@ class SqliteStore:
         )
         removed = int(self._execute("SELECT changes()", ())[0][0])
         if removed:
-            key = (carrier, app_key)
+            self._push_counts[key] = count - removed
+            self._dropped_before.setdefault(key, self._pushes_dropped.get(key, 0))
             self._pushes_dropped[key] = self._pushes_dropped.get(key, 0) + removed
 
     def limit_pushes(self, limit: Optional[int]) -> None:
@@ -499,6 +525,7 @@ class SqliteStore:
             raise ValueError(f"limit must be >= 1 (got {limit})")
         with self.atomic():
             self._push_limit = limit
+            self._push_counts.clear()  # writes made without a bound did not keep them
             if limit is not None:
                 over = self._execute(
                     "SELECT carrier, app_key FROM pushes GROUP BY carrier, app_key HAVING COUNT(*) > ?",
@@ -602,6 +629,7 @@ class SqliteStore:
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table}")
             self._pushes_dropped.clear()
+            self._push_counts.clear()
         self._generations.bump_all()
 
     def reset_account(self, carrier: str, app_key: str) -> None:
@@ -609,6 +637,7 @@ class SqliteStore:
             for table in _ACCOUNT_TABLES:
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
             self._pushes_dropped.pop((carrier, app_key), None)
+            self._push_counts.pop((carrier, app_key), None)
         self._generations.bump(carrier, app_key)
 
     def delete_account(self, carrier: str, app_key: str) -> None:
@@ -616,6 +645,7 @@ class SqliteStore:
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
             self._pushes_dropped.pop((carrier, app_key), None)
+            self._push_counts.pop((carrier, app_key), None)
         self._generations.bump(carrier, app_key)
 
     def generation(self, carrier: str, app_key: str) -> int:

@@ -236,7 +236,7 @@ def test_a_new_limit_trims_what_is_over_it_and_a_reset_forgets_the_count(store: 
         store.limit_pushes(0)
 
 
-def test_a_failed_atomic_block_puts_the_push_records_it_dropped_back(store: Store) -> None:
+def test_a_failed_atomic_block_puts_the_push_records_it_dropped_back_uncounted(store: Store) -> None:
     store.put_account(_account("k"))
     store.limit_pushes(2)
     store.put_push(_push("k", 1))
@@ -244,5 +244,11 @@ def test_a_failed_atomic_block_puts_the_push_records_it_dropped_back(store: Stor
     with pytest.raises(RuntimeError), store.atomic():
         store.put_push(_push("k", 3))
         assert [r.seq for r in store.list_pushes("zto", "k")] == [2, 3]
+        assert store.dropped_pushes("zto", "k") == 1
         raise RuntimeError("boom")
     assert [r.seq for r in store.list_pushes("zto", "k")] == [1, 2]
+    assert store.dropped_pushes("zto", "k") == 0
+    store.put_push(_push("k", 3))  # counted again from the file, not from before the rollback
+    store.put_push(_push("k", 4))
+    assert [r.seq for r in store.list_pushes("zto", "k")] == [3, 4]
+    assert store.dropped_pushes("zto", "k") == 2
