@@ -93,6 +93,7 @@ def create_app(
     the_clock = SwitchableClock(clock if clock is not None else build_clock(settings))
     the_store = store if store is not None else open_store(str(settings["STORE"]))
     try:
+        the_store.limit_pushes(int(settings["PUSH_RECORD_LIMIT"]))
         app = _assemble(app, settings, the_store, the_clock)
     except BaseException:
         if store is None:

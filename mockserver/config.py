@@ -74,6 +74,9 @@ class Config:
             (``10.0.0.0/8``, ``127.0.0.1``) callback URLs may point at; empty: any address that
             is not refused always (link-local, cloud metadata).
         JOURNAL_ACCOUNT_LIMIT: how many exchanges the journal keeps per account (oldest dropped first).
+        PUSH_RECORD_LIMIT: how many push records the store keeps per account; past it the oldest
+            settled ones (delivered, failed, dropped) are removed and counted. Pending pushes are
+            never removed (see ``docs/mockserver.md``).
         SCENARIO_LIMIT: how many scenario stubs ``POST /__admin/scenarios`` lets one account
             (or the unscoped stubs together) have.
     """
@@ -100,6 +103,7 @@ class Config:
     TEAM_TOKENS: dict[str, str] = {}  # noqa: RUF012 - read-only default, copied by load_config
     CALLBACK_ALLOW: str = ""
     JOURNAL_ACCOUNT_LIMIT: int = 2_000
+    PUSH_RECORD_LIMIT: int = 2_000
     SCENARIO_LIMIT: int = 500
     TESTING: bool = False
 
@@ -265,6 +269,7 @@ def _check(settings: dict[str, Any]) -> dict[str, Any]:
     check_number("JOURNAL_LIMIT", settings["JOURNAL_LIMIT"], minimum=1, whole=True)
     check_number("JOURNAL_BODY_LIMIT", settings["JOURNAL_BODY_LIMIT"], whole=True)
     check_number("JOURNAL_ACCOUNT_LIMIT", settings["JOURNAL_ACCOUNT_LIMIT"], minimum=1, whole=True)
+    check_number("PUSH_RECORD_LIMIT", settings["PUSH_RECORD_LIMIT"], minimum=1, whole=True)
     check_number("SCENARIO_LIMIT", settings["SCENARIO_LIMIT"], minimum=1, whole=True)
     check_number("MAX_CONTENT_LENGTH", settings["MAX_CONTENT_LENGTH"], minimum=1, whole=True)
     _check_tokens(settings)

@@ -8,15 +8,15 @@ status answered). Query strings of ``GET /requests`` take the same names.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from flask import Response, jsonify, request
 
 from mockserver.admin.auth import keys_in_scope
 from mockserver.admin.base import body, bp, carrier, invalid, number
 from mockserver.admin.openapi import carrier_enum, exclusive, json_body, operation, query
+from mockserver.admin.paging import following, newest, page_args, page_params, page_size, query_number
 from mockserver.deciders import Operation
 from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
@@ -45,7 +45,7 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         if value is None or value == "":
             continue
         if name == "status":
-            value = _whole(_query_number(value))
+            value = _whole(query_number(value))
             if value is None:
                 raise invalid(prefix + name, f"{prefix}{name} must be an HTTP status number")
             found["status"] = value
@@ -58,17 +58,6 @@ def criteria(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
             raise invalid(prefix + name, f"unknown operation {value!r}; known: {', '.join(_OPERATIONS)}")
         found["account" if name == "app_key" else name] = value
     return found
-
-
-#: A whole number in a query string: ``404``, or ``404.0`` as some clients write an integer.
-_WHOLE_TEXT = re.compile(r"[0-9]+(?:\.0*)?")
-
-
-def _query_number(value: Any) -> Any:
-    """``value`` as an int when it is the text of a whole number, else unchanged."""
-    if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value):
-        return int(float(value)) if "." in value else int(value)
-    return value
 
 
 def _whole(value: Any) -> Any:
@@ -114,41 +103,27 @@ def _near_misses(entries: list[JournalEntry], wanted: Mapping[str, Any]) -> list
     return [{**entry.to_dict(), "mismatches": found} for _, entry, found in scored[:_NEAR_MISSES]]
 
 
-#: Entries per page when ``after`` pages through the journal, by default and at most.
-PAGE_DEFAULT, PAGE_MAX = 100, 1000
-
-
-def _whole_arg(name: str) -> Optional[int]:
-    text = request.args.get(name)
-    if text is None:
-        return None
-    value = _query_number(text)
-    if not isinstance(value, int):
-        raise invalid(name, f"{name} must be a whole number >= 0")
-    return value
-
-
 @bp.get("/requests")
 def list_requests() -> Response:
     hub = get_services()
     scope = keys_in_scope(hub)
     wanted = _query_criteria()
-    limit, after = _whole_arg("limit"), _whole_arg("after")
+    after, limit = page_args()
     entries = hub.journal.filter(scope=scope, **wanted)
-    total, following = len(entries), None
+    total, next_after = len(entries), None
     if after is not None:  # a page: the oldest entries after that id
-        size = PAGE_DEFAULT if limit is None else min(limit, PAGE_MAX)
+        size = page_size(limit)
         start = bisect.bisect_right([e.id for e in entries], after)
         entries, more = entries[start : start + size], start + size < total
-        following = (entries[-1].id if entries else after) if more else None
-    elif limit is not None:
-        entries = entries[-limit:] if limit else []
+        next_after = following([e.id for e in entries], after, more)
+    else:
+        entries = list(newest(entries, limit))
     dropped = hub.journal.dropped(carrier=wanted.get("carrier"), account=wanted.get("account"), scope=scope)
     return jsonify(
         {
             "count": len(entries),
             "total": total,
-            "next": following,
+            "next": next_after,
             "dropped": dropped,
             "requests": [e.to_dict() for e in entries],
         }
@@ -265,7 +240,7 @@ _REQUESTS = {
         "total": {**_WHOLE, "description": "entries matching the filters, before limit and after"},
         "next": {
             "type": ["integer", "null"],
-            "minimum": 1,
+            "minimum": 0,
             "description": "with after: the after of the next page (null: this is the last page); "
             "without after: null",
         },
@@ -317,18 +292,7 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             "Journalled carrier requests, oldest first",
             params=(
                 *_FILTERS,
-                query(
-                    "limit",
-                    "without after: only the newest N; with after: the page size (default 100; "
-                    "more than 1000 is served as 1000)",
-                    schema=_WHOLE,
-                ),
-                query(
-                    "after",
-                    "page through the journal: the oldest entries whose id is above this (start with 0, "
-                    "then pass the answer's next)",
-                    schema=_WHOLE,
-                ),
+                *page_params("entries (the position is the entry id)"),
             ),
             answers={
                 200: "{count, total, next, dropped, requests}",

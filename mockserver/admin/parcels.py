@@ -14,6 +14,15 @@ from flask import Response, jsonify, request
 
 from mockserver.admin.base import account, bp, carrier, string
 from mockserver.admin.openapi import NON_BLANK, carrier_enum, operation, query
+from mockserver.admin.paging import (
+    following,
+    newest,
+    page_args,
+    page_params,
+    page_schema,
+    page_size,
+    paged_answer,
+)
 from mockserver.services import get_services
 
 __all__ = ["OPENAPI_PATHS"]
@@ -23,24 +32,48 @@ __all__ = ["OPENAPI_PATHS"]
 def list_parcels() -> Response:
     hub = get_services()
     found = account(hub, carrier(request.args) or "", string(request.args, "app_key") or "")
+    after, limit = page_args()
+    next_after = None
+    if after is None:
+        stored = sorted(hub.store.list_parcels(*found.key), key=lambda p: (p.created_at, p.waybill))
+        total, stored = len(stored), list(newest(stored, limit))
+    else:
+        page = hub.store.page_parcels(*found.key, after=after, limit=page_size(limit))
+        total, stored = page.total, [p for _, p in page.items]
+        next_after = following([p for p, _ in page.items], after, page.more)
     parcels = []
-    for stored in sorted(hub.store.list_parcels(*found.key), key=lambda p: (p.created_at, p.waybill)):
-        settled = hub.simulator.parcel(found, stored.waybill)  # due intercept results land first
+    for each in stored:
+        settled = hub.simulator.parcel(found, each.waybill)  # due intercept results land first
         if settled is not None:
             parcels.append(settled)
     now = hub.simulator.now_for(found)
-    return jsonify({"now": now.isoformat(), "parcels": [p.to_dict(now=now) for p in parcels]})
+    shown = [p.to_dict(now=now) for p in parcels]
+    return jsonify(paged_answer("parcels", shown, total=total, next_after=next_after, now=now.isoformat()))
 
 
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/parcels": {
         "get": operation(
-            "An account's parcels, oldest first, each scan marked visible or not at the account's time",
+            "An account's parcels, each scan marked visible or not at the account's time: without "
+            "after oldest first (by created_at), with after in the order they were stored",
             params=(
                 query("carrier", "carrier slug", schema=carrier_enum(), required=True),
                 query("app_key", "the account's app key", schema=NON_BLANK, required=True),
+                *page_params("parcels"),
             ),
-            answers={200: "{now, parcels}", 400: "bad field", 404: "no such account"},
+            answers={
+                200: "{now, count, total, next, dropped, parcels}",
+                400: "bad field, limit or after",
+                404: "no such account",
+            },
+            schemas={
+                200: page_schema(
+                    "parcels",
+                    {"type": "object", "required": ["waybill"]},
+                    "always 0: no bound drops parcels",
+                    now={"type": "string", "format": "date-time"},
+                )
+            },
         )
     }
 }

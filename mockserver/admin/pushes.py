@@ -17,6 +17,15 @@ from flask import Response, jsonify, request
 from mockserver.admin.auth import keys_in_scope, principal, visible
 from mockserver.admin.base import account, body, bp, carrier, invalid, number, string
 from mockserver.admin.openapi import HTTP_URL, NON_BLANK, carrier_enum, carrier_waybill
+from mockserver.admin.paging import (
+    following,
+    newest,
+    page_args,
+    page_params,
+    page_schema,
+    page_size,
+    paged_answer,
+)
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_policy, callback_url, set_callback
@@ -69,10 +78,22 @@ def list_subscriptions() -> Response:
     hub, scheduler = get_services(), get_services().pushes
     slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
+    after, limit = page_args()
     accounts = [a for a in visible(hub.store.list_accounts(slug)) if app_key is None or a.app_key == app_key]
     callbacks = [c.to_dict() for a in accounts if (c := scheduler.callback(*a.key)) is not None]
-    subscriptions = [s.to_dict() for a in accounts for s in hub.store.list_subscriptions(*a.key)]
-    return jsonify({"callbacks": callbacks, "subscriptions": subscriptions})
+    if after is None:
+        found = [s for a in accounts for s in hub.store.list_subscriptions(*a.key)]
+        total, next_after, shown = len(found), None, newest(found, limit)
+    else:
+        page = hub.store.page_subscriptions(
+            slug, app_key, after=after, limit=page_size(limit), scope=keys_in_scope(hub)
+        )
+        total, shown = page.total, [s for _, s in page.items]
+        next_after = following([p for p, _ in page.items], after, page.more)
+    subscriptions = [s.to_dict() for s in shown]
+    return jsonify(
+        paged_answer("subscriptions", subscriptions, total=total, next_after=next_after, callbacks=callbacks)
+    )
 
 
 @bp.post("/subscriptions")
@@ -104,15 +125,32 @@ def set_callback_url() -> Response:
 def list_pushes() -> Response:
     """Pushes with every delivery attempt, filtered by carrier, app_key, waybill and state."""
     hub = get_services()
-    records = _in_scope(
-        hub.pushes.pushes(
-            carrier(request.args, required=False),
-            request.args.get("app_key") or None,
-            request.args.get("waybill") or None,
-            _state(request.args.get("state")),
+    slug = carrier(request.args, required=False)
+    app_key = request.args.get("app_key") or None
+    waybill = request.args.get("waybill") or None
+    state = _state(request.args.get("state"))
+    after, limit = page_args()
+    if after is None:
+        records = _in_scope(hub.pushes.pushes(slug, app_key, waybill, state))
+        total, next_after, shown = len(records), None, newest(records, limit)
+    else:
+        page = hub.store.page_pushes(
+            slug,
+            app_key,
+            after=after,
+            limit=page_size(limit),
+            state=state,
+            waybill=waybill,
+            scope=keys_in_scope(hub),
         )
+        total, shown = page.total, [r for _, r in page.items]
+        next_after = following([p for p, _ in page.items], after, page.more)
+    accounts = visible(a for a in hub.store.list_accounts(slug) if app_key is None or a.app_key == app_key)
+    dropped = sum(hub.store.dropped_pushes(*a.key) for a in accounts)
+    shown_dicts = [r.to_dict() for r in shown]
+    return jsonify(
+        paged_answer("pushes", shown_dicts, total=total, next_after=next_after, dropped=dropped, always=True)
     )
-    return jsonify({"count": len(records), "pushes": [r.to_dict() for r in records]})
 
 
 @bp.post("/pushes/flush")
@@ -289,16 +327,21 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/__admin/subscriptions": {
         "get": {
             "summary": "List callback URLs and waybill subscriptions",
-            "parameters": _FILTERS,
+            "description": (
+                "callbacks: every one of the accounts asked about (at most one per account), never "
+                "paged. subscriptions: without after by account, then oldest first (the whole list, "
+                "or with limit the newest N); with after a page, in the order they were made across "
+                "accounts; count, total, next and dropped (always 0) with after or limit."
+            ),
+            "parameters": [*_FILTERS, *page_params("subscriptions")],
             "responses": {
                 "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "callbacks": {"type": "array", "items": _OBJ},
-                            "subscriptions": {"type": "array", "items": _OBJ},
-                        },
-                    }
+                    page_schema(
+                        "subscriptions",
+                        _OBJ,
+                        "always 0: no bound drops subscriptions",
+                        callbacks={"type": "array", "items": _OBJ},
+                    )
                 ),
                 "400": _ERROR,
             },
@@ -321,6 +364,13 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/__admin/pushes": {
         "get": {
             "summary": "List pushes with their delivery attempts",
+            "description": (
+                "Without after: by account, then seq (the whole list, or with limit the newest N). "
+                "With after: a page, in the order the pushes were created across accounts (one "
+                "account's: by seq). PUSH_RECORD_LIMIT bounds the records kept per account: past "
+                "it the oldest settled ones (delivered, failed, dropped) are removed and counted in "
+                "dropped; pending pushes are never removed."
+            ),
             "parameters": [
                 *_FILTERS,
                 *[
@@ -332,16 +382,17 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "schema": {"type": "string", "enum": [*(s.value for s in PushState), ""]},
                     },
                 ],
+                *page_params("pushes"),
             ],
             "responses": {
                 "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "count": {"type": "integer"},
-                            "pushes": {"type": "array", "items": _OBJ},
-                        },
-                    }
+                    page_schema(
+                        "pushes",
+                        {"type": "object", "required": ["id", "seq", "carrier", "app_key", "state"]},
+                        "push records of these accounts the bound removed (PUSH_RECORD_LIMIT per "
+                        "account, oldest settled first)",
+                        always=True,
+                    )
                 ),
                 "400": _ERROR,
             },

@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 from flask import Response, jsonify, request
 
-from mockserver.admin.auth import principal, require_global, visible
+from mockserver.admin.auth import keys_in_scope, principal, require_global, visible
 from mockserver.admin.base import account as _account
 from mockserver.admin.base import body as _body
 from mockserver.admin.base import bp, string
@@ -27,11 +27,20 @@ from mockserver.admin.openapi import (
     operation,
     query,
 )
+from mockserver.admin.paging import (
+    following,
+    newest,
+    page_args,
+    page_params,
+    page_schema,
+    page_size,
+    paged_answer,
+)
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_policy, callback_url, set_callback
 from mockserver.services import Services, get_services
-from mockserver.world import Stage
+from mockserver.world import InterceptRecord, InterceptStatus, Stage
 from mockserver.world.geo import Place
 
 __all__ = ["OPENAPI_PATHS", "bp"]
@@ -175,8 +184,17 @@ def _check_owner(hub: Services, carrier: str, app_key: str) -> None:
 def list_accounts() -> Response:
     hub = get_services()
     carrier = request.args.get("carrier") or None
-    accounts = visible(hub.store.list_accounts(carrier))
-    return jsonify({"accounts": [a.public_dict() for a in accounts]})
+    after, limit = page_args()
+    if after is None:
+        accounts = visible(hub.store.list_accounts(carrier))
+        total, next_after, shown = len(accounts), None, newest(accounts, limit)
+    else:
+        page = hub.store.page_accounts(carrier, after=after, limit=page_size(limit), scope=keys_in_scope(hub))
+        total, shown = page.total, [a for _, a in page.items]
+        next_after = following([p for p, _ in page.items], after, page.more)
+    return jsonify(
+        paged_answer("accounts", [a.public_dict() for a in shown], total=total, next_after=next_after)
+    )
 
 
 @bp.post("/parcels")
@@ -245,11 +263,34 @@ def list_intercepts() -> Response:
     if carrier is not None:
         _carrier({"carrier": carrier})
     app_key = request.args.get("app_key") or None
-    accounts = [
-        a for a in visible(hub.store.list_accounts(carrier)) if app_key is None or a.app_key == app_key
-    ]
-    records = [r.to_dict() for account in accounts for r in hub.simulator.intercepts(account)]
-    return jsonify({"intercepts": records})
+    after, limit = page_args()
+    if after is None:
+        accounts = [
+            a for a in visible(hub.store.list_accounts(carrier)) if app_key is None or a.app_key == app_key
+        ]
+        records = [r for account in accounts for r in hub.simulator.intercepts(account)]
+        total, next_after, shown = len(records), None, newest(records, limit)
+    else:
+        page = hub.store.page_intercepts(
+            carrier, app_key, after=after, limit=page_size(limit), scope=keys_in_scope(hub)
+        )
+        total, shown = page.total, _settled([r for _, r in page.items])
+        next_after = following([p for p, _ in page.items], after, page.more)
+    return jsonify(
+        paged_answer("intercepts", [r.to_dict() for r in shown], total=total, next_after=next_after)
+    )
+
+
+def _settled(records: list[InterceptRecord]) -> list[InterceptRecord]:
+    """``records`` as they are once the due ones have settled (as listing them settles them)."""
+    hub = get_services()
+    pending = {(r.carrier, r.app_key, r.waybill) for r in records if r.status is InterceptStatus.PENDING}
+    fresh: dict[str, InterceptRecord] = {}
+    for carrier, app_key, waybill in sorted(pending):
+        account = hub.store.get_account(carrier, app_key)
+        if account is not None:
+            fresh.update((r.id, r) for r in hub.simulator.intercepts(account, waybill))
+    return [fresh.get(r.id, r) for r in records]
 
 
 _CARRIER = carrier_enum()
@@ -261,6 +302,7 @@ _PLACE = {
     "description": "e.g. {province: 浙江省, city: 杭州市}; null: chosen by the simulator",
 }
 _ACCOUNT_VIEW = {"type": "object", "required": ["carrier", "app_key"]}
+_UNBOUNDED = "always 0: no bound drops {what}"
 OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/health": {
         "get": operation(
@@ -326,9 +368,15 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
             },
         ),
         "get": operation(
-            "List accounts (never their secrets)",
-            params=(query("carrier", "only this carrier (empty: all; unknown: none)"),),
-            answers={200: "{accounts}"},
+            "List accounts (never their secrets), in the order they were registered",
+            params=(
+                query("carrier", "only this carrier (empty: all; unknown: none)"),
+                *page_params("accounts"),
+            ),
+            answers={200: "{count, total, next, dropped, accounts}", 400: "bad limit or after"},
+            schemas={
+                200: page_schema("accounts", _ACCOUNT_VIEW, _UNBOUNDED.format(what="accounts")),
+            },
         ),
     },
     "/__admin/accounts/{carrier}/{app_key}": {
@@ -373,12 +421,21 @@ OPENAPI_PATHS: dict[str, dict[str, Any]] = {
     "/__admin/openapi.json": {"get": operation("This OpenAPI document")},
     "/__admin/intercepts": {
         "get": operation(
-            "Intercept records",
+            "Intercept records, settled up to now: without after by account, then oldest first; "
+            "with after in the order they were made (across accounts)",
             params=(
                 query("carrier", "only this carrier (empty: all)", schema=carrier_enum(empty=True)),
                 query("app_key", "only this account (empty: all)"),
+                *page_params("intercepts"),
             ),
-            answers={200: "{intercepts}", 400: "bad field"},
+            answers={200: "{count, total, next, dropped, intercepts}", 400: "bad field, limit or after"},
+            schemas={
+                200: page_schema(
+                    "intercepts",
+                    {"type": "object", "required": ["id", "carrier", "app_key", "waybill", "status"]},
+                    _UNBOUNDED.format(what="intercepts"),
+                )
+            },
         )
     },
 }

@@ -15,7 +15,7 @@ keeps a SQLite file to one server.
 from __future__ import annotations
 
 from mockserver.store.memory import MemoryStore
-from mockserver.store.protocol import Store
+from mockserver.store.protocol import Page, Scope, Store
 from mockserver.store.sqlite import (
     SCHEMA_VERSION,
     SqliteStore,
@@ -28,6 +28,8 @@ from mockserver.store.sqlite import (
 __all__ = [
     "SCHEMA_VERSION",
     "MemoryStore",
+    "Page",
+    "Scope",
     "SqliteStore",
     "Store",
     "StoreCorrupt",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from attrs import define, field
 
 from mockserver.store.generations import Generations
+from mockserver.store.protocol import Page, Scope
 from mockserver.world import (
     Account,
     Callback,
@@ -24,6 +27,10 @@ from mockserver.world import (
 __all__ = ["MemoryStore"]
 
 _Key = tuple[str, str]
+_T = TypeVar("_T")
+
+#: Push states that are final: only records in them may be removed by the bound.
+SETTLED = frozenset({PushState.DELIVERED, PushState.FAILED, PushState.DROPPED})
 
 
 @define
@@ -35,6 +42,15 @@ class _AccountState:
     answers: dict[str, InterceptAnswer] = field(factory=dict)
     subscriptions: dict[str, Subscription] = field(factory=dict)
     pushes: dict[str, PushRecord] = field(factory=dict)
+    #: Store-wide positions (see :class:`~mockserver.store.Page`); insertion order = position order.
+    parcel_at: dict[str, int] = field(factory=dict)
+    intercept_at: dict[str, int] = field(factory=dict)
+    subscription_at: dict[str, int] = field(factory=dict)
+    push_at: dict[str, int] = field(factory=dict)
+    #: ``(seq, id)`` of the settled records the push bound may remove (a heap; stale ones skipped).
+    removable: list[tuple[int, str]] = field(factory=list)
+    newest_seq: int = 0
+    pushes_dropped: int = 0
 
 
 class MemoryStore:
@@ -47,6 +63,9 @@ class MemoryStore:
         self._state: dict[_Key, _AccountState] = {}
         self._callbacks: dict[_Key, Callback] = {}
         self._generations = Generations()
+        self._positions = itertools.count(1)  # store-wide, never reused
+        self._account_at: dict[_Key, int] = {}
+        self._push_limit: Optional[int] = None
         # The undo log of the outermost atomic() block: what each key held before its first write.
         self._undo: Optional[_Undo] = None
 
@@ -93,6 +112,8 @@ class MemoryStore:
         with self._lock:
             if self._undo is not None:
                 self._undo.account(self, account.key)
+            if account.key not in self._accounts:
+                self._account_at[account.key] = next(self._positions)
             self._accounts[account.key] = account
             self._generations.bump(*account.key)
 
@@ -106,7 +127,10 @@ class MemoryStore:
 
     def put_parcel(self, parcel: Parcel) -> None:
         with self._lock:
-            self._writable(parcel.carrier, parcel.app_key).parcels[parcel.waybill] = parcel
+            state = self._writable(parcel.carrier, parcel.app_key)
+            if parcel.waybill not in state.parcels:
+                state.parcel_at[parcel.waybill] = next(self._positions)
+            state.parcels[parcel.waybill] = parcel
             self._generations.bump(parcel.carrier, parcel.app_key, parcel.waybill)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
@@ -121,13 +145,17 @@ class MemoryStore:
         with self._lock:
             state = self._writable(carrier, app_key)
             state.parcels.pop(waybill, None)
+            state.parcel_at.pop(waybill, None)
             for record_id in state.by_waybill.pop(waybill, {}):
                 del state.intercepts[record_id]
+                del state.intercept_at[record_id]
             self._generations.bump(carrier, app_key, waybill)
 
     def put_intercept(self, record: InterceptRecord) -> None:
         with self._lock:
             state = self._writable(record.carrier, record.app_key)
+            if record.id not in state.intercepts:
+                state.intercept_at[record.id] = next(self._positions)
             state.intercepts[record.id] = record
             state.by_waybill.setdefault(record.waybill, {})[record.id] = None
             self._generations.bump(record.carrier, record.app_key, record.waybill)
@@ -152,6 +180,8 @@ class MemoryStore:
     def put_subscription(self, subscription: Subscription) -> None:
         with self._lock:
             state = self._writable(subscription.carrier, subscription.app_key)
+            if subscription.waybill not in state.subscriptions:
+                state.subscription_at[subscription.waybill] = next(self._positions)
             state.subscriptions[subscription.waybill] = subscription
             self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
 
@@ -189,7 +219,50 @@ class MemoryStore:
 
     def put_push(self, record: PushRecord) -> None:
         with self._lock:
-            self._writable(record.carrier, record.app_key).pushes[record.id] = record
+            state = self._writable(record.carrier, record.app_key)
+            old = state.pushes.get(record.id)
+            if old is None:
+                state.push_at[record.id] = next(self._positions)
+            state.pushes[record.id] = record
+            state.newest_seq = max(state.newest_seq, record.seq)
+            if (
+                record.state in SETTLED
+                and record.intercept_id is None
+                and (old is None or old.state not in SETTLED)
+            ):
+                heapq.heappush(state.removable, (record.seq, record.id))
+            if self._push_limit is not None and len(state.pushes) > self._push_limit:
+                self._prune(state, self._push_limit)
+
+    @staticmethod
+    def _prune(state: _AccountState, limit: int) -> None:
+        """Remove the oldest settled records past ``limit`` (never pending ones, nor the newest)."""
+        while len(state.pushes) > limit and state.removable:
+            seq, push_id = state.removable[0]
+            found = state.pushes.get(push_id)
+            if found is None or found.seq != seq or found.state not in SETTLED:
+                heapq.heappop(state.removable)  # gone, or pending again: not removable now
+                continue
+            if seq >= state.newest_seq:
+                return
+            heapq.heappop(state.removable)
+            del state.pushes[push_id]
+            del state.push_at[push_id]
+            state.pushes_dropped += 1
+
+    def limit_pushes(self, limit: Optional[int]) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be >= 1 (got {limit})")
+        with self._lock:
+            self._push_limit = limit
+            if limit is not None:
+                for key, state in list(self._state.items()):
+                    if len(state.pushes) > limit:
+                        self._prune(self._writable(*key), limit)
+
+    def dropped_pushes(self, carrier: str, app_key: str) -> int:
+        with self._lock:
+            return self._of(carrier, app_key).pushes_dropped
 
     def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]:
         with self._lock:
@@ -201,11 +274,82 @@ class MemoryStore:
             chosen = [r for r in records if state is None or r.state is state]
             return sorted(chosen, key=lambda r: r.seq)
 
+    # -- pages ----------------------------------------------------------------------------------
+
+    def _keys(self, carrier: Optional[str], app_key: Optional[str], scope: Scope) -> list[_Key]:
+        """The accounts a query spans, in registration order."""
+        if carrier is not None and app_key is not None:
+            keys = [(carrier, app_key)] if (carrier, app_key) in self._accounts else []
+        else:
+            keys = [
+                k
+                for k in self._accounts
+                if (carrier is None or k[0] == carrier) and (app_key is None or k[1] == app_key)
+            ]
+        return keys if scope is None else [k for k in keys if k in scope]
+
+    def page_accounts(
+        self, carrier: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Account]:
+        with self._lock:
+            keys = self._keys(carrier, None, scope)
+            at = self._account_at
+            found = sorted((at.setdefault(k, next(self._positions)), self._accounts[k]) for k in keys)
+            return _page([iter([item for item in found if item[0] > after])], len(keys), after, limit)
+
+    def page_parcels(self, carrier: str, app_key: str, *, after: int, limit: int) -> Page[Parcel]:
+        with self._lock:
+            state = self._of(carrier, app_key)
+            return _page([_after(state.parcel_at, state.parcels, after)], len(state.parcels), after, limit)
+
+    def page_intercepts(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[InterceptRecord]:
+        with self._lock:
+            states = [self._of(*k) for k in self._keys(carrier, app_key, scope)]
+            walks = [_after(s.intercept_at, s.intercepts, after) for s in states]
+            return _page(walks, sum(len(s.intercepts) for s in states), after, limit)
+
+    def page_subscriptions(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Subscription]:
+        with self._lock:
+            states = [self._of(*k) for k in self._keys(carrier, app_key, scope)]
+            walks = [_after(s.subscription_at, s.subscriptions, after) for s in states]
+            return _page(walks, sum(len(s.subscriptions) for s in states), after, limit)
+
+    def page_pushes(
+        self,
+        carrier: Optional[str],
+        app_key: Optional[str],
+        *,
+        after: int,
+        limit: int,
+        state: Optional[PushState] = None,
+        waybill: Optional[str] = None,
+        scope: Scope = None,
+    ) -> Page[PushRecord]:
+        def wanted(record: PushRecord) -> bool:
+            return (state is None or record.state is state) and (
+                waybill is None or waybill in record.waybills
+            )
+
+        with self._lock:
+            states = [self._of(*k) for k in self._keys(carrier, app_key, scope)]
+            if state is None and waybill is None:
+                total = sum(len(s.pushes) for s in states)
+                walks = [_after(s.push_at, s.pushes, after) for s in states]
+            else:
+                total = sum(1 for s in states for r in s.pushes.values() if wanted(r))
+                walks = [_after(s.push_at, s.pushes, after, wanted) for s in states]
+            return _page(walks, total, after, limit)
+
     def reset(self) -> None:
         with self._lock:
             if self._undo is not None:
                 self._undo.everything(self)
             self._accounts.clear()
+            self._account_at.clear()
             self._state.clear()
             self._callbacks.clear()
             self._generations.bump_all()
@@ -227,6 +371,7 @@ class MemoryStore:
             self._state.pop((carrier, app_key), None)
             self._callbacks.pop((carrier, app_key), None)
             self._accounts.pop((carrier, app_key), None)
+            self._account_at.pop((carrier, app_key), None)
             self._generations.bump(carrier, app_key)
 
     def generation(self, carrier: str, app_key: str) -> int:
@@ -237,6 +382,28 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to write out or let go of: a memory store lives as long as the process."""
+
+
+def _after(
+    positions: Mapping[str, int],
+    values: Mapping[str, _T],
+    after: int,
+    wanted: Optional[Callable[[_T], bool]] = None,
+) -> Iterator[tuple[int, _T]]:
+    """``(position, value)`` of the values after ``after``, in order (insertion order is position
+    order, so the walk skips the older ones without building anything)."""
+    for name, position in positions.items():
+        if position > after:
+            value = values[name]
+            if wanted is None or wanted(value):
+                yield position, value
+
+
+def _page(walks: Iterable[Iterator[tuple[int, _T]]], total: int, after: int, limit: int) -> Page[_T]:
+    """The first ``limit`` items of the walks merged by position (each walk is in order)."""
+    merged = heapq.merge(*walks, key=lambda item: item[0])
+    items = tuple(itertools.islice(merged, limit + 1))
+    return Page(items=items[:limit], total=total, more=len(items) > limit)
 
 
 #: What an account without state reads as (never written to: writes go through _writable).
@@ -256,6 +423,13 @@ def _copy(state: _AccountState) -> _AccountState:
         answers=dict(state.answers),
         subscriptions=dict(state.subscriptions),
         pushes=dict(state.pushes),
+        parcel_at=dict(state.parcel_at),
+        intercept_at=dict(state.intercept_at),
+        subscription_at=dict(state.subscription_at),
+        push_at=dict(state.push_at),
+        removable=list(state.removable),
+        newest_seq=state.newest_seq,
+        pushes_dropped=state.pushes_dropped,
     )
 
 

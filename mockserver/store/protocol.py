@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import AbstractContextManager
-from typing import Optional, Protocol, runtime_checkable
+from typing import Generic, Optional, Protocol, TypeVar, runtime_checkable
+
+from attrs import frozen
 
 from mockserver.world import (
     Account,
@@ -16,7 +19,29 @@ from mockserver.world import (
     Subscription,
 )
 
-__all__ = ["Store"]
+__all__ = ["Page", "Scope", "Store"]
+
+_T = TypeVar("_T")
+
+#: Only the values of these ``(carrier, app_key)`` accounts (``None``: every account's).
+Scope = Optional[Collection[tuple[str, str]]]
+
+
+@frozen
+class Page(Generic[_T]):
+    """One page of a stored list, oldest first.
+
+    Attributes:
+        items: ``(position, value)`` pairs. A position is store-wide and only grows: a value
+            gets one when it is first stored and keeps it while it is replaced, so that paging
+            on it (``after`` = the last position seen) is stable while writes happen.
+        total: how many values match the filters, on every page.
+        more: whether values follow this page.
+    """
+
+    items: tuple[tuple[int, _T], ...]
+    total: int
+    more: bool
 
 
 @runtime_checkable
@@ -93,6 +118,57 @@ class Store(Protocol):
 
     def list_pushes(self, carrier: str, app_key: str, state: Optional[PushState] = None) -> list[PushRecord]:
         """The account's pushes (optionally in one state), ordered by ``seq``."""
+        ...
+
+    def limit_pushes(self, limit: Optional[int]) -> None:
+        """Keep at most ``limit`` push records per account (``None``: no bound).
+
+        Past it, the oldest settled records (delivered, failed, dropped) are removed, oldest
+        ``seq`` first, and counted (:meth:`dropped_pushes`). Pending records are never removed,
+        nor the account's newest record (its ``seq`` numbers the next push), nor a record that
+        reports an intercept's result (the push scheduler reads it to know the result was pushed).
+        """
+        ...
+
+    def dropped_pushes(self, carrier: str, app_key: str) -> int:
+        """How many of the account's push records the bound removed (since the store was opened,
+        or the account last reset)."""
+        ...
+
+    def page_accounts(
+        self, carrier: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Account]:
+        """Accounts (of one carrier, of ``scope``) in the order they were registered, after a position."""
+        ...
+
+    def page_parcels(self, carrier: str, app_key: str, *, after: int, limit: int) -> Page[Parcel]:
+        """The account's parcels in the order they were first stored, after a position."""
+        ...
+
+    def page_intercepts(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[InterceptRecord]:
+        """Intercept records, across accounts, in the order they were first stored."""
+        ...
+
+    def page_subscriptions(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Subscription]:
+        """Subscriptions, across accounts, in the order they were first stored."""
+        ...
+
+    def page_pushes(
+        self,
+        carrier: Optional[str],
+        app_key: Optional[str],
+        *,
+        after: int,
+        limit: int,
+        state: Optional[PushState] = None,
+        waybill: Optional[str] = None,
+        scope: Scope = None,
+    ) -> Page[PushRecord]:
+        """Push records, across accounts, in the order they were created (one account's: by ``seq``)."""
         ...
 
     def reset(self) -> None:

@@ -25,8 +25,8 @@ from typing import Any, Optional, Union
 from mockserver.config import ConfigError
 from mockserver.store.generations import Generations
 from mockserver.store.lock import FileLock, LockedError
-from mockserver.store.memory import MemoryStore
-from mockserver.store.protocol import Store
+from mockserver.store.memory import SETTLED, MemoryStore
+from mockserver.store.protocol import Page, Scope, Store
 from mockserver.store.rows import TABLES, CorruptRow, Table, decode
 from mockserver.world import (
     Account,
@@ -75,7 +75,14 @@ CREATE TABLE IF NOT EXISTS pushes (
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS intercepts_by_waybill ON intercepts (carrier, app_key, waybill);
 CREATE INDEX IF NOT EXISTS pushes_by_state ON pushes (carrier, app_key, state, seq);
+CREATE INDEX IF NOT EXISTS parcels_by_account ON parcels (carrier, app_key);
+CREATE INDEX IF NOT EXISTS intercepts_by_account ON intercepts (carrier, app_key);
+CREATE INDEX IF NOT EXISTS pushes_by_account ON pushes (carrier, app_key);
+CREATE INDEX IF NOT EXISTS subscriptions_by_account ON subscriptions (carrier, app_key);
 """
+
+#: The settled push states, as stored in the ``state`` column.
+_SETTLED = tuple(sorted(state.value for state in SETTLED))
 
 #: Tables holding one account's state (cleared by ``reset_account``).
 _ACCOUNT_TABLES = ("parcels", "intercepts", "answers", "subscriptions", "pushes")
@@ -132,6 +139,12 @@ class SqliteStore:
         self.path = str(path)
         self._lock = threading.RLock()
         self._generations = Generations()
+        self._push_limit: Optional[int] = None
+        self._pushes_dropped: dict[tuple[str, str], int] = {}
+        # What each account's drop count was before the running atomic() block changed it.
+        self._dropped_before: dict[tuple[str, str], int] = {}
+        # The number of each account's push records, once counted (kept up to date by the writes).
+        self._push_counts: dict[tuple[str, str], int] = {}
         self._depth = 0
         self._closed = False
         self._file_lock: Optional[FileLock] = None
@@ -263,6 +276,7 @@ class SqliteStore:
             outermost = self._depth == 0
             if outermost:
                 self._execute("BEGIN IMMEDIATE", ())
+                self._dropped_before = {}
             self._depth += 1
             try:
                 yield
@@ -270,10 +284,22 @@ class SqliteStore:
                 self._depth -= 1
                 if outermost:
                     self._execute("ROLLBACK", ())
+                    self._forget_push_counts()
                 raise
             self._depth -= 1
             if outermost:
                 self._execute("COMMIT", ())
+                self._dropped_before = {}
+
+    def _forget_push_counts(self) -> None:
+        """After a rollback: put back the drop counts the block changed, recount on next use."""
+        for key, count in self._dropped_before.items():
+            if count:
+                self._pushes_dropped[key] = count
+            else:
+                self._pushes_dropped.pop(key, None)
+        self._dropped_before = {}
+        self._push_counts.clear()
 
     def _execute(self, sql: str, args: tuple[Any, ...]) -> list[Any]:
         with self._lock:
@@ -437,6 +463,23 @@ class SqliteStore:
         return self._rows("callbacks")
 
     def put_push(self, record: PushRecord) -> None:
+        if self._push_limit is None:
+            self._put_push(record)
+            return
+        with self.atomic():
+            found = self._execute(
+                "SELECT state FROM pushes WHERE carrier = ? AND app_key = ? AND id = ?",
+                (record.carrier, record.app_key, record.id),
+            )
+            self._put_push(record)
+            key = (record.carrier, record.app_key)
+            if not found and key in self._push_counts:
+                self._push_counts[key] += 1
+            # Only a new record, or one that settles, can take the account past the bound.
+            if not found or (record.state in SETTLED and found[0][0] not in _SETTLED):
+                self._prune(record.carrier, record.app_key)
+
+    def _put_push(self, record: PushRecord) -> None:
         self._write(
             "INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
             "DO UPDATE SET seq = excluded.seq, state = excluded.state, data = excluded.data",
@@ -447,6 +490,53 @@ class SqliteStore:
             record.state.value,
             _dump(record.to_dict()),
         )
+
+    def _prune(self, carrier: str, app_key: str) -> None:
+        """Remove the account's oldest settled records past the bound (never pending ones, nor
+        the newest, nor one that reports an intercept's result)."""
+        limit = self._push_limit
+        if limit is None:
+            return
+        key = (carrier, app_key)
+        count = self._push_counts.get(key)
+        if count is None:
+            where = "FROM pushes WHERE carrier = ? AND app_key = ?"
+            count = self._push_counts[key] = int(self._execute(f"SELECT COUNT(*) {where}", key)[0][0])
+        if count <= limit:
+            return
+        (newest,), *_ = self._execute(
+            "SELECT MAX(rowid) FROM pushes WHERE carrier = ? AND app_key = ?", (carrier, app_key)
+        )
+        marks = ", ".join("?" * len(_SETTLED))
+        self._execute(
+            "DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes WHERE carrier = ? AND app_key = ? "
+            f"AND rowid < ? AND state IN ({marks}) AND json_extract(data, '$.intercept_id') IS NULL "
+            "ORDER BY rowid LIMIT ?)",
+            (carrier, app_key, newest, *_SETTLED, count - limit),
+        )
+        removed = int(self._execute("SELECT changes()", ())[0][0])
+        if removed:
+            self._push_counts[key] = count - removed
+            self._dropped_before.setdefault(key, self._pushes_dropped.get(key, 0))
+            self._pushes_dropped[key] = self._pushes_dropped.get(key, 0) + removed
+
+    def limit_pushes(self, limit: Optional[int]) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be >= 1 (got {limit})")
+        with self.atomic():
+            self._push_limit = limit
+            self._push_counts.clear()  # writes made without a bound did not keep them
+            if limit is not None:
+                over = self._execute(
+                    "SELECT carrier, app_key FROM pushes GROUP BY carrier, app_key HAVING COUNT(*) > ?",
+                    (limit,),
+                )
+                for carrier, app_key in over:
+                    self._prune(str(carrier), str(app_key))
+
+    def dropped_pushes(self, carrier: str, app_key: str) -> int:
+        with self._lock:
+            return self._pushes_dropped.get((carrier, app_key), 0)
 
     def get_push(self, carrier: str, app_key: str, push_id: str) -> Optional[PushRecord]:
         found: Optional[PushRecord] = self._one(
@@ -460,24 +550,102 @@ class SqliteStore:
             return self._rows("pushes", where, carrier, app_key, order="seq")
         return self._rows("pushes", where + " AND state = ?", carrier, app_key, state.value, order="seq")
 
+    # -- pages ----------------------------------------------------------------------------------
+
+    def _page(
+        self, table: str, filters: list[tuple[str, tuple[Any, ...]]], after: int, limit: int, scope: Scope
+    ) -> Page[Any]:
+        """Rows after rowid ``after`` matching every ``(sql, args)`` filter, by rowid (= position)."""
+        if scope is not None:
+            if not scope:
+                return Page(items=(), total=0, more=False)
+            keys = sorted(scope)
+            values = ", ".join("(?, ?)" for _ in keys)
+            filters = [
+                *filters,
+                (f"(carrier, app_key) IN (VALUES {values})", tuple(p for k in keys for p in k)),
+            ]
+        where = " AND ".join(sql for sql, _ in filters) or "1"
+        args = tuple(a for _, values in filters for a in values)
+        (total,), *_ = self._execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", args)
+        spec = TABLES[table]
+        columns = (*spec.key, *spec.extra)
+        rows = self._execute(
+            f"SELECT rowid, {', '.join(columns)}, data FROM {table} WHERE rowid > ? AND {where} "
+            "ORDER BY rowid LIMIT ?",
+            (after, *args, limit + 1),
+        )
+        items = []
+        for row in rows[:limit]:
+            key = tuple(str(part) for part in row[1 : 1 + len(spec.key)])
+            checked = dict(zip(columns, row[1 : 1 + len(columns)]))
+            try:
+                value = decode(spec, key, row[-1], {c: checked[c] for c in (*spec.fields, *spec.extra)})
+            except CorruptRow as exc:
+                raise StoreCorrupt(f"SQLite store {self.path}: {exc}", table=exc.table, key=exc.key) from None
+            items.append((int(row[0]), value))
+        return Page(items=tuple(items), total=int(total), more=len(rows) > limit)
+
+    def page_accounts(
+        self, carrier: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Account]:
+        return self._page("accounts", _where(carrier=carrier), after, limit, scope)
+
+    def page_parcels(self, carrier: str, app_key: str, *, after: int, limit: int) -> Page[Parcel]:
+        return self._page("parcels", _where(carrier=carrier, app_key=app_key), after, limit, None)
+
+    def page_intercepts(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[InterceptRecord]:
+        return self._page("intercepts", _where(carrier=carrier, app_key=app_key), after, limit, scope)
+
+    def page_subscriptions(
+        self, carrier: Optional[str], app_key: Optional[str], *, after: int, limit: int, scope: Scope = None
+    ) -> Page[Subscription]:
+        return self._page("subscriptions", _where(carrier=carrier, app_key=app_key), after, limit, scope)
+
+    def page_pushes(
+        self,
+        carrier: Optional[str],
+        app_key: Optional[str],
+        *,
+        after: int,
+        limit: int,
+        state: Optional[PushState] = None,
+        waybill: Optional[str] = None,
+        scope: Scope = None,
+    ) -> Page[PushRecord]:
+        filters = _where(carrier=carrier, app_key=app_key, state=None if state is None else state.value)
+        if waybill is not None:
+            filters.append(
+                ("EXISTS (SELECT 1 FROM json_each(data, '$.waybills') WHERE value = ?)", (waybill,))
+            )
+        return self._page("pushes", filters, after, limit, scope)
+
     # -- resets ---------------------------------------------------------------------------------
 
     def reset(self) -> None:
         with self.atomic():
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table}")
+            self._pushes_dropped.clear()
+            self._push_counts.clear()
         self._generations.bump_all()
 
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self.atomic():
             for table in _ACCOUNT_TABLES:
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
+            self._pushes_dropped.pop((carrier, app_key), None)
+            self._push_counts.pop((carrier, app_key), None)
         self._generations.bump(carrier, app_key)
 
     def delete_account(self, carrier: str, app_key: str) -> None:
         with self.atomic():
             for table in ("accounts", "callbacks", *_ACCOUNT_TABLES):
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
+            self._pushes_dropped.pop((carrier, app_key), None)
+            self._push_counts.pop((carrier, app_key), None)
         self._generations.bump(carrier, app_key)
 
     def generation(self, carrier: str, app_key: str) -> int:
@@ -485,6 +653,11 @@ class SqliteStore:
 
     def changes(self, carrier: str, app_key: str, since: int = 0) -> tuple[int, dict[str, int]]:
         return self._generations.detail(carrier, app_key, since)
+
+
+def _where(**columns: Optional[str]) -> list[tuple[str, tuple[Any, ...]]]:
+    """``column = ?`` filters for the columns given a value (``None``: any)."""
+    return [(f"{name} = ?", (value,)) for name, value in columns.items() if value is not None]
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
