@@ -16,7 +16,7 @@ from ...models import (
     TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._codec import parse_china_time
+from .._codec import by_time, parse_china_time
 from .._envelope import EnvelopeFormat, envelope_error, load_json, require
 from .._push import dedupe_key
 from . import codes
@@ -192,7 +192,7 @@ def track_events(waybill: str, data: Any) -> List[TrackingEvent]:
             continue
         for j, detail in enumerate(_details(entry, path)):
             events.append(detail_from_wire(detail, f"{path}.details[{j}]")[0])
-    events.sort(key=lambda e: e.time)  # stable: equal times keep the carrier's order
+    events.sort(key=by_time)  # stable: equal times keep the carrier's order
     return events
 
 

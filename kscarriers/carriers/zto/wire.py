@@ -10,6 +10,7 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
+    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import from_epoch_ms, parse_china_time
@@ -81,20 +82,35 @@ def _site(scan: Mapping[str, Any]) -> Mapping[str, Any]:
     return site if isinstance(site, (dict, Mapping)) else {}
 
 
+_SIGNED_BY_RECIPIENT = TrackingSubStatus.SIGNED_BY_RECIPIENT
+
+
 def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
-    """One ``ScanTraceDTO`` of the track query as a TrackingEvent."""
+    """One ``ScanTraceDTO`` of the track query as a TrackingEvent.
+
+    A dozen of these make a track answer, so the usual case (a plain dict with both required
+    fields) is read without a call per field; anything else goes through :func:`require`,
+    which names what is wrong.
+    """
     where = f"result[{index}]"
-    raw_code = str(require(CARRIER, scan, "scanType", where=where))
-    when = from_epoch_ms(CARRIER, require(CARRIER, scan, "scanDate", where=where), where=where)
-    site = _site(scan)
+    if type(scan) is dict and scan.get("scanType") is not None and scan.get("scanDate") is not None:
+        raw_code = str(scan["scanType"])
+        millis = scan["scanDate"]
+    else:
+        raw_code = str(require(CARRIER, scan, "scanType", where=where))
+        millis = require(CARRIER, scan, "scanDate", where=where)
+    when = from_epoch_ms(CARRIER, millis, where=where)
+    site = scan.get("scanSite")
+    if type(site) is not dict:
+        site = _site(scan)
     signer = str(scan.get("signMan") or "")
-    status, sub = refine_signed(
-        classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
-    )
+    status = classify(codes.SCAN_TYPES, raw_code)
+    if status[1] is _SIGNED_BY_RECIPIENT:
+        status = refine_signed(status, signer, proxy_words=codes.PROXY_SIGNER_WORDS)
     return TrackingEvent._trusted(
         when,
-        status,
-        sub,
+        status[0],
+        status[1],
         raw_code,
         str(scan.get("desc") or ""),
         str(site.get("name") or ""),
