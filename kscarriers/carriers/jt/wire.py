@@ -106,14 +106,21 @@ def node_of(value: str) -> Optional[str]:
 
 def _scan_type(detail: Mapping[str, Any], where: str) -> Tuple[str, Optional[str]]:
     """The raw scan type as sent, and the node it resolves to (None when unrecognised)."""
-    values = [_text(detail.get(key)) for key in _SCAN_TYPE_FIELDS]
-    present = [v for v in values if v]
-    if not present:
+    first: Optional[str] = None
+    node: Optional[str] = None
+    for key in _SCAN_TYPE_FIELDS:
+        value = _text(detail.get(key))
+        if value:
+            if first is None:
+                first = value
+            node = node_of(value)
+            if node is not None:
+                break
+    if first is None:
         raise ResponseFormatError(
             carrier=CARRIER, code="MISSING_FIELD", message=f"{where}.scanType is missing", raw=detail
         )
-    node = next((n for n in map(node_of, present) if n is not None), None)
-    return present[0], node
+    return first, node
 
 
 def classify_scan(node: Optional[str], problem: str) -> Tuple[TrackingStatus, TrackingSubStatus]:

@@ -82,30 +82,20 @@ def _site(scan: Mapping[str, Any]) -> Mapping[str, Any]:
     return site if isinstance(site, (dict, Mapping)) else {}
 
 
-_SIGNED_BY_RECIPIENT = TrackingSubStatus.SIGNED_BY_RECIPIENT
-
-
 def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
     """One ``ScanTraceDTO`` of the track query as a TrackingEvent.
 
-    A dozen of these make a track answer, so the usual case (a plain dict with both required
-    fields) is read without a call per field; anything else goes through :func:`require`,
-    which names what is wrong.
+    A dozen of these make a track answer: only a signed-for scan pays for refining by signer.
     """
     where = f"result[{index}]"
-    if type(scan) is dict and scan.get("scanType") is not None and scan.get("scanDate") is not None:
-        raw_code = str(scan["scanType"])
-        millis = scan["scanDate"]
-    else:
-        raw_code = str(require(CARRIER, scan, "scanType", where=where))
-        millis = require(CARRIER, scan, "scanDate", where=where)
-    when = from_epoch_ms(CARRIER, millis, where=where)
+    raw_code = str(require(CARRIER, scan, "scanType", where=where))
+    when = from_epoch_ms(CARRIER, require(CARRIER, scan, "scanDate", where=where), where=where)
     site = scan.get("scanSite")
     if type(site) is not dict:
         site = _site(scan)
     signer = str(scan.get("signMan") or "")
     status = classify(codes.SCAN_TYPES, raw_code)
-    if status[1] is _SIGNED_BY_RECIPIENT:
+    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
         status = refine_signed(status, signer, proxy_words=codes.PROXY_SIGNER_WORDS)
     return TrackingEvent._trusted(
         when,
