@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator, Mapping, Optional, Protocol, Tuple
+from typing import Dict, Iterator, Mapping, Optional, Protocol, Tuple
 
 import requests
 from attrs import field, frozen
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
 from .config import Timeouts
@@ -102,6 +103,19 @@ def map_requests_errors(url: str) -> Iterator[None]:
         raise TransportError(f"request to {url} failed: {type(exc).__name__}", url=url) from exc
 
 
+def _plain_headers(headers: Mapping[str, str]) -> Dict[str, str]:
+    """An answer's headers as a plain dict, names spelled as the server sent them.
+
+    ``dict()`` of requests' ``CaseInsensitiveDict`` looks every name up again through Python
+    methods (a few microseconds an answer); its store already holds the ``(name, value)`` pairs.
+    """
+    if type(headers) is CaseInsensitiveDict:
+        store = getattr(headers, "_store", None)
+        if isinstance(store, dict):
+            return dict(store.values())
+    return dict(headers)
+
+
 #: Connections kept open per host when nothing else is asked for (requests' own default).
 DEFAULT_POOL_SIZE = 10
 
@@ -152,16 +166,17 @@ class RequestsTransport:
         """Send ``request`` through the session; see :class:`Transport`."""
         timeout: Tuple[float, float] = (timeouts.connect, timeouts.read)
         with map_requests_errors(request.url):
+            # requests merges the headers into a dict of its own; it never changes the one given.
             resp = self._session.request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
             )
             body = resp.content
-        return HttpResponse(status=resp.status_code, headers=dict(resp.headers), body=body)
+        return HttpResponse(status=resp.status_code, headers=_plain_headers(resp.headers), body=body)
 
     def close(self) -> None:
         """Close the session if this transport created it."""

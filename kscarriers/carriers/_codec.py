@@ -12,7 +12,7 @@ import re
 import time
 from datetime import datetime
 from typing import Any, Dict, Mapping, Optional
-from urllib.parse import parse_qsl, quote_plus
+from urllib.parse import parse_qsl
 
 from ..errors import ResponseFormatError, SignatureError
 from ..models import CHINA_TZ, Address
@@ -36,17 +36,30 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` builds this encoder per call.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def compact_json(value: Any) -> str:
     """JSON as carriers expect it: compact, UTF-8 characters kept (never ``\\u`` escapes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT_JSON.encode(value)
 
 
 #: Texts ``quote_plus`` leaves as they are (letters, digits and ``_.-~``): most field names and values.
 _FORM_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
+#: What ``quote_plus`` writes for each byte of UTF-8: itself when always safe, ``+`` for a space.
+_FORM_BYTES = tuple(
+    chr(byte) if _FORM_SAFE(chr(byte)) else "+" if byte == 0x20 else f"%{byte:02X}" for byte in range(256)
+)
+
+
 def _form_quote(text: str) -> str:
-    return text if _FORM_SAFE(text) else quote_plus(text, encoding="utf-8")
+    """``quote_plus(text, encoding="utf-8")``, one table look-up a byte instead of a Python call."""
+    if _FORM_SAFE(text):
+        return text
+    return "".join(map(_FORM_BYTES.__getitem__, text.encode("utf-8")))
 
 
 def encode_form(fields: Mapping[str, str]) -> bytes:
