@@ -73,6 +73,29 @@ def _never_connected(exc: BaseException) -> bool:
     )
 
 
+def _translated(exc: requests.exceptions.RequestException, url: str) -> TransportError:
+    """The kscarriers transport error for a ``requests`` exception (see :func:`map_requests_errors`)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(f"TLS error talking to {url}", retryable=False, url=url)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TimeoutError(f"connect timeout to {url}", url=url, maybe_sent=False)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return TimeoutError(f"read timeout from {url}", url=url)
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return ConnectError(f"connection to {url} failed", url=url, maybe_sent=not _never_connected(exc))
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader,
+        ),
+    ):
+        return TransportError(f"invalid request to {url}: {exc}", retryable=False, url=url)
+    return TransportError(f"request to {url} failed: {type(exc).__name__}", url=url)
+
+
 @contextlib.contextmanager
 def map_requests_errors(url: str) -> Iterator[None]:
     """Translate ``requests`` exceptions into kscarriers transport errors.
@@ -82,25 +105,8 @@ def map_requests_errors(url: str) -> Iterator[None]:
     """
     try:
         yield
-    except requests.exceptions.SSLError as exc:
-        raise ConnectError(f"TLS error talking to {url}", retryable=False, url=url) from exc
-    except requests.exceptions.ConnectTimeout as exc:
-        raise TimeoutError(f"connect timeout to {url}", url=url, maybe_sent=False) from exc
-    except requests.exceptions.ReadTimeout as exc:
-        raise TimeoutError(f"read timeout from {url}", url=url) from exc
-    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise ConnectError(
-            f"connection to {url} failed", url=url, maybe_sent=not _never_connected(exc)
-        ) from exc
-    except (
-        requests.exceptions.InvalidURL,
-        requests.exceptions.InvalidSchema,
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidHeader,
-    ) as exc:
-        raise TransportError(f"invalid request to {url}: {exc}", retryable=False, url=url) from exc
     except requests.exceptions.RequestException as exc:
-        raise TransportError(f"request to {url} failed: {type(exc).__name__}", url=url) from exc
+        raise _translated(exc, url) from exc
 
 
 def _plain_headers(headers: Mapping[str, str]) -> Dict[str, str]:
@@ -165,7 +171,7 @@ class RequestsTransport:
     def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
         """Send ``request`` through the session; see :class:`Transport`."""
         timeout: Tuple[float, float] = (timeouts.connect, timeouts.read)
-        with map_requests_errors(request.url):
+        try:  # map_requests_errors, without a context manager's generator per request
             # requests merges the headers into a dict of its own; it never changes the one given.
             resp = self._session.request(
                 request.method,
@@ -176,6 +182,8 @@ class RequestsTransport:
                 allow_redirects=False,
             )
             body = resp.content
+        except requests.exceptions.RequestException as exc:
+            raise _translated(exc, request.url) from exc
         return HttpResponse(status=resp.status_code, headers=_plain_headers(resp.headers), body=body)
 
     def close(self) -> None:

@@ -130,6 +130,10 @@ def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
 
     Also ``yyyy-MM-ddTHH:mm:ss``, ``yyyy-MM-dd HH:mm`` and epoch milliseconds.
     """
+    if type(value) is str and len(value) == 19:  # the plain shape, already stripped: a cache hit
+        plain = _plain_time(value)
+        if plain is not None:
+            return plain
     if isinstance(value, str):
         text = value.strip()
         plain = _plain_time(text) if len(text) == 19 else None  # only short texts are cached

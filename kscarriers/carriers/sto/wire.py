@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -83,7 +84,8 @@ def _from_xml(response: HttpResponse, text: str, *, strict: bool) -> Optional[Di
 def _decode(response: HttpResponse, *, strict: bool) -> Optional[Mapping[str, Any]]:
     """The envelope as a mapping, or None when the body is not an STO envelope at all."""
     try:
-        text = response.body.decode("utf-8-sig").strip()
+        body = response.body  # utf-8-sig, without that codec's Python-level wrapper
+        text = (body[3:] if body[:3] == codecs.BOM_UTF8 else body).decode("utf-8").strip()
     except UnicodeDecodeError:
         return None
     if text.startswith("<"):
