@@ -63,29 +63,35 @@ def summary(ratios: List[float], subjects: List[float], baselines: List[float]) 
 
 
 def interleaved(
-    subject: Callable[[], object], baseline: Callable[[], object], number: int, repeat: int
+    subject: Callable[[], object],
+    baseline: Callable[[], object],
+    number: int,
+    repeat: int,
+    *,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Row:
     """Per-call seconds of ``subject`` and ``baseline``, ``number`` calls each, in turns.
 
     Which side goes first alternates, so neither always meets a warmer (or busier) machine.
+    ``clock`` is wall time by default; ``time.thread_time`` counts this thread's CPU only.
     """
     ratios, subjects, baselines = [], [], []
     for i in range(repeat):
         if i % 2:
-            b, s = _per_call(baseline, number), _per_call(subject, number)
+            b, s = _per_call(baseline, number, clock), _per_call(subject, number, clock)
         else:
-            s, b = _per_call(subject, number), _per_call(baseline, number)
+            s, b = _per_call(subject, number, clock), _per_call(baseline, number, clock)
         ratios.append(s / b)
         subjects.append(s)
         baselines.append(b)
     return summary(ratios, subjects, baselines)
 
 
-def _per_call(fn: Callable[[], object], number: int) -> float:
-    started = time.perf_counter()
+def _per_call(fn: Callable[[], object], number: int, clock: Callable[[], float]) -> float:
+    started = clock()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - started) / number
+    return (clock() - started) / number
 
 
 def _mock_app() -> Any:
@@ -115,7 +121,9 @@ def _config(base: str) -> ClientConfig:
     )
 
 
-def _carrier_row(client: Client, slug: str, number: int, repeat: int) -> Row:
+def _carrier_row(
+    client: Client, slug: str, number: int, repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> Row:
     waybill = WAYBILLS[slug]
     request = client.adapter(slug).build_track(waybill)
     headers = {**request.headers, "User-Agent": client.config.user_agent}
@@ -130,18 +138,24 @@ def _carrier_row(client: Client, slug: str, number: int, repeat: int) -> Row:
         for _ in range(max(3, number // 10)):  # warm both connections and caches
             subject()
             baseline()
-        return interleaved(subject, baseline, number, repeat)
+        return interleaved(subject, baseline, number, repeat, clock=clock)
 
 
-def bench_track_http(number: int, repeat: int) -> Dict[str, Row]:
+def bench_track_http(
+    number: int, repeat: int, *, clock: Callable[[], float] = time.perf_counter
+) -> Dict[str, Row]:
     """Per carrier: ``Client.track`` vs a bare ``requests`` post of the same signed request.
 
     The same signed body is posted again and again (the mock checks signatures, not replays).
+    With ``clock=time.thread_time`` both sides are the CPU of this (the client's) thread: the
+    server's threads are not counted, so ``subject - baseline`` is the SDK's own CPU per
+    track, the figure least disturbed by other work on a shared machine
+    (``python -m benchmarks.sdk_http cpu``).
     """
     base, stop = serve_in_thread(_mock_app(), threads=4)
     try:
         with Client(_config(base)) as client:
-            return {slug: _carrier_row(client, slug, number, repeat) for slug in WAYBILLS}
+            return {slug: _carrier_row(client, slug, number, repeat, clock) for slug in WAYBILLS}
     finally:
         stop()
 
@@ -226,5 +240,18 @@ def _serve_forever(latency: float, threads: int) -> None:
         stop()
 
 
-if __name__ == "__main__":  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
-    _serve_forever(float(sys.argv[1]), int(sys.argv[2]))
+def _print_track_cpu() -> None:
+    """The SDK's own CPU per track, per carrier: client-thread CPU of a track minus a bare post's."""
+    for slug, row in bench_track_http(50, 21, clock=time.thread_time).items():
+        print(
+            f"{slug}_track_thread_cpu_vs_bare_post: {row.ratio:.2f}x (subject {row.subject * 1e6:.1f} µs "
+            f"vs baseline {row.baseline * 1e6:.1f} µs: the SDK's own {(row.subject - row.baseline) * 1e6:.0f} "
+            f"µs a track; median of {row.repeats}, ratios {row.low:.2f}–{row.high:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["cpu"]:  # python -m benchmarks.sdk_http cpu
+        _print_track_cpu()
+    else:  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
+        _serve_forever(float(sys.argv[1]), int(sys.argv[2]))
