@@ -13,6 +13,7 @@ Two kinds of rows (issue 12):
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -23,12 +24,21 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Tuple
 
 import requests
 
-from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
+from kscarriers import CarrierConfig, Client, ClientConfig, Credentials, Timeouts
+from kscarriers.transport import HttpRequest, HttpResponse
 from mockserver import create_app
 from mockserver.clock import ManualClock
 from mockserver.serving import serve_in_thread
 
-__all__ = ["Row", "bench_track_http", "bench_track_many", "interleaved", "sleeping_app", "summary"]
+__all__ = [
+    "Row",
+    "bench_track_canned",
+    "bench_track_http",
+    "bench_track_many",
+    "interleaved",
+    "sleeping_app",
+    "summary",
+]
 
 #: One waybill per carrier, the numbers the tests use.
 WAYBILLS: Dict[str, str] = {
@@ -240,6 +250,61 @@ def _serve_forever(latency: float, threads: int) -> None:
         stop()
 
 
+class _Canned:
+    """A transport that answers every request with one recorded answer, without a socket."""
+
+    def __init__(self, answer: HttpResponse) -> None:
+        self.answer = answer
+
+    def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
+        return self.answer
+
+
+def bench_track_canned(number: int, repeat: int) -> Dict[str, Tuple[float, float]]:
+    """Per carrier: CPU seconds per ``Client.track`` with a canned answer, and per ``json.loads`` of it.
+
+    The answer is the mock's, recorded once over HTTP; each figure is the best of ``repeat``
+    loops of ``number`` calls (``time.process_time``). This is the SDK's own work with warm
+    caches: what a track costs beside the socket (``python -m benchmarks.sdk_http canned``).
+    """
+    base, stop = serve_in_thread(_mock_app(), threads=4)
+    try:
+        with Client(_config(base)) as client:
+            answers = {}
+            for slug, waybill in WAYBILLS.items():
+                request = client.adapter(slug).build_track(waybill)
+                sent = requests.post(
+                    request.url, data=request.body, headers=dict(request.headers), timeout=10
+                )
+                answers[slug] = HttpResponse(
+                    status=sent.status_code, headers=dict(sent.headers), body=sent.content
+                )
+    finally:
+        stop()
+    return {slug: _canned_figures(slug, answer, number, repeat) for slug, answer in answers.items()}
+
+
+def _canned_figures(slug: str, answer: HttpResponse, number: int, repeat: int) -> Tuple[float, float]:
+    client = Client(_config("http://canned.test"), transport=_Canned(answer))
+    waybill = WAYBILLS[slug]
+
+    def track() -> object:
+        return client.track(waybill, slug)
+
+    def decode() -> object:
+        return json.loads(answer.body)
+
+    return (
+        min(_per_call(track, number, time.process_time) for _ in range(repeat)),
+        min(_per_call(decode, number, time.process_time) for _ in range(repeat)),
+    )
+
+
+def _print_track_canned() -> None:
+    for slug, (track, decode) in bench_track_canned(3000, 5).items():
+        print(f"{slug}_track_canned: {track * 1e6:.1f} µs a track, of which json.loads {decode * 1e6:.1f} µs")
+
+
 def _print_track_cpu() -> None:
     """The SDK's own CPU per track, per carrier: client-thread CPU of a track minus a bare post's."""
     for slug, row in bench_track_http(50, 21, clock=time.thread_time).items():
@@ -253,5 +318,7 @@ def _print_track_cpu() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["cpu"]:  # python -m benchmarks.sdk_http cpu
         _print_track_cpu()
+    elif sys.argv[1:] == ["canned"]:  # python -m benchmarks.sdk_http canned
+        _print_track_canned()
     else:  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
         _serve_forever(float(sys.argv[1]), int(sys.argv[2]))
