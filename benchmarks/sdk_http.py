@@ -13,6 +13,7 @@ Two kinds of rows (issue 12):
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -23,12 +24,21 @@ from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Tuple
 
 import requests
 
-from kscarriers import CarrierConfig, Client, ClientConfig, Credentials
+from kscarriers import CarrierConfig, Client, ClientConfig, Credentials, Timeouts
+from kscarriers.transport import HttpRequest, HttpResponse
 from mockserver import create_app
 from mockserver.clock import ManualClock
 from mockserver.serving import serve_in_thread
 
-__all__ = ["Row", "bench_track_http", "bench_track_many", "interleaved", "sleeping_app", "summary"]
+__all__ = [
+    "Row",
+    "bench_track_canned",
+    "bench_track_http",
+    "bench_track_many",
+    "interleaved",
+    "sleeping_app",
+    "summary",
+]
 
 #: One waybill per carrier, the numbers the tests use.
 WAYBILLS: Dict[str, str] = {
@@ -63,29 +73,35 @@ def summary(ratios: List[float], subjects: List[float], baselines: List[float]) 
 
 
 def interleaved(
-    subject: Callable[[], object], baseline: Callable[[], object], number: int, repeat: int
+    subject: Callable[[], object],
+    baseline: Callable[[], object],
+    number: int,
+    repeat: int,
+    *,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Row:
     """Per-call seconds of ``subject`` and ``baseline``, ``number`` calls each, in turns.
 
     Which side goes first alternates, so neither always meets a warmer (or busier) machine.
+    ``clock`` is wall time by default; ``time.thread_time`` counts this thread's CPU only.
     """
     ratios, subjects, baselines = [], [], []
     for i in range(repeat):
         if i % 2:
-            b, s = _per_call(baseline, number), _per_call(subject, number)
+            b, s = _per_call(baseline, number, clock), _per_call(subject, number, clock)
         else:
-            s, b = _per_call(subject, number), _per_call(baseline, number)
+            s, b = _per_call(subject, number, clock), _per_call(baseline, number, clock)
         ratios.append(s / b)
         subjects.append(s)
         baselines.append(b)
     return summary(ratios, subjects, baselines)
 
 
-def _per_call(fn: Callable[[], object], number: int) -> float:
-    started = time.perf_counter()
+def _per_call(fn: Callable[[], object], number: int, clock: Callable[[], float]) -> float:
+    started = clock()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - started) / number
+    return (clock() - started) / number
 
 
 def _mock_app() -> Any:
@@ -115,7 +131,9 @@ def _config(base: str) -> ClientConfig:
     )
 
 
-def _carrier_row(client: Client, slug: str, number: int, repeat: int) -> Row:
+def _carrier_row(
+    client: Client, slug: str, number: int, repeat: int, clock: Callable[[], float] = time.perf_counter
+) -> Row:
     waybill = WAYBILLS[slug]
     request = client.adapter(slug).build_track(waybill)
     headers = {**request.headers, "User-Agent": client.config.user_agent}
@@ -130,18 +148,24 @@ def _carrier_row(client: Client, slug: str, number: int, repeat: int) -> Row:
         for _ in range(max(3, number // 10)):  # warm both connections and caches
             subject()
             baseline()
-        return interleaved(subject, baseline, number, repeat)
+        return interleaved(subject, baseline, number, repeat, clock=clock)
 
 
-def bench_track_http(number: int, repeat: int) -> Dict[str, Row]:
+def bench_track_http(
+    number: int, repeat: int, *, clock: Callable[[], float] = time.perf_counter
+) -> Dict[str, Row]:
     """Per carrier: ``Client.track`` vs a bare ``requests`` post of the same signed request.
 
     The same signed body is posted again and again (the mock checks signatures, not replays).
+    With ``clock=time.thread_time`` both sides are the CPU of this (the client's) thread: the
+    server's threads are not counted, so ``subject - baseline`` is the SDK's own CPU per
+    track, the figure least disturbed by other work on a shared machine
+    (``python -m benchmarks.sdk_http cpu``).
     """
     base, stop = serve_in_thread(_mock_app(), threads=4)
     try:
         with Client(_config(base)) as client:
-            return {slug: _carrier_row(client, slug, number, repeat) for slug in WAYBILLS}
+            return {slug: _carrier_row(client, slug, number, repeat, clock) for slug in WAYBILLS}
     finally:
         stop()
 
@@ -226,5 +250,75 @@ def _serve_forever(latency: float, threads: int) -> None:
         stop()
 
 
-if __name__ == "__main__":  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
-    _serve_forever(float(sys.argv[1]), int(sys.argv[2]))
+class _Canned:
+    """A transport that answers every request with one recorded answer, without a socket."""
+
+    def __init__(self, answer: HttpResponse) -> None:
+        self.answer = answer
+
+    def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
+        return self.answer
+
+
+def bench_track_canned(number: int, repeat: int) -> Dict[str, Tuple[float, float]]:
+    """Per carrier: CPU seconds per ``Client.track`` with a canned answer, and per ``json.loads`` of it.
+
+    The answer is the mock's, recorded once over HTTP; each figure is the best of ``repeat``
+    loops of ``number`` calls (``time.process_time``). This is the SDK's own work with warm
+    caches: what a track costs beside the socket (``python -m benchmarks.sdk_http canned``).
+    """
+    base, stop = serve_in_thread(_mock_app(), threads=4)
+    try:
+        with Client(_config(base)) as client:
+            answers = {}
+            for slug, waybill in WAYBILLS.items():
+                request = client.adapter(slug).build_track(waybill)
+                sent = requests.post(
+                    request.url, data=request.body, headers=dict(request.headers), timeout=10
+                )
+                answers[slug] = HttpResponse(
+                    status=sent.status_code, headers=dict(sent.headers), body=sent.content
+                )
+    finally:
+        stop()
+    return {slug: _canned_figures(slug, answer, number, repeat) for slug, answer in answers.items()}
+
+
+def _canned_figures(slug: str, answer: HttpResponse, number: int, repeat: int) -> Tuple[float, float]:
+    client = Client(_config("http://canned.test"), transport=_Canned(answer))
+    waybill = WAYBILLS[slug]
+
+    def track() -> object:
+        return client.track(waybill, slug)
+
+    def decode() -> object:
+        return json.loads(answer.body)
+
+    return (
+        min(_per_call(track, number, time.process_time) for _ in range(repeat)),
+        min(_per_call(decode, number, time.process_time) for _ in range(repeat)),
+    )
+
+
+def _print_track_canned() -> None:
+    for slug, (track, decode) in bench_track_canned(3000, 5).items():
+        print(f"{slug}_track_canned: {track * 1e6:.1f} µs a track, of which json.loads {decode * 1e6:.1f} µs")
+
+
+def _print_track_cpu() -> None:
+    """The SDK's own CPU per track, per carrier: client-thread CPU of a track minus a bare post's."""
+    for slug, row in bench_track_http(50, 21, clock=time.thread_time).items():
+        print(
+            f"{slug}_track_thread_cpu_vs_bare_post: {row.ratio:.2f}x (subject {row.subject * 1e6:.1f} µs "
+            f"vs baseline {row.baseline * 1e6:.1f} µs: the SDK's own {(row.subject - row.baseline) * 1e6:.0f} "
+            f"µs a track; median of {row.repeats}, ratios {row.low:.2f}–{row.high:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["cpu"]:  # python -m benchmarks.sdk_http cpu
+        _print_track_cpu()
+    elif sys.argv[1:] == ["canned"]:  # python -m benchmarks.sdk_http canned
+        _print_track_canned()
+    else:  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
+        _serve_forever(float(sys.argv[1]), int(sys.argv[2]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from attrs import evolve
 
@@ -11,6 +11,7 @@ from .models import (
     InterceptKind,
     InterceptResult,
     InterceptStatus,
+    TrackingEvent,
     TrackingStatus,
     TrackingSubStatus,
     TrackResult,
@@ -25,16 +26,18 @@ def relabel_returns(result: TrackResult) -> TrackResult:
     Most carriers end the return leg with their ordinary sign scan; only the order of events
     tells it apart from a delivery to the buyer. The raw code is kept unchanged.
     """
-    events = list(result.events)
+    events: Optional[List[TrackingEvent]] = None  # copied at the first change only
     returning = False
-    for index, event in enumerate(events):
+    for index, event in enumerate(result.events):
         if event.status is TrackingStatus.RETURNING:
             returning = True
         elif returning and event.status is TrackingStatus.DELIVERED:
+            if events is None:
+                events = list(result.events)
             events[index] = evolve(
                 event, status=TrackingStatus.RETURNED, sub_status=TrackingSubStatus.RETURNED_TO_SENDER
             )
-    return evolve(result, events=events) if events != list(result.events) else result
+    return result if events is None else evolve(result, events=events)
 
 
 def _outcome(

@@ -325,8 +325,18 @@ class Client:
     # -- sending ----------------------------------------------------------------------------
 
     def _send(self, request: HttpRequest) -> HttpResponse:
-        if not any(name.lower() == "user-agent" for name in request.headers):
-            request = evolve(request, headers={**request.headers, "User-Agent": self.config.user_agent})
+        headers = request.headers
+        for name in headers:
+            if name.lower() == "user-agent":
+                break
+        else:
+            headers = {**headers, "User-Agent": self.config.user_agent}
+            if type(request) is HttpRequest:  # what attrs' evolve makes, without its generic walk
+                request = HttpRequest(
+                    method=request.method, url=request.url, headers=headers, body=request.body
+                )
+            else:
+                request = evolve(request, headers=headers)
         return self._transport.send(request, timeouts=self.config.timeouts)
 
     def _call_log(

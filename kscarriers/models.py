@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterable, Mapping, Optional, Tuple
 
 from attrs import field, frozen
 
@@ -36,7 +36,6 @@ CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
 
 _new = object.__new__
-_set = object.__setattr__
 
 
 def _aware(value: datetime) -> datetime:
@@ -276,19 +275,60 @@ class TrackingEvent:
         the parse): ``time`` is still made aware, and ``raw`` is still copied.
         """
         self = _new(cls)
-        _set(self, "time", time if time.tzinfo is CHINA_TZ else _aware(time))
-        _set(self, "status", status)
-        _set(self, "sub_status", sub_status)
-        _set(self, "raw_code", raw_code)
-        _set(self, "description", description)
-        _set(self, "location", location)
-        _set(self, "province", province)
-        _set(self, "city", city)
-        _set(self, "operator", operator)
-        _set(self, "signer", signer)
-        _set(self, "problem_code", problem_code)
-        _set(self, "raw", dict(raw))
+        _set_time(self, time if time.tzinfo is CHINA_TZ else _aware(time))
+        _set_status(self, status)
+        _set_sub_status(self, sub_status)
+        _set_raw_code(self, raw_code)
+        _set_description(self, description)
+        _set_location(self, location)
+        _set_province(self, province)
+        _set_city(self, city)
+        _set_operator(self, operator)
+        _set_signer(self, signer)
+        _set_problem_code(self, problem_code)
+        _set_raw(self, dict(raw))
         return self
+
+
+def _slot_setters(cls: type, names: Tuple[str, ...]) -> Tuple[Callable[[object, Any], None], ...]:
+    """The ``__set__`` of each named slot of ``cls``, looked up once.
+
+    Setting a slot through its descriptor skips ``object.__setattr__``'s look-up of the name
+    on the type: half the cost of building an event from trusted values.
+    """
+    return tuple(cls.__dict__[name].__set__ for name in names)
+
+
+(
+    _set_time,
+    _set_status,
+    _set_sub_status,
+    _set_raw_code,
+    _set_description,
+    _set_location,
+    _set_province,
+    _set_city,
+    _set_operator,
+    _set_signer,
+    _set_problem_code,
+    _set_raw,
+) = _slot_setters(
+    TrackingEvent,
+    (
+        "time",
+        "status",
+        "sub_status",
+        "raw_code",
+        "description",
+        "location",
+        "province",
+        "city",
+        "operator",
+        "signer",
+        "problem_code",
+        "raw",
+    ),
+)
 
 
 @frozen(kw_only=True)

@@ -13,18 +13,14 @@ __all__ = ["b64_md5", "digests_match", "is_base64"]
 Bytes = Union[bytes, str]
 
 
-def _bytes(value: Bytes) -> bytes:
-    return value.encode("utf-8") if isinstance(value, str) else value
-
-
 def b64_md5(*parts: Bytes) -> str:
     """Base64 of the raw 16-byte MD5 of the concatenated parts (UTF-8 for str parts).
 
     All four carriers sign this way: ``base64(md5(payload + secret))`` over the exact bytes
     sent, never the hex digest.
     """
-    digest = hashlib.md5(b"".join(_bytes(p) for p in parts)).digest()
-    return base64.b64encode(digest).decode("ascii")
+    joined = b"".join([p.encode("utf-8") if isinstance(p, str) else p for p in parts])
+    return binascii.b2a_base64(hashlib.md5(joined).digest(), newline=False).decode("ascii")
 
 
 def digests_match(expected_b64: str, received: str) -> bool:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator, Mapping, Optional, Protocol, Tuple
+from typing import Dict, Iterator, Mapping, Optional, Protocol, Tuple
 
 import requests
 from attrs import field, frozen
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
 from .config import Timeouts
@@ -72,6 +73,29 @@ def _never_connected(exc: BaseException) -> bool:
     )
 
 
+def _translated(exc: requests.exceptions.RequestException, url: str) -> TransportError:
+    """The kscarriers transport error for a ``requests`` exception (see :func:`map_requests_errors`)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConnectError(f"TLS error talking to {url}", retryable=False, url=url)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TimeoutError(f"connect timeout to {url}", url=url, maybe_sent=False)
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return TimeoutError(f"read timeout from {url}", url=url)
+    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+        return ConnectError(f"connection to {url} failed", url=url, maybe_sent=not _never_connected(exc))
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidHeader,
+        ),
+    ):
+        return TransportError(f"invalid request to {url}: {exc}", retryable=False, url=url)
+    return TransportError(f"request to {url} failed: {type(exc).__name__}", url=url)
+
+
 @contextlib.contextmanager
 def map_requests_errors(url: str) -> Iterator[None]:
     """Translate ``requests`` exceptions into kscarriers transport errors.
@@ -81,25 +105,21 @@ def map_requests_errors(url: str) -> Iterator[None]:
     """
     try:
         yield
-    except requests.exceptions.SSLError as exc:
-        raise ConnectError(f"TLS error talking to {url}", retryable=False, url=url) from exc
-    except requests.exceptions.ConnectTimeout as exc:
-        raise TimeoutError(f"connect timeout to {url}", url=url, maybe_sent=False) from exc
-    except requests.exceptions.ReadTimeout as exc:
-        raise TimeoutError(f"read timeout from {url}", url=url) from exc
-    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise ConnectError(
-            f"connection to {url} failed", url=url, maybe_sent=not _never_connected(exc)
-        ) from exc
-    except (
-        requests.exceptions.InvalidURL,
-        requests.exceptions.InvalidSchema,
-        requests.exceptions.MissingSchema,
-        requests.exceptions.InvalidHeader,
-    ) as exc:
-        raise TransportError(f"invalid request to {url}: {exc}", retryable=False, url=url) from exc
     except requests.exceptions.RequestException as exc:
-        raise TransportError(f"request to {url} failed: {type(exc).__name__}", url=url) from exc
+        raise _translated(exc, url) from exc
+
+
+def _plain_headers(headers: Mapping[str, str]) -> Dict[str, str]:
+    """An answer's headers as a plain dict, names spelled as the server sent them.
+
+    ``dict()`` of requests' ``CaseInsensitiveDict`` looks every name up again through Python
+    methods (a few microseconds an answer); its store already holds the ``(name, value)`` pairs.
+    """
+    if type(headers) is CaseInsensitiveDict:
+        store = getattr(headers, "_store", None)
+        if isinstance(store, dict):
+            return dict(store.values())
+    return dict(headers)
 
 
 #: Connections kept open per host when nothing else is asked for (requests' own default).
@@ -151,17 +171,20 @@ class RequestsTransport:
     def send(self, request: HttpRequest, *, timeouts: Timeouts) -> HttpResponse:
         """Send ``request`` through the session; see :class:`Transport`."""
         timeout: Tuple[float, float] = (timeouts.connect, timeouts.read)
-        with map_requests_errors(request.url):
+        try:  # map_requests_errors, without a context manager's generator per request
+            # requests merges the headers into a dict of its own; it never changes the one given.
             resp = self._session.request(
                 request.method,
                 request.url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
                 timeout=timeout,
                 allow_redirects=False,
             )
             body = resp.content
-        return HttpResponse(status=resp.status_code, headers=dict(resp.headers), body=body)
+        except requests.exceptions.RequestException as exc:
+            raise _translated(exc, request.url) from exc
+        return HttpResponse(status=resp.status_code, headers=_plain_headers(resp.headers), body=body)
 
     def close(self) -> None:
         """Close the session if this transport created it."""

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 import time
 from datetime import datetime
 from typing import Any, Dict, Mapping, Optional
-from urllib.parse import parse_qsl, quote_plus
+from urllib.parse import parse_qsl
 
 from ..errors import ResponseFormatError, SignatureError
 from ..models import CHINA_TZ, Address
@@ -19,6 +20,7 @@ from ..models import CHINA_TZ, Address
 __all__ = [
     "FORM_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
+    "by_time",
     "compact_json",
     "encode_form",
     "epoch_ms",
@@ -34,17 +36,35 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` builds this encoder per call.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def compact_json(value: Any) -> str:
     """JSON as carriers expect it: compact, UTF-8 characters kept (never ``\\u`` escapes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT_JSON.encode(value)
 
 
 #: Texts ``quote_plus`` leaves as they are (letters, digits and ``_.-~``): most field names and values.
 _FORM_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
+#: What ``quote_plus`` writes for each byte of UTF-8: itself when always safe, ``+`` for a space.
+_FORM_BYTES = tuple(
+    chr(byte) if _FORM_SAFE(chr(byte)) else "+" if byte == 0x20 else f"%{byte:02X}" for byte in range(256)
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _quoted(text: str) -> str:
+    """``text`` quoted byte by byte. Cached: a polled waybill's request has the same content and
+    signature each time (only its timestamp, digits, changes)."""
+    return "".join(map(_FORM_BYTES.__getitem__, text.encode("utf-8")))
+
+
 def _form_quote(text: str) -> str:
-    return text if _FORM_SAFE(text) else quote_plus(text, encoding="utf-8")
+    """``quote_plus(text, encoding="utf-8")``, one table look-up a byte instead of a Python call."""
+    return text if _FORM_SAFE(text) else _quoted(text)
 
 
 def encode_form(fields: Mapping[str, str]) -> bytes:
@@ -115,6 +135,10 @@ def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
 
     Also ``yyyy-MM-ddTHH:mm:ss``, ``yyyy-MM-dd HH:mm`` and epoch milliseconds.
     """
+    if type(value) is str and len(value) == 19:  # the plain shape, already stripped: a cache hit
+        plain = _plain_time(value)
+        if plain is not None:
+            return plain
     if isinstance(value, str):
         text = value.strip()
         plain = _plain_time(text) if len(text) == 19 else None  # only short texts are cached
@@ -132,11 +156,20 @@ def parse_china_time(carrier: str, value: Any, *, where: str) -> datetime:
     raise ResponseFormatError(carrier=carrier, code="BAD_TIME", message=f"{where} is not a time: {value!r}")
 
 
+#: The key events are sorted by: their time (a C getter, not a Python call per event).
+by_time = operator.attrgetter("time")
+
+
+@functools.lru_cache(maxsize=4096)
+def _epoch_ms_time(millis: int) -> datetime:
+    """Cached, like :func:`_plain_time`: a polled parcel's scans come back with the same times."""
+    return datetime.fromtimestamp(millis / 1000, tz=CHINA_TZ)
+
+
 def from_epoch_ms(carrier: str, value: Any, *, where: str) -> datetime:
     """Epoch milliseconds (int or digit string) as an aware datetime in China time."""
     try:
-        millis = int(value)
-        return datetime.fromtimestamp(millis / 1000, tz=CHINA_TZ)
+        return _epoch_ms_time(int(value))
     except (TypeError, ValueError, OverflowError, OSError):
         raise ResponseFormatError(
             carrier=carrier, code="BAD_TIME", message=f"{where} is not epoch ms: {value!r}"

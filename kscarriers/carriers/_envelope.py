@@ -117,6 +117,10 @@ def load_json(carrier: str, response: HttpResponse) -> Any:
 
 def require(carrier: str, data: Any, key: str, *, where: str) -> Any:
     """``data[key]``, or a ResponseFormatError naming the missing field and where it was."""
+    if type(data) is dict:  # what JSON decodes to: no isinstance walk through typing's ABCs
+        value = data.get(key)
+        if value is not None:
+            return value
     if not isinstance(data, (dict, Mapping)):
         raise ResponseFormatError(
             carrier=carrier,

@@ -762,6 +762,30 @@ def test_an_adapter_that_sets_its_own_user_agent_keeps_it():
     ] == "zop-sdk/1"
 
 
+def test_a_request_of_an_adapters_own_class_keeps_its_class_when_the_user_agent_is_added():
+    from kscarriers.carriers.zto import ZtoAdapter
+    from kscarriers.transport import HttpRequest
+
+    class TaggedRequest(HttpRequest):
+        pass
+
+    class OwnRequests(ZtoAdapter):
+        def build_track(self, waybill):
+            request = super().build_track(waybill)
+            return TaggedRequest(
+                method=request.method, url=request.url, headers=request.headers, body=request.body
+            )
+
+    registry = CarrierRegistry(load_entry_points=False)
+    registry.register(OwnRequests)
+    client, transport, _ = client_with(
+        json_response('{"status":true,"statusCode":"SYS000","result":[]}'), registry=registry
+    )
+    client.track(WAYBILL)
+    sent = transport.requests[0]
+    assert type(sent) is TaggedRequest and sent.headers["User-Agent"] == client.config.user_agent
+
+
 # -- idempotency keys ------------------------------------------------------------------------
 
 OTHER_WAYBILL = "73100130019493"

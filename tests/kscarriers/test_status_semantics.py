@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from kscarriers._inference import intercept_from_tracking
+from kscarriers._inference import intercept_from_tracking, relabel_returns
 from kscarriers.carriers.jt import wire as jt_wire
 from kscarriers.carriers.sto import wire as sto_wire
 from kscarriers.carriers.zto import wire as zto_wire
@@ -158,3 +158,16 @@ def test_status_ties_are_broken_by_report_order() -> None:
     ]
     result = TrackResult(carrier="zto", waybill="73100130019486", events=events)
     assert not result.is_signed
+
+
+def test_a_delivery_after_a_return_scan_is_relabelled_returned_with_its_raw_code_kept() -> None:
+    tracked = _zto("收件", "退件", "签收")
+    relabelled = relabel_returns(tracked)
+    last = relabelled.events[-1]
+    assert (last.status, last.sub_status, last.raw_code) == (S.RETURNED, U.RETURNED_TO_SENDER, "签收")
+    assert relabelled.events[:2] == tracked.events[:2] and tracked.events[-1].status is S.DELIVERED
+
+
+def test_a_history_without_a_return_comes_back_as_the_same_result() -> None:
+    tracked = _zto("收件", "签收", "退件")  # the return scan follows the delivery: nothing to relabel
+    assert relabel_returns(tracked) is tracked

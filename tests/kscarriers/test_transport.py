@@ -28,6 +28,28 @@ def test_answer_is_returned_with_status_headers_and_body():
     assert sent.body == b"{}" and sent.headers["X-A"] == "1"
 
 
+@responses.activate
+def test_answer_headers_keep_the_names_as_the_server_spelled_them():
+    responses.post(URL, body=b"{}", headers={"X-Request-Id": "r1", "x-lower": "2", "X-UPPER": "3"})
+    resp = send()
+    assert type(resp.headers) is dict
+    assert {k: v for k, v in resp.headers.items() if k.lower().startswith("x-")} == {
+        "X-Request-Id": "r1",
+        "x-lower": "2",
+        "X-UPPER": "3",
+    }
+
+
+def test_answer_headers_of_any_mapping_become_a_plain_dict():
+    from requests.structures import CaseInsensitiveDict
+
+    from kscarriers.transport import _plain_headers
+
+    spelled = CaseInsensitiveDict({"Content-Type": "a", "x-id": "b"})
+    assert _plain_headers(spelled) == dict(spelled) == {"Content-Type": "a", "x-id": "b"}
+    assert _plain_headers({"A": "1"}) == {"A": "1"}
+
+
 @pytest.mark.parametrize(
     ("exc", "cls", "retryable", "maybe_sent"),
     [

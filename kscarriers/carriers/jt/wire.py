@@ -16,7 +16,7 @@ from ...models import (
     TrackingSubStatus,
 )
 from ...transport import HttpResponse
-from .._codec import parse_china_time
+from .._codec import by_time, parse_china_time
 from .._envelope import EnvelopeFormat, envelope_error, load_json, require
 from .._push import dedupe_key
 from . import codes
@@ -106,14 +106,21 @@ def node_of(value: str) -> Optional[str]:
 
 def _scan_type(detail: Mapping[str, Any], where: str) -> Tuple[str, Optional[str]]:
     """The raw scan type as sent, and the node it resolves to (None when unrecognised)."""
-    values = [_text(detail.get(key)) for key in _SCAN_TYPE_FIELDS]
-    present = [v for v in values if v]
-    if not present:
+    first: Optional[str] = None
+    node: Optional[str] = None
+    for key in _SCAN_TYPE_FIELDS:
+        value = _text(detail.get(key))
+        if value:
+            if first is None:
+                first = value
+            node = node_of(value)
+            if node is not None:
+                break
+    if first is None:
         raise ResponseFormatError(
             carrier=CARRIER, code="MISSING_FIELD", message=f"{where}.scanType is missing", raw=detail
         )
-    node = next((n for n in map(node_of, present) if n is not None), None)
-    return present[0], node
+    return first, node
 
 
 def classify_scan(node: Optional[str], problem: str) -> Tuple[TrackingStatus, TrackingSubStatus]:
@@ -192,7 +199,7 @@ def track_events(waybill: str, data: Any) -> List[TrackingEvent]:
             continue
         for j, detail in enumerate(_details(entry, path)):
             events.append(detail_from_wire(detail, f"{path}.details[{j}]")[0])
-    events.sort(key=lambda e: e.time)  # stable: equal times keep the carrier's order
+    events.sort(key=by_time)  # stable: equal times keep the carrier's order
     return events
 
 

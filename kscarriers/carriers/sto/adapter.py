@@ -21,7 +21,7 @@ from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook
 from .._base import AdapterBase
-from .._codec import FORM_CONTENT_TYPE, compact_json, encode_form, parse_form
+from .._codec import FORM_CONTENT_TYPE, by_time, compact_json, encode_form, parse_form
 from .._envelope import EnvelopeFormat, require
 from .._push import check_account, json_ack, verified_form_json
 from . import codes, wire
@@ -151,7 +151,7 @@ class StoAdapter(AdapterBase):
             require(self.name, env, "data", where="answer")
         traces = wire.traces_of(data, waybill, where="data")
         events = [wire.trace_from_wire(trace, where=f"data.{waybill}[{i}]") for i, trace in enumerate(traces)]
-        events.sort(key=lambda e: e.time)
+        events.sort(key=by_time)
         return TrackResult(carrier=self.name, waybill=waybill, events=events)
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import xml.etree.ElementTree as ET
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -11,6 +12,7 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
+    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import json_loads, parse_china_time
@@ -82,7 +84,8 @@ def _from_xml(response: HttpResponse, text: str, *, strict: bool) -> Optional[Di
 def _decode(response: HttpResponse, *, strict: bool) -> Optional[Mapping[str, Any]]:
     """The envelope as a mapping, or None when the body is not an STO envelope at all."""
     try:
-        text = response.body.decode("utf-8-sig").strip()
+        body = response.body  # utf-8-sig, without that codec's Python-level wrapper
+        text = (body[3:] if body[:3] == codecs.BOM_UTF8 else body).decode("utf-8").strip()
     except UnicodeDecodeError:
         return None
     if text.startswith("<"):
@@ -173,13 +176,13 @@ def trace_from_wire(trace: Any, *, where: str) -> TrackingEvent:
     raw_code = str(require(CARRIER, trace, "scanType", where=where))
     when = parse_china_time(CARRIER, require(CARRIER, trace, "opTime", where=where), where=f"{where}.opTime")
     signer = str(trace.get("signoffPeople") or "")
-    status, sub = refine_signed(
-        classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
-    )
+    status = classify(codes.SCAN_TYPES, raw_code)
+    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
+        status = refine_signed(status, signer, proxy_words=codes.PROXY_SIGNER_WORDS)
     return TrackingEvent._trusted(
         when,
-        status,
-        sub,
+        status[0],
+        status[1],
         raw_code,
         str(trace.get("memo") or ""),
         str(trace.get("opOrgName") or ""),

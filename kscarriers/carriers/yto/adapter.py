@@ -21,7 +21,7 @@ from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook
 from .._base import AdapterBase
-from .._codec import FORM_CONTENT_TYPE, compact_json, encode_form, parse_form
+from .._codec import FORM_CONTENT_TYPE, by_time, compact_json, encode_form, parse_form
 from .._envelope import EnvelopeFormat
 from .._push import check_account, json_ack, verified_form_json
 from . import codes, wire
@@ -151,7 +151,7 @@ class YtoAdapter(AdapterBase):
             # data): an empty history, like code 1001, not a format error.
             entries = []
         events = [wire.scan_from_wire(entry, where=f"[{i}]") for i, entry in enumerate(entries)]
-        events.sort(key=lambda e: e.time)  # stable: equal times keep YTO's order
+        events.sort(key=by_time)  # stable: equal times keep YTO's order
         return TrackResult(carrier=self.name, waybill=waybill, events=events)
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:

@@ -13,6 +13,7 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
+    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import parse_china_time
@@ -162,16 +163,15 @@ def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
         CARRIER, require(CARRIER, entry, "upload_Time", where=where), where=f"{where}.upload_Time"
     )
     text = str(entry.get("processInfo") or "")
-    status, sub = refine_signed(
-        classify(codes.SCAN_CODES, raw_code),
-        text,
-        proxy_words=codes.PROXY_SIGNER_WORDS,
-        locker_words=codes.LOCKER_WORDS,
-    )
+    status = classify(codes.SCAN_CODES, raw_code)
+    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
+        status = refine_signed(
+            status, text, proxy_words=codes.PROXY_SIGNER_WORDS, locker_words=codes.LOCKER_WORDS
+        )
     return TrackingEvent._trusted(
         when,
-        status,
-        sub,
+        status[0],
+        status[1],
         raw_code,
         text,
         site_of(text) or str(entry.get("district") or ""),

@@ -22,7 +22,7 @@ from ...signing import b64_md5
 from ...transport import HttpRequest, HttpResponse
 from .. import CodeBook, check_phone_tail
 from .._base import AdapterBase
-from .._codec import JSON_CONTENT_TYPE, compact_json, parse_form, receive_fields
+from .._codec import JSON_CONTENT_TYPE, by_time, compact_json, parse_form, receive_fields
 from .._envelope import EnvelopeFormat, require
 from .._push import check_account, dedupe_key, json_ack, verified_form_json
 from . import codes, wire
@@ -135,7 +135,7 @@ class ZtoAdapter(AdapterBase):
                 carrier=self.name, code="BAD_SHAPE", message="result should be a list of scans"
             )
         events = [wire.scan_from_wire(scan, i) for i, scan in enumerate(result)]
-        events.sort(key=lambda e: e.time)
+        events.sort(key=by_time)
         return TrackResult(carrier=self.name, waybill=waybill, events=events)
 
     def parse_subscribe(self, waybill: str, response: HttpResponse) -> SubscribeResult:

@@ -10,6 +10,7 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
+    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import from_epoch_ms, parse_china_time
@@ -82,19 +83,24 @@ def _site(scan: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
-    """One ``ScanTraceDTO`` of the track query as a TrackingEvent."""
+    """One ``ScanTraceDTO`` of the track query as a TrackingEvent.
+
+    A dozen of these make a track answer: only a signed-for scan pays for refining by signer.
+    """
     where = f"result[{index}]"
     raw_code = str(require(CARRIER, scan, "scanType", where=where))
     when = from_epoch_ms(CARRIER, require(CARRIER, scan, "scanDate", where=where), where=where)
-    site = _site(scan)
+    site = scan.get("scanSite")
+    if type(site) is not dict:
+        site = _site(scan)
     signer = str(scan.get("signMan") or "")
-    status, sub = refine_signed(
-        classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS
-    )
+    status = classify(codes.SCAN_TYPES, raw_code)
+    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
+        status = refine_signed(status, signer, proxy_words=codes.PROXY_SIGNER_WORDS)
     return TrackingEvent._trusted(
         when,
-        status,
-        sub,
+        status[0],
+        status[1],
         raw_code,
         str(scan.get("desc") or ""),
         str(site.get("name") or ""),

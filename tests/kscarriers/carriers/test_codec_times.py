@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from kscarriers.carriers._codec import parse_china_time
+from kscarriers.carriers._codec import from_epoch_ms, parse_china_time
 from kscarriers.errors import ResponseFormatError
 from kscarriers.models import CHINA_TZ
 
@@ -65,3 +65,21 @@ def test_a_plain_time_read_twice_is_the_same_aware_china_time():
     first, again = read("2026-01-02 03:04:05"), read("2026-01-02 03:04:05")
     assert first == again == datetime(2026, 1, 2, 3, 4, 5, tzinfo=CHINA_TZ)
     assert again.tzinfo is CHINA_TZ
+
+
+def test_a_padded_plain_time_reads_as_the_bare_one():
+    assert read(" 2026-01-02 03:04:05\t") == read("2026-01-02 03:04:05") == by_strptime("2026-01-02 03:04:05")
+
+
+@pytest.mark.parametrize("value", [1735977294000, "1735977294000", 0, -1000, 1735977294000.9])
+def test_epoch_milliseconds_read_as_fromtimestamp_reads_them_twice_alike(value):
+    want = datetime.fromtimestamp(int(value) / 1000, tz=CHINA_TZ)
+    first, again = from_epoch_ms("zto", value, where="t"), from_epoch_ms("zto", value, where="t")
+    assert first == again == want and again.tzinfo is CHINA_TZ
+
+
+@pytest.mark.parametrize("value", ["soon", None, 10**30, "1.5"])
+def test_bad_epoch_milliseconds_are_refused_every_time(value):
+    for _ in range(2):
+        with pytest.raises(ResponseFormatError, match="t is not epoch ms"):
+            from_epoch_ms("zto", value, where="t")
