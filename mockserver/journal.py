@@ -7,11 +7,11 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from attrs import field, fields, frozen
 
-__all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text", "utf8_safe"]
+__all__ = ["CRITERIA", "Journal", "JournalEntry", "WireExchange", "safe_text", "utf8_safe"]
 
 #: What entries can be filtered on (``account`` is the app key).
 CRITERIA = ("carrier", "operation", "waybill", "account", "decided_by", "status")
@@ -115,11 +115,106 @@ def _with_id(entry: JournalEntry, entry_id: int) -> JournalEntry:
     return stored
 
 
+class WireExchange:
+    """A carrier request and its answer as they were on the wire: a :class:`JournalEntry` once read.
+
+    What the journal hook of :mod:`mockserver.carriers.exchange` records on every request:
+    the bodies as bytes, the headers as a mapping, the account's secret (if the request was
+    authenticated) and the body limit. Decoding the bodies (as UTF-8, a bad byte replaced),
+    masking a leaked secret as ``***``, cutting each body to ``limit`` characters and the
+    entry's own conversions wait until the entry is first read (:meth:`entry`), so a request
+    nobody looks at costs only this object. Everything it holds is immutable, so the entry
+    is the one that recording it at once would have made. The secret is in no repr.
+    """
+
+    __slots__ = (
+        "_limit",
+        "_secret",
+        "account",
+        "carrier",
+        "decided_by",
+        "error",
+        "method",
+        "operation",
+        "path",
+        "request_body",
+        "request_headers",
+        "response_body",
+        "response_status",
+        "time",
+        "waybill",
+    )
+
+    def __init__(
+        self,
+        *,
+        time: datetime,
+        carrier: str,
+        operation: str,
+        account: Optional[str],
+        waybill: Optional[str],
+        method: str,
+        path: str,
+        request_headers: Mapping[str, str],
+        request_body: bytes,
+        response_status: int,
+        response_body: bytes,
+        decided_by: str,
+        error: Optional[str],
+        secret: Optional[str],
+        limit: int,
+    ) -> None:
+        self.time = time
+        self.carrier = carrier
+        self.operation = operation
+        self.account = _optional_text(account)  # the journal's bounds count per (carrier, account)
+        self.waybill = waybill
+        self.method = method
+        self.path = path
+        self.request_headers = request_headers
+        self.request_body = request_body
+        self.response_status = response_status
+        self.response_body = response_body
+        self.decided_by = decided_by
+        self.error = error
+        self._secret = secret
+        self._limit = limit
+
+    def _text(self, data: bytes) -> str:
+        text = data.decode("utf-8", errors="replace")
+        return (text.replace(self._secret, "***") if self._secret else text)[: self._limit]
+
+    def entry(self, entry_id: int) -> JournalEntry:
+        """The journal entry under ``entry_id``: bodies decoded, masked and cut, text made safe."""
+        secret = self._secret
+        headers = self.request_headers
+        return JournalEntry(
+            id=entry_id,
+            time=self.time,
+            carrier=self.carrier,
+            operation=self.operation,
+            account=self.account,
+            waybill=self.waybill,
+            method=self.method,
+            path=self.path,
+            request_headers={k: v.replace(secret, "***") for k, v in headers.items()} if secret else headers,
+            request_body=self._text(self.request_body),
+            response_status=self.response_status,
+            response_body=self._text(self.response_body),
+            decided_by=self.decided_by,
+            error=self.error,
+        )
+
+
+#: A kept entry, or a recorded exchange not read yet.
+_Kept = Union[JournalEntry, WireExchange]
+
+
 #: A set of ``(carrier, app_key)``: only those accounts' entries (``None``: every entry).
 Scope = Optional[Collection[tuple[str, str]]]
 
 
-def _in(entry: JournalEntry, scope: Scope) -> bool:
+def _in(entry: _Kept, scope: Scope) -> bool:
     return scope is None or (entry.account is not None and (entry.carrier, entry.account) in scope)
 
 
@@ -145,7 +240,7 @@ class Journal:
         self._lock = threading.Condition()
         self._limit = limit
         self._account_limit = account_limit or limit
-        self._entries: OrderedDict[int, JournalEntry] = OrderedDict()
+        self._entries: OrderedDict[int, _Kept] = OrderedDict()
         self._by_account: dict[tuple[str, Optional[str]], deque[int]] = {}
         self._dropped: dict[tuple[str, Optional[str]], int] = {}
         self._next_id = 1
@@ -154,23 +249,34 @@ class Journal:
         """Store ``entry`` under the next id and return it (dropping the oldest past a bound)."""
         with self._lock:
             stored = _with_id(entry, self._next_id)
-            self._next_id += 1
-            key = (stored.carrier, stored.account)
-            ids = self._by_account.setdefault(key, deque())
-            if len(ids) >= self._account_limit:
-                self._drop(key, ids.popleft())
-            elif len(self._entries) >= self._limit:
-                oldest_id, oldest = next(iter(self._entries.items()))
-                oldest_key = (oldest.carrier, oldest.account)
-                left = self._by_account[oldest_key]
-                left.popleft()  # the oldest of all is its account's oldest
-                if not left and oldest_key != key:
-                    del self._by_account[oldest_key]
-                self._drop(oldest_key, oldest_id)
-            ids.append(stored.id)
-            self._entries[stored.id] = stored
-            self._lock.notify_all()
+            self._keep(stored.id, stored)
             return stored
+
+    def record(self, exchange: WireExchange) -> int:
+        """Store ``exchange`` under the next id, made into its entry when first read; return the id."""
+        with self._lock:
+            entry_id = self._next_id
+            self._keep(entry_id, exchange)
+            return entry_id
+
+    def _keep(self, entry_id: int, stored: _Kept) -> None:
+        """Keep ``stored`` under ``entry_id`` (the next id), dropping the oldest past a bound."""
+        self._next_id += 1
+        key = (stored.carrier, stored.account)
+        ids = self._by_account.setdefault(key, deque())
+        if len(ids) >= self._account_limit:
+            self._drop(key, ids.popleft())
+        elif len(self._entries) >= self._limit:
+            oldest_id, oldest = next(iter(self._entries.items()))
+            oldest_key = (oldest.carrier, oldest.account)
+            left = self._by_account[oldest_key]
+            left.popleft()  # the oldest of all is its account's oldest
+            if not left and oldest_key != key:
+                del self._by_account[oldest_key]
+            self._drop(oldest_key, oldest_id)
+        ids.append(entry_id)
+        self._entries[entry_id] = stored
+        self._lock.notify_all()
 
     def _drop(self, key: tuple[str, Optional[str]], entry_id: int) -> None:
         del self._entries[entry_id]
@@ -189,10 +295,22 @@ class Journal:
                 and (scope is None or (entry_account is not None and (entry_carrier, entry_account) in scope))
             )
 
+    def _read(self, scope: Scope) -> list[JournalEntry]:
+        """The kept entries in ``scope``, recorded exchanges made into entries (once); hold the lock."""
+        found: list[JournalEntry] = []
+        for entry_id, kept in self._entries.items():
+            if not _in(kept, scope):
+                continue
+            if isinstance(kept, WireExchange):
+                kept = kept.entry(entry_id)
+                self._entries[entry_id] = kept  # an existing key: the order and the size stay
+            found.append(kept)
+        return found
+
     def entries(self, *, scope: Scope = None) -> list[JournalEntry]:
         """All kept entries (of the accounts in ``scope``), oldest first."""
         with self._lock:
-            return [e for e in self._entries.values() if _in(e, scope)]
+            return self._read(scope)
 
     def filter(self, *, scope: Scope = None, **criteria: Any) -> list[JournalEntry]:
         """Entries matching every given criterion (``None`` matches anything), oldest first.
@@ -224,7 +342,7 @@ class Journal:
         _check_criteria(criteria)
 
         def matching() -> int:
-            return sum(1 for e in self._entries.values() if _in(e, scope) and not e.mismatches(criteria))
+            return sum(1 for e in self._read(scope) if not e.mismatches(criteria))
 
         with self._lock:
             reached = self._lock.wait_for(lambda: predicate(matching()), timeout=timeout)
@@ -239,8 +357,8 @@ class Journal:
         """
         with self._lock:
             keep = [
-                e
-                for e in self._entries.values()
+                (entry_id, e)
+                for entry_id, e in self._entries.items()
                 if not (
                     (carrier is None or e.carrier == carrier)
                     and (account is None or e.account == account)
@@ -248,10 +366,10 @@ class Journal:
                 )
             ]
             removed = len(self._entries) - len(keep)
-            self._entries = OrderedDict((e.id, e) for e in keep)
+            self._entries = OrderedDict(keep)
             self._by_account = {}
-            for e in keep:
-                self._by_account.setdefault((e.carrier, e.account), deque()).append(e.id)
+            for entry_id, e in keep:
+                self._by_account.setdefault((e.carrier, e.account), deque()).append(entry_id)
             if carrier is None and account is None and scope is None:
                 self._dropped.clear()
             return removed

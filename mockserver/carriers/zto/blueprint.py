@@ -48,12 +48,12 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from mockserver.carriers.codec import digest_matches, form_pairs
+from mockserver.carriers.codec import AnswerCache, digest_matches, form_pairs
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
-from mockserver.carriers.exchange import exchange
+from mockserver.carriers.exchange import Exchange, exchange
 from mockserver.carriers.fields import (
     json_object,
     peek_text,
@@ -87,6 +87,8 @@ _E23108 = ("E23108", "无效的拦截、退改方式")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _VIRTUAL_RE = re.compile(r"^1\d{10}[-_,#转]\d{1,6}$")
+#: Track answers by (app key, waybill), sent again while the visible scans are the same.
+_TRACKS = AnswerCache()
 
 
 bp = Blueprint("zto", __name__)
@@ -95,17 +97,17 @@ bp = Blueprint("zto", __name__)
 # -- request parsing ---------------------------------------------------------------------------
 
 
-def _authenticate(signed: Callable[[], bytes]) -> Account:
+def _authenticate(note: Exchange, signed: Callable[[], bytes]) -> Account:
     """Check the app key and the digest of ``signed()`` (the raw JSON body or the decoded form)."""
-    note = exchange()
-    app_key = (request.headers.get("x-appKey") or request.headers.get("x-companyid") or "").strip()
+    headers = note.request.headers
+    app_key = (headers.get("x-appKey") or headers.get("x-companyid") or "").strip()
     if not app_key:
         raise _fault("S208", "x-appKey不能为空")
     note.app_key = app_key
-    digest = (request.headers.get("x-dataDigest") or "").strip()
+    digest = (headers.get("x-dataDigest") or "").strip()
     if not digest:
         raise _fault("S208", "x-dataDigest不能为空")
-    account = get_services().simulator.account(SLUG, app_key)
+    account = note.hub.simulator.account(SLUG, app_key)
     if account is None:
         raise _fault("S210", "无权限访问")
     note.secret = account.app_secret
@@ -113,7 +115,7 @@ def _authenticate(signed: Callable[[], bytes]) -> Account:
         options = sign_options(account.extra)
     except SignSettingError as problem:  # the QA's account setting, named in the answer
         raise _fault("S211", f"签名错误: mock {problem}") from None
-    timestamp = (request.headers.get("x-timestamp") or "").strip()
+    timestamp = (headers.get("x-timestamp") or "").strip()
     if options.timestamp and not timestamp:
         raise _fault("S208", "x-timestamp不能为空")
     if not digest_matches(options.digest(signed(), account.app_secret, timestamp), digest):
@@ -121,9 +123,9 @@ def _authenticate(signed: Callable[[], bytes]) -> Account:
     return account
 
 
-def _is_form() -> bool:
+def _is_form(note: Exchange) -> bool:
     """Whether the request is ZOP form mode (``addParam``/``setData``): by its Content-Type."""
-    return request.mimetype == "application/x-www-form-urlencoded"
+    return note.request.mimetype == "application/x-www-form-urlencoded"
 
 
 def _form(raw: bytes) -> list[tuple[str, str]]:
@@ -218,7 +220,9 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     waybill = _waybill(body)
     _check_phone_tail(body)
     scans = get_services().simulator.trace(account, waybill)
-    return ok_response([render_scan(waybill, scan) for scan in scans])
+    return _TRACKS.response(
+        (account.app_key, waybill), scans, lambda: ok_response([render_scan(waybill, scan) for scan in scans])
+    )
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -283,14 +287,14 @@ _HANDLERS: Mapping[Operation, _Handler] = {
 @bp.post("/<path:api_name>", merge_slashes=False)
 def gateway(api_name: str) -> Response:
     """The ZOP gateway: ``POST /zto/<apiName>``."""
-    raw = request.get_data(cache=True)
     note = exchange()
-    form = _is_form()
+    raw = note.request.get_data(cache=True)
+    form = _is_form(note)
     # Note what the request is about before checking it, so rejected requests are journalled
     # with their operation and waybill too.
     note.operation = APIS.get(api_name, Operation.UNKNOWN)
     note.waybill = _peek_form_waybill(raw) if form else peek_text(raw, "billCode")
-    account = _authenticate((lambda: form_signed_text(_form(raw))) if form else (lambda: raw))
+    account = _authenticate(note, (lambda: form_signed_text(_form(raw))) if form else (lambda: raw))
     operation = APIS.get(api_name)
     if operation is None:
         raise _fault("S207", "API不存在")
