@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any, Callable, Optional, Union
 
 from attrs import field, fields, frozen
+from werkzeug.datastructures import EnvironHeaders
 
-__all__ = ["CRITERIA", "Journal", "JournalEntry", "WireExchange", "safe_text", "utf8_safe"]
+__all__ = ["CRITERIA", "Journal", "JournalEntry", "environ_headers", "safe_text", "utf8_safe"]
 
 #: What entries can be filtered on (``account`` is the app key).
 CRITERIA = ("carrier", "operation", "waybill", "account", "decided_by", "status")
@@ -115,99 +116,73 @@ def _with_id(entry: JournalEntry, entry_id: int) -> JournalEntry:
     return stored
 
 
-class WireExchange:
-    """A carrier request and its answer as they were on the wire: a :class:`JournalEntry` once read.
+#: What :meth:`Journal.record` keeps per request: ``(time, carrier, operation, account, waybill,
+#: method, path, header entries, request body, status, response body, decided_by, error, secret,
+#: limit)``. Only atomic values and tuples of them, so that the garbage collector stops tracking
+#: it (a journal of thousands of objects it tracked would cost each request its share of the
+#: collector's walks over them).
+_Row = tuple[Any, ...]
+_CARRIER, _OPERATION, _ACCOUNT, _WAYBILL, _DECIDED_BY, _STATUS = 1, 2, 3, 4, 11, 9
 
-    What the journal hook of :mod:`mockserver.carriers.exchange` records on every request:
-    the bodies as bytes, the headers as a mapping, the account's secret (if the request was
-    authenticated) and the body limit. Decoding the bodies (as UTF-8, a bad byte replaced),
-    masking a leaked secret as ``***``, cutting each body to ``limit`` characters and the
-    entry's own conversions wait until the entry is first read (:meth:`entry`), so a request
-    nobody looks at costs only this object. Everything it holds is immutable, so the entry
-    is the one that recording it at once would have made. The secret is in no repr.
-    """
+#: A kept entry: appended as it is, or recorded as a row and made into its entry when read.
+_Kept = Union[JournalEntry, _Row]
 
-    __slots__ = (
-        "_limit",
-        "_secret",
-        "account",
-        "carrier",
-        "decided_by",
-        "error",
-        "method",
-        "operation",
-        "path",
-        "request_body",
-        "request_headers",
-        "response_body",
-        "response_status",
-        "time",
-        "waybill",
+#: Where each criterion is in a row.
+_ROW_INDEX = {
+    "carrier": _CARRIER,
+    "operation": _OPERATION,
+    "account": _ACCOUNT,
+    "waybill": _WAYBILL,
+    "decided_by": _DECIDED_BY,
+    "status": _STATUS,
+}
+
+
+def _key_of(kept: _Kept) -> tuple[str, Optional[str]]:
+    if isinstance(kept, JournalEntry):
+        return kept.carrier, kept.account
+    return kept[_CARRIER], kept[_ACCOUNT]
+
+
+def _matches(kept: _Kept, criteria: Mapping[str, Any]) -> bool:
+    if isinstance(kept, JournalEntry):
+        return not kept.mismatches(criteria)
+    return all(wanted is None or kept[_ROW_INDEX[name]] == wanted for name, wanted in criteria.items())
+
+
+def environ_headers(entries: Collection[tuple[str, str]]) -> dict[str, str]:
+    """The headers named as Werkzeug's ``request.headers`` names them, from WSGI environ entries."""
+    return dict(EnvironHeaders(dict(entries)).items())
+
+
+def _entry(entry_id: int, kept: _Kept) -> JournalEntry:
+    """The journal entry of a row: bodies decoded (a bad byte replaced), masked, cut; text made safe."""
+    if isinstance(kept, JournalEntry):
+        return kept
+    (time, carrier, operation, account, waybill, method, path, entries, request_body, status) = kept[:10]
+    response_body, decided_by, error, secret, limit = kept[10:]
+
+    def text(data: bytes) -> str:
+        decoded = data.decode("utf-8", errors="replace")
+        return (decoded.replace(secret, "***") if secret else decoded)[:limit]
+
+    headers = environ_headers(entries)
+    return JournalEntry(
+        id=entry_id,
+        time=time,
+        carrier=carrier,
+        operation=operation,
+        account=account,
+        waybill=waybill,
+        method=method,
+        path=path,
+        request_headers={k: v.replace(secret, "***") for k, v in headers.items()} if secret else headers,
+        request_body=text(request_body),
+        response_status=status,
+        response_body=text(response_body),
+        decided_by=decided_by,
+        error=error,
     )
-
-    def __init__(
-        self,
-        *,
-        time: datetime,
-        carrier: str,
-        operation: str,
-        account: Optional[str],
-        waybill: Optional[str],
-        method: str,
-        path: str,
-        request_headers: Mapping[str, str],
-        request_body: bytes,
-        response_status: int,
-        response_body: bytes,
-        decided_by: str,
-        error: Optional[str],
-        secret: Optional[str],
-        limit: int,
-    ) -> None:
-        self.time = time
-        self.carrier = carrier
-        self.operation = operation
-        self.account = _optional_text(account)  # the journal's bounds count per (carrier, account)
-        self.waybill = waybill
-        self.method = method
-        self.path = path
-        self.request_headers = request_headers
-        self.request_body = request_body
-        self.response_status = response_status
-        self.response_body = response_body
-        self.decided_by = decided_by
-        self.error = error
-        self._secret = secret
-        self._limit = limit
-
-    def _text(self, data: bytes) -> str:
-        text = data.decode("utf-8", errors="replace")
-        return (text.replace(self._secret, "***") if self._secret else text)[: self._limit]
-
-    def entry(self, entry_id: int) -> JournalEntry:
-        """The journal entry under ``entry_id``: bodies decoded, masked and cut, text made safe."""
-        secret = self._secret
-        headers = self.request_headers
-        return JournalEntry(
-            id=entry_id,
-            time=self.time,
-            carrier=self.carrier,
-            operation=self.operation,
-            account=self.account,
-            waybill=self.waybill,
-            method=self.method,
-            path=self.path,
-            request_headers={k: v.replace(secret, "***") for k, v in headers.items()} if secret else headers,
-            request_body=self._text(self.request_body),
-            response_status=self.response_status,
-            response_body=self._text(self.response_body),
-            decided_by=self.decided_by,
-            error=self.error,
-        )
-
-
-#: A kept entry, or a recorded exchange not read yet.
-_Kept = Union[JournalEntry, WireExchange]
 
 
 #: A set of ``(carrier, app_key)``: only those accounts' entries (``None``: every entry).
@@ -215,7 +190,10 @@ Scope = Optional[Collection[tuple[str, str]]]
 
 
 def _in(entry: _Kept, scope: Scope) -> bool:
-    return scope is None or (entry.account is not None and (entry.carrier, entry.account) in scope)
+    if scope is None:
+        return True
+    key = _key_of(entry)
+    return key[1] is not None and key in scope
 
 
 class Journal:
@@ -252,23 +230,66 @@ class Journal:
             self._keep(stored.id, stored)
             return stored
 
-    def record(self, exchange: WireExchange) -> int:
-        """Store ``exchange`` under the next id, made into its entry when first read; return the id."""
+    def record(
+        self,
+        *,
+        time: datetime,
+        carrier: str,
+        operation: str,
+        account: Optional[str],
+        waybill: Optional[str],
+        method: str,
+        path: str,
+        header_entries: tuple[tuple[str, str], ...],
+        request_body: bytes,
+        response_status: int,
+        response_body: bytes,
+        decided_by: str,
+        error: Optional[str],
+        secret: Optional[str],
+        limit: int,
+    ) -> int:
+        """Keep one carrier exchange as it was on the wire; return its id.
+
+        What the journal hook of :mod:`mockserver.carriers.exchange` calls on every request.
+        The bodies are kept as bytes and the headers as the WSGI environ's header entries
+        (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``); decoding the bodies, masking the
+        account's ``secret`` as ``***``, cutting each body to ``limit`` characters and the
+        entry's conversions wait until it is read, and give the :class:`JournalEntry` that
+        :meth:`append` would have kept. Filters, counts and waits read the row as it is.
+        """
+        row: _Row = (
+            time,
+            carrier,
+            operation,
+            _optional_text(account),
+            _optional_text(waybill),
+            method,
+            path,
+            header_entries,
+            request_body,
+            response_status,
+            response_body,
+            safe_text(decided_by),
+            error,
+            secret,
+            limit,
+        )
         with self._lock:
             entry_id = self._next_id
-            self._keep(entry_id, exchange)
+            self._keep(entry_id, row)
             return entry_id
 
     def _keep(self, entry_id: int, stored: _Kept) -> None:
         """Keep ``stored`` under ``entry_id`` (the next id), dropping the oldest past a bound."""
         self._next_id += 1
-        key = (stored.carrier, stored.account)
+        key = _key_of(stored)
         ids = self._by_account.setdefault(key, deque())
         if len(ids) >= self._account_limit:
             self._drop(key, ids.popleft())
         elif len(self._entries) >= self._limit:
             oldest_id, oldest = next(iter(self._entries.items()))
-            oldest_key = (oldest.carrier, oldest.account)
+            oldest_key = _key_of(oldest)
             left = self._by_account[oldest_key]
             left.popleft()  # the oldest of all is its account's oldest
             if not left and oldest_key != key:
@@ -295,22 +316,10 @@ class Journal:
                 and (scope is None or (entry_account is not None and (entry_carrier, entry_account) in scope))
             )
 
-    def _read(self, scope: Scope) -> list[JournalEntry]:
-        """The kept entries in ``scope``, recorded exchanges made into entries (once); hold the lock."""
-        found: list[JournalEntry] = []
-        for entry_id, kept in self._entries.items():
-            if not _in(kept, scope):
-                continue
-            if isinstance(kept, WireExchange):
-                kept = kept.entry(entry_id)
-                self._entries[entry_id] = kept  # an existing key: the order and the size stay
-            found.append(kept)
-        return found
-
     def entries(self, *, scope: Scope = None) -> list[JournalEntry]:
         """All kept entries (of the accounts in ``scope``), oldest first."""
         with self._lock:
-            return self._read(scope)
+            return [_entry(i, e) for i, e in self._entries.items() if _in(e, scope)]
 
     def filter(self, *, scope: Scope = None, **criteria: Any) -> list[JournalEntry]:
         """Entries matching every given criterion (``None`` matches anything), oldest first.
@@ -325,11 +334,17 @@ class Journal:
             TypeError: for an unknown criterion.
         """
         _check_criteria(criteria)
-        return [e for e in self.entries(scope=scope) if not e.mismatches(criteria)]
+        with self._lock:
+            return [_entry(i, e) for i, e in self._entries.items() if _in(e, scope) and _matches(e, criteria)]
 
     def count(self, *, scope: Scope = None, **criteria: Any) -> int:
         """How many entries :meth:`filter` would return for the same criteria."""
-        return len(self.filter(scope=scope, **criteria))
+        _check_criteria(criteria)
+        with self._lock:
+            return self._count(scope, criteria)
+
+    def _count(self, scope: Scope, criteria: Mapping[str, Any]) -> int:
+        return sum(1 for e in self._entries.values() if _in(e, scope) and _matches(e, criteria))
 
     def wait_for(
         self, predicate: Callable[[int], bool], timeout: float, *, scope: Scope = None, **criteria: Any
@@ -342,7 +357,7 @@ class Journal:
         _check_criteria(criteria)
 
         def matching() -> int:
-            return sum(1 for e in self._read(scope) if not e.mismatches(criteria))
+            return self._count(scope, criteria)
 
         with self._lock:
             reached = self._lock.wait_for(lambda: predicate(matching()), timeout=timeout)
@@ -360,8 +375,8 @@ class Journal:
                 (entry_id, e)
                 for entry_id, e in self._entries.items()
                 if not (
-                    (carrier is None or e.carrier == carrier)
-                    and (account is None or e.account == account)
+                    (carrier is None or _key_of(e)[0] == carrier)
+                    and (account is None or _key_of(e)[1] == account)
                     and _in(e, scope)
                 )
             ]
@@ -369,7 +384,7 @@ class Journal:
             self._entries = OrderedDict(keep)
             self._by_account = {}
             for entry_id, e in keep:
-                self._by_account.setdefault((e.carrier, e.account), deque()).append(entry_id)
+                self._by_account.setdefault(_key_of(e), deque()).append(entry_id)
             if carrier is None and account is None and scope is None:
                 self._dropped.clear()
             return removed

@@ -24,16 +24,15 @@ from datetime import datetime
 from typing import Any, Callable, Optional
 
 from attrs import define, field
-from flask import Blueprint, Request, Response, g
+from flask import Blueprint, Request, Response
 from flask.globals import request_ctx
-from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mockserver.carriers.breakage import break_answer
 from mockserver.carriers.codec import json_response
 from mockserver.carriers.fields import FieldProblem
 from mockserver.deciders import Breakage, Decision, DecisionRequest, Operation, RawResponse
-from mockserver.journal import WireExchange
+from mockserver.journal import environ_headers
 from mockserver.services import Services, get_services
 
 __all__ = [
@@ -90,8 +89,20 @@ class Exchange:
     breakage: Optional[Breakage] = None
     content_type: Optional[str] = None
     _times: dict[Optional[str], datetime] = field(factory=dict, init=False, repr=False, eq=False)
+    _entries: Optional[tuple[tuple[str, str], ...]] = field(default=None, init=False, repr=False, eq=False)
     _headers: Optional[Mapping[str, str]] = field(default=None, init=False, repr=False, eq=False)
     _path: Optional[str] = field(default=None, init=False, repr=False, eq=False)
+    _body: Optional[bytes] = field(default=None, init=False, repr=False, eq=False)
+
+    def body(self) -> bytes:
+        """The request's raw body (``request.get_data(cache=True)``), read once.
+
+        Raises:
+            RequestEntityTooLarge: the body is over ``MAX_CONTENT_LENGTH``.
+        """
+        if self._body is None:
+            self._body = self.request.get_data(cache=True)
+        return self._body
 
     def now(self, app_key: Optional[str]) -> datetime:
         """The time on the clock of the calling account (the server's for an unknown caller).
@@ -106,10 +117,22 @@ class Exchange:
             found = self._times[app_key] = account.time_at(hub.clock.now()) if account else hub.clock.now()
         return found
 
+    def header_entries(self) -> tuple[tuple[str, str], ...]:
+        """The WSGI environ's header entries (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``).
+
+        A copy taken once per request: it can outlive the request (in the journal, in what a
+        Decider kept) without keeping the request and its body alive.
+        """
+        if self._entries is None:
+            self._entries = tuple(
+                [(k, v) for k, v in self.request.environ.items() if k[:5] == "HTTP_" or k in _CONTENT_KEYS]
+            )
+        return self._entries
+
     def headers(self) -> Mapping[str, str]:
         """The request's headers (see :class:`WireHeaders`), taken once per request."""
         if self._headers is None:
-            self._headers = WireHeaders(self.request.environ)
+            self._headers = WireHeaders(self.header_entries())
         return self._headers
 
     def path(self) -> str:
@@ -122,20 +145,19 @@ class Exchange:
 class WireHeaders(Mapping[str, str]):
     """A request's headers as a read-only mapping (Werkzeug's names), worked out on first read.
 
-    It keeps a copy of the WSGI environ's header entries only, taken when made: it can outlive
-    the request (in a journal entry not read yet, in what a Decider kept) without keeping the
-    request and its body alive, and what it answers is what ``request.headers`` said.
+    Made from the environ's header entries (:meth:`Exchange.header_entries`); what it answers is
+    what ``request.headers`` said.
     """
 
-    __slots__ = ("_environ", "_found")
+    __slots__ = ("_entries", "_found")
 
-    def __init__(self, environ: Mapping[str, Any]) -> None:
-        self._environ = {k: v for k, v in environ.items() if k[:5] == "HTTP_" or k in _CONTENT_KEYS}
+    def __init__(self, entries: tuple[tuple[str, str], ...]) -> None:
+        self._entries = entries
         self._found: Optional[dict[str, str]] = None
 
     def _items(self) -> dict[str, str]:
         if self._found is None:
-            self._found = dict(EnvironHeaders(self._environ).items())
+            self._found = environ_headers(self._entries)
         return self._found
 
     def __getitem__(self, name: str) -> str:
@@ -155,24 +177,34 @@ class WireHeaders(Mapping[str, str]):
 _CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
 
+#: Where a request's :class:`Exchange` is kept: its WSGI environ, which lives exactly as long as
+#: the request (``flask.g`` lives as long as the app context, which may span several requests).
+_ENVIRON_KEY = "mockserver.exchange"
+
+
 def exchange() -> Exchange:
     """The :class:`Exchange` of the current request (created on first use)."""
-    current: Optional[Exchange] = g.get("mockserver_exchange")
+    current_request = request_ctx.request
+    environ = current_request.environ
+    current: Optional[Exchange] = environ.get(_ENVIRON_KEY)
     if current is None:
-        current_request = request_ctx.request
-        current = Exchange(
+        current = environ[_ENVIRON_KEY] = Exchange(
             carrier=current_request.blueprint or "unknown", request=current_request, hub=get_services()
         )
-        g.mockserver_exchange = current
     return current
 
 
-def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[str]) -> Optional[Decision]:
-    """Ask the app's Decider about the current request; record who decided in the journal."""
-    note = exchange()
+def consult(
+    operation: Operation, *, app_key: Optional[str], waybill: Optional[str], note: Optional[Exchange] = None
+) -> Optional[Decision]:
+    """Ask the app's Decider about the current request; record who decided in the journal.
+
+    ``note`` is the request's :class:`Exchange` when the caller has it at hand.
+    """
+    note = note or exchange()
     hub = note.hub
     current_request = note.request
-    raw = current_request.get_data(cache=True)
+    raw = note.body()
     decision = hub.decider.decide(
         DecisionRequest(
             carrier=note.carrier,
@@ -229,27 +261,25 @@ def _journal(response: Response) -> Response:
     hub = note.hub
     response = _broken(response, note)
     try:
-        body = current_request.get_data(cache=True)
+        body = note.body()
     except RequestEntityTooLarge:  # over MAX_CONTENT_LENGTH: never read, still journalled
         body = b""
     hub.journal.record(
-        WireExchange(
-            time=note.now(note.app_key),
-            carrier=note.carrier,
-            operation=note.operation.value,
-            account=note.app_key,
-            waybill=note.waybill,
-            method=current_request.method,
-            path=note.path(),
-            request_headers=note.headers(),
-            request_body=body,
-            response_status=response.status_code,
-            response_body=b"" if response.direct_passthrough else response.get_data(),
-            decided_by=note.decided_by,
-            error=note.error,
-            secret=note.secret,
-            limit=int(hub.config.get("JOURNAL_BODY_LIMIT", 65536)),
-        )
+        time=note.now(note.app_key),
+        carrier=note.carrier,
+        operation=note.operation.value,
+        account=note.app_key,
+        waybill=note.waybill,
+        method=current_request.method,
+        path=note.path(),
+        header_entries=note.header_entries(),
+        request_body=body,
+        response_status=response.status_code,
+        response_body=b"" if response.direct_passthrough else response.get_data(),
+        decided_by=note.decided_by,
+        error=note.error,
+        secret=note.secret,
+        limit=int(hub.config.get("JOURNAL_BODY_LIMIT", 65536)),
     )
     return response
 
