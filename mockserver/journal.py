@@ -284,7 +284,9 @@ class Journal:
         """Keep ``stored`` under ``entry_id`` (the next id), dropping the oldest past a bound."""
         self._next_id += 1
         key = _key_of(stored)
-        ids = self._by_account.setdefault(key, deque())
+        ids = self._by_account.get(key)
+        if ids is None:
+            ids = self._by_account[key] = deque()
         if len(ids) >= self._account_limit:
             self._drop(key, ids.popleft())
         elif len(self._entries) >= self._limit:

@@ -124,9 +124,8 @@ class Exchange:
         Decider kept) without keeping the request and its body alive.
         """
         if self._entries is None:
-            self._entries = tuple(
-                [(k, v) for k, v in self.request.environ.items() if k[:5] == "HTTP_" or k in _CONTENT_KEYS]
-            )
+            environ = self.request.environ
+            self._entries = tuple([(k, environ[k]) for k in _header_keys(tuple(environ))])
         return self._entries
 
     def headers(self) -> Mapping[str, str]:
@@ -175,10 +174,23 @@ class WireHeaders(Mapping[str, str]):
 
 #: The environ keys, besides ``HTTP_*``, that Werkzeug reads headers from.
 _CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+#: The header keys among an environ's keys, by those keys in order: one server sends the same
+#: few layouts again and again (a bounded map, forgotten when full).
+_HEADER_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-#: Where a request's :class:`Exchange` is kept: its WSGI environ, which lives exactly as long as
-#: the request (``flask.g`` lives as long as the app context, which may span several requests).
+def _header_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    found = _HEADER_KEYS.get(keys)
+    if found is None:
+        found = tuple(k for k in keys if k[:5] == "HTTP_" or k in _CONTENT_KEYS)
+        if len(_HEADER_KEYS) >= 256:
+            _HEADER_KEYS.clear()
+        _HEADER_KEYS[keys] = found
+    return found
+
+
+#: Where a request's :class:`Exchange` is kept until the journal hook: its WSGI environ, which is
+#: the request's own (``flask.g`` lives as long as the app context, which may span several requests).
 _ENVIRON_KEY = "mockserver.exchange"
 
 
@@ -281,6 +293,9 @@ def _journal(response: Response) -> Response:
         secret=note.secret,
         limit=int(hub.config.get("JOURNAL_BODY_LIMIT", 65536)),
     )
+    # The exchange is journalled: let go of it, so that the environ and the request it refers to
+    # make no reference cycle (which only the garbage collector would free).
+    current_request.environ.pop(_ENVIRON_KEY, None)
     return response
 
 
