@@ -255,8 +255,9 @@ class Journal:
         The bodies are kept as bytes and the headers as the WSGI environ's header entries
         (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``); decoding the bodies, masking the
         account's ``secret`` as ``***``, cutting each body to ``limit`` characters and the
-        entry's conversions wait until it is read, and give the :class:`JournalEntry` that
-        :meth:`append` would have kept. Filters, counts and waits read the row as it is.
+        entry's conversions wait until it is first listed (:meth:`entries`, :meth:`filter`),
+        and give the :class:`JournalEntry` that :meth:`append` would have kept, which is kept
+        from then on. Counts and waits read the row as it is.
         """
         row: _Row = (
             time,
@@ -321,7 +322,20 @@ class Journal:
     def entries(self, *, scope: Scope = None) -> list[JournalEntry]:
         """All kept entries (of the accounts in ``scope``), oldest first."""
         with self._lock:
-            return [_entry(i, e) for i, e in self._entries.items() if _in(e, scope)]
+            return self._made([(i, e) for i, e in self._entries.items() if _in(e, scope)])
+
+    def _made(self, kept: list[tuple[int, _Kept]]) -> list[JournalEntry]:
+        """The entries of ``kept``; a row is made into its entry once, which is kept instead.
+
+        Hold the lock. A listing read again (paging through a long journal) then costs what it
+        did when entries were made as requests came in.
+        """
+        found: list[JournalEntry] = []
+        for entry_id, one in kept:
+            if not isinstance(one, JournalEntry):
+                one = self._entries[entry_id] = _entry(entry_id, one)  # a key already there: same order
+            found.append(one)
+        return found
 
     def filter(self, *, scope: Scope = None, **criteria: Any) -> list[JournalEntry]:
         """Entries matching every given criterion (``None`` matches anything), oldest first.
@@ -337,7 +351,9 @@ class Journal:
         """
         _check_criteria(criteria)
         with self._lock:
-            return [_entry(i, e) for i, e in self._entries.items() if _in(e, scope) and _matches(e, criteria)]
+            return self._made(
+                [(i, e) for i, e in self._entries.items() if _in(e, scope) and _matches(e, criteria)]
+            )
 
     def count(self, *, scope: Scope = None, **criteria: Any) -> int:
         """How many entries :meth:`filter` would return for the same criteria."""

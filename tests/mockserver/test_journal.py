@@ -176,3 +176,12 @@ def test_recorded_exchanges_count_against_the_same_bounds_as_appended_entries() 
     assert [e.id for e in journal.entries()] == [3, 4]
     assert journal.dropped(account="busy") == 2
     assert journal.clear(account="busy") == 2 and len(journal) == 0
+
+
+def test_a_recorded_exchange_is_made_into_its_entry_once_however_often_it_is_listed() -> None:
+    journal = Journal()
+    _record(journal)
+    _record(journal, operation="intercept")
+    first = journal.entries()
+    assert journal.entries() == first and journal.entries()[0] is first[0]
+    assert journal.filter(operation="intercept")[0] is first[1]
