@@ -6,7 +6,8 @@ module, through its :class:`~mockserver.carriers.dialect.Dialect`:
 1. :func:`install` registers the blueprint's error handlers and its journal hook: a
    :class:`CarrierFault` is rendered by the blueprint's own ``render_fault`` (its envelope), any
    other exception becomes its ``system_fault`` (logged and journalled with the error), and every
-   request, bad ones included, is appended to the :class:`~mockserver.journal.Journal`.
+   request, bad ones included, is recorded in the :class:`~mockserver.journal.Journal`
+   (:meth:`~mockserver.journal.Journal.record`: as it was on the wire, its entry made when read).
 2. While handling, it fills in :func:`exchange` (operation, app key, waybill) so that the journal
    entry says what the request was about.
 3. Before normal handling it calls :func:`consult` so that the app's
@@ -213,7 +214,7 @@ def consult(
 
     ``note`` is the request's :class:`Exchange` when the caller has it at hand.
     """
-    note = note or exchange()
+    note = note if note is not None else exchange()
     hub = note.hub
     current_request = note.request
     raw = note.body()
