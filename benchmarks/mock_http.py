@@ -7,17 +7,22 @@ threads and the server's do not share a GIL. N client threads post the same sign
 again and again; the ratio is the mock's throughput as a share of the bare endpoint's (1.00x:
 as fast; the goal is at least 0.80x). The two servers take turns, repeat by repeat, and which
 goes first alternates.
+
+``python -m benchmarks.mock_http cpu`` prints what the two apps cost without waitress and
+sockets (:func:`cpu_per_track`: CPU per track, the WSGI app called in-process), which a loaded
+machine disturbs much less than the HTTP rows.
 """
 
 from __future__ import annotations
 
 import logging
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import requests
 
@@ -25,7 +30,7 @@ from benchmarks.sdk_http import WAYBILLS, Row, _config, _mock_app, summary
 from kscarriers import Client
 from mockserver.serving import serve_in_thread
 
-__all__ = ["CONCURRENCY", "bench_mock_track"]
+__all__ = ["CONCURRENCY", "bench_mock_track", "cpu_per_track"]
 
 #: The client concurrencies measured.
 CONCURRENCY = (1, 4, 16)
@@ -136,6 +141,55 @@ def bench_mock_track(requests_per_round: int, repeat: int) -> Dict[int, Row]:
         stop_mock()
 
 
+def cpu_per_track(rounds: int = 9, per_round: int = 1000, fill: int = 11_000) -> Dict[str, List[float]]:
+    """In-process CPU (``time.process_time``) per signed ZTO track, mock and bare, in µs per round.
+
+    No sockets and no waitress: the WSGI app is called directly, so what is left is each app's
+    own work. The mock's journal is filled past its bounds first (``fill`` tracks), as the
+    HTTP rows fill it; then the two apps take turns, ``rounds`` rounds of ``per_round`` tracks.
+    """
+    import io
+
+    from werkzeug.test import EnvironBuilder
+
+    mock, bare = _mock_app(), _bare_app()
+    with Client(_config("http://m")) as client:
+        signed = client.adapter("zto").build_track(WAYBILLS["zto"])
+    body = signed.body if isinstance(signed.body, bytes) else signed.body.encode("utf-8")
+    path = "/zto/" + signed.url.rsplit("/", 1)[1]
+    environ = EnvironBuilder(path=path, method="POST", data=body, headers=dict(signed.headers)).get_environ()
+
+    def run(app: Callable[..., Any], times: int) -> None:
+        def start(status: str, headers: object, exc_info: object = None) -> None:
+            if not status.startswith("200"):
+                raise RuntimeError(f"the benchmark track was answered {status}")
+
+        for _ in range(times):
+            answer = app({**environ, "wsgi.input": io.BytesIO(body)}, start)
+            b"".join(answer)
+            getattr(answer, "close", lambda: None)()
+
+    run(mock, fill)
+    run(bare, fill // 5)
+    took: Dict[str, List[float]] = {"mock": [], "bare": []}
+    for i in range(rounds):
+        for name, app in (("mock", mock), ("bare", bare)) if i % 2 == 0 else (("bare", bare), ("mock", mock)):
+            began = time.process_time()
+            run(app, per_round)
+            took[name].append((time.process_time() - began) / per_round * 1e6)
+    return took
+
+
+def _print_cpu() -> None:
+    took = cpu_per_track()
+    for name, values in took.items():
+        print(
+            f"{name}: {statistics.median(values):.1f} µs CPU per track ({min(values):.1f}–{max(values):.1f})"
+        )
+    ratios = [m / b for m, b in zip(took["mock"], took["bare"])]
+    print(f"mock / bare: {statistics.median(ratios):.2f}x ({min(ratios):.2f}–{max(ratios):.2f})")
+
+
 def _serve_forever(kind: str, threads: int) -> None:
     """Serve the mock or the bare app until terminated; the first line printed is its base URL."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is the point here
@@ -148,5 +202,8 @@ def _serve_forever(kind: str, threads: int) -> None:
         stop()
 
 
-if __name__ == "__main__":  # python -m benchmarks.mock_http mock|bare THREADS (used by bench_mock_track)
-    _serve_forever(sys.argv[1], int(sys.argv[2]))
+if __name__ == "__main__":
+    if sys.argv[1:] == ["cpu"]:  # python -m benchmarks.mock_http cpu: the in-process CPU per track
+        _print_cpu()
+    else:  # python -m benchmarks.mock_http mock|bare THREADS (used by bench_mock_track)
+        _serve_forever(sys.argv[1], int(sys.argv[2]))

@@ -7,11 +7,12 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from attrs import field, fields, frozen
+from werkzeug.datastructures import EnvironHeaders
 
-__all__ = ["CRITERIA", "Journal", "JournalEntry", "safe_text", "utf8_safe"]
+__all__ = ["CRITERIA", "Journal", "JournalEntry", "environ_headers", "safe_text", "utf8_safe"]
 
 #: What entries can be filtered on (``account`` is the app key).
 CRITERIA = ("carrier", "operation", "waybill", "account", "decided_by", "status")
@@ -115,12 +116,84 @@ def _with_id(entry: JournalEntry, entry_id: int) -> JournalEntry:
     return stored
 
 
+#: What :meth:`Journal.record` keeps per request: ``(time, carrier, operation, account, waybill,
+#: method, path, header entries, request body, status, response body, decided_by, error, secret,
+#: limit)``. Only atomic values and tuples of them, so that the garbage collector stops tracking
+#: it (a journal of thousands of objects it tracked would cost each request its share of the
+#: collector's walks over them).
+_Row = tuple[Any, ...]
+_CARRIER, _OPERATION, _ACCOUNT, _WAYBILL, _DECIDED_BY, _STATUS = 1, 2, 3, 4, 11, 9
+
+#: A kept entry: appended as it is, or recorded as a row and made into its entry when read.
+_Kept = Union[JournalEntry, _Row]
+
+#: Where each criterion is in a row.
+_ROW_INDEX = {
+    "carrier": _CARRIER,
+    "operation": _OPERATION,
+    "account": _ACCOUNT,
+    "waybill": _WAYBILL,
+    "decided_by": _DECIDED_BY,
+    "status": _STATUS,
+}
+
+
+def _key_of(kept: _Kept) -> tuple[str, Optional[str]]:
+    if isinstance(kept, JournalEntry):
+        return kept.carrier, kept.account
+    return kept[_CARRIER], kept[_ACCOUNT]
+
+
+def _matches(kept: _Kept, criteria: Mapping[str, Any]) -> bool:
+    if isinstance(kept, JournalEntry):
+        return not kept.mismatches(criteria)
+    return all(wanted is None or kept[_ROW_INDEX[name]] == wanted for name, wanted in criteria.items())
+
+
+def environ_headers(entries: Collection[tuple[str, str]]) -> dict[str, str]:
+    """The headers named as Werkzeug's ``request.headers`` names them, from WSGI environ entries."""
+    return dict(EnvironHeaders(dict(entries)).items())
+
+
+def _entry(entry_id: int, kept: _Kept) -> JournalEntry:
+    """The journal entry of a row: bodies decoded (a bad byte replaced), masked, cut; text made safe."""
+    if isinstance(kept, JournalEntry):
+        return kept
+    (time, carrier, operation, account, waybill, method, path, entries, request_body, status) = kept[:10]
+    response_body, decided_by, error, secret, limit = kept[10:]
+
+    def text(data: bytes) -> str:
+        decoded = data.decode("utf-8", errors="replace")
+        return (decoded.replace(secret, "***") if secret else decoded)[:limit]
+
+    headers = environ_headers(entries)
+    return JournalEntry(
+        id=entry_id,
+        time=time,
+        carrier=carrier,
+        operation=operation,
+        account=account,
+        waybill=waybill,
+        method=method,
+        path=path,
+        request_headers={k: v.replace(secret, "***") for k, v in headers.items()} if secret else headers,
+        request_body=text(request_body),
+        response_status=status,
+        response_body=text(response_body),
+        decided_by=decided_by,
+        error=error,
+    )
+
+
 #: A set of ``(carrier, app_key)``: only those accounts' entries (``None``: every entry).
 Scope = Optional[Collection[tuple[str, str]]]
 
 
-def _in(entry: JournalEntry, scope: Scope) -> bool:
-    return scope is None or (entry.account is not None and (entry.carrier, entry.account) in scope)
+def _in(entry: _Kept, scope: Scope) -> bool:
+    if scope is None:
+        return True
+    key = _key_of(entry)
+    return key[1] is not None and key in scope
 
 
 class Journal:
@@ -145,7 +218,7 @@ class Journal:
         self._lock = threading.Condition()
         self._limit = limit
         self._account_limit = account_limit or limit
-        self._entries: OrderedDict[int, JournalEntry] = OrderedDict()
+        self._entries: OrderedDict[int, _Kept] = OrderedDict()
         self._by_account: dict[tuple[str, Optional[str]], deque[int]] = {}
         self._dropped: dict[tuple[str, Optional[str]], int] = {}
         self._next_id = 1
@@ -154,23 +227,80 @@ class Journal:
         """Store ``entry`` under the next id and return it (dropping the oldest past a bound)."""
         with self._lock:
             stored = _with_id(entry, self._next_id)
-            self._next_id += 1
-            key = (stored.carrier, stored.account)
-            ids = self._by_account.setdefault(key, deque())
-            if len(ids) >= self._account_limit:
-                self._drop(key, ids.popleft())
-            elif len(self._entries) >= self._limit:
-                oldest_id, oldest = next(iter(self._entries.items()))
-                oldest_key = (oldest.carrier, oldest.account)
-                left = self._by_account[oldest_key]
-                left.popleft()  # the oldest of all is its account's oldest
-                if not left and oldest_key != key:
-                    del self._by_account[oldest_key]
-                self._drop(oldest_key, oldest_id)
-            ids.append(stored.id)
-            self._entries[stored.id] = stored
-            self._lock.notify_all()
+            self._keep(stored.id, stored)
             return stored
+
+    def record(
+        self,
+        *,
+        time: datetime,
+        carrier: str,
+        operation: str,
+        account: Optional[str],
+        waybill: Optional[str],
+        method: str,
+        path: str,
+        header_entries: tuple[tuple[str, str], ...],
+        request_body: bytes,
+        response_status: int,
+        response_body: bytes,
+        decided_by: str,
+        error: Optional[str],
+        secret: Optional[str],
+        limit: int,
+    ) -> int:
+        """Keep one carrier exchange as it was on the wire; return its id.
+
+        What the journal hook of :mod:`mockserver.carriers.exchange` calls on every request.
+        The bodies are kept as bytes and the headers as the WSGI environ's header entries
+        (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``); decoding the bodies, masking the
+        account's ``secret`` as ``***``, cutting each body to ``limit`` characters and the
+        entry's conversions wait until it is first listed (:meth:`entries`, :meth:`filter`),
+        and give the :class:`JournalEntry` that :meth:`append` would have kept, which is kept
+        from then on. Counts and waits read the row as it is.
+        """
+        row: _Row = (
+            time,
+            carrier,
+            operation,
+            _optional_text(account),
+            _optional_text(waybill),
+            method,
+            path,
+            header_entries,
+            request_body,
+            response_status,
+            response_body,
+            safe_text(decided_by),
+            error,
+            secret,
+            limit,
+        )
+        with self._lock:
+            entry_id = self._next_id
+            self._keep(entry_id, row)
+            return entry_id
+
+    def _keep(self, entry_id: int, stored: _Kept) -> None:
+        """Keep ``stored`` under ``entry_id`` (the next id), dropping the oldest past a bound."""
+        self._next_id += 1
+        key = _key_of(stored)
+        ids = self._by_account.get(key)
+        if ids is None:
+            ids = self._by_account[key] = deque()
+        if len(ids) >= self._account_limit:
+            self._drop(key, ids.popleft())
+        elif len(self._entries) >= self._limit:
+            oldest_id, oldest = next(iter(self._entries.items()))
+            oldest_key = _key_of(oldest)
+            left = self._by_account[oldest_key]
+            left.popleft()  # the oldest of all is its account's oldest
+            if not left and oldest_key != key:
+                del self._by_account[oldest_key]
+            self._drop(oldest_key, oldest_id)
+        ids.append(entry_id)
+        self._entries[entry_id] = stored
+        self._lock.notify_all()
 
     def _drop(self, key: tuple[str, Optional[str]], entry_id: int) -> None:
         del self._entries[entry_id]
@@ -192,7 +322,20 @@ class Journal:
     def entries(self, *, scope: Scope = None) -> list[JournalEntry]:
         """All kept entries (of the accounts in ``scope``), oldest first."""
         with self._lock:
-            return [e for e in self._entries.values() if _in(e, scope)]
+            return self._made([(i, e) for i, e in self._entries.items() if _in(e, scope)])
+
+    def _made(self, kept: list[tuple[int, _Kept]]) -> list[JournalEntry]:
+        """The entries of ``kept``; a row is made into its entry once, which is kept instead.
+
+        Hold the lock. A listing read again (paging through a long journal) then costs what it
+        did when entries were made as requests came in.
+        """
+        found: list[JournalEntry] = []
+        for entry_id, one in kept:
+            if not isinstance(one, JournalEntry):
+                one = self._entries[entry_id] = _entry(entry_id, one)  # a key already there: same order
+            found.append(one)
+        return found
 
     def filter(self, *, scope: Scope = None, **criteria: Any) -> list[JournalEntry]:
         """Entries matching every given criterion (``None`` matches anything), oldest first.
@@ -207,11 +350,19 @@ class Journal:
             TypeError: for an unknown criterion.
         """
         _check_criteria(criteria)
-        return [e for e in self.entries(scope=scope) if not e.mismatches(criteria)]
+        with self._lock:
+            return self._made(
+                [(i, e) for i, e in self._entries.items() if _in(e, scope) and _matches(e, criteria)]
+            )
 
     def count(self, *, scope: Scope = None, **criteria: Any) -> int:
         """How many entries :meth:`filter` would return for the same criteria."""
-        return len(self.filter(scope=scope, **criteria))
+        _check_criteria(criteria)
+        with self._lock:
+            return self._count(scope, criteria)
+
+    def _count(self, scope: Scope, criteria: Mapping[str, Any]) -> int:
+        return sum(1 for e in self._entries.values() if _in(e, scope) and _matches(e, criteria))
 
     def wait_for(
         self, predicate: Callable[[int], bool], timeout: float, *, scope: Scope = None, **criteria: Any
@@ -224,7 +375,7 @@ class Journal:
         _check_criteria(criteria)
 
         def matching() -> int:
-            return sum(1 for e in self._entries.values() if _in(e, scope) and not e.mismatches(criteria))
+            return self._count(scope, criteria)
 
         with self._lock:
             reached = self._lock.wait_for(lambda: predicate(matching()), timeout=timeout)
@@ -239,19 +390,19 @@ class Journal:
         """
         with self._lock:
             keep = [
-                e
-                for e in self._entries.values()
+                (entry_id, e)
+                for entry_id, e in self._entries.items()
                 if not (
-                    (carrier is None or e.carrier == carrier)
-                    and (account is None or e.account == account)
+                    (carrier is None or _key_of(e)[0] == carrier)
+                    and (account is None or _key_of(e)[1] == account)
                     and _in(e, scope)
                 )
             ]
             removed = len(self._entries) - len(keep)
-            self._entries = OrderedDict((e.id, e) for e in keep)
+            self._entries = OrderedDict(keep)
             self._by_account = {}
-            for e in keep:
-                self._by_account.setdefault((e.carrier, e.account), deque()).append(e.id)
+            for entry_id, e in keep:
+                self._by_account.setdefault(_key_of(e), deque()).append(entry_id)
             if carrier is None and account is None and scope is None:
                 self._dropped.clear()
             return removed

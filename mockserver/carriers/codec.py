@@ -6,9 +6,9 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import unquote_plus, urlencode
 
 from flask import Response
@@ -18,6 +18,7 @@ from mockserver.clock import CHINA_TZ
 from mockserver.pushes import PushRequest
 
 __all__ = [
+    "AnswerCache",
     "b64_md5",
     "china_time",
     "compact_json",
@@ -57,6 +58,40 @@ def json_response(payload: Any, status: int = 200) -> Response:
     except UnicodeEncodeError:  # only ASCII escapes can carry a lone surrogate in valid UTF-8
         body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+
+class AnswerCache:
+    """Answers already rendered and encoded, sent again while what they were made from is the same.
+
+        A track answer is a function of the waybills asked for and their visible scans alone, and
+        those scans are frozen values: :meth:`response` keys an answer by who asked for what
+        (``key``) and keeps the ``source`` it was rendered from (the tuple of scans). The stored
+        bytes are sent only when the new ``source`` equals that one, so a scan becoming visible, a
+        new route, an intercept or a reset (each a different ``source``) renders afresh; for the
+        very same scan objects the comparison is one identity check per scan (equal scans that are
+    other objects, say re-read from SQLite, take their place after one comparison). At most ``size``
+        answers are kept (all are forgotten when it is full).
+
+        Args:
+            size: how many answers to keep.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._answers: dict[Hashable, tuple[Hashable, bytes, int, Optional[str]]] = {}
+
+    def response(self, key: Hashable, source: Hashable, render: Callable[[], Response]) -> Response:
+        """The answer ``render()`` gives for ``source``, rendered only if ``key`` last saw another."""
+        found = self._answers.get(key)
+        if found is None or found[0] != source:
+            answer = render()
+            found = (source, answer.get_data(), answer.status_code, answer.content_type)
+            if len(self._answers) >= self._size:
+                self._answers.clear()
+            self._answers[key] = found
+        elif found[0] is not source:  # equal scans, other objects: keep these, the next check is identity
+            self._answers[key] = found = (source, *found[1:])
+        return Response(found[1], status=found[2], content_type=found[3])
 
 
 def form_body(fields: Mapping[str, str]) -> str:

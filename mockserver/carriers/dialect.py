@@ -22,7 +22,15 @@ from attrs import frozen
 from flask import Blueprint, Response
 
 from mockserver.carriers.codec import compact_json
-from mockserver.carriers.exchange import CarrierFault, consult, exchange, install, raw_response, transformed
+from mockserver.carriers.exchange import (
+    CarrierFault,
+    Exchange,
+    consult,
+    exchange,
+    install,
+    raw_response,
+    transformed,
+)
 from mockserver.carriers.fields import FieldProblem
 from mockserver.deciders import Decision, Fault, Operation
 from mockserver.world import FailReason
@@ -112,13 +120,16 @@ class Dialect:
         waybill: Optional[str],
         default_field: str,
         handler: Callable[[Optional[Decision]], Response],
+        note: Optional[Exchange] = None,
     ) -> Response:
         """Consult the Decider, then answer as it says or with ``handler`` (steps 1-5 of :class:`Decision`).
+
+        ``note`` is the request's :class:`~mockserver.carriers.exchange.Exchange`, if at hand.
 
         A fault (or bad field) raised by ``handler`` propagates to the blueprint's error handlers,
         except under a ``transform``: then it is rendered here so the transform still applies.
         """
-        decision = consult(operation, app_key=app_key, waybill=waybill)
+        decision = consult(operation, app_key=app_key, waybill=waybill, note=note)
         if decision is not None and decision.response is not None:
             return raw_response(decision.response)
         if decision is not None and decision.fault is not None:

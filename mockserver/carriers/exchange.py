@@ -6,7 +6,8 @@ module, through its :class:`~mockserver.carriers.dialect.Dialect`:
 1. :func:`install` registers the blueprint's error handlers and its journal hook: a
    :class:`CarrierFault` is rendered by the blueprint's own ``render_fault`` (its envelope), any
    other exception becomes its ``system_fault`` (logged and journalled with the error), and every
-   request, bad ones included, is appended to the :class:`~mockserver.journal.Journal`.
+   request, bad ones included, is recorded in the :class:`~mockserver.journal.Journal`
+   (:meth:`~mockserver.journal.Journal.record`: as it was on the wire, its entry made when read).
 2. While handling, it fills in :func:`exchange` (operation, app key, waybill) so that the journal
    entry says what the request was about.
 3. Before normal handling it calls :func:`consult` so that the app's
@@ -19,21 +20,32 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, Callable, Optional
 
 from attrs import define, field
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Request, Response
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mockserver.carriers.breakage import break_answer
 from mockserver.carriers.codec import json_response
 from mockserver.carriers.fields import FieldProblem
 from mockserver.deciders import Breakage, Decision, DecisionRequest, Operation, RawResponse
-from mockserver.journal import JournalEntry
+from mockserver.journal import environ_headers
 from mockserver.services import Services, get_services
 
-__all__ = ["CarrierFault", "Exchange", "consult", "exchange", "install", "raw_response", "transformed"]
+__all__ = [
+    "CarrierFault",
+    "Exchange",
+    "WireHeaders",
+    "consult",
+    "exchange",
+    "install",
+    "raw_response",
+    "transformed",
+]
 
 log = logging.getLogger("mockserver.carriers")
 
@@ -60,9 +72,15 @@ class CarrierFault(Exception):
 
 @define
 class Exchange:
-    """What the current carrier request is about, filled in by the blueprint as it learns it."""
+    """What the current carrier request is about, filled in by the blueprint as it learns it.
+
+    It also carries the request and the app's services, so that the code handling one request
+    looks them up once (through Flask's context locals) rather than at every step.
+    """
 
     carrier: str
+    request: Request = field(repr=False, eq=False)
+    hub: Services = field(repr=False, eq=False)
     operation: Operation = Operation.UNKNOWN
     app_key: Optional[str] = None
     waybill: Optional[str] = None
@@ -71,33 +89,146 @@ class Exchange:
     secret: Optional[str] = field(default=None, repr=False)  # masked out of the journal
     breakage: Optional[Breakage] = None
     content_type: Optional[str] = None
+    _times: dict[Optional[str], datetime] = field(factory=dict, init=False, repr=False, eq=False)
+    _entries: Optional[tuple[tuple[str, str], ...]] = field(default=None, init=False, repr=False, eq=False)
+    _headers: Optional[Mapping[str, str]] = field(default=None, init=False, repr=False, eq=False)
+    _path: Optional[str] = field(default=None, init=False, repr=False, eq=False)
+    _body: Optional[bytes] = field(default=None, init=False, repr=False, eq=False)
+
+    def body(self) -> bytes:
+        """The request's raw body (``request.get_data(cache=True)``), read once.
+
+        Raises:
+            RequestEntityTooLarge: the body is over ``MAX_CONTENT_LENGTH``.
+        """
+        if self._body is None:
+            self._body = self.request.get_data(cache=True)
+        return self._body
+
+    def now(self, app_key: Optional[str]) -> datetime:
+        """The time on the clock of the calling account (the server's for an unknown caller).
+
+        Looked up once per request and account: the decision and the journal entry of one
+        request tell the same time, and the store is not asked twice.
+        """
+        found = self._times.get(app_key)
+        if found is None:
+            hub = self.hub
+            account = hub.store.get_account(self.carrier, app_key) if app_key else None
+            found = self._times[app_key] = account.time_at(hub.clock.now()) if account else hub.clock.now()
+        return found
+
+    def header_entries(self) -> tuple[tuple[str, str], ...]:
+        """The WSGI environ's header entries (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``).
+
+        A copy taken once per request: it can outlive the request (in the journal, in what a
+        Decider kept) without keeping the request and its body alive.
+        """
+        if self._entries is None:
+            environ = self.request.environ
+            self._entries = tuple([(k, environ[k]) for k in _header_keys(tuple(environ))])
+        return self._entries
+
+    def headers(self) -> Mapping[str, str]:
+        """The request's headers (see :class:`WireHeaders`), taken once per request."""
+        if self._headers is None:
+            self._headers = WireHeaders(self.header_entries())
+        return self._headers
+
+    def path(self) -> str:
+        """The request's path with its query string, if any."""
+        if self._path is None:
+            self._path = self.request.full_path.rstrip("?")
+        return self._path
+
+
+class WireHeaders(Mapping[str, str]):
+    """A request's headers as a read-only mapping (Werkzeug's names), worked out on first read.
+
+    Made from the environ's header entries (:meth:`Exchange.header_entries`); what it answers is
+    what ``request.headers`` said.
+    """
+
+    __slots__ = ("_entries", "_found")
+
+    def __init__(self, entries: tuple[tuple[str, str], ...]) -> None:
+        self._entries = entries
+        self._found: Optional[dict[str, str]] = None
+
+    def _items(self) -> dict[str, str]:
+        if self._found is None:
+            self._found = environ_headers(self._entries)
+        return self._found
+
+    def __getitem__(self, name: str) -> str:
+        return self._items()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __repr__(self) -> str:
+        return repr(self._items())
+
+
+#: The environ keys, besides ``HTTP_*``, that Werkzeug reads headers from.
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+#: The header keys among an environ's keys, by those keys in order: one server sends the same
+#: few layouts again and again (a bounded map, forgotten when full).
+_HEADER_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _header_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    found = _HEADER_KEYS.get(keys)
+    if found is None:
+        found = tuple(k for k in keys if k[:5] == "HTTP_" or k in _CONTENT_KEYS)
+        if len(_HEADER_KEYS) >= 256:
+            _HEADER_KEYS.clear()
+        _HEADER_KEYS[keys] = found
+    return found
+
+
+#: Where a request's :class:`Exchange` is kept until the journal hook: its WSGI environ, which is
+#: the request's own (``flask.g`` lives as long as the app context, which may span several requests).
+_ENVIRON_KEY = "mockserver.exchange"
 
 
 def exchange() -> Exchange:
     """The :class:`Exchange` of the current request (created on first use)."""
-    current = g.get("mockserver_exchange")
+    current_request = request_ctx.request
+    environ = current_request.environ
+    current: Optional[Exchange] = environ.get(_ENVIRON_KEY)
     if current is None:
-        current = Exchange(carrier=request.blueprint or "unknown")
-        g.mockserver_exchange = current
-    return current  # type: ignore[no-any-return]
+        current = environ[_ENVIRON_KEY] = Exchange(
+            carrier=current_request.blueprint or "unknown", request=current_request, hub=get_services()
+        )
+    return current
 
 
-def consult(operation: Operation, *, app_key: Optional[str], waybill: Optional[str]) -> Optional[Decision]:
-    """Ask the app's Decider about the current request; record who decided in the journal."""
-    note = exchange()
-    hub = get_services()
-    raw = request.get_data(cache=True)
+def consult(
+    operation: Operation, *, app_key: Optional[str], waybill: Optional[str], note: Optional[Exchange] = None
+) -> Optional[Decision]:
+    """Ask the app's Decider about the current request; record who decided in the journal.
+
+    ``note`` is the request's :class:`Exchange` when the caller has it at hand.
+    """
+    note = note if note is not None else exchange()
+    hub = note.hub
+    current_request = note.request
+    raw = note.body()
     decision = hub.decider.decide(
         DecisionRequest(
             carrier=note.carrier,
             operation=operation,
             app_key=app_key,
             waybill=waybill,
-            now=_now(hub, note.carrier, app_key),
+            now=note.now(app_key),
             body=raw.decode("utf-8", errors="replace"),
-            method=request.method,
-            path=request.full_path.rstrip("?"),
-            headers=_headers(),
+            method=current_request.method,
+            path=note.path(),
+            headers=note.headers(),
             raw_body=raw,
             secret=note.secret,
         )
@@ -129,33 +260,6 @@ def raw_response(answer: RawResponse) -> Response:
     return response
 
 
-def _now(hub: Services, carrier: str, app_key: Optional[str]) -> datetime:
-    """The time on the clock of the calling account (the server's for an unknown caller).
-
-    Looked up once per request and account: the decision and the journal entry of one
-    request tell the same time, and the store is not asked twice.
-    """
-    cache: dict[tuple[str, Optional[str]], datetime] = g.setdefault("mockserver_now", {})
-    found = cache.get((carrier, app_key))
-    if found is None:
-        account = hub.store.get_account(carrier, app_key) if app_key else None
-        found = account.time_at(hub.clock.now()) if account else hub.clock.now()
-        cache[(carrier, app_key)] = found
-    return found
-
-
-def _headers() -> dict[str, str]:
-    """The request's headers as a plain dict, built once per request."""
-    found: Optional[dict[str, str]] = g.get("mockserver_headers")
-    if found is None:
-        found = g.mockserver_headers = dict(request.headers.items())
-    return found
-
-
-def _masked(text: str, secret: Optional[str]) -> str:
-    return text.replace(secret, "***") if secret else text
-
-
 def _broken(response: Response, note: Exchange) -> Response:
     """Damage the final answer as the decision asked (step 6 of :class:`Decision`)."""
     if note.breakage is None:
@@ -166,33 +270,33 @@ def _broken(response: Response, note: Exchange) -> Response:
 
 def _journal(response: Response) -> Response:
     note = exchange()
-    hub = get_services()
+    current_request = note.request
+    hub = note.hub
     response = _broken(response, note)
-    limit = int(hub.config.get("JOURNAL_BODY_LIMIT", 65536))
     try:
-        body = request.get_data(cache=True).decode("utf-8", errors="replace")
+        body = note.body()
     except RequestEntityTooLarge:  # over MAX_CONTENT_LENGTH: never read, still journalled
-        body = ""
-    answer = response.get_data().decode("utf-8", errors="replace") if not response.direct_passthrough else ""
-    hub.journal.append(
-        JournalEntry(
-            time=_now(hub, note.carrier, note.app_key),
-            carrier=note.carrier,
-            operation=note.operation.value,
-            account=note.app_key,
-            waybill=note.waybill,
-            method=request.method,
-            path=request.full_path.rstrip("?"),
-            request_headers=(
-                {k: _masked(v, note.secret) for k, v in _headers().items()} if note.secret else _headers()
-            ),
-            request_body=_masked(body, note.secret)[:limit],
-            response_status=response.status_code,
-            response_body=_masked(answer, note.secret)[:limit],
-            decided_by=note.decided_by,
-            error=note.error,
-        )
+        body = b""
+    hub.journal.record(
+        time=note.now(note.app_key),
+        carrier=note.carrier,
+        operation=note.operation.value,
+        account=note.app_key,
+        waybill=note.waybill,
+        method=current_request.method,
+        path=note.path(),
+        header_entries=note.header_entries(),
+        request_body=body,
+        response_status=response.status_code,
+        response_body=b"" if response.direct_passthrough else response.get_data(),
+        decided_by=note.decided_by,
+        error=note.error,
+        secret=note.secret,
+        limit=int(hub.config.get("JOURNAL_BODY_LIMIT", 65536)),
     )
+    # The exchange is journalled: let go of it, so that the environ and the request it refers to
+    # make no reference cycle (which only the garbage collector would free).
+    current_request.environ.pop(_ENVIRON_KEY, None)
     return response
 
 

@@ -10,7 +10,16 @@ import json
 from collections.abc import Mapping
 from typing import Any, Optional
 
-__all__ = ["FieldProblem", "json_object", "loads", "peek_text", "required_text", "text_field"]
+__all__ = [
+    "FieldProblem",
+    "json_object",
+    "loads",
+    "maybe_json_object",
+    "peek_field",
+    "peek_text",
+    "required_text",
+    "text_field",
+]
 
 
 class FieldProblem(Exception):
@@ -79,9 +88,24 @@ def required_text(body: Mapping[str, Any], name: str) -> str:
     return text
 
 
-def peek_text(raw: bytes, name: str) -> Optional[str]:
-    """Best-effort read of a top-level text field, never raising (for journalling bad requests)."""
+def maybe_json_object(raw: bytes) -> Optional[dict[str, Any]]:
+    """The JSON object of ``raw``, or ``None`` when it is not one (its check comes later)."""
     try:
-        return text_field(json_object(raw), name, required=False)
+        return json_object(raw)
     except FieldProblem:
         return None
+
+
+def peek_field(body: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
+    """Best-effort read of a top-level text field of a parsed body, never raising."""
+    if body is None:
+        return None
+    try:
+        return text_field(body, name, required=False)
+    except FieldProblem:
+        return None
+
+
+def peek_text(raw: bytes, name: str) -> Optional[str]:
+    """Best-effort read of a top-level text field, never raising (for journalling bad requests)."""
+    return peek_field(maybe_json_object(raw), name)

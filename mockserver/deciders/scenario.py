@@ -78,6 +78,9 @@ _FAULTS = {
     "not_found": Fault.NOT_FOUND,
 }
 
+#: How many of the engine's requests :class:`ScenarioDecider` keeps for reuse.
+_QUESTIONS = 1024
+
 _STATUS_TEXT = {
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -282,12 +285,21 @@ class ScenarioDecider:
 
     def __init__(self, engine: ScenarioEngine) -> None:
         self.engine = engine
+        # The engine's view of a request depends on these four values alone and is frozen, so
+        # one made before serves again (a bounded map, forgotten when full).
+        self._questions: dict[tuple[str, Operation, Optional[str], Optional[str]], ScenarioRequest] = {}
 
     def decide(self, request: DecisionRequest) -> Optional[Decision]:
         """Ask the engine; translate the outcome of the stub that fires, if any."""
-        question = scenario_request(request)
+        key = (request.carrier, request.operation, request.waybill, request.app_key)
+        question = self._questions.get(key)
         if question is None:
-            return None
+            question = scenario_request(request)
+            if question is None:
+                return None
+            if len(self._questions) >= _QUESTIONS:
+                self._questions.clear()
+            self._questions[key] = question
         fired: Optional[Verdict] = self.engine.decide(question)
         if fired is None:
             return None

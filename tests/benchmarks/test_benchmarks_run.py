@@ -38,3 +38,11 @@ def test_only_runs_the_rows_whose_name_contains_the_text(main, capsys):
     assert main(["--quick", "--only", "zto_parse"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("zto_parse_vs_json_loads: ")
+
+
+def test_the_mock_cpu_benchmark_measures_both_apps_round_by_round():
+    from benchmarks.mock_http import cpu_per_track
+
+    took = cpu_per_track(rounds=2, per_round=3, fill=3)
+    assert sorted(took) == ["bare", "mock"]
+    assert all(len(values) == 2 and all(v > 0 for v in values) for values in took.values())

@@ -84,3 +84,104 @@ def test_entry_serialises_every_field() -> None:
     assert data["request_headers"] == {"X-Appkey": "a"}
     assert data["decided_by"] == "default"
     assert data["error"] == "S211: 签名错误"
+
+
+# -- recorded exchanges: kept as on the wire, made into entries when read ----------------------
+
+
+def _record(journal: Journal, **fields: Any) -> int:
+    base: dict[str, Any] = {
+        "time": NOW,
+        "carrier": "zto",
+        "operation": "track",
+        "account": "a",
+        "waybill": "73100130019486",
+        "method": "POST",
+        "path": "/zto/x",
+        "header_entries": (
+            ("HTTP_X_APPKEY", "a"),
+            ("CONTENT_TYPE", "application/json"),
+            ("CONTENT_LENGTH", ""),
+        ),
+        "request_body": b"{}",
+        "response_status": 200,
+        "response_body": b'{"status":true}',
+        "decided_by": "default",
+        "error": None,
+        "secret": None,
+        "limit": 65536,
+    }
+    return journal.record(**{**base, **fields})
+
+
+def test_a_recorded_exchange_reads_as_the_entry_it_stands_for() -> None:
+    journal = Journal()
+    entry_id = _record(
+        journal,
+        waybill="\ud800",
+        header_entries=(("HTTP_X_APPKEY", "a"), ("HTTP_X_NOTE", "s3cret!"), ("CONTENT_TYPE", "text/plain")),
+        request_body=b'{"note":"s3cret!","bad":"\xff"}',
+        response_body="成功".encode() * 3,
+        decided_by="stub-\udfff",
+        error="S211: 签名错误",
+        secret="s3cret!",
+        limit=4,
+    )
+    expected = JournalEntry(
+        id=entry_id,
+        time=NOW,
+        carrier="zto",
+        operation="track",
+        account="a",
+        waybill="\ud800",
+        method="POST",
+        path="/zto/x",
+        request_headers={"X-Appkey": "a", "X-Note": "***", "Content-Type": "text/plain"},
+        request_body='{"no',
+        response_status=200,
+        response_body="成功成功",
+        decided_by="stub-\udfff",
+        error="S211: 签名错误",
+    )
+    assert journal.entries() == [expected]
+    assert expected.waybill == "\\ud800"  # made safe, as an appended entry is
+    assert "s3cret!" not in str(journal.entries()[0].to_dict())
+
+
+def test_a_recorded_body_keeps_what_utf8_cannot_decode_as_replacement_characters() -> None:
+    journal = Journal()
+    _record(journal, request_body=b"\xff{}", secret="x")
+    assert journal.entries()[0].request_body == "\ufffd{}"
+
+
+def test_filters_counts_and_waits_match_recorded_exchanges_as_their_entries() -> None:
+    journal = Journal()
+    _record(journal)
+    _record(journal, operation="intercept", response_status=500, decided_by="outage")
+    _record(journal, account="b", waybill="7310\udc00")
+    journal.append(_entry(account="b", operation="intercept"))
+    assert journal.count(operation="intercept") == 2
+    assert [e.decided_by for e in journal.filter(status=500)] == ["outage"]
+    assert [e.id for e in journal.filter(account="b")] == [3, 4]
+    assert journal.count(waybill="7310\\udc00") == 1  # the safe text, as the entry says
+    assert journal.wait_for(lambda n: n == 2, timeout=0.0, account="b") == (True, 2)
+    assert [e.id for e in journal.entries(scope={("zto", "b")})] == [3, 4]
+
+
+def test_recorded_exchanges_count_against_the_same_bounds_as_appended_entries() -> None:
+    journal = Journal(limit=10, account_limit=2)
+    for _ in range(3):
+        _record(journal, account="busy")
+    journal.append(_entry(account="busy"))
+    assert [e.id for e in journal.entries()] == [3, 4]
+    assert journal.dropped(account="busy") == 2
+    assert journal.clear(account="busy") == 2 and len(journal) == 0
+
+
+def test_a_recorded_exchange_is_made_into_its_entry_once_however_often_it_is_listed() -> None:
+    journal = Journal()
+    _record(journal)
+    _record(journal, operation="intercept")
+    first = journal.entries()
+    assert journal.entries() == first and journal.entries()[0] is first[0]
+    assert journal.filter(operation="intercept")[0] is first[1]

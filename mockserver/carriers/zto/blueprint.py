@@ -48,15 +48,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
-from mockserver.carriers.codec import digest_matches, form_pairs
+from mockserver.carriers.codec import AnswerCache, digest_matches, form_pairs
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
-from mockserver.carriers.exchange import exchange
+from mockserver.carriers.exchange import Exchange, exchange
 from mockserver.carriers.fields import (
     json_object,
-    peek_text,
+    maybe_json_object,
+    peek_field,
     required_text,
     text_field,
 )
@@ -86,7 +87,10 @@ _DESTINATION_KINDS = {
 _E23108 = ("E23108", "无效的拦截、退改方式")
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_PHONE_TAIL_RE = re.compile(r"[0-9]{4}")
 _VIRTUAL_RE = re.compile(r"^1\d{10}[-_,#转]\d{1,6}$")
+#: Track answers by (app key, waybill), sent again while the visible scans are the same.
+_TRACKS = AnswerCache()
 
 
 bp = Blueprint("zto", __name__)
@@ -95,17 +99,17 @@ bp = Blueprint("zto", __name__)
 # -- request parsing ---------------------------------------------------------------------------
 
 
-def _authenticate(signed: Callable[[], bytes]) -> Account:
+def _authenticate(note: Exchange, signed: Callable[[], bytes]) -> Account:
     """Check the app key and the digest of ``signed()`` (the raw JSON body or the decoded form)."""
-    note = exchange()
-    app_key = (request.headers.get("x-appKey") or request.headers.get("x-companyid") or "").strip()
+    environ = note.request.environ  # request.headers.get("x-appKey") is environ["HTTP_X_APPKEY"]
+    app_key = (environ.get("HTTP_X_APPKEY") or environ.get("HTTP_X_COMPANYID") or "").strip()
     if not app_key:
         raise _fault("S208", "x-appKey不能为空")
     note.app_key = app_key
-    digest = (request.headers.get("x-dataDigest") or "").strip()
+    digest = (environ.get("HTTP_X_DATADIGEST") or "").strip()
     if not digest:
         raise _fault("S208", "x-dataDigest不能为空")
-    account = get_services().simulator.account(SLUG, app_key)
+    account = note.hub.simulator.account(SLUG, app_key)
     if account is None:
         raise _fault("S210", "无权限访问")
     note.secret = account.app_secret
@@ -113,7 +117,7 @@ def _authenticate(signed: Callable[[], bytes]) -> Account:
         options = sign_options(account.extra)
     except SignSettingError as problem:  # the QA's account setting, named in the answer
         raise _fault("S211", f"签名错误: mock {problem}") from None
-    timestamp = (request.headers.get("x-timestamp") or "").strip()
+    timestamp = (environ.get("HTTP_X_TIMESTAMP") or "").strip()
     if options.timestamp and not timestamp:
         raise _fault("S208", "x-timestamp不能为空")
     if not digest_matches(options.digest(signed(), account.app_secret, timestamp), digest):
@@ -121,9 +125,11 @@ def _authenticate(signed: Callable[[], bytes]) -> Account:
     return account
 
 
-def _is_form() -> bool:
+def _is_form(note: Exchange) -> bool:
     """Whether the request is ZOP form mode (``addParam``/``setData``): by its Content-Type."""
-    return request.mimetype == "application/x-www-form-urlencoded"
+    # Werkzeug's ``request.mimetype``, without parsing the parameters nobody reads here.
+    content_type: str = note.request.environ.get("CONTENT_TYPE", "")
+    return content_type.partition(";")[0].strip().lower() == "application/x-www-form-urlencoded"
 
 
 def _form(raw: bytes) -> list[tuple[str, str]]:
@@ -210,7 +216,7 @@ DIALECT.install(bp)
 def _check_phone_tail(body: Mapping[str, Any]) -> None:
     """An optional ``mobilePhone`` must be the last 4 digits of a phone (ASCII; ``\\d`` takes ``٣``)."""
     phone = text_field(body, "mobilePhone", required=False)
-    if phone is not None and not re.fullmatch(r"[0-9]{4}", phone):
+    if phone is not None and not _PHONE_TAIL_RE.fullmatch(phone):
         raise _fault("E413", "请输入收寄人任一方电话号码后4位")
 
 
@@ -218,7 +224,9 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     waybill = _waybill(body)
     _check_phone_tail(body)
     scans = get_services().simulator.trace(account, waybill)
-    return ok_response([render_scan(waybill, scan) for scan in scans])
+    return _TRACKS.response(
+        (account.app_key, waybill), scans, lambda: ok_response([render_scan(waybill, scan) for scan in scans])
+    )
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:
@@ -283,22 +291,24 @@ _HANDLERS: Mapping[Operation, _Handler] = {
 @bp.post("/<path:api_name>", merge_slashes=False)
 def gateway(api_name: str) -> Response:
     """The ZOP gateway: ``POST /zto/<apiName>``."""
-    raw = request.get_data(cache=True)
     note = exchange()
-    form = _is_form()
+    raw = note.body()
+    form = _is_form(note)
     # Note what the request is about before checking it, so rejected requests are journalled
     # with their operation and waybill too.
     note.operation = APIS.get(api_name, Operation.UNKNOWN)
-    note.waybill = _peek_form_waybill(raw) if form else peek_text(raw, "billCode")
-    account = _authenticate((lambda: form_signed_text(_form(raw))) if form else (lambda: raw))
+    parsed = None if form else maybe_json_object(raw)  # parsed once; a bad body is refused below
+    note.waybill = _peek_form_waybill(raw) if form else peek_field(parsed, "billCode")
+    account = _authenticate(note, (lambda: form_signed_text(_form(raw))) if form else (lambda: raw))
     operation = APIS.get(api_name)
     if operation is None:
         raise _fault("S207", "API不存在")
-    body: Mapping[str, Any] = dict(_form(raw)) if form else json_object(raw)
+    body: Mapping[str, Any] = dict(_form(raw)) if form else parsed if parsed is not None else json_object(raw)
     return DIALECT.answer(
         operation,
         app_key=account.app_key,
         waybill=note.waybill,
         default_field="billCode",
         handler=lambda decision: _HANDLERS[operation](account, body, decision),
+        note=note,
     )

@@ -90,8 +90,15 @@ class SignOptions:
         return ENCODINGS[self.encoding](ALGORITHMS[self.algorithm](message, key))
 
 
+#: The settings of an account that names none of them (checked on every request).
+_DEFAULT_OPTIONS = SignOptions()
+_SETTINGS = ("zop_sign", "zop_sign_encoding", "zop_sign_timestamp")
+
+
 def sign_options(extra: Mapping[str, Any]) -> SignOptions:
     """The account's :class:`SignOptions`; raises :class:`SignSettingError` on an unknown value."""
+    if not any(key in extra for key in _SETTINGS):
+        return _DEFAULT_OPTIONS
     flag = _choice(extra, "zop_sign_timestamp", tuple(_FLAGS), "false")
     return SignOptions(
         algorithm=_choice(extra, "zop_sign", tuple(ALGORITHMS), "md5"),

@@ -116,6 +116,64 @@ def test_track_shows_new_scans_as_the_clock_moves(zto: Any, make_parcel: Any, mo
     assert after[-1]["signMan"]
 
 
+def test_track_answers_a_parcel_replaced_by_the_admin_with_its_new_scans(zto: Any, make_parcel: Any) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    before = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
+    make_parcel(WAYBILL, "signed")
+    after = zto.call(API_TRACK, {"billCode": WAYBILL})["result"]
+    assert after != before and after[-1]["scanType"] == "签收"
+
+
+def test_a_tampered_body_is_refused_after_the_same_track_was_answered(zto: Any, make_parcel: Any) -> None:
+    make_parcel(WAYBILL, "signed")
+    raw = json.dumps({"billCode": WAYBILL}).encode("utf-8")
+    assert zto.call(API_TRACK, raw)["status"] is True
+    tampered = raw.replace(b"}", b', "mobilePhone": "1234"}')
+    assert _error(zto.call(API_TRACK, tampered, digest=sign(raw, ZTO_SECRET))) == ("S211", "签名错误")
+    assert _error(zto.call(API_TRACK, raw, secret="not-the-secret")) == ("S211", "签名错误")
+
+
+def test_requests_in_one_app_context_are_journalled_each_as_it_was(
+    zto: Any, mock_client: Any, mock_app: Any
+) -> None:
+    with mock_app.app_context():  # flask.g is shared by the requests made inside it
+        assert _error(zto.call(API_TRACK, {"billCode": WAYBILL}, secret="wrong"))[0] == "S211"
+        assert zto.call(API_SUBSCRIBE, {"billCode": WAYBILL})["status"] is True
+    refused, subscribed = mock_client.get("/__admin/requests").get_json()["requests"][-2:]
+    assert (refused["operation"], refused["error"]) == ("track", "S211: 签名错误")
+    assert (subscribed["operation"], subscribed["error"], subscribed["response_status"]) == (
+        "subscribe",
+        None,
+        200,
+    )
+
+
+def test_a_decider_can_read_the_request_headers_after_the_request(zto: Any, mock_app: Any) -> None:
+    decider = FixedDecider(Decision(name="outage", response=RawResponse(status=503, body="down")))
+    mock_app.extensions["mockserver"].decider = decider
+    zto.post(API_TRACK, {"billCode": WAYBILL})
+    seen = decider.seen[0]
+    assert (seen.headers["X-Appkey"], seen.headers["Content-Type"]) == (
+        ZTO_KEY,
+        "application/json; charset=utf-8",
+    )
+    assert dict(seen.headers) == {k: v for k, v in seen.headers.items()} and "X-Datadigest" in seen.headers
+    assert seen.path == f"/zto/{API_TRACK}" and seen.body == json.dumps(
+        {"billCode": WAYBILL}, separators=(",", ":")
+    )
+
+
+def test_a_stub_added_after_a_request_answers_the_same_request_next(zto: Any, mock_client: Any) -> None:
+    assert zto.call(API_TRACK, {"billCode": WAYBILL})["status"] is True
+    stub = {
+        "match": {"carrier": "zto", "operation": "track"},
+        "outcome": {"type": "carrier_error", "kind": "unavailable"},
+    }
+    assert mock_client.post("/__admin/scenarios", json={**stub, "id": "down"}).status_code == 201
+    assert zto.call(API_TRACK, {"billCode": WAYBILL})["status"] is False
+    assert mock_client.get("/__admin/requests").get_json()["requests"][-1]["decided_by"] == "down"
+
+
 def test_legacy_twelve_digit_waybills_are_accepted(zto: Any) -> None:
     assert zto.call(API_TRACK, {"billCode": "728350000001"})["status"] is True
 
