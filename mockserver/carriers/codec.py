@@ -29,6 +29,7 @@ __all__ = [
     "form_push",
     "json_object_answer",
     "json_response",
+    "json_response_with_data",
 ]
 
 #: How the carriers post a form: a push to a subscriber, or a request to their gateway.
@@ -63,35 +64,72 @@ def json_response(payload: Any, status: int = 200) -> Response:
 class AnswerCache:
     """Answers already rendered and encoded, sent again while what they were made from is the same.
 
-        A track answer is a function of the waybills asked for and their visible scans alone, and
-        those scans are frozen values: :meth:`response` keys an answer by who asked for what
-        (``key``) and keeps the ``source`` it was rendered from (the tuple of scans). The stored
-        bytes are sent only when the new ``source`` equals that one, so a scan becoming visible, a
-        new route, an intercept or a reset (each a different ``source``) renders afresh; for the
-        very same scan objects the comparison is one identity check per scan (equal scans that are
-    other objects, say re-read from SQLite, take their place after one comparison). At most ``size``
-        answers are kept (all are forgotten when it is full).
+    A track answer is a function of the waybills asked for and their visible scans alone, and
+    those scans are frozen values: an answer is kept under who asked for what (``key``) with the
+    ``source`` it was rendered from (the scans), and used again only while a new ``source``
+    equals that one, so a scan becoming visible, a new route, an intercept or a reset (each a
+    different ``source``) renders afresh. For the very same scan objects the comparison is one
+    identity check per scan (equal scans that are other objects, say re-read from SQLite, take
+    their place after one comparison). At most ``size`` answers are kept (all are forgotten when
+    it is full).
 
-        Args:
-            size: how many answers to keep.
+    :meth:`response` keeps a whole answer; :meth:`data_json` keeps only the JSON text of an
+    answer's ``data``, for carriers whose envelope carries something new each time (a
+    ``requestId``), filled in by :func:`json_response_with_data`.
+
+    Args:
+        size: how many answers to keep.
     """
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._answers: dict[Hashable, tuple[Hashable, bytes, int, Optional[str]]] = {}
+        self._answers: dict[Hashable, tuple[Hashable, Any]] = {}
 
-    def response(self, key: Hashable, source: Hashable, render: Callable[[], Response]) -> Response:
-        """The answer ``render()`` gives for ``source``, rendered only if ``key`` last saw another."""
+    def _made(self, key: Hashable, source: Hashable, make: Callable[[], Any]) -> Any:
         found = self._answers.get(key)
         if found is None or found[0] != source:
-            answer = render()
-            found = (source, answer.get_data(), answer.status_code, answer.content_type)
+            found = (source, make())
             if len(self._answers) >= self._size:
                 self._answers.clear()
             self._answers[key] = found
         elif found[0] is not source:  # equal scans, other objects: keep these, the next check is identity
-            self._answers[key] = found = (source, *found[1:])
-        return Response(found[1], status=found[2], content_type=found[3])
+            self._answers[key] = found = (source, found[1])
+        return found[1]
+
+    def response(self, key: Hashable, source: Hashable, render: Callable[[], Response]) -> Response:
+        """The answer ``render()`` gives for ``source``, rendered only if ``key`` last saw another."""
+
+        def encoded() -> tuple[bytes, int, Optional[str]]:
+            answer = render()
+            return answer.get_data(), answer.status_code, answer.content_type
+
+        body, status, content_type = self._made(key, source, encoded)
+        return Response(body, status=status, content_type=content_type)
+
+    def data_json(self, key: Hashable, source: Hashable, render: Callable[[], Any]) -> str:
+        """The compact JSON text of ``render()`` for ``source``, rendered only if ``key`` last saw another."""
+        text: str = self._made(key, source, lambda: compact_json(render()))
+        return text
+
+
+#: Stands for an envelope's ``data`` until :func:`json_response_with_data` puts the JSON text there.
+_DATA_SLOT = "@@mockserver-data@@"
+_DATA_SLOT_JSON = compact_json(_DATA_SLOT)
+
+
+def json_response_with_data(envelope: Mapping[str, Any], data_json: str, status: int = 200) -> Response:
+    """:func:`json_response` of ``envelope`` with its ``data`` given as JSON text already.
+
+    The bytes are those :func:`json_response` gives for the envelope with the decoded data in
+    its ``data`` key (a key the envelope has keeps its place; the envelope's own texts are
+    the carrier's fixed words and a request id, never the slot's).
+    """
+    text = compact_json({**envelope, "data": _DATA_SLOT}).replace(_DATA_SLOT_JSON, data_json, 1)
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: as json_response, in ASCII escapes
+        body = json.dumps(json.loads(text), separators=(",", ":")).encode("ascii")
+    return Response(body, status=status, content_type="application/json; charset=utf-8")
 
 
 def form_body(fields: Mapping[str, str]) -> str:

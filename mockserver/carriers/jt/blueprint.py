@@ -53,7 +53,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches
+from mockserver.carriers.codec import AnswerCache, b64_md5, digest_matches
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
 from mockserver.carriers.exchange import CarrierFault, exchange
@@ -67,7 +67,14 @@ from mockserver.carriers.jt.codes import (
     SLUG,
     is_valid_waybill,
 )
-from mockserver.carriers.jt.wire import ok_response, push_shape, render_envelope, subscribe_data, track_entry
+from mockserver.carriers.jt.wire import (
+    ok_response,
+    ok_response_with_data,
+    push_shape,
+    render_envelope,
+    subscribe_data,
+    track_entry,
+)
 from mockserver.carriers.settings import SettingError, setting_fault
 from mockserver.deciders import Decision, Operation
 from mockserver.services import get_services
@@ -91,6 +98,10 @@ def _platform(name: str, detail: str = "") -> CarrierFault:
 
 def _illegal(message: str) -> CarrierFault:
     return _fault(PLATFORM_ERRORS["illegal"][0], message)
+
+
+#: Track answers (their data) by (app key, waybills), sent again while the visible scans are the same.
+_TRACKS = AnswerCache()
 
 
 bp = Blueprint("jt", __name__)
@@ -207,9 +218,14 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     waybills = [_waybill(code.strip()) for code in codes.split(",") if code.strip()]
     if not waybills:
         raise FieldProblem(field="billCodes", problem="missing")
-    return ok_response(
-        [track_entry(waybill, get_services().simulator.trace(account, waybill)) for waybill in waybills]
+    simulator = get_services().simulator
+    traces = tuple(simulator.trace(account, waybill) for waybill in waybills)
+    data = _TRACKS.data_json(
+        (account.app_key, tuple(waybills)),
+        traces,
+        lambda: [track_entry(w, scans) for w, scans in zip(waybills, traces)],
     )
+    return ok_response_with_data(data)
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:

@@ -33,6 +33,7 @@ from mockserver.carriers.codec import (
     form_body,
     json_object_answer,
     json_response,
+    json_response_with_data,
 )
 from mockserver.carriers.exchange import CarrierFault
 from mockserver.carriers.jt.codes import (
@@ -57,6 +58,7 @@ __all__ = [
     "intercept_push_content",
     "is_push_ack",
     "ok_response",
+    "ok_response_with_data",
     "push_shape",
     "render_detail",
     "render_envelope",
@@ -89,6 +91,11 @@ def render_envelope(fault: CarrierFault) -> Response:
 def ok_response(data: Any) -> Response:
     """A success answer (``code`` ``"1"``) around ``data``."""
     return _json(_envelope("1", "success", data))
+
+
+def ok_response_with_data(data_json: str) -> Response:
+    """:func:`ok_response` of the data whose JSON text is ``data_json`` (a fresh ``requestId``)."""
+    return json_response_with_data(_envelope("1", "success", None), data_json)
 
 
 def subscribe_data(account: Account, subscribed: Sequence[tuple[str, str]]) -> dict[str, Any]:

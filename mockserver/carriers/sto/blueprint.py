@@ -47,7 +47,7 @@ from typing import Any, Callable, Optional
 
 from flask import Blueprint, Response, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches
+from mockserver.carriers.codec import AnswerCache, b64_md5, digest_matches
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
 from mockserver.carriers.exchange import exchange
@@ -57,6 +57,7 @@ from mockserver.carriers.sto.wire import (
     intercept_data,
     literal_json,
     ok_response,
+    ok_response_with_data,
     render_envelope,
     render_scan,
 )
@@ -86,6 +87,9 @@ _WAYBILL_FIELDS: Mapping[Operation, str] = {
     Operation.TRACK: "waybillNoList",
     Operation.SUBSCRIBE: "subscribeInfoList",
 }
+
+#: Track answers (their data) by (app key, waybills, order), sent again while the visible scans are the same.
+_TRACKS = AnswerCache()
 
 
 bp = Blueprint("sto", __name__)
@@ -193,11 +197,17 @@ def _track(account: Account, body: Mapping[str, Any], decision: Optional[Decisio
     order = text_field(body, "order", required=False) or "asc"
     if order not in ("asc", "desc"):
         raise _fault("S02", "order格式错误")
-    data: dict[str, list[dict[str, Any]]] = {}
-    for waybill in waybills:
-        traces = [render_scan(waybill, scan) for scan in get_services().simulator.trace(account, waybill)]
-        data[waybill] = traces[::-1] if order == "desc" else traces
-    return ok_response(data)
+    simulator = get_services().simulator
+    traces = tuple(simulator.trace(account, waybill) for waybill in waybills)
+
+    def render() -> dict[str, list[dict[str, Any]]]:
+        data: dict[str, list[dict[str, Any]]] = {}
+        for waybill, scans in zip(waybills, traces):
+            entries = [render_scan(waybill, scan) for scan in scans]
+            data[waybill] = entries[::-1] if order == "desc" else entries
+        return data
+
+    return ok_response_with_data(_TRACKS.data_json((account.app_key, tuple(waybills), order), traces, render))
 
 
 def _subscribe(account: Account, body: Mapping[str, Any], decision: Optional[Decision]) -> Response:

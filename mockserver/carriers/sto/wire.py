@@ -34,6 +34,7 @@ from mockserver.carriers.codec import (
     form_push,
     json_object_answer,
     json_response,
+    json_response_with_data,
 )
 from mockserver.carriers.exchange import CarrierFault
 from mockserver.carriers.sto.codes import (
@@ -58,6 +59,7 @@ __all__ = [
     "is_push_ack",
     "literal_json",
     "ok_response",
+    "ok_response_with_data",
     "out_biz_code",
     "push_form",
     "render_envelope",
@@ -89,6 +91,11 @@ def _envelope(*, success: bool, code: str, message: str, data: Any) -> dict[str,
 def ok_response(data: Any) -> Response:
     """A success envelope around ``data``."""
     return json_response(_envelope(success=True, code="", message="", data=data))
+
+
+def ok_response_with_data(data_json: str) -> Response:
+    """:func:`ok_response` of the data whose JSON text is ``data_json`` (a fresh ``requestId``)."""
+    return json_response_with_data(_envelope(success=True, code="", message="", data=None), data_json)
 
 
 def error_response(code: str, message: str, status: int = 200) -> Response:

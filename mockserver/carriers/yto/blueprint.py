@@ -51,7 +51,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, g, request
 
-from mockserver.carriers.codec import b64_md5, digest_matches, json_response
+from mockserver.carriers.codec import AnswerCache, b64_md5, digest_matches, json_response
 from mockserver.carriers.dialect import Dialect
 from mockserver.carriers.dialect import fault as _fault
 from mockserver.carriers.exchange import CarrierFault, exchange
@@ -93,6 +93,10 @@ def _render(fault: CarrierFault) -> Response:
     """A fault in the answer style of the request's account (``real`` before it is known)."""
     style = g.get("yto_answer_style", DEFAULT_ANSWER_STYLE)
     return render_envelope(fault, style, intercepting=exchange().operation in _INTERCEPTING)
+
+
+#: Track answers by (app key, waybill), sent again while the visible scans are the same.
+_TRACKS = AnswerCache()
 
 
 bp = Blueprint("yto", __name__)
@@ -241,9 +245,15 @@ def _track(account: Account, method: str, param: Mapping[str, Any], decision: Op
     name = "NUMBER" if "NUMBER" in param or "Number" not in param else "Number"
     waybill = _waybill(param, name)
     scans = get_services().simulator.trace(account, waybill)
-    if not scans:
-        return no_data_response(waybill)
-    return json_response([render_scan(waybill, scan) for scan in scans])
+    return _TRACKS.response(
+        (account.app_key, waybill),
+        scans,
+        lambda: (
+            json_response([render_scan(waybill, scan) for scan in scans])
+            if scans
+            else no_data_response(waybill)
+        ),
+    )
 
 
 def _subscribe(

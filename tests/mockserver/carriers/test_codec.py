@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response
 
-from mockserver.carriers.codec import AnswerCache, json_response
+from mockserver.carriers.codec import AnswerCache, compact_json, json_response, json_response_with_data
 
 
 class _Renders:
@@ -65,3 +67,28 @@ def test_answer_cache_forgets_its_answers_when_full() -> None:
         cache.response(key, (), lambda: render("x"))
     cache.response("a", (), lambda: render("x"))
     assert render.count == 4
+
+
+def test_data_json_is_rendered_once_while_the_source_is_the_same() -> None:
+    cache, renders = AnswerCache(), []
+    for _ in range(2):
+        text = cache.data_json("key", ("scan",), lambda: renders.append(1) or {"中": [1, 2]})
+    assert (text, len(renders)) == ('{"中":[1,2]}', 1)
+
+
+def test_an_envelope_with_data_as_json_text_is_the_bytes_of_the_whole_envelope() -> None:
+    envelope = {"code": "1", "msg": "success", "data": None, "requestId": "abc"}
+    data = {"list": ["中通", {"n": 1}], "note": "@@ not a slot @@"}
+    made = json_response_with_data(envelope, compact_json(data), status=201)
+    whole = json_response({**envelope, "data": data}, status=201)
+    assert (made.get_data(), made.status_code, made.content_type) == (
+        whole.get_data(),
+        201,
+        whole.content_type,
+    )
+    assert list(json.loads(made.get_data())) == ["code", "msg", "data", "requestId"]  # data keeps its place
+
+
+def test_an_envelope_whose_data_holds_a_lone_surrogate_goes_out_in_ascii_escapes() -> None:
+    made = json_response_with_data({"data": None}, compact_json(["\ud800"]))
+    assert made.get_data() == json_response({"data": ["\ud800"]}).get_data() == b'{"data":["\\ud800"]}'

@@ -716,3 +716,13 @@ def test_double_slash_path_is_an_unknown_route_not_an_html_redirect(mock_client:
 def test_biz_content_nested_too_deeply_is_a_format_error(mock_client: Any) -> None:
     answer = _jt_post(mock_client, TRACK, "[" * 100_000 + "]" * 100_000)
     assert answer.get_json()["code"] == "145003050"
+
+
+def test_a_repeated_track_answers_the_same_details_under_a_new_request_id(jt: JtCaller, parcel: Any) -> None:
+    parcel("in_transit")
+    first, again = (jt.call(TRACK, {"billCodes": WAYBILL}) for _ in range(2))
+    assert first["requestId"] != again["requestId"]
+    assert list(first) == list(again) == ["code", "msg", "data", "requestId"]
+    assert (first["code"], first["data"]) == ("1", again["data"])
+    parcel("signed")
+    assert jt.details()[-1]["scanType"] == "快件签收"

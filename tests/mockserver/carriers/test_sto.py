@@ -684,3 +684,18 @@ def test_the_xml_error_has_the_elements_of_the_sdks_sample(sto: StoCaller) -> No
     theirs = dict(re.findall(r"<(\w+)>([^<]*)</\1>", sample["body"]))
     assert [name for name, _ in ours] == ["success", "errorCode", "errorMsg"]
     assert all(theirs[name] == value for name, value in ours)
+
+
+def test_a_repeated_track_answers_the_same_traces_under_a_new_request_id(
+    sto: StoCaller, make_parcel: Any
+) -> None:
+    make_parcel(WAYBILL, "in_transit")
+    first, again = sto.track(WAYBILL), sto.track(WAYBILL)
+    assert first["requestId"] != again["requestId"]
+    assert {k: v for k, v in first.items() if k != "requestId"} == {
+        k: v for k, v in again.items() if k != "requestId"
+    }
+    newest_first = sto.track(WAYBILL, order="desc")["data"][WAYBILL]  # another order, another answer
+    assert newest_first == first["data"][WAYBILL][::-1]
+    make_parcel(WAYBILL, "signed")
+    assert sto.traces()[-1]["scanType"] == "签收"

@@ -797,3 +797,11 @@ def test_param_nested_too_deeply_is_a_format_error(mock_client: Any) -> None:
     )
     answer = mock_client.post(f"/yto/open/{TRACK}/v1/{KEY}/{KEY}", data=body, headers={"Content-Type": FORM})
     assert answer.get_json()["code"] == "S02"
+
+
+def test_track_answers_the_new_scans_once_a_parcel_without_any_gets_some(yto: YtoCaller, parcel: Any) -> None:
+    parcel("created")
+    assert yto.track() == _fixture("mock_track.json")["no_data_answer"]  # the same answer, kept
+    assert yto.track() == _fixture("mock_track.json")["no_data_answer"]
+    parcel("picked_up")
+    assert [scan["infoContent"] for scan in yto.track()] == ["GOT"]
