@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Dict, Iterator, Mapping, Optional, Protocol, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Protocol, Tuple
 
 import requests
 from attrs import field, frozen
@@ -126,6 +126,36 @@ def _plain_headers(headers: Mapping[str, str]) -> Dict[str, str]:
 DEFAULT_POOL_SIZE = 10
 
 
+class _OncePerHostSession(requests.Session):
+    """A session that reads the environment's proxy and CA-bundle settings once per host.
+
+    ``requests`` reads them on every request (``Session.merge_environment_settings`` walks the
+    whole environment twice to find ``*_proxy`` variables), which cost as much as the rest of
+    the SDK's work on a track. This session keeps what that method answered for each scheme and
+    host (``http://127.0.0.1:8080``), as httpx reads the same variables once per client: set
+    ``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE`` and the like before the first request
+    to a host, or give :class:`RequestsTransport` a session of your own, which is left as it is.
+    Requests that pass their own ``proxies``, ``verify``, ``cert`` or ``stream`` are merged
+    afresh each time (the transport passes none).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settled: Dict[str, Dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:  # requests' stubs name a private TypedDict
+        if proxies or stream is not None or verify not in (None, True) or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        origin = "/".join(str(url).split("/", 3)[:3])  # "http://host:port"
+        settled = self._settled.get(origin)
+        if settled is None:
+            settled = dict(super().merge_environment_settings(url, proxies, stream, verify, cert))
+            self._settled[origin] = settled
+        return {**settled, "proxies": dict(settled["proxies"])}
+
+
 class RequestsTransport:
     """The default transport: one pooled :class:`requests.Session` per client.
 
@@ -142,12 +172,9 @@ class RequestsTransport:
         self._owns_session = session is None
         self._lock = threading.Lock()
         self._pool_size = 0
+        self._session: requests.Session = session if session is not None else _OncePerHostSession()
         if session is None:
-            session = requests.Session()
-            self._session = session
             self.grow_pool(pool_size)
-        else:
-            self._session = session
 
     @property
     def pool_size(self) -> Optional[int]:

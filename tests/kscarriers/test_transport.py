@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import os
+import threading
+
 import pytest
 import requests
 import responses
@@ -133,3 +137,95 @@ def test_the_client_pools_at_least_its_concurrency_of_connections():
 
     client = Client(evolve(zto_config(), concurrency=16))
     assert client._transport.pool_size == 16
+
+
+class _ProxyRecorder(http.server.BaseHTTPRequestHandler):
+    """A forward proxy that answers every request itself and records the request line's target."""
+
+    seen: list = []
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).seen.append(self.path)
+        body = b'{"via": "proxy"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def proxy(monkeypatch):
+    """A proxy's address and the targets it saw, with no proxy variable of the machine's left set."""
+    for name in list(os.environ):
+        if name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    _ProxyRecorder.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ProxyRecorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _ProxyRecorder.seen
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def _post(transport, url):
+    return transport.send(
+        HttpRequest(method="POST", url=url, body=b"{}"), timeouts=Timeouts(connect=5, read=5)
+    )
+
+
+def test_the_default_transport_sends_through_the_proxy_the_environment_names(proxy, monkeypatch):
+    address, seen = proxy
+    monkeypatch.setenv("HTTP_PROXY", address)
+    monkeypatch.setenv("NO_PROXY", "bypassed.invalid")
+    transport = RequestsTransport()
+    for _ in range(2):  # the second request reads what the first found
+        assert _post(transport, "http://carrier.invalid/api/track").body == b'{"via": "proxy"}'
+    assert seen == ["http://carrier.invalid/api/track"] * 2
+    with pytest.raises(ConnectError):  # NO_PROXY: straight to a host that does not resolve
+        _post(transport, "http://bypassed.invalid/api/track")
+    assert len(seen) == 2
+
+
+def test_the_default_transport_reads_the_environment_once_per_host(proxy, monkeypatch):
+    address, seen = proxy
+    transport = RequestsTransport()
+    with pytest.raises(ConnectError):  # no proxy set: carrier.invalid itself does not resolve
+        _post(transport, "http://carrier.invalid/api/track")
+    monkeypatch.setenv("HTTP_PROXY", address)
+    with pytest.raises(ConnectError):  # the same host: what its first request found still holds
+        _post(transport, "http://carrier.invalid/api/intercept")
+    assert _post(transport, "http://other.invalid/api/track").body == b'{"via": "proxy"}'  # a new host
+    assert seen == ["http://other.invalid/api/track"]
+    assert _post(RequestsTransport(), "http://carrier.invalid/x").body == b'{"via": "proxy"}'  # a new client
+
+
+def test_a_session_of_your_own_reads_the_environment_on_every_request_as_requests_does(proxy, monkeypatch):
+    address, _ = proxy
+    transport = RequestsTransport(requests.Session())
+    with pytest.raises(ConnectError):
+        _post(transport, "http://carrier.invalid/api/track")
+    monkeypatch.setenv("HTTP_PROXY", address)
+    assert _post(transport, "http://carrier.invalid/api/track").body == b'{"via": "proxy"}'
+
+
+def test_settings_passed_with_a_request_are_merged_afresh_each_time(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/first.pem")
+    session = RequestsTransport()._session
+    url = "https://carrier.invalid/api"
+    assert session.merge_environment_settings(url, {}, None, None, None)["verify"] == "/etc/first.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/second.pem")
+    assert session.merge_environment_settings(url, {}, None, None, None)["verify"] == "/etc/first.pem"
+    assert session.merge_environment_settings(url, {}, None, False, None)["verify"] is False
+    given = {"https": "http://given.invalid:3128"}
+    assert (
+        session.merge_environment_settings(url, given, None, None, None)["proxies"]["https"] == given["https"]
+    )
+    kept = session.merge_environment_settings(url, {}, None, None, None)
+    kept["proxies"]["https"] = "changed"  # an answer of its own each time: changing it changes no other
+    assert "https" not in session.merge_environment_settings(url, {}, None, None, None)["proxies"]
