@@ -132,12 +132,18 @@ def _config(base: str) -> ClientConfig:
 
 
 def _carrier_row(
-    client: Client, slug: str, number: int, repeat: int, clock: Callable[[], float] = time.perf_counter
+    client: Client,
+    slug: str,
+    number: int,
+    repeat: int,
+    clock: Callable[[], float] = time.perf_counter,
+    trust_env: bool = True,
 ) -> Row:
     waybill = WAYBILLS[slug]
     request = client.adapter(slug).build_track(waybill)
     headers = {**request.headers, "User-Agent": client.config.user_agent}
     with requests.Session() as session:
+        session.trust_env = trust_env
 
         def baseline() -> object:
             return session.post(request.url, data=request.body, headers=headers).content
@@ -152,7 +158,7 @@ def _carrier_row(
 
 
 def bench_track_http(
-    number: int, repeat: int, *, clock: Callable[[], float] = time.perf_counter
+    number: int, repeat: int, *, clock: Callable[[], float] = time.perf_counter, trust_env: bool = True
 ) -> Dict[str, Row]:
     """Per carrier: ``Client.track`` vs a bare ``requests`` post of the same signed request.
 
@@ -160,12 +166,14 @@ def bench_track_http(
     With ``clock=time.thread_time`` both sides are the CPU of this (the client's) thread: the
     server's threads are not counted, so ``subject - baseline`` is the SDK's own CPU per
     track, the figure least disturbed by other work on a shared machine
-    (``python -m benchmarks.sdk_http cpu``).
+    (``python -m benchmarks.sdk_http cpu``). With ``trust_env=False`` the bare post reads no
+    proxy settings from the environment at all (``python -m benchmarks.sdk_http cpu-no-env``):
+    the SDK's own work alone, without what its transport saves by reading them once per host.
     """
     base, stop = serve_in_thread(_mock_app(), threads=4)
     try:
         with Client(_config(base)) as client:
-            return {slug: _carrier_row(client, slug, number, repeat, clock) for slug in WAYBILLS}
+            return {slug: _carrier_row(client, slug, number, repeat, clock, trust_env) for slug in WAYBILLS}
     finally:
         stop()
 
@@ -305,11 +313,12 @@ def _print_track_canned() -> None:
         print(f"{slug}_track_canned: {track * 1e6:.1f} µs a track, of which json.loads {decode * 1e6:.1f} µs")
 
 
-def _print_track_cpu() -> None:
+def _print_track_cpu(trust_env: bool = True) -> None:
     """The SDK's own CPU per track, per carrier: client-thread CPU of a track minus a bare post's."""
-    for slug, row in bench_track_http(50, 21, clock=time.thread_time).items():
+    name = "bare_post" if trust_env else "bare_post_without_env"
+    for slug, row in bench_track_http(50, 21, clock=time.thread_time, trust_env=trust_env).items():
         print(
-            f"{slug}_track_thread_cpu_vs_bare_post: {row.ratio:.2f}x (subject {row.subject * 1e6:.1f} µs "
+            f"{slug}_track_thread_cpu_vs_{name}: {row.ratio:.2f}x (subject {row.subject * 1e6:.1f} µs "
             f"vs baseline {row.baseline * 1e6:.1f} µs: the SDK's own {(row.subject - row.baseline) * 1e6:.0f} "
             f"µs a track; median of {row.repeats}, ratios {row.low:.2f}–{row.high:.2f})"
         )
@@ -318,6 +327,8 @@ def _print_track_cpu() -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["cpu"]:  # python -m benchmarks.sdk_http cpu
         _print_track_cpu()
+    elif sys.argv[1:] == ["cpu-no-env"]:  # python -m benchmarks.sdk_http cpu-no-env
+        _print_track_cpu(trust_env=False)
     elif sys.argv[1:] == ["canned"]:  # python -m benchmarks.sdk_http canned
         _print_track_canned()
     else:  # python -m benchmarks.sdk_http LATENCY THREADS (used by bench_track_many)
