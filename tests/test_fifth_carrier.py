@@ -103,8 +103,9 @@ def test_a_copied_fifth_carrier_is_mounted_listed_documented_and_scriptable(tmp_
 
 
 def _contract_run(scratch: Path, *suites: str, select: str = "yd") -> subprocess.CompletedProcess[str]:
+    options = ("-p", "fifth_carrier", "-n", "0", "-q", "-rp", "-k", select)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "fifth_carrier", "-n", "0", "-q", "-rp", "-k", select, *suites],
+        [sys.executable, "-m", "pytest", *options, *suites],
         cwd=ROOT,
         env=_env(scratch),
         capture_output=True,
