@@ -34,6 +34,8 @@ DOCS = ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
 # django, fastapi and httpx (FastAPI's TestClient) only test the documented push receivers;
 # pytest-xdist proves the mockserver fixtures work under it.
 SUITE = [
+    # pyproject's addopts use --disable-plugin-autoload (pytest 8.4) and name the plugins to load.
+    "pytest>=8.4",
     "pytest-xdist>=3.5",
     "hypothesis>=6.80",
     "jsonschema>=4",

@@ -3,6 +3,9 @@
 ``ks_client`` is a :class:`kscarriers.Client` configured for every carrier the mock speaks,
 sending its requests in-process through :class:`kscarriers.testing.WSGITransport` into
 ``mock_app`` (the mockserver pytest plugin's fixture), with a sleep that never waits.
+
+The suite builds an app per test in many places; ``url_builders.install()`` has Werkzeug compile
+each URL rule's builder once per process instead of once per app (``tests/support/url_builders.py``).
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import url_builders
 from ksmock import WAYBILLS, sdk_config, test_account  # noqa: F401 - re-exported for tests
 
 from kscarriers import Client
 from kscarriers.testing import WSGITransport
+
+url_builders.install()
 
 
 @pytest.fixture

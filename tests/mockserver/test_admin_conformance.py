@@ -31,6 +31,12 @@ from mockserver.app import close_app, create_app
 from mockserver.clock import ManualClock
 from mockserver.services import get_services
 
+#: Only this module needs schemathesis's pytest plugin (it turns ``schema.parametrize()`` into
+#: one test per operation). pyproject's ``addopts`` turn off plugin autoloading, so the plugin
+#: is loaded here instead: the rest of the suite and its pytest child processes skip importing
+#: schemathesis (about a second of CPU in each process).
+pytest_plugins = ["schemathesis.pytest.plugin"]
+
 #: Generated examples per operation and per phase (the tox env raises it).
 EXAMPLES = int(os.environ.get("MOCKSERVER_CONFORMANCE_EXAMPLES", "4"))
 #: Steps of the stateful run (the tox env raises it with EXAMPLES).

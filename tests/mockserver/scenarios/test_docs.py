@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import pytest
 
@@ -23,13 +24,22 @@ def test_the_doc_has_examples() -> None:
     assert len(json_blocks()) > 30
 
 
+@functools.cache
+def _file_validator() -> Any:
+    """The scenario file schema's validator, the schema itself checked once (not per example)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = scenario_file_schema(carrier_slugs())
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    return validator(schema)
+
+
 @pytest.mark.parametrize("block", json_blocks())
 def test_example_loads(block: str) -> None:
     data = json.loads(block)
     assert load_payload(data).stubs
-    jsonschema = pytest.importorskip("jsonschema")
     document = data if "stubs" in data else {"version": 1, "stubs": [data]}
-    jsonschema.validate(document, scenario_file_schema(carrier_slugs()))
+    _file_validator().validate(document)
 
 
 def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
