@@ -252,3 +252,27 @@ def test_a_failed_atomic_block_puts_the_push_records_it_dropped_back_uncounted(s
     store.put_push(_push("k", 4))
     assert [r.seq for r in store.list_pushes("zto", "k")] == [3, 4]
     assert store.dropped_pushes("zto", "k") == 2
+
+
+def test_the_sqlite_bound_removes_through_its_own_index_even_in_a_file_made_without_it(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "state.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as conn:  # a version-1 file from before the index
+        conn.execute("DROP INDEX pushes_removable")
+    store = SqliteStore(path)  # opened again: the index is back, or the bound's INDEXED BY fails
+    try:
+        store.put_account(_account("k"))
+        store.limit_pushes(3)
+        for seq in range(1, 4):
+            store.put_push(_push("k", seq, PushState.PENDING))  # pending: never removed
+        store.put_push(_push("k", 4, PushState.DELIVERED, intercept_id="I1"))  # an intercept's result: kept
+        for seq in range(5, 8):
+            store.put_push(_push("k", seq))
+        assert [r.seq for r in store.list_pushes("zto", "k")] == [1, 2, 3, 4, 7]
+        assert store.dropped_pushes("zto", "k") == 2
+    finally:
+        store.close()
