@@ -348,13 +348,14 @@ class SqliteStore:
     # -- accounts -------------------------------------------------------------------------------
 
     def put_account(self, account: Account) -> None:
-        self._write(
-            "INSERT INTO accounts VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
-            "DO UPDATE SET data = excluded.data",
-            *account.key,
-            _dump(account.to_dict()),
-        )
-        self._generations.bump(*account.key)
+        with self._lock:  # the write and its count together: a look between them would miss it
+            self._write(
+                "INSERT INTO accounts VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
+                "DO UPDATE SET data = excluded.data",
+                *account.key,
+                _dump(account.to_dict()),
+            )
+            self._generations.bump(*account.key)
 
     def get_account(self, carrier: str, app_key: str) -> Optional[Account]:
         found: Optional[Account] = self._one("accounts", "carrier = ? AND app_key = ?", carrier, app_key)
@@ -368,15 +369,16 @@ class SqliteStore:
     # -- parcels and intercepts -----------------------------------------------------------------
 
     def put_parcel(self, parcel: Parcel) -> None:
-        self._write(
-            "INSERT INTO parcels VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
-            "DO UPDATE SET data = excluded.data",
-            parcel.carrier,
-            parcel.app_key,
-            parcel.waybill,
-            _dump(parcel.to_dict()),
-        )
-        self._generations.bump(parcel.carrier, parcel.app_key, parcel.waybill)
+        with self._lock:
+            self._write(
+                "INSERT INTO parcels VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
+                "DO UPDATE SET data = excluded.data",
+                parcel.carrier,
+                parcel.app_key,
+                parcel.waybill,
+                _dump(parcel.to_dict()),
+            )
+            self._generations.bump(parcel.carrier, parcel.app_key, parcel.waybill)
 
     def get_parcel(self, carrier: str, app_key: str, waybill: str) -> Optional[Parcel]:
         found: Optional[Parcel] = self._one(
@@ -396,19 +398,20 @@ class SqliteStore:
                     app_key,
                     waybill,
                 )
-        self._generations.bump(carrier, app_key, waybill)
+            self._generations.bump(carrier, app_key, waybill)
 
     def put_intercept(self, record: InterceptRecord) -> None:
-        self._write(
-            "INSERT INTO intercepts VALUES (?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
-            "DO UPDATE SET waybill = excluded.waybill, data = excluded.data",
-            record.carrier,
-            record.app_key,
-            record.id,
-            record.waybill,
-            _dump(record.to_dict()),
-        )
-        self._generations.bump(record.carrier, record.app_key, record.waybill)
+        with self._lock:
+            self._write(
+                "INSERT INTO intercepts VALUES (?, ?, ?, ?, ?) ON CONFLICT (carrier, app_key, id) "
+                "DO UPDATE SET waybill = excluded.waybill, data = excluded.data",
+                record.carrier,
+                record.app_key,
+                record.id,
+                record.waybill,
+                _dump(record.to_dict()),
+            )
+            self._generations.bump(record.carrier, record.app_key, record.waybill)
 
     def list_intercepts(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -436,15 +439,16 @@ class SqliteStore:
     # -- subscriptions, callbacks and pushes ----------------------------------------------------
 
     def put_subscription(self, subscription: Subscription) -> None:
-        self._write(
-            "INSERT INTO subscriptions VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
-            "DO UPDATE SET data = excluded.data",
-            subscription.carrier,
-            subscription.app_key,
-            subscription.waybill,
-            _dump(subscription.to_dict()),
-        )
-        self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
+        with self._lock:
+            self._write(
+                "INSERT INTO subscriptions VALUES (?, ?, ?, ?) ON CONFLICT (carrier, app_key, waybill) "
+                "DO UPDATE SET data = excluded.data",
+                subscription.carrier,
+                subscription.app_key,
+                subscription.waybill,
+                _dump(subscription.to_dict()),
+            )
+            self._generations.bump(subscription.carrier, subscription.app_key, subscription.waybill)
 
     def list_subscriptions(
         self, carrier: str, app_key: str, waybill: Optional[str] = None
@@ -455,22 +459,24 @@ class SqliteStore:
         return self._rows("subscriptions", where + " AND waybill = ?", carrier, app_key, waybill)
 
     def put_callback(self, callback: Callback) -> None:
-        self._write(
-            "INSERT INTO callbacks VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
-            "DO UPDATE SET data = excluded.data",
-            callback.carrier,
-            callback.app_key,
-            _dump(callback.to_dict()),
-        )
-        self._generations.bump(callback.carrier, callback.app_key)
+        with self._lock:
+            self._write(
+                "INSERT INTO callbacks VALUES (?, ?, ?) ON CONFLICT (carrier, app_key) "
+                "DO UPDATE SET data = excluded.data",
+                callback.carrier,
+                callback.app_key,
+                _dump(callback.to_dict()),
+            )
+            self._generations.bump(callback.carrier, callback.app_key)
 
     def get_callback(self, carrier: str, app_key: str) -> Optional[Callback]:
         found: Optional[Callback] = self._one("callbacks", "carrier = ? AND app_key = ?", carrier, app_key)
         return found
 
     def delete_callback(self, carrier: str, app_key: str) -> None:
-        self._write("DELETE FROM callbacks WHERE carrier = ? AND app_key = ?", carrier, app_key)
-        self._generations.bump(carrier, app_key)
+        with self._lock:
+            self._write("DELETE FROM callbacks WHERE carrier = ? AND app_key = ?", carrier, app_key)
+            self._generations.bump(carrier, app_key)
 
     def list_callbacks(self) -> list[Callback]:
         return self._rows("callbacks")
@@ -641,7 +647,7 @@ class SqliteStore:
                 self._write(f"DELETE FROM {table}")
             self._pushes_dropped.clear()
             self._push_counts.clear()
-        self._generations.bump_all()
+            self._generations.bump_all()
 
     def reset_account(self, carrier: str, app_key: str) -> None:
         with self.atomic():
@@ -649,7 +655,7 @@ class SqliteStore:
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
             self._pushes_dropped.pop((carrier, app_key), None)
             self._push_counts.pop((carrier, app_key), None)
-        self._generations.bump(carrier, app_key)
+            self._generations.bump(carrier, app_key)
 
     def delete_account(self, carrier: str, app_key: str) -> None:
         with self.atomic():
@@ -657,7 +663,7 @@ class SqliteStore:
                 self._write(f"DELETE FROM {table} WHERE carrier = ? AND app_key = ?", carrier, app_key)
             self._pushes_dropped.pop((carrier, app_key), None)
             self._push_counts.pop((carrier, app_key), None)
-        self._generations.bump(carrier, app_key)
+            self._generations.bump(carrier, app_key)
 
     def generation(self, carrier: str, app_key: str) -> int:
         return self._generations.of(carrier, app_key)

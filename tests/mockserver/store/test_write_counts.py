@@ -10,7 +10,7 @@ import pytest
 
 from mockserver.clock import UTC
 from mockserver.store import MemoryStore, SqliteStore, Store
-from mockserver.world import Account, Callback, Parcel
+from mockserver.world import Account, Callback, Parcel, Subscription
 from mockserver.world.geo import Place
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
@@ -74,3 +74,39 @@ def test_write_counts_are_kept_per_account(store: Store) -> None:
     _write(store, "w1")
     assert store.changes("zto", "other")[1] == {}
     assert list(store.changes("zto", "k")[1]) == ["w1"]
+
+
+def test_a_sqlite_write_is_counted_before_the_store_lets_another_thread_look(tmp_path: Path) -> None:
+    # The push scheduler looks inside atomic(): a write whose row it can read but whose count it
+    # cannot yet see would be passed over for good (its waybill is behind the scheduler's mark).
+    import threading
+
+    store = SqliteStore(tmp_path / "state.db")
+    counted = store._generations.bump
+    let_in: list[str] = []
+
+    def bump(*key: str) -> None:
+        def look() -> None:
+            if store._lock.acquire(blocking=False):  # another thread could look right now
+                let_in.append("/".join(key))
+                store._lock.release()
+
+        looker = threading.Thread(target=look)
+        looker.start()
+        looker.join()
+        counted(*key)
+
+    store._generations.bump = bump  # type: ignore[method-assign]
+    try:
+        store.put_account(Account(carrier="zto", app_key="k", app_secret="s", epoch=NOW))
+        _write(store, "w1")
+        store.put_subscription(Subscription(carrier="zto", app_key="k", waybill="w1", created_at=NOW))
+        store.put_callback(Callback(carrier="zto", app_key="k", url="http://cb.test/p", since=NOW))
+        store.delete_callback("zto", "k")
+        store.delete_parcel("zto", "k", "w1")
+        store.reset_account("zto", "k")
+        store.delete_account("zto", "k")
+        store.reset()
+    finally:
+        store.close()
+    assert let_in == []
