@@ -155,6 +155,24 @@ def environ_headers(entries: Collection[tuple[str, str]]) -> dict[str, str]:
     return dict(EnvironHeaders(dict(entries)).items())
 
 
+def _body_text(data: bytes, secret: Optional[str], limit: int) -> str:
+    """A body as the journal shows it: decoded (a bad byte replaced), the secret masked, cut."""
+    decoded = data.decode("utf-8", errors="replace")
+    return (decoded.replace(secret, "***") if secret else decoded)[:limit]
+
+
+def _bounded(data: bytes, secret: Optional[str], limit: int) -> bytes:
+    """``data``, or for a body longer than ``limit`` bytes the UTF-8 of what the journal shows.
+
+    A body of at most ``limit`` bytes decodes to at most ``limit`` characters, so it is kept as
+    it came (and read later); a longer one is cut now, so that a journal nobody reads holds at
+    most about ``4 * limit`` bytes a body. Reading the kept bytes again gives the same text.
+    """
+    if len(data) <= limit:
+        return data
+    return _body_text(data, secret, limit).encode("utf-8", errors="surrogatepass")
+
+
 def _entry(entry_id: int, kept: _Kept) -> JournalEntry:
     """The journal entry of a row: bodies decoded (a bad byte replaced), masked, cut; text made safe."""
     if isinstance(kept, JournalEntry):
@@ -163,8 +181,7 @@ def _entry(entry_id: int, kept: _Kept) -> JournalEntry:
     response_body, decided_by, error, secret, limit = kept[10:]
 
     def text(data: bytes) -> str:
-        decoded = data.decode("utf-8", errors="replace")
-        return (decoded.replace(secret, "***") if secret else decoded)[:limit]
+        return _body_text(data, secret, limit)
 
     headers = environ_headers(entries)
     return JournalEntry(
@@ -255,7 +272,8 @@ class Journal:
         The bodies are kept as bytes and the headers as the WSGI environ's header entries
         (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``); decoding the bodies, masking the
         account's ``secret`` as ``***``, cutting each body to ``limit`` characters and the
-        entry's conversions wait until it is first listed (:meth:`entries`, :meth:`filter`),
+        entry's conversions wait until it is first listed (a body of more than ``limit`` bytes
+        is cut at once, so that unread rows stay bounded) (:meth:`entries`, :meth:`filter`),
         and give the :class:`JournalEntry` that :meth:`append` would have kept, which is kept
         from then on. Counts and waits read the row as it is.
         """
@@ -268,9 +286,9 @@ class Journal:
             method,
             path,
             header_entries,
-            request_body,
+            _bounded(request_body, secret, limit),
             response_status,
-            response_body,
+            _bounded(response_body, secret, limit),
             safe_text(decided_by),
             error,
             secret,

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver.clock import UTC
 from mockserver.journal import Journal, JournalEntry
@@ -185,3 +187,31 @@ def test_a_recorded_exchange_is_made_into_its_entry_once_however_often_it_is_lis
     first = journal.entries()
     assert journal.entries() == first and journal.entries()[0] is first[0]
     assert journal.filter(operation="intercept")[0] is first[1]
+
+
+def test_an_unread_row_keeps_no_more_of_a_long_body_than_the_journal_shows() -> None:
+    journal = Journal()
+    body = ("中s3cret!" * 200_000).encode()  # 2 MB, a secret in every piece
+    _record(journal, request_body=body, response_body=body, secret="s3cret!", limit=100)
+    (row,) = journal._entries.values()
+    assert all(len(part) <= 4 * 100 for part in row if isinstance(part, bytes))
+    entry = journal.entries()[0]
+    assert entry.request_body == entry.response_body == ("中***" * 25)
+    assert all(b"s3cret" not in part for part in row if isinstance(part, bytes))  # masked when cut
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.binary(max_size=60) | st.text(max_size=30).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    secret=st.none() | st.text(alphabet="ab中\ufffd", min_size=1, max_size=4),
+    limit=st.integers(min_value=1, max_value=40),
+)
+def test_a_body_cut_when_recorded_reads_as_the_body_cut_when_listed(
+    body: bytes, secret: Any, limit: int
+) -> None:
+    journal = Journal()
+    _record(journal, request_body=body, secret=secret, limit=limit)
+    decoded = body.decode("utf-8", errors="replace")
+    assert (
+        journal.entries()[0].request_body == (decoded.replace(secret, "***") if secret else decoded)[:limit]
+    )
