@@ -12,7 +12,6 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
-    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import json_loads, parse_china_time
@@ -176,9 +175,7 @@ def trace_from_wire(trace: Any, *, where: str) -> TrackingEvent:
     raw_code = str(require(CARRIER, trace, "scanType", where=where))
     when = parse_china_time(CARRIER, require(CARRIER, trace, "opTime", where=where), where=f"{where}.opTime")
     signer = str(trace.get("signoffPeople") or "")
-    status = classify(codes.SCAN_TYPES, raw_code)
-    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
-        status = refine_signed(status, signer, proxy_words=codes.PROXY_SIGNER_WORDS)
+    status = refine_signed(classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS)
     return TrackingEvent._trusted(
         when,
         status[0],

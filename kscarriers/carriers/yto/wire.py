@@ -13,7 +13,6 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
-    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import parse_china_time
@@ -163,11 +162,12 @@ def scan_from_wire(entry: Any, *, where: str) -> TrackingEvent:
         CARRIER, require(CARRIER, entry, "upload_Time", where=where), where=f"{where}.upload_Time"
     )
     text = str(entry.get("processInfo") or "")
-    status = classify(codes.SCAN_CODES, raw_code)
-    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
-        status = refine_signed(
-            status, text, proxy_words=codes.PROXY_SIGNER_WORDS, locker_words=codes.LOCKER_WORDS
-        )
+    status = refine_signed(
+        classify(codes.SCAN_CODES, raw_code),
+        text,
+        proxy_words=codes.PROXY_SIGNER_WORDS,
+        locker_words=codes.LOCKER_WORDS,
+    )
     return TrackingEvent._trusted(
         when,
         status[0],

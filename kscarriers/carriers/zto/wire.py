@@ -10,7 +10,6 @@ from ...models import (
     PushEvent,
     PushKind,
     TrackingEvent,
-    TrackingSubStatus,
 )
 from ...transport import HttpResponse
 from .._codec import from_epoch_ms, parse_china_time
@@ -94,9 +93,7 @@ def scan_from_wire(scan: Any, index: int) -> TrackingEvent:
     if type(site) is not dict:
         site = _site(scan)
     signer = str(scan.get("signMan") or "")
-    status = classify(codes.SCAN_TYPES, raw_code)
-    if status[1] is TrackingSubStatus.SIGNED_BY_RECIPIENT:
-        status = refine_signed(status, signer, proxy_words=codes.PROXY_SIGNER_WORDS)
+    status = refine_signed(classify(codes.SCAN_TYPES, raw_code), signer, proxy_words=codes.PROXY_SIGNER_WORDS)
     return TrackingEvent._trusted(
         when,
         status[0],
