@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import logging
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 import requests
 
-from benchmarks.sdk_http import WAYBILLS, Row, _config, _mock_app, summary
+from benchmarks.sdk_http import WAYBILLS, Row, _config, _mock_app, serve_in_child, summary
 from kscarriers import Client
 from mockserver.serving import serve_in_thread
 
@@ -60,23 +58,7 @@ def _bare_app() -> object:
 
 def _serve(kind: str) -> Tuple[str, Callable[[], None]]:
     """The ``mock`` or ``bare`` server in a child process; its base URL and how to stop it."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.mock_http", kind, str(SERVER_THREADS)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert child.stdout is not None
-    base = child.stdout.readline().strip()
-    if not base.startswith("http://"):
-        child.kill()
-        raise RuntimeError(f"the {kind} benchmark server did not start (said {base!r})")
-
-    def stop() -> None:
-        child.terminate()
-        child.wait(timeout=10)
-
-    return base, stop
+    return serve_in_child("benchmarks.mock_http", kind, str(SERVER_THREADS), what=f"{kind} benchmark server")
 
 
 def _per_request(base: str, clients: int, per_client: int) -> float:

@@ -36,6 +36,7 @@ __all__ = [
     "bench_track_http",
     "bench_track_many",
     "interleaved",
+    "serve_in_child",
     "sleeping_app",
     "summary",
 ]
@@ -188,14 +189,14 @@ def sleeping_app(app: Any, latency: float) -> Callable[..., Iterable[bytes]]:
     return slow
 
 
-def _serve_elsewhere(latency: float, threads: int) -> Tuple[str, Callable[[], None]]:
-    """The sleeping mock in a child process: its threads do not share this process's GIL.
+def serve_in_child(module: str, *args: str, what: str = "benchmark server") -> Tuple[str, Callable[[], None]]:
+    """``python -m module *args`` in a child process, which prints its base URL on its first line.
 
-    A real carrier is another machine; a server in this process would compete with the
-    client's threads for the interpreter lock and measure that instead of the SDK.
+    Returns the URL and how to stop the child. A server in this process would compete with the
+    client's threads for the interpreter lock and measure that instead of the subject.
     """
     child = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.sdk_http", str(latency), str(threads)],
+        [sys.executable, "-m", module, *args],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[1],
@@ -204,13 +205,18 @@ def _serve_elsewhere(latency: float, threads: int) -> Tuple[str, Callable[[], No
     base = child.stdout.readline().strip()
     if not base.startswith("http://"):
         child.kill()
-        raise RuntimeError(f"the benchmark server did not start (said {base!r})")
+        raise RuntimeError(f"the {what} did not start (said {base!r})")
 
     def stop() -> None:
         child.terminate()
         child.wait(timeout=10)
 
     return base, stop
+
+
+def _serve_elsewhere(latency: float, threads: int) -> Tuple[str, Callable[[], None]]:
+    """The sleeping mock in a child process, as a real carrier is another machine."""
+    return serve_in_child("benchmarks.sdk_http", str(latency), str(threads))
 
 
 def bench_track_many(
