@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 from flask import request
 
 from mockserver.admin.base import invalid
 from mockserver.admin.openapi import query
+from mockserver.store import Page
 
 __all__ = [
     "PAGE_DEFAULT",
@@ -109,6 +110,29 @@ def paged_answer(
         found.update(count=len(items), total=total, next=next_after, dropped=dropped)
     found[key] = items
     return found
+
+
+def listed(
+    whole: Callable[[], Sequence[_T]], cut: Callable[[int, int], Page[_T]]
+) -> tuple[list[_T], int, Optional[int]]:
+    """``(shown, total, next_after)`` of a list endpoint, from the query's ``after`` and ``limit``.
+
+    Without ``after``: ``whole()``, or its newest ``limit`` items. With it: the page
+    ``cut(after, size)`` the store cuts.
+
+    Raises:
+        ApiError: 400 naming ``after`` or ``limit`` (see :func:`page_args`).
+    """
+    after, limit = page_args()
+    if after is None:
+        items = whole()
+        return list(newest(items, limit)), len(items), None
+    page = cut(after, page_size(limit))
+    return (
+        [item for _, item in page.items],
+        page.total,
+        following([p for p, _ in page.items], after, page.more),
+    )
 
 
 def following(positions: Sequence[int], after: int, more: bool) -> Optional[int]:

@@ -14,15 +14,7 @@ from flask import Response, jsonify, request
 
 from mockserver.admin.base import account, bp, carrier, string
 from mockserver.admin.openapi import NON_BLANK, carrier_enum, operation, query
-from mockserver.admin.paging import (
-    following,
-    newest,
-    page_args,
-    page_params,
-    page_schema,
-    page_size,
-    paged_answer,
-)
+from mockserver.admin.paging import listed, page_params, page_schema, paged_answer
 from mockserver.services import get_services
 
 __all__ = ["OPENAPI_PATHS"]
@@ -32,15 +24,10 @@ __all__ = ["OPENAPI_PATHS"]
 def list_parcels() -> Response:
     hub = get_services()
     found = account(hub, carrier(request.args) or "", string(request.args, "app_key") or "")
-    after, limit = page_args()
-    next_after = None
-    if after is None:
-        stored = sorted(hub.store.list_parcels(*found.key), key=lambda p: (p.created_at, p.waybill))
-        total, stored = len(stored), list(newest(stored, limit))
-    else:
-        page = hub.store.page_parcels(*found.key, after=after, limit=page_size(limit))
-        total, stored = page.total, [p for _, p in page.items]
-        next_after = following([p for p, _ in page.items], after, page.more)
+    stored, total, next_after = listed(
+        lambda: sorted(hub.store.list_parcels(*found.key), key=lambda p: (p.created_at, p.waybill)),
+        lambda after, size: hub.store.page_parcels(*found.key, after=after, limit=size),
+    )
     parcels = []
     for each in stored:
         settled = hub.simulator.parcel(found, each.waybill)  # due intercept results land first

@@ -17,15 +17,7 @@ from flask import Response, jsonify, request
 from mockserver.admin.auth import keys_in_scope, principal, visible
 from mockserver.admin.base import account, body, bp, carrier, invalid, number, string
 from mockserver.admin.openapi import HTTP_URL, NON_BLANK, carrier_enum, carrier_waybill
-from mockserver.admin.paging import (
-    following,
-    newest,
-    page_args,
-    page_params,
-    page_schema,
-    page_size,
-    paged_answer,
-)
+from mockserver.admin.paging import listed, page_params, page_schema, paged_answer
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_policy, callback_url, set_callback
@@ -78,18 +70,14 @@ def list_subscriptions() -> Response:
     hub, scheduler = get_services(), get_services().pushes
     slug = carrier(request.args, required=False)
     app_key = request.args.get("app_key") or None
-    after, limit = page_args()
     accounts = [a for a in visible(hub.store.list_accounts(slug)) if app_key is None or a.app_key == app_key]
     callbacks = [c.to_dict() for a in accounts if (c := scheduler.callback(*a.key)) is not None]
-    if after is None:
-        found = [s for a in accounts for s in hub.store.list_subscriptions(*a.key)]
-        total, next_after, shown = len(found), None, newest(found, limit)
-    else:
-        page = hub.store.page_subscriptions(
-            slug, app_key, after=after, limit=page_size(limit), scope=keys_in_scope(hub)
-        )
-        total, shown = page.total, [s for _, s in page.items]
-        next_after = following([p for p, _ in page.items], after, page.more)
+    shown, total, next_after = listed(
+        lambda: [s for a in accounts for s in hub.store.list_subscriptions(*a.key)],
+        lambda after, size: hub.store.page_subscriptions(
+            slug, app_key, after=after, limit=size, scope=keys_in_scope(hub)
+        ),
+    )
     subscriptions = [s.to_dict() for s in shown]
     return jsonify(
         paged_answer("subscriptions", subscriptions, total=total, next_after=next_after, callbacks=callbacks)
@@ -129,22 +117,12 @@ def list_pushes() -> Response:
     app_key = request.args.get("app_key") or None
     waybill = request.args.get("waybill") or None
     state = _state(request.args.get("state"))
-    after, limit = page_args()
-    if after is None:
-        records = _in_scope(hub.pushes.pushes(slug, app_key, waybill, state))
-        total, next_after, shown = len(records), None, newest(records, limit)
-    else:
-        page = hub.store.page_pushes(
-            slug,
-            app_key,
-            after=after,
-            limit=page_size(limit),
-            state=state,
-            waybill=waybill,
-            scope=keys_in_scope(hub),
-        )
-        total, shown = page.total, [r for _, r in page.items]
-        next_after = following([p for p, _ in page.items], after, page.more)
+    shown, total, next_after = listed(
+        lambda: _in_scope(hub.pushes.pushes(slug, app_key, waybill, state)),
+        lambda after, size: hub.store.page_pushes(
+            slug, app_key, after=after, limit=size, state=state, waybill=waybill, scope=keys_in_scope(hub)
+        ),
+    )
     accounts = visible(a for a in hub.store.list_accounts(slug) if app_key is None or a.app_key == app_key)
     dropped = sum(hub.store.dropped_pushes(*a.key) for a in accounts)
     shown_dicts = [r.to_dict() for r in shown]

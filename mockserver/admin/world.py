@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Optional
 
+from attrs import evolve
 from flask import Response, jsonify, request
 
 from mockserver.admin.auth import keys_in_scope, principal, require_global, visible
@@ -27,19 +28,12 @@ from mockserver.admin.openapi import (
     operation,
     query,
 )
-from mockserver.admin.paging import (
-    following,
-    newest,
-    page_args,
-    page_params,
-    page_schema,
-    page_size,
-    paged_answer,
-)
+from mockserver.admin.paging import listed, page_params, page_schema, paged_answer
 from mockserver.carriers import get_carrier
 from mockserver.errors import ApiError
 from mockserver.pushes import callback_policy, callback_url, set_callback
 from mockserver.services import Services, get_services
+from mockserver.store import Page
 from mockserver.world import InterceptRecord, InterceptStatus, Stage
 from mockserver.world.geo import Place
 
@@ -184,14 +178,12 @@ def _check_owner(hub: Services, carrier: str, app_key: str) -> None:
 def list_accounts() -> Response:
     hub = get_services()
     carrier = request.args.get("carrier") or None
-    after, limit = page_args()
-    if after is None:
-        accounts = visible(hub.store.list_accounts(carrier))
-        total, next_after, shown = len(accounts), None, newest(accounts, limit)
-    else:
-        page = hub.store.page_accounts(carrier, after=after, limit=page_size(limit), scope=keys_in_scope(hub))
-        total, shown = page.total, [a for _, a in page.items]
-        next_after = following([p for p, _ in page.items], after, page.more)
+    shown, total, next_after = listed(
+        lambda: visible(hub.store.list_accounts(carrier)),
+        lambda after, size: hub.store.page_accounts(
+            carrier, after=after, limit=size, scope=keys_in_scope(hub)
+        ),
+    )
     return jsonify(
         paged_answer("accounts", [a.public_dict() for a in shown], total=total, next_after=next_after)
     )
@@ -263,34 +255,36 @@ def list_intercepts() -> Response:
     if carrier is not None:
         _carrier({"carrier": carrier})
     app_key = request.args.get("app_key") or None
-    after, limit = page_args()
-    if after is None:
+
+    def whole() -> list[InterceptRecord]:
         accounts = [
             a for a in visible(hub.store.list_accounts(carrier)) if app_key is None or a.app_key == app_key
         ]
-        records = [r for account in accounts for r in hub.simulator.intercepts(account)]
-        total, next_after, shown = len(records), None, newest(records, limit)
-    else:
-        page = hub.store.page_intercepts(
-            carrier, app_key, after=after, limit=page_size(limit), scope=keys_in_scope(hub)
-        )
-        total, shown = page.total, _settled([r for _, r in page.items])
-        next_after = following([p for p, _ in page.items], after, page.more)
+        return [r for account in accounts for r in hub.simulator.intercepts(account)]
+
+    shown, total, next_after = listed(
+        whole,
+        lambda after, size: _settled(
+            hub.store.page_intercepts(carrier, app_key, after=after, limit=size, scope=keys_in_scope(hub))
+        ),
+    )
     return jsonify(
         paged_answer("intercepts", [r.to_dict() for r in shown], total=total, next_after=next_after)
     )
 
 
-def _settled(records: list[InterceptRecord]) -> list[InterceptRecord]:
-    """``records`` as they are once the due ones have settled (as listing them settles them)."""
+def _settled(page: Page[InterceptRecord]) -> Page[InterceptRecord]:
+    """A page of stored records as they are once the due ones have settled (as listing settles them)."""
     hub = get_services()
-    pending = {(r.carrier, r.app_key, r.waybill) for r in records if r.status is InterceptStatus.PENDING}
+    pending = {
+        (r.carrier, r.app_key, r.waybill) for _, r in page.items if r.status is InterceptStatus.PENDING
+    }
     fresh: dict[str, InterceptRecord] = {}
     for carrier, app_key, waybill in sorted(pending):
         account = hub.store.get_account(carrier, app_key)
         if account is not None:
             fresh.update((r.id, r) for r in hub.simulator.intercepts(account, waybill))
-    return [fresh.get(r.id, r) for r in records]
+    return evolve(page, items=tuple((position, fresh.get(r.id, r)) for position, r in page.items))
 
 
 _CARRIER = carrier_enum()
