@@ -3,75 +3,27 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
 from attrs import evolve
+from storekit import NOW
+from storekit import account as _account
+from storekit import intercept as _record
+from storekit import parcel as _parcel
 
-from mockserver.clock import UTC
-from mockserver.store import MemoryStore, SqliteStore, Store
+from mockserver.store import Store
 from mockserver.world import (
     Account,
     Attempt,
     Callback,
     FailReason,
     InterceptAnswer,
-    InterceptKind,
     InterceptRecord,
     InterceptStatus,
-    Parcel,
     PushRecord,
     PushState,
     Subscription,
 )
-from mockserver.world.geo import Place
-
-NOW = datetime(2025, 3, 1, tzinfo=UTC)
-HERE = Place(province="浙江省", city="杭州市")
-
-
-def _account(app_key: str) -> Account:
-    return Account(carrier="zto", app_key=app_key, app_secret="s", epoch=NOW)
-
-
-def _parcel(app_key: str, waybill: str = "73100130019486") -> Parcel:
-    return Parcel(
-        carrier="zto",
-        app_key=app_key,
-        waybill=waybill,
-        origin=HERE,
-        destination=HERE,
-        route=(),
-        created_at=NOW,
-    )
-
-
-def _record(app_key: str, record_id: str, waybill: str = "73100130019486") -> InterceptRecord:
-    return InterceptRecord(
-        id=record_id,
-        carrier="zto",
-        app_key=app_key,
-        waybill=waybill,
-        kind=InterceptKind.RETURN,
-        request_id=record_id,
-        external_ref=record_id,
-        status=InterceptStatus.PENDING,
-        created_at=NOW,
-        resolve_at=NOW,
-        updated_at=NOW,
-    )
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: Any, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    sqlite = SqliteStore(tmp_path / "state.db")
-    yield sqlite
-    sqlite.close()
 
 
 def test_the_store_satisfies_the_protocol(store: Store) -> None:

@@ -2,72 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
 from attrs import evolve
+from storekit import NOW
+from storekit import account as _account
+from storekit import intercept as _intercept
+from storekit import parcel as _parcel
 
-from mockserver.clock import UTC
-from mockserver.store import MemoryStore, Page, SqliteStore, Store
+from mockserver.store import Page, SqliteStore, Store
 from mockserver.world import (
-    Account,
-    InterceptKind,
-    InterceptRecord,
-    InterceptStatus,
-    Parcel,
     PushRecord,
     PushState,
     Subscription,
 )
-from mockserver.world.geo import Place
-
-NOW = datetime(2025, 3, 1, tzinfo=UTC)
-HERE = Place(province="浙江省", city="杭州市")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: Any, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    sqlite = SqliteStore(tmp_path / "state.db")
-    yield sqlite
-    sqlite.close()
-
-
-def _account(app_key: str) -> Account:
-    return Account(carrier="zto", app_key=app_key, app_secret="s", epoch=NOW)
-
-
-def _parcel(app_key: str, waybill: str) -> Parcel:
-    return Parcel(
-        carrier="zto",
-        app_key=app_key,
-        waybill=waybill,
-        origin=HERE,
-        destination=HERE,
-        route=(),
-        created_at=NOW,
-    )
-
-
-def _intercept(app_key: str, record_id: str) -> InterceptRecord:
-    return InterceptRecord(
-        id=record_id,
-        carrier="zto",
-        app_key=app_key,
-        waybill="73100130019486",
-        kind=InterceptKind.RETURN,
-        request_id=record_id,
-        external_ref=record_id,
-        status=InterceptStatus.PENDING,
-        created_at=NOW,
-        resolve_at=NOW,
-        updated_at=NOW,
-    )
 
 
 def _push(

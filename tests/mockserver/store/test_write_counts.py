@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
 
-import pytest
+from storekit import HERE, NOW
 
-from mockserver.clock import UTC
-from mockserver.store import MemoryStore, SqliteStore, Store
+from mockserver.store import SqliteStore, Store
 from mockserver.world import Account, Callback, Parcel, Subscription
-from mockserver.world.geo import Place
-
-NOW = datetime(2025, 3, 1, tzinfo=UTC)
-HERE = Place(province="浙江省", city="杭州市")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: Any, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    sqlite = SqliteStore(tmp_path / "state.db")
-    yield sqlite
-    sqlite.close()
 
 
 def _write(store: Store, waybill: str) -> None:
