@@ -9,22 +9,21 @@ from typing import Any, Callable
 
 import pytest
 from mockpushkit import WAYBILLS, RecordingSender
+from storekit import KINDS, open_store
 
 from mockserver.app import close_app, create_app, get_services
 from mockserver.clock import UTC, ManualClock
 from mockserver.config import ConfigError, load_config
-from mockserver.store import MemoryStore, SqliteStore, Store
+from mockserver.store import Store
 from mockserver.world import InterceptKind, InterceptRecord, InterceptStatus, PushRecord, PushState
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 KEY = {"carrier": "zto", "app_key": "zto-demo"}
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=KINDS)
 def store(request: Any, tmp_path: Path) -> Iterator[Store]:
-    found: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "state.db")
-    yield found
-    found.close()
+    yield from open_store(request.param, tmp_path)
 
 
 @pytest.fixture
