@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, List
 from attrs import evolve
 from werkzeug.test import EnvironBuilder
 
-from benchmarks.sdk_http import WAYBILLS, Row, _config, summary
+from benchmarks.sdk_http import WAYBILLS, Row, _config, interleaved
 from kscarriers import Client
 from mockserver import create_app
 from mockserver.app import close_app
@@ -93,13 +93,6 @@ def _fill(services: Any, tracked: str, size: int) -> None:
             store.put_account(Account(carrier="zto", app_key=f"other-{n}", app_secret="s", epoch=now))
 
 
-def _cpu_per_call(call: Callable[[], None], number: int) -> float:
-    started = time.process_time()
-    for _ in range(number):
-        call()
-    return (time.process_time() - started) / number
-
-
 def bench_track_growth(size: int, number: int, repeat: int) -> Dict[str, Row]:
     """Per store kind: CPU per track request at ``size`` of everything vs on an empty server."""
     rows: Dict[str, Row] = {}
@@ -120,15 +113,4 @@ def _store_row(store: str, folder: Path, size: int, number: int, repeat: int, op
     for _ in range(max(3, number // 10)):  # warm both
         full()
         empty()
-    ratios: List[float] = []
-    subjects: List[float] = []
-    baselines: List[float] = []
-    for i in range(repeat):
-        if i % 2:
-            b, s = _cpu_per_call(empty, number), _cpu_per_call(full, number)
-        else:
-            s, b = _cpu_per_call(full, number), _cpu_per_call(empty, number)
-        ratios.append(s / b)
-        subjects.append(s)
-        baselines.append(b)
-    return summary(ratios, subjects, baselines)
+    return interleaved(full, empty, number, repeat, clock=time.process_time)

@@ -20,11 +20,12 @@ import statistics
 import sys
 import threading
 import time
+from functools import partial
 from typing import Any, Callable, Dict, List, Tuple
 
 import requests
 
-from benchmarks.sdk_http import WAYBILLS, Row, _config, _mock_app, serve_in_child, summary
+from benchmarks.sdk_http import WAYBILLS, Row, _config, _mock_app, paired, serve_in_child
 from kscarriers import Client
 from mockserver.serving import serve_in_thread
 
@@ -102,20 +103,12 @@ def bench_mock_track(requests_per_round: int, repeat: int) -> Dict[int, Row]:
             rows: Dict[int, Row] = {}
             for clients in CONCURRENCY:
                 per_client = max(1, requests_per_round // clients)
-                ratios: List[float] = []
-                subjects: List[float] = []
-                baselines: List[float] = []
-                for i in range(repeat):
-                    if i % 2:
-                        b = _per_request(bare_base, clients, per_client)
-                        s = _per_request(mock_base, clients, per_client)
-                    else:
-                        s = _per_request(mock_base, clients, per_client)
-                        b = _per_request(bare_base, clients, per_client)
-                    ratios.append(b / s)
-                    subjects.append(s)
-                    baselines.append(b)
-                rows[clients] = summary(ratios, subjects, baselines)
+                rows[clients] = paired(
+                    partial(_per_request, mock_base, clients, per_client),
+                    partial(_per_request, bare_base, clients, per_client),
+                    repeat,
+                    ratio=lambda mock, bare: bare / mock,  # throughput: the mock's share of the bare one's
+                )
             return rows
         finally:
             stop_bare()

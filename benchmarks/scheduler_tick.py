@@ -24,10 +24,11 @@ import sys
 import tempfile
 import time
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping
 
-from benchmarks.sdk_http import Row, summary
+from benchmarks.sdk_http import Row, paired
 from mockserver import create_app
 from mockserver.app import close_app
 from mockserver.clock import ManualClock
@@ -184,16 +185,9 @@ def _rows(
                 for _ in range(3):  # warm both
                     subject()
                     baseline()
-                ratios, subjects, baselines = [], [], []
-                for i in range(repeat):
-                    if i % 2:
-                        b, s = _per_tick(baseline, number), _per_tick(subject, number)
-                    else:
-                        s, b = _per_tick(subject, number), _per_tick(baseline, number)
-                    ratios.append(s / b)
-                    subjects.append(s)
-                    baselines.append(b)
-                rows[store] = summary(ratios, subjects, baselines)
+                rows[store] = paired(
+                    partial(_per_tick, subject, number), partial(_per_tick, baseline, number), repeat
+                )
         finally:
             for app in opened:
                 close_app(app, drain_seconds=0)

@@ -36,6 +36,7 @@ __all__ = [
     "bench_track_http",
     "bench_track_many",
     "interleaved",
+    "paired",
     "serve_in_child",
     "sleeping_app",
     "summary",
@@ -83,16 +84,34 @@ def interleaved(
 ) -> Row:
     """Per-call seconds of ``subject`` and ``baseline``, ``number`` calls each, in turns.
 
-    Which side goes first alternates, so neither always meets a warmer (or busier) machine.
     ``clock`` is wall time by default; ``time.thread_time`` counts this thread's CPU only.
+    """
+    return paired(
+        lambda: _per_call(subject, number, clock), lambda: _per_call(baseline, number, clock), repeat
+    )
+
+
+def paired(
+    subject: Callable[[], float],
+    baseline: Callable[[], float],
+    repeat: int,
+    *,
+    ratio: Callable[[float, float], float] = lambda subject, baseline: subject / baseline,
+) -> Row:
+    """``repeat`` paired measurements: each call of ``subject`` / ``baseline`` measures its side once.
+
+    Which side goes first alternates, so neither always meets a warmer (or busier) machine.
+    ``ratio(subject, baseline)`` is the row's figure (a cost's share by default).
     """
     ratios, subjects, baselines = [], [], []
     for i in range(repeat):
         if i % 2:
-            b, s = _per_call(baseline, number, clock), _per_call(subject, number, clock)
+            b = baseline()
+            s = subject()
         else:
-            s, b = _per_call(subject, number, clock), _per_call(baseline, number, clock)
-        ratios.append(s / b)
+            s = subject()
+            b = baseline()
+        ratios.append(ratio(s, b))
         subjects.append(s)
         baselines.append(b)
     return summary(ratios, subjects, baselines)
