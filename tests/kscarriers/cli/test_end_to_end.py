@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List
 
 import pytest
-from ksmock import WAYBILLS, test_account
+from ksmock import WAYBILLS, make_parcel, test_account
 
 from mockserver.app import create_app
 from mockserver.clock import ManualClock
@@ -61,18 +61,7 @@ class Mock:
         )
 
     def parcel(self, carrier: str, stage: str) -> str:
-        number = WAYBILLS[carrier]
-        answer = self.admin.post(
-            "/__admin/parcels",
-            json={
-                "carrier": carrier,
-                "app_key": test_account(carrier)["app_key"],
-                "waybill": number,
-                "stage": stage,
-            },
-        )
-        assert answer.status_code == 201, answer.get_json()
-        return number
+        return make_parcel(self.admin, carrier, stage)
 
 
 class Capture:
