@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import responses
+from ksmock import WAYBILLS
 
 from kscarriers import (
     Address,
@@ -49,12 +50,6 @@ from kscarriers.testing import (
 from kscarriers.testing.answers import refusal_codes
 
 ROOT = Path(__file__).resolve().parents[2]
-WAYBILLS = {
-    "zto": "73100130019486",
-    "yto": "YT2600227881409",
-    "sto": "777031922725111",
-    "jt": "JT2099306666983",
-}
 CARRIERS = sorted(WAYBILLS)
 SECRET = "s3cret-秘"
 ADDRESS = Address(name="张三", phone="13800000000", province="浙江省", city="杭州市", district="西湖区")

@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import responses
 from click.testing import CliRunner, Result
+from ksmock import WAYBILLS
 
 from kscarriers import __version__
 from kscarriers.cli.app import cli
@@ -18,12 +19,6 @@ from kscarriers.cli.settings import load_config
 from kscarriers.errors import ConfigurationError
 from kscarriers.testing import build_push, register_answers, sample_events
 
-WAYBILLS = {
-    "zto": "73100130019486",
-    "yto": "YT2600227881409",
-    "sto": "777031922725111",
-    "jt": "JT2099306666983",
-}
 CARRIERS = sorted(WAYBILLS)
 SECRET = "top-secret-秘"
 
