@@ -110,7 +110,10 @@ class _QuietHandler(WSGIRequestHandler):
 def serving(app: Any) -> Iterator[str]:
     """``app`` served over loopback HTTP on a free port, in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="receiver", daemon=True)
+    # serve_forever looks for shutdown() every poll_interval (0.5 s by default): each test waited that long
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="receiver", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
